@@ -1,0 +1,63 @@
+# Every target installs what it needs on first use. `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+-include .env
+
+BIN   := $(CURDIR)/node_modules/.bin
+FORGE := $(BIN)/forge
+export PATH := $(BIN):$(PATH)
+STAMP := node_modules/.install-stamp
+
+.PHONY: help install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
+
+help: ## List every target with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): package.json package-lock.json
+	@node ts/preflight.mjs node
+	@npm ci --no-audit --no-fund --loglevel=error || { echo "make install: 'npm ci' failed: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; }
+	@touch $(STAMP)
+
+install: $(STAMP) ## Install the pinned toolchain and libraries from npm (idempotent)
+	@node ts/preflight.mjs all
+
+build: install ## Compile every contract (prints which solc is used)
+	@bin/solc --which
+	@$(FORGE) build
+
+test: install ## Run every test: forge (unit, fuzz, gas snapshots) then the TypeScript suite
+	@bin/solc --which
+	@$(FORGE) test
+	@$(BIN)/vitest run
+
+test-sol: install ## Run the forge tests only
+	@$(FORGE) test
+
+test-ts: install ## Run the TypeScript tests only
+	@$(BIN)/vitest run
+
+fmt: install ## Format Solidity sources
+	@$(FORGE) fmt
+
+fmt-check: install ## Fail when a Solidity source is not formatted
+	@$(FORGE) fmt --check
+
+gas: install ## Re-measure and write the gas snapshots in snapshots/
+	@$(FORGE) test --isolate --match-path 'test/gas/*' 
+
+gas-check: install ## Fail when a gas snapshot differs from the committed one
+	@FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'test/gas/*'
+
+sizes: install ## Print deployed bytecode sizes (fails above the 24,576-byte limit)
+	@$(FORGE) build --sizes --skip test --skip script
+
+demo: install ## The main job: deploy the whole protocol on a local anvil and drive a real scenario
+	@$(BIN)/tsx ts/demo/main.ts
+
+bench: install ## Benchmark the toolchain: cold install, compile with solcjs and with native solc when present
+	@$(BIN)/tsx ts/bench/toolchain.ts
+
+clean: ## Remove build outputs (keeps node_modules)
+	@rm -rf out cache
+
+-include make/*.mk

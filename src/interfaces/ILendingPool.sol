@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title ILendingPool
+/// @notice A peer-to-pool NFT lender for one borrow asset. Lenders hold ERC-4626 shares of the pool; borrowers lock an
+/// ERC-721 token or an ERC-1155 amount of an allow-listed collection and draw a loan at the kink rate.
+/// @dev Loans are stored as one hash commitment each: callers pass the full `Loan` (emitted in every loan event) and
+/// the pool checks `keccak256(abi.encode(loan))` against its record. This keeps every loan operation to one storage
+/// slot and makes each loan's terms immutable by construction.
+/// Warning: total assets come from tracked accounting, never from the token balance: donations change nothing.
+/// Warning: the borrow asset must be a plain ERC-20 (no fee on transfer, no rebasing, no hooks). Inbound transfers
+/// are checked and a short receipt reverts with `FeeOnTransfer`.
+/// Warning: valuation comes from one trusted `IValuation`; only borrow, renew and the start of a liquidation read
+/// it. Repayment, reclaiming the NFT and withdrawing idle cash never depend on the oracle and are never pausable.
+interface ILendingPool {
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Risk terms of a collection. Every change creates a new terms record; loans keep the record they were
+    /// opened with, so a later change never makes an existing loan liquidatable or dearer. Fits one storage slot.
+    struct Terms {
+        uint8 standard; // 0 = unlisted, 1 = ERC-721, 2 = ERC-1155
+        uint16 ltvBps; // maximum loan-to-value at origination
+        uint16 liqThresholdBps; // health factor = value x threshold / debt; strictly above ltvBps
+        uint16 haircutBps; // value = price x haircut (default 6,500)
+        uint16 penaltyBps; // liquidation penalty on the debt, paid from auction proceeds
+        uint16 keeperShareBps; // share of the penalty credited to the account that started the auction
+        uint16 auctionStartBps; // auction start price as a multiple of the collateral value
+        uint16 auctionReserveBps; // auction end (reserve) price as a fraction of the collateral value
+        uint32 duration; // loan duration in seconds
+        uint32 grace; // seconds after maturity during which only repayment is possible
+        uint32 auctionDuration; // Dutch-auction length in seconds (24 h to 48 h)
+    }
+
+    /// @notice A loan, as committed by its hash. While live, `scaledDebt` times the borrow index is the debt; once in
+    /// auction (`auctionStart != 0`) the debt is frozen at `frozenDebt`.
+    struct Loan {
+        address borrower;
+        address collection;
+        uint256 tokenId;
+        uint256 amount; // 1 for ERC-721, the locked units for ERC-1155
+        uint256 principal; // principal outstanding (interest excluded)
+        uint256 scaledDebt; // debt divided by the borrow index at the last change
+        uint256 premiumWad; // trait premium as a fraction of the collection price, fixed at origination
+        uint256 frozenDebt; // debt at auction start; 0 while live
+        uint40 startTime;
+        uint40 dueTime;
+        uint40 auctionStart;
+        uint32 termsId;
+    }
+
+    /// @notice Interest-rate parameters (per-second WAD rates) and pool-wide switches. One storage slot.
+    struct RateConfig {
+        uint48 baseRate;
+        uint48 slope1;
+        uint48 slope2;
+        uint16 kinkBps;
+        uint16 reserveFactorBps;
+        bool borrowPaused;
+        uint64 minLoan;
+    }
+
+    /// @notice What the liquidation module needs to run an auction, computed by the pool at its start.
+    struct AuctionTerms {
+        uint256 debt; // frozen debt
+        uint256 collateralValue; // price x amount x (1 + premium), no haircut
+        uint256 startPrice;
+        uint256 reservePrice;
+        uint32 duration;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    error ZeroAmount();
+    error ZeroShares();
+    error ZeroAddress();
+    error FeeOnTransfer(uint256 expected, uint256 received);
+    error InsufficientLiquidity(uint256 requested, uint256 available);
+    error CollectionNotListed(address collection);
+    error CollectionFrozen(address collection);
+    error BorrowPaused();
+    error WrongTokenStandard(address collection, uint8 standard);
+    error InvalidAmount(uint256 amount);
+    error NotApproved(address owner, address operator);
+    error LoanTooSmall(uint256 amount, uint256 minLoan);
+    error ExceedsLtv(uint256 principal, uint256 maxBorrow);
+    error ExceedsDebtCeiling(uint256 collectionDebt, uint256 ceiling);
+    error UnknownLoan(uint256 loanId);
+    error LoanInAuction(uint256 loanId);
+    error LoanNotInAuction(uint256 loanId);
+    error LoanExpired(uint256 loanId, uint256 dueTime);
+    error LoanUnhealthy(uint256 loanId, uint256 healthFactor);
+    error LoanNotLiquidatable(uint256 loanId, uint256 healthFactor, uint256 liquidatableAt);
+    error NotLiquidator(address caller);
+    error UnsolicitedTransfer(address operator);
+    error InvalidTerms();
+    error InvalidRateConfig();
+    error NotTightening();
+    error NothingToClaim(address account);
+    error ReserveTooLow(uint256 requested, uint256 available);
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares);
+    event Withdraw(
+        address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares
+    );
+    /// @notice Interest accrued: `interest` added to debt, `toReserve` of it funding the first-loss reserve.
+    event Accrue(uint256 borrowIndex, uint256 interest, uint256 toReserve);
+    event Borrow(uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan);
+    /// @notice A repayment; `loan` is the updated commitment (all zero when the loan closed).
+    event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, bool closed, Loan loan);
+    event Renew(uint256 indexed loanId, uint256 interestPaid, Loan loan);
+    event AuctionStarted(uint256 indexed loanId, address indexed keeper, uint256 impairment, Loan loan);
+    /// @notice An auction settled: `proceeds` paid by `buyer` (0 and no buyer when it ended without a bid).
+    event AuctionSettled(
+        uint256 indexed loanId, address indexed buyer, uint256 proceeds, uint256 repaid, uint256 surplus, uint256 badDebt
+    );
+    /// @notice A shortfall booked in the same transaction: `fromReserve` absorbed first, `fromLenders` from the price.
+    event BadDebt(uint256 indexed loanId, uint256 amount, uint256 fromReserve, uint256 fromLenders);
+    event Claim(address indexed account, address indexed to, uint256 amount);
+    event NftClaimable(address indexed owner, address indexed collection, uint256 tokenId, uint256 amount);
+    event TermsSet(address indexed collection, uint32 indexed termsId, Terms terms);
+    event DebtCeilingSet(address indexed collection, uint256 ceiling);
+    event CollectionFrozenSet(address indexed collection, bool frozen);
+    event RateConfigSet(RateConfig config);
+    event LiquidatorSet(address indexed liquidator);
+    event ReserveWithdrawn(address indexed to, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                              ERC-4626 LP SIDE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The borrow asset.
+    function asset() external view returns (address);
+
+    /// @notice Lenders' assets: idle cash + live debt (with interest accrued to now) + debt frozen in auctions,
+    /// minus the larger of the first-loss reserve and the expected loss of running auctions (see `impairment`).
+    function totalAssets() external view returns (uint256);
+
+    function convertToShares(uint256 assets) external view returns (uint256);
+    function convertToAssets(uint256 shares) external view returns (uint256);
+    function maxDeposit(address) external view returns (uint256);
+    function maxMint(address) external view returns (uint256);
+    /// @notice At most the owner's assets and at most the idle cash.
+    function maxWithdraw(address owner) external view returns (uint256);
+    function maxRedeem(address owner) external view returns (uint256);
+    /// @notice Shares `deposit` would mint now, rounded down; equal to the execution in the same block.
+    function previewDeposit(uint256 assets) external view returns (uint256);
+    /// @notice Assets `mint` would charge now, rounded up.
+    function previewMint(uint256 shares) external view returns (uint256);
+    /// @notice Shares `withdraw` would burn now, rounded up.
+    function previewWithdraw(uint256 assets) external view returns (uint256);
+    /// @notice Assets `redeem` would pay now, rounded down.
+    function previewRedeem(uint256 shares) external view returns (uint256);
+
+    function deposit(uint256 assets, address receiver) external returns (uint256 shares);
+    function mint(uint256 shares, address receiver) external returns (uint256 assets);
+    /// @notice Never pausable; limited only by idle cash.
+    function withdraw(uint256 assets, address receiver, address owner) external returns (uint256 shares);
+    /// @notice Never pausable; limited only by idle cash.
+    function redeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
+
+    /*//////////////////////////////////////////////////////////////
+                                 LOANS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Locks `amount` of `tokenId` of `collection` owned by `owner` and sends `principal` to the caller.
+    /// @dev The caller must be `owner` or approved by it on the collection (`isApprovedForAll`, or `getApproved` for
+    /// ERC-721). `owner` becomes the borrower of record: the NFT returns to it on full repayment. With a trait
+    /// `proof` the claimed `premium` is verified and capped by the valuation; with an empty proof there is none.
+    /// Reverts when the collection is unlisted or frozen, borrowing is paused, the oracle is in an outage, the loan is
+    /// below the minimum, above the LTV, above the collection's debt ceiling (new loan included), or above the cash.
+    function borrow(
+        address collection,
+        uint256 tokenId,
+        uint256 amount,
+        uint256 principal,
+        address owner,
+        uint256 premium,
+        bytes32[] calldata proof
+    ) external returns (uint256 loanId, Loan memory loan);
+
+    /// @notice Repays up to `amount` of loan `loanId` (anyone may pay for the borrower): it pays min(amount, debt).
+    /// A full repayment returns the NFT to the borrower in the same transaction (an ERC-1155 amount the borrower
+    /// refuses becomes claimable with `claimNft`). A partial one must leave at least the minimum loan.
+    /// A loan in auction can still be repaid in full, for its frozen debt plus the liquidation penalty; this cancels
+    /// the auction. Never reads the oracle; never pausable.
+    function repay(uint256 loanId, Loan calldata loan, uint256 amount)
+        external
+        returns (uint256 paid, Loan memory updated);
+
+    /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged.
+    /// Only before maturity, only while healthy at the loan's own liquidation threshold.
+    function renew(uint256 loanId, Loan calldata loan) external returns (uint256 interestPaid, Loan memory updated);
+
+    /// @notice Debt of `loan` now: interest accrued to this second, rounded up; the frozen debt when in auction.
+    function debtOf(Loan calldata loan) external view returns (uint256);
+
+    /// @notice Health factor in WAD (value x liquidation threshold / debt, rounded down: against the borrower), with
+    /// the current price; reverts when the collection cannot be priced.
+    function healthFactor(Loan calldata loan) external view returns (uint256);
+
+    /// @notice The stored commitment of `loanId`, zero when closed or unknown.
+    function loanHash(uint256 loanId) external view returns (bytes32);
+
+    /*//////////////////////////////////////////////////////////////
+                     LIQUIDATION MODULE (liquidator only)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Moves a liquidatable loan into auction. Liquidatable: health factor below 1 with interest accrued, or
+    /// past maturity plus grace. Freezes its debt, books the expected loss at the reserve price as impairment (so
+    /// lenders cannot exit ahead of it) and returns the auction terms. Reverts during an oracle outage.
+    function startAuction(uint256 loanId, Loan calldata loan, address keeper)
+        external
+        returns (AuctionTerms memory terms, Loan memory updated);
+
+    /// @notice Settles a loan in auction. With a `buyer`, `proceeds` must already have been paid into the pool: the
+    /// waterfall repays the frozen debt, then the penalty (reserve and keeper), then credits the surplus to the
+    /// borrower as claimable, and sends the NFT to the buyer. Without a buyer (no bid) the NFT goes to the custody
+    /// address. Any shortfall is written off in the same transaction: first from the reserve, then from lenders.
+    function settleAuction(uint256 loanId, Loan calldata loan, address buyer, uint256 proceeds, address keeper)
+        external
+        returns (uint256 badDebt);
+
+    /// @notice Pays out `account`'s claimable balance (auction surplus, keeper rewards) to `to`.
+    function claim(address to) external returns (uint256 amount);
+
+    /// @notice Sends ERC-1155 units that a borrower refused at repayment.
+    function claimNft(address collection, uint256 tokenId, address to) external returns (uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    function valuation() external view returns (address);
+    function liquidator() external view returns (address);
+    function custody() external view returns (address);
+    function cash() external view returns (uint256);
+    function reserve() external view returns (uint256);
+    /// @notice Debt of all live loans with interest accrued to now.
+    function totalDebt() external view returns (uint256);
+    /// @notice Debt frozen in running auctions.
+    function auctionDebt() external view returns (uint256);
+    /// @notice Expected loss of running auctions at their reserve prices, already deducted from `totalAssets`.
+    function impairment() external view returns (uint256);
+    /// @notice Cumulative bad debt written off, and the part of it the reserve absorbed.
+    function badDebt() external view returns (uint256 total, uint256 absorbedByReserve);
+    function borrowIndex() external view returns (uint256);
+    /// @notice Current borrow rate per second (WAD) and utilisation (WAD).
+    function borrowRate() external view returns (uint256 ratePerSecond, uint256 utilization);
+    function rateConfig() external view returns (RateConfig memory);
+    function terms(address collection, uint32 termsId) external view returns (Terms memory);
+    /// @notice A collection's current terms id, debt ceiling, live debt and frozen flag.
+    function collection(address collection)
+        external
+        view
+        returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);
+    function claimable(address account) external view returns (uint256);
+    function nftClaimable(address owner, address collection, uint256 tokenId) external view returns (uint256);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ADMIN
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Lists a collection or changes its terms (new terms id; open loans keep theirs). Timelock only; accrues
+    /// first. Requires ltv < liquidation threshold < 100 %, a haircut <= 100 %, an auction of 24 h to 48 h whose reserve
+    /// is below its start, and a standard that never changes once listed.
+    function setTerms(address collection, Terms calldata terms, uint256 debtCeiling) external returns (uint32 termsId);
+
+    /// @notice Sets a collection's debt ceiling. The timelock may raise or lower it; the guardian may only lower it.
+    function setDebtCeiling(address collection, uint256 ceiling) external;
+
+    /// @notice Freezes a collection against new loans (guardian or timelock); only the timelock unfreezes.
+    function setCollectionFrozen(address collection, bool frozen) external;
+
+    /// @notice Sets the rate model, reserve factor, minimum loan and the borrow pause. Timelock only; accrues first.
+    function setRateConfig(RateConfig calldata config) external;
+
+    /// @notice Pauses new borrows (guardian or timelock). Only the timelock unpauses, through `setRateConfig`.
+    function pauseBorrows() external;
+
+    /// @notice Sets the liquidation module. Timelock only.
+    function setLiquidator(address liquidator) external;
+
+    /// @notice Sets where NFTs of auctions without a bid go. Timelock only.
+    function setCustody(address custody) external;
+
+    /// @notice Withdraws part of the reserve not earmarked for running auctions, from idle cash. Timelock only.
+    function withdrawReserve(uint256 amount, address to) external;
+}

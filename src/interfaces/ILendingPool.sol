@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IGoverned} from "./IGoverned.sol";
+import {ILendingPoolTypes} from "./ILendingPoolTypes.sol";
 
 /// @title ILendingPool
 /// @notice A peer-to-pool NFT lender for one borrow asset. Lenders hold ERC-4626 shares of the pool; borrowers lock an
@@ -12,134 +13,39 @@ import {IGoverned} from "./IGoverned.sol";
 /// Warning: total assets come from tracked accounting, never from the token balance: donations change nothing.
 /// Warning: the borrow asset must be a plain ERC-20 (no fee on transfer, no rebasing, no hooks). Inbound transfers
 /// are checked and a short receipt reverts with `FeeOnTransfer`.
+/// The pool is one proxy whose implementation has two halves: `LendingPool` (the hot paths) and, behind its fallback,
+/// `LendingPoolExtension` (conversions, views, claims and administration) sharing the same storage; callers see one
+/// contract with this interface.
 /// Warning: valuation comes from one trusted `IValuation`; only borrow, renew and the start of a liquidation read
 /// it. Repayment, reclaiming the NFT and withdrawing idle cash never depend on the oracle and are never pausable.
-interface ILendingPool is IGoverned {
+interface ILendingPool is ILendingPoolTypes, IGoverned {
     /*//////////////////////////////////////////////////////////////
-                                 TYPES
+                         SHARE TOKEN (ERC-20)
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Risk terms of a collection. Every change creates a new terms record; loans keep the record they were
-    /// opened with, so a later change never makes an existing loan liquidatable or dearer. Fits one storage slot.
-    struct Terms {
-        uint8 standard; // 0 = unlisted, 1 = ERC-721, 2 = ERC-1155
-        uint16 ltvBps; // maximum loan-to-value at origination
-        uint16 liqThresholdBps; // health factor = value x threshold / debt; strictly above ltvBps
-        uint16 haircutBps; // value = price x haircut (default 6,500)
-        uint16 penaltyBps; // liquidation penalty on the debt, paid from auction proceeds
-        uint16 keeperShareBps; // share of the penalty credited to the account that started the auction
-        uint16 auctionStartBps; // auction start price as a multiple of the collateral value
-        uint16 auctionReserveBps; // auction end (reserve) price as a fraction of the collateral value
-        uint32 duration; // loan duration in seconds
-        uint32 grace; // seconds after maturity during which only repayment is possible
-        uint32 auctionDuration; // Dutch-auction length in seconds (24 h to 48 h)
-    }
+    function name() external view returns (string memory);
+    function symbol() external view returns (string memory);
+    /// @notice The asset's decimals plus 6 (the virtual-share offset).
+    function decimals() external view returns (uint8);
+    function totalSupply() external view returns (uint256);
+    function balanceOf(address owner) external view returns (uint256);
+    function allowance(address owner, address spender) external view returns (uint256);
+    function approve(address spender, uint256 amount) external returns (bool);
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
 
-    /// @notice A loan, as committed by its hash. While live, `scaledDebt` times the borrow index is the debt; once in
-    /// auction (`auctionStart != 0`) the debt is frozen at `frozenDebt`.
-    struct Loan {
-        address borrower;
-        address collection;
-        uint256 tokenId;
-        uint256 amount; // 1 for ERC-721, the locked units for ERC-1155
-        uint256 principal; // principal outstanding (interest excluded)
-        uint256 scaledDebt; // debt divided by the borrow index at the last change
-        uint256 premiumWad; // trait premium as a fraction of the collection price, fixed at origination
-        uint256 frozenDebt; // debt at auction start; 0 while live
-        uint256 impairment; // expected loss booked at auction start (frozen debt above the reserve price); 0 while live
-        uint40 startTime;
-        uint40 dueTime;
-        uint40 auctionStart;
-        uint32 termsId;
-    }
+    /// @notice Initialises a proxy once; the implementation itself can never be initialised.
+    function initialize(
+        string calldata name_,
+        string calldata symbol_,
+        address timelock_,
+        address guardian_,
+        address custody_,
+        RateConfig calldata config
+    ) external;
 
-    /// @notice Interest-rate parameters (per-second WAD rates) and pool-wide switches. One storage slot.
-    struct RateConfig {
-        uint48 baseRate;
-        uint48 slope1;
-        uint48 slope2;
-        uint16 kinkBps;
-        uint16 reserveFactorBps;
-        bool borrowPaused;
-        uint64 minLoan;
-    }
-
-    /// @notice What the liquidation module needs to run an auction, computed by the pool at its start.
-    struct AuctionTerms {
-        uint256 debt; // frozen debt
-        uint256 collateralValue; // price x amount x (1 + premium), no haircut
-        uint256 startPrice;
-        uint256 reservePrice;
-        uint32 duration;
-    }
-
-    /*//////////////////////////////////////////////////////////////
-                                 ERRORS
-    //////////////////////////////////////////////////////////////*/
-
-    error ZeroAmount();
-    error ZeroShares();
-    error FeeOnTransfer(uint256 expected, uint256 received);
-    error InsufficientLiquidity(uint256 requested, uint256 available);
-    error CollectionNotListed(address collection);
-    error CollectionFrozen(address collection);
-    error BorrowPaused();
-    error WrongTokenStandard(address collection, uint8 standard);
-    error InvalidAmount(uint256 amount);
-    error NotApproved(address owner, address operator);
-    error LoanTooSmall(uint256 amount, uint256 minLoan);
-    error ExceedsLtv(uint256 principal, uint256 maxBorrow);
-    error ExceedsDebtCeiling(uint256 collectionDebt, uint256 ceiling);
-    error UnknownLoan(uint256 loanId);
-    error LoanInAuction(uint256 loanId);
-    error LoanNotInAuction(uint256 loanId);
-    error LoanExpired(uint256 loanId, uint256 dueTime);
-    error LoanUnhealthy(uint256 loanId, uint256 healthFactor);
-    error LoanNotLiquidatable(uint256 loanId, uint256 healthFactor, uint256 liquidatableAt);
-    error NotLiquidator(address caller);
-    error UnsolicitedTransfer(address operator);
-    error InvalidTerms();
-    error InvalidRateConfig();
-    error NotTightening();
-    error NothingToClaim(address account);
-    error ReserveTooLow(uint256 requested, uint256 available);
-
-    /*//////////////////////////////////////////////////////////////
-                                 EVENTS
-    //////////////////////////////////////////////////////////////*/
-
-    event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares);
-    event Withdraw(
-        address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares
-    );
-    /// @notice Interest accrued: `interest` added to debt, `toReserve` of it funding the first-loss reserve.
-    event Accrue(uint256 borrowIndex, uint256 interest, uint256 toReserve);
-    event Borrow(
-        uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan
-    );
-    /// @notice A repayment; `loan` is the updated commitment (all zero when the loan closed).
-    event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, bool closed, Loan loan);
-    event Renew(uint256 indexed loanId, uint256 interestPaid, Loan loan);
-    event AuctionStarted(uint256 indexed loanId, address indexed keeper, uint256 impairment, Loan loan);
-    /// @notice An auction settled: `proceeds` paid by `buyer` (0 and no buyer when it ended without a bid).
-    event AuctionSettled(
-        uint256 indexed loanId,
-        address indexed buyer,
-        uint256 proceeds,
-        uint256 repaid,
-        uint256 surplus,
-        uint256 badDebt
-    );
-    /// @notice A shortfall booked in the same transaction: `fromReserve` absorbed first, `fromLenders` from the price.
-    event BadDebt(uint256 indexed loanId, uint256 amount, uint256 fromReserve, uint256 fromLenders);
-    event Claim(address indexed account, address indexed to, uint256 amount);
-    event NftClaimable(address indexed owner, address indexed collection, uint256 tokenId, uint256 amount);
-    event TermsSet(address indexed collection, uint32 indexed termsId, Terms terms);
-    event DebtCeilingSet(address indexed collection, uint256 ceiling);
-    event CollectionFrozenSet(address indexed collection, bool frozen);
-    event RateConfigSet(RateConfig config);
-    event LiquidatorSet(address indexed liquidator);
-    event ReserveWithdrawn(address indexed to, uint256 amount);
+    /// @notice The implementation half that serves conversions, views, claims and administration.
+    function EXTENSION() external view returns (address);
 
     /*//////////////////////////////////////////////////////////////
                               ERC-4626 LP SIDE

@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
@@ -50,7 +51,7 @@ contract LendingPoolBorrowTest is BaseTest {
     }
 
     function test_borrow_erc721_locksNftAndPays() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrowApe(borrower, 7, 5 ether);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 7, 5 ether);
         assertEq(loanId, 1);
         assertEq(apes.ownerOf(7), address(pool));
         assertEq(weth.balanceOf(borrower), 5 ether);
@@ -67,7 +68,7 @@ contract LendingPoolBorrowTest is BaseTest {
     }
 
     function test_borrow_erc1155_amountAboveOne() public {
-        (, ILendingPool.Loan memory loan) = _borrowItems(borrower, 3, 10, 3 ether);
+        (, ILendingPoolTypes.Loan memory loan) = _borrowItems(borrower, 3, 10, 3 ether);
         assertEq(items.balanceOf(address(pool), 3), 10);
         assertEq(loan.amount, 10);
         assertEq(weth.balanceOf(borrower), 3 ether);
@@ -84,7 +85,7 @@ contract LendingPoolBorrowTest is BaseTest {
         vm.prank(borrower);
         apes.approve(stranger, 5);
         vm.prank(stranger);
-        (, ILendingPool.Loan memory loan) = pool.borrow(address(apes), 5, 1, 1 ether, borrower, 0, noProof);
+        (, ILendingPoolTypes.Loan memory loan) = pool.borrow(address(apes), 5, 1, 1 ether, borrower, 0, noProof);
         assertEq(loan.borrower, borrower, "NFT returns to its owner");
         assertEq(weth.balanceOf(stranger), 1 ether, "the approved caller receives the funds");
     }
@@ -96,7 +97,7 @@ contract LendingPoolBorrowTest is BaseTest {
         uint256 premium = 15 ether; // half the price
         uint256 max = (NFT_PRICE + premium) * 6500 / 10_000 * 5000 / 10_000;
         vm.prank(borrower);
-        (, ILendingPool.Loan memory loan) = pool.borrow(address(apes), 9, 1, max, borrower, premium, proof);
+        (, ILendingPoolTypes.Loan memory loan) = pool.borrow(address(apes), 9, 1, max, borrower, premium, proof);
         assertEq(loan.premiumWad, 0.5e18);
         assertEq(weth.balanceOf(borrower), max);
     }
@@ -107,7 +108,7 @@ contract LendingPoolBorrowTest is BaseTest {
         proof[0] = valuation.VALID_PROOF();
         uint256 capMax = (NFT_PRICE * 3) * 6500 / 10_000 * 5000 / 10_000; // cap: premium <= 2 x price
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.ExceedsLtv.selector, capMax + 1, capMax));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsLtv.selector, capMax + 1, capMax));
         pool.borrow(address(apes), 9, 1, capMax + 1, borrower, 1000 ether, proof);
     }
 
@@ -126,7 +127,7 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_zeroPrincipal() public {
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(ILendingPool.ZeroAmount.selector);
+        vm.expectRevert(ILendingPoolTypes.ZeroAmount.selector);
         pool.borrow(address(apes), 1, 1, 0, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -134,7 +135,7 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_unknownCollection() public {
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.CollectionNotListed.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, stranger));
         pool.borrow(stranger, 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -143,7 +144,7 @@ contract LendingPoolBorrowTest is BaseTest {
         _mintApe(borrower, 1);
         // SECURITY S10: the owner approved the pool, but a stranger cannot pledge the owner's NFT.
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.NotApproved.selector, borrower, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.NotApproved.selector, borrower, stranger));
         pool.borrow(address(apes), 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
         // Claiming to be the owner of someone else's token fails in the transfer.
@@ -165,7 +166,7 @@ contract LendingPoolBorrowTest is BaseTest {
         _mintApe(borrower, 1);
         uint256 max = _maxApeLoan();
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.ExceedsLtv.selector, max + 1, max));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsLtv.selector, max + 1, max));
         pool.borrow(address(apes), 1, 1, max + 1, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -176,7 +177,7 @@ contract LendingPoolBorrowTest is BaseTest {
         _borrowApe(borrower, 2, 9 ether);
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.ExceedsDebtCeiling.selector, 10 ether + 1, 10 ether));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsDebtCeiling.selector, 10 ether + 1, 10 ether));
         pool.borrow(address(apes), 1, 1, 1 ether + 1, borrower, 0, noProof);
         // exactly at the ceiling works
         vm.prank(borrower);
@@ -186,7 +187,7 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_belowMinimumLoan() public {
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.LoanTooSmall.selector, MIN_LOAN - 1, MIN_LOAN));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanTooSmall.selector, MIN_LOAN - 1, MIN_LOAN));
         pool.borrow(address(apes), 1, 1, MIN_LOAN - 1, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -195,7 +196,7 @@ contract LendingPoolBorrowTest is BaseTest {
         valuation.setPrice(address(apes), 1000 ether);
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.InsufficientLiquidity.selector, 101 ether, 100 ether));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InsufficientLiquidity.selector, 101 ether, 100 ether));
         pool.borrow(address(apes), 1, 1, 101 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -203,19 +204,19 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_wrongTokenStandard() public {
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.InvalidAmount.selector, 2));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InvalidAmount.selector, 2));
         pool.borrow(address(apes), 1, 2, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
         // An ERC-721 collection called through the ERC-1155 path does not exist: the standard is fixed at listing.
         vm.prank(timelock);
-        vm.expectRevert(ILendingPool.InvalidTerms.selector);
+        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
         pool.setTerms(address(apes), _defaultTerms(2), 1000 ether);
     }
 
     function test_RevertWhen_borrow_zeroErc1155Amount() public {
         items.mint(borrower, 1, 5);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.InvalidAmount.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InvalidAmount.selector, 0));
         pool.borrow(address(items), 1, 0, 1 ether, borrower, 0, noProof);
     }
 
@@ -237,7 +238,7 @@ contract LendingPoolBorrowTest is BaseTest {
         vm.prank(guardian);
         pool.pauseBorrows();
         vm.prank(borrower);
-        vm.expectRevert(ILendingPool.BorrowPaused.selector);
+        vm.expectRevert(ILendingPoolTypes.BorrowPaused.selector);
         pool.borrow(address(apes), 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -247,7 +248,7 @@ contract LendingPoolBorrowTest is BaseTest {
         vm.prank(guardian);
         pool.setCollectionFrozen(address(apes), true);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.CollectionFrozen.selector, address(apes)));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionFrozen.selector, address(apes)));
         pool.borrow(address(apes), 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -255,7 +256,7 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_unsolicitedErc1155Transfer() public {
         items.mint(stranger, 1, 5);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnsolicitedTransfer.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnsolicitedTransfer.selector, stranger));
         items.safeTransferFrom(stranger, address(pool), 1, 5, "");
     }
 
@@ -268,11 +269,11 @@ contract LendingPoolBorrowTest is BaseTest {
 
     /// @dev SECURITY S6/S7: a closed loan id can never be reused to borrow or repay again.
     function test_RevertWhen_reusingClosedLoan() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrowApe(borrower, 1, 2 ether);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, 2 ether);
         _repayAll(borrower, loanId, loan);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, loanId));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         pool.repay(loanId, loan, 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, loanId));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         pool.renew(loanId, loan);
     }
 
@@ -285,7 +286,7 @@ contract LendingPoolBorrowTest is BaseTest {
         bytes memory ret = attacker.call(
             address(pool), abi.encodeCall(pool.borrow, (address(items), 4, 10, 3 ether, address(attacker), 0, noProof))
         );
-        (uint256 loanId, ILendingPool.Loan memory loan) = abi.decode(ret, (uint256, ILendingPool.Loan));
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
         // While the pool hands the units back, the hook tries to borrow against them again.
         attacker.setAttack(abi.encodeCall(pool.borrow, (address(items), 4, 10, 3 ether, address(attacker), 0, noProof)));
         _repayAll(borrower, loanId, loan);
@@ -309,7 +310,7 @@ contract LendingPoolBorrowTest is BaseTest {
         vm.startPrank(borrower);
         items.setApprovalForAll(address(pool), true);
         if (principal > max) {
-            vm.expectRevert(abi.encodeWithSelector(ILendingPool.ExceedsLtv.selector, principal, max));
+            vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsLtv.selector, principal, max));
         }
         pool.borrow(address(items), 1, amount, principal, borrower, 0, noProof);
         vm.stopPrank();

@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {MockERC20, MockFeeToken} from "../mocks/MockERC20.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
@@ -20,21 +21,21 @@ contract LendingPoolLendersTest is BaseTest {
 
     function test_RevertWhen_deposit_zeroAssets() public {
         vm.prank(lender);
-        vm.expectRevert(ILendingPool.ZeroAmount.selector);
+        vm.expectRevert(ILendingPoolTypes.ZeroAmount.selector);
         pool.deposit(0, lender);
         assertEq(pool.totalSupply(), 0);
     }
 
     function test_RevertWhen_mint_zeroShares() public {
         vm.prank(lender);
-        vm.expectRevert(ILendingPool.ZeroShares.selector);
+        vm.expectRevert(ILendingPoolTypes.ZeroShares.selector);
         pool.mint(0, lender);
     }
 
     function test_RevertWhen_redeem_roundsToZeroAssets() public {
         _deposit(lender, 1 ether);
         vm.prank(lender);
-        vm.expectRevert(ILendingPool.ZeroAmount.selector);
+        vm.expectRevert(ILendingPoolTypes.ZeroAmount.selector);
         pool.redeem(1, lender, lender); // 1 share = 1e-6 wei
         assertEq(pool.cash(), 1 ether);
     }
@@ -82,7 +83,7 @@ contract LendingPoolLendersTest is BaseTest {
         _deposit(lender, 10 ether);
         _borrowApe(borrower, 1, 9 ether);
         vm.prank(lender);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.InsufficientLiquidity.selector, 2 ether, 1 ether));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InsufficientLiquidity.selector, 2 ether, 1 ether));
         pool.withdraw(2 ether, lender, lender);
         assertEq(pool.cash(), 1 ether);
         assertEq(pool.maxWithdraw(lender), 1 ether, "maxWithdraw is capped by idle cash");
@@ -126,11 +127,11 @@ contract LendingPoolLendersTest is BaseTest {
 
     function test_RevertWhen_deposit_feeOnTransferAsset() public {
         MockFeeToken fee = new MockFeeToken();
-        LendingPool feePool = _deployPool(address(fee), MIN_LOAN);
+        ILendingPool feePool = _deployPool(address(fee), MIN_LOAN);
         fee.mint(lender, 10 ether);
         vm.startPrank(lender);
         fee.approve(address(feePool), 10 ether);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.FeeOnTransfer.selector, 10 ether, 9.9 ether));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.FeeOnTransfer.selector, 10 ether, 9.9 ether));
         feePool.deposit(10 ether, lender);
         vm.stopPrank();
         assertEq(feePool.totalSupply(), 0);
@@ -144,7 +145,7 @@ contract LendingPoolLendersTest is BaseTest {
         uint256 shares = _deposit(lender, 100_000e6);
         assertEq(pool.decimals(), 12);
         assertEq(shares, 100_000e6 * 1e6);
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrowApe(borrower, 1, 16_000e6);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, 16_000e6);
         assertEq(usdc.balanceOf(borrower), 16_000e6);
         (uint256 ratePerSecond,) = pool.borrowRate();
         // 16 % utilisation: 2 % + 15 % x 0.16 / 0.75 = 5.2 % APR.

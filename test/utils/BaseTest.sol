@@ -3,6 +3,8 @@ pragma solidity 0.8.24;
 
 import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
 import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
 import {MockValuation} from "../mocks/MockValuation.sol";
@@ -32,7 +34,7 @@ abstract contract BaseTest is Test {
     MockERC721 internal apes;
     MockERC1155 internal items;
     MockValuation internal valuation;
-    LendingPool internal pool;
+    ILendingPool internal pool;
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
@@ -54,8 +56,8 @@ abstract contract BaseTest is Test {
                                 FIXTURES
     //////////////////////////////////////////////////////////////*/
 
-    function _defaultRateConfig(uint256 minLoan) internal pure returns (ILendingPool.RateConfig memory) {
-        return ILendingPool.RateConfig({
+    function _defaultRateConfig(uint256 minLoan) internal pure returns (ILendingPoolTypes.RateConfig memory) {
+        return ILendingPoolTypes.RateConfig({
             baseRate: uint48(uint256(0.02e18) / YEAR),
             slope1: uint48(uint256(0.15e18) / YEAR),
             slope2: uint48(uint256(1.5e18) / YEAR),
@@ -66,8 +68,8 @@ abstract contract BaseTest is Test {
         });
     }
 
-    function _defaultTerms(uint8 standard) internal pure returns (ILendingPool.Terms memory) {
-        return ILendingPool.Terms({
+    function _defaultTerms(uint8 standard) internal pure returns (ILendingPoolTypes.Terms memory) {
+        return ILendingPoolTypes.Terms({
             standard: standard,
             ltvBps: 5000,
             liqThresholdBps: 7000,
@@ -82,19 +84,20 @@ abstract contract BaseTest is Test {
         });
     }
 
-    function _deployPool(address asset, uint256 minLoan) internal returns (LendingPool p) {
-        LendingPool impl = new LendingPool(asset, address(valuation));
+    function _deployPool(address asset, uint256 minLoan) internal returns (ILendingPool p) {
+        LendingPool impl =
+            new LendingPool(asset, address(valuation), address(new LendingPoolExtension(asset, address(valuation))));
         bytes memory init = abi.encodeCall(
             LendingPool.initialize,
             ("NFT Pool WETH", "npWETH", timelock, guardian, custody, _defaultRateConfig(minLoan))
         );
-        p = LendingPool(address(new ERC1967Proxy(address(impl), init)));
+        p = ILendingPool(address(new ERC1967Proxy(address(impl), init)));
         vm.prank(timelock);
         p.setLiquidator(liquidator);
         vm.label(address(p), "pool");
     }
 
-    function _listDefaults(LendingPool p) internal {
+    function _listDefaults(ILendingPool p) internal {
         vm.startPrank(timelock);
         p.setTerms(address(apes), _defaultTerms(1), 1000 ether);
         p.setTerms(address(items), _defaultTerms(2), 1000 ether);
@@ -124,7 +127,7 @@ abstract contract BaseTest is Test {
         address who,
         uint256 id,
         uint256 principal
-    ) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    ) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         _mintApe(who, id);
         vm.prank(who);
         (loanId, loan) = pool.borrow(address(apes), id, 1, principal, who, 0, new bytes32[](0));
@@ -135,7 +138,7 @@ abstract contract BaseTest is Test {
         uint256 id,
         uint256 amount,
         uint256 principal
-    ) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    ) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         items.mint(who, id, amount);
         vm.startPrank(who);
         items.setApprovalForAll(address(pool), true);
@@ -143,7 +146,11 @@ abstract contract BaseTest is Test {
         vm.stopPrank();
     }
 
-    function _repayAll(address payer, uint256 loanId, ILendingPool.Loan memory loan) internal returns (uint256 paid) {
+    function _repayAll(
+        address payer,
+        uint256 loanId,
+        ILendingPoolTypes.Loan memory loan
+    ) internal returns (uint256 paid) {
         MockERC20 asset = MockERC20(pool.asset());
         uint256 debt = pool.debtOf(loan);
         if (loan.auctionStart != 0) debt += debt * 500 / 10_000 + 1;

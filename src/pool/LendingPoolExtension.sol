@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {IValuation} from "../interfaces/IValuation.sol";
+import {KinkRate} from "../libraries/KinkRate.sol";
+import {PoolMath} from "../libraries/PoolMath.sol";
+import {INft, PoolBase} from "./PoolBase.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
+
+/// @title LendingPoolExtension
+/// @notice The second half of the pool's implementation: ERC-4626 conversions and limits, read-only views, claims and
+/// administration. It only ever runs by `delegatecall` from `LendingPool`'s fallback, on the proxy's storage; called
+/// directly it sees empty storage (no timelock, nothing to claim) and can do nothing.
+contract LendingPoolExtension is PoolBase {
+    using PoolMath for uint256;
+    using SafeTransferLib for address;
+
+    constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {}
+
+    /*//////////////////////////////////////////////////////////////
+                          ERC-4626 CONVERSIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev See {ILendingPool}. Served here too so the extension can be checked against its core.
+    function asset() external view returns (address) {
+        return ASSET;
+    }
+
+    /// @dev See {ILendingPool}.
+    function convertToShares(uint256 assets) external view returns (uint256) {
+        return assets.toSharesDown(_currentTotalAssets(), totalSupply());
+    }
+
+    /// @dev See {ILendingPool}.
+    function convertToAssets(uint256 shares) public view returns (uint256) {
+        return shares.toAssetsDown(_currentTotalAssets(), totalSupply());
+    }
+
+    /// @dev See {ILendingPool}.
+    function maxDeposit(address) external pure returns (uint256) {
+        return type(uint112).max;
+    }
+
+    /// @dev See {ILendingPool}.
+    function maxMint(address) external pure returns (uint256) {
+        return type(uint112).max;
+    }
+
+    /// @dev See {ILendingPool}.
+    function maxWithdraw(address owner) public view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        uint256 owned = balanceOf(owner).toAssetsDown(_totalAssets(m, r), totalSupply());
+        return owned < m.cash ? owned : m.cash;
+    }
+
+    /// @dev See {ILendingPool}.
+    function maxRedeem(address owner) external view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        uint256 assetsTotal = _totalAssets(m, r);
+        uint256 supply = totalSupply();
+        uint256 shares = balanceOf(owner);
+        // Shares whose redemption the idle cash covers, rounded down so redeem(maxRedeem) never exceeds cash.
+        uint256 cashShares = uint256(m.cash).toSharesDown(assetsTotal, supply);
+        return shares < cashShares ? shares : cashShares;
+    }
+
+    /// @dev See {ILendingPool}.
+    function previewDeposit(uint256 assets) external view returns (uint256) {
+        return assets.toSharesDown(_currentTotalAssets(), totalSupply());
+    }
+
+    /// @dev See {ILendingPool}.
+    function previewMint(uint256 shares) external view returns (uint256) {
+        return shares.toAssetsUp(_currentTotalAssets(), totalSupply());
+    }
+
+    /// @dev See {ILendingPool}.
+    function previewWithdraw(uint256 assets) external view returns (uint256) {
+        return assets.toSharesUp(_currentTotalAssets(), totalSupply());
+    }
+
+    /// @dev See {ILendingPool}.
+    function previewRedeem(uint256 shares) external view returns (uint256) {
+        return shares.toAssetsDown(_currentTotalAssets(), totalSupply());
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 CLAIMS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev See {ILendingPool}.
+    function claim(address to) external nonReentrant returns (uint256 amount) {
+        PoolStorage storage $ = _s();
+        amount = $.claimable[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        delete $.claimable[msg.sender];
+        emit Claim(msg.sender, to, amount);
+        ASSET.safeTransfer(to, amount);
+    }
+
+    /// @dev See {ILendingPool}.
+    function claimNft(address collection, uint256 tokenId, address to) external nonReentrant returns (uint256 amount) {
+        PoolStorage storage $ = _s();
+        bytes32 key = keccak256(abi.encode(msg.sender, collection, tokenId));
+        amount = $.nftClaims[key];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        delete $.nftClaims[key];
+        INft(collection).safeTransferFrom(address(this), to, tokenId, amount, "");
+    }
+
+    /// @dev See {ILendingPool}.
+    function valuation() external view returns (address) {
+        return address(VALUATION);
+    }
+
+    /// @dev See {ILendingPool}.
+    function liquidator() external view returns (address) {
+        return _s().liquidator;
+    }
+
+    /// @dev See {ILendingPool}.
+    function custody() external view returns (address) {
+        return _s().custody;
+    }
+
+    /// @dev See {ILendingPool}.
+    function cash() external view returns (uint256) {
+        return _s().market.cash;
+    }
+
+    /// @dev See {ILendingPool}.
+    function reserve() external view returns (uint256) {
+        (Market memory m,,) = _accruedView();
+        return m.reserve;
+    }
+
+    /// @dev See {ILendingPool}.
+    function totalDebt() external view returns (uint256) {
+        (, Rates memory r,) = _accruedView();
+        return uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex);
+    }
+
+    /// @dev See {ILendingPool}.
+    function auctionDebt() external view returns (uint256) {
+        return _s().book.auctionDebt;
+    }
+
+    /// @dev See {ILendingPool}.
+    function impairment() external view returns (uint256) {
+        return _s().book.impairment;
+    }
+
+    /// @dev See {ILendingPool}.
+    function badDebt() external view returns (uint256 total, uint256 absorbedByReserve) {
+        return (_s().totalBadDebt, _s().badDebtAbsorbed);
+    }
+
+    /// @dev See {ILendingPool}.
+    function borrowIndex() external view returns (uint256) {
+        (,, uint256 index) = _accruedView();
+        return index;
+    }
+
+    /// @dev See {ILendingPool}.
+    function borrowRate() external view returns (uint256 ratePerSecond, uint256 utilization) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        utilization = KinkRate.utilization(m.cash, uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex));
+        ratePerSecond = KinkRate.rate(_kink(_loadRateConfig()), utilization);
+    }
+
+    /// @dev See {ILendingPool}.
+    function rateConfig() external view returns (RateConfig memory) {
+        return _loadRateConfig();
+    }
+
+    /// @dev See {ILendingPool}.
+    function terms(address collection_, uint32 termsId) external view returns (Terms memory) {
+        return _loadTerms(collection_, termsId);
+    }
+
+    /// @dev See {ILendingPool}.
+    function collectionState(address collection_)
+        external
+        view
+        returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen)
+    {
+        CollectionState memory cs = _s().collections[collection_];
+        (,, uint256 index) = _accruedView();
+        return (cs.termsId, cs.debtCeiling, uint256(cs.scaledDebt).toDebtUp(index), cs.frozen);
+    }
+
+    /// @dev See {ILendingPool}.
+    function claimable(address account) external view returns (uint256) {
+        return _s().claimable[account];
+    }
+
+    /// @dev See {ILendingPool}.
+    function nftClaimable(address owner, address collection_, uint256 tokenId) external view returns (uint256) {
+        return _s().nftClaims[keccak256(abi.encode(owner, collection_, tokenId))];
+    }
+
+    /// @dev See {ILendingPool}.
+    function setTerms(
+        address collection_,
+        Terms calldata t,
+        uint256 debtCeiling
+    ) external onlyTimelock returns (uint32 termsId) {
+        if (collection_ == address(0)) revert ZeroAddress();
+        if (
+            (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) || t.ltvBps == 0
+                || t.ltvBps >= t.liqThresholdBps || t.liqThresholdBps >= PoolMath.BPS || t.haircutBps == 0
+                || t.haircutBps > PoolMath.BPS || t.penaltyBps > MAX_PENALTY_BPS || t.keeperShareBps > PoolMath.BPS
+                || t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps || t.duration == 0
+                || t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION
+                || debtCeiling > type(uint96).max
+        ) revert InvalidTerms();
+        PoolStorage storage $ = _s();
+        CollectionState storage cs = $.collections[collection_];
+        termsId = cs.termsId;
+        if (termsId != 0 && _loadTerms(collection_, termsId).standard != t.standard) revert InvalidTerms();
+        _accrue();
+        termsId += 1;
+        $.terms[collection_][termsId] = t;
+        cs.termsId = termsId;
+        cs.debtCeiling = uint96(debtCeiling);
+        emit TermsSet(collection_, termsId, t);
+        emit DebtCeilingSet(collection_, debtCeiling);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setDebtCeiling(address collection_, uint256 ceiling) external onlyGuardian {
+        CollectionState storage cs = _s().collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (ceiling > type(uint96).max) revert InvalidTerms();
+        if (msg.sender != timelock() && ceiling > cs.debtCeiling) revert NotTightening();
+        cs.debtCeiling = uint96(ceiling);
+        emit DebtCeilingSet(collection_, ceiling);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setCollectionFrozen(address collection_, bool frozen) external onlyGuardian {
+        CollectionState storage cs = _s().collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (!frozen && msg.sender != timelock()) revert NotTightening();
+        cs.frozen = frozen;
+        emit CollectionFrozenSet(collection_, frozen);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setRateConfig(RateConfig calldata config) external onlyTimelock {
+        _accrue();
+        _setRateConfig(config);
+    }
+
+    /// @dev See {ILendingPool}.
+    function pauseBorrows() external onlyGuardian {
+        RateConfig storage rc = _s().rateConfig;
+        rc.borrowPaused = true;
+        emit RateConfigSet(rc);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setLiquidator(address liquidator_) external onlyTimelock {
+        if (liquidator_ == address(0)) revert ZeroAddress();
+        _s().liquidator = liquidator_;
+        emit LiquidatorSet(liquidator_);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setCustody(address custody_) external onlyTimelock {
+        if (custody_ == address(0)) revert ZeroAddress();
+        _s().custody = custody_;
+    }
+
+    /// @dev See {ILendingPool}.
+    function withdrawReserve(uint256 amount, address to) external onlyTimelock nonReentrant {
+        PoolStorage storage $ = _s();
+        (Market memory m,) = _accrue();
+        uint256 impaired = $.book.impairment;
+        // Only the part of the reserve not already standing behind running auctions, and only from idle cash.
+        uint256 free = m.reserve > impaired ? m.reserve - impaired : 0;
+        if (free > m.cash) free = m.cash;
+        if (amount == 0) revert ZeroAmount();
+        if (amount > free) revert ReserveTooLow(amount, free);
+        m.reserve -= uint104(amount);
+        m.cash -= uint112(amount);
+        _storeMarket(m);
+        emit ReserveWithdrawn(to, amount);
+        ASSET.safeTransfer(to, amount);
+    }
+
+    /// @dev Lenders' total assets, as the core computes them.
+    function _currentTotalAssets() internal view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        return _totalAssets(m, r);
+    }
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {GovernedBase} from "../admin/GovernedBase.sol";
+import {ILendingPoolTypes} from "../interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../interfaces/IValuation.sol";
+import {KinkRate} from "../libraries/KinkRate.sol";
+import {PoolMath} from "../libraries/PoolMath.sol";
+import {ERC20} from "solady/tokens/ERC20.sol";
+import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
+import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
+
+/// @notice The NFT calls the pool makes, for both standards.
+interface INft {
+    function transferFrom(address from, address to, uint256 tokenId) external;
+    function getApproved(uint256 tokenId) external view returns (address);
+    function isApprovedForAll(address owner, address operator) external view returns (bool);
+    function safeTransferFrom(address from, address to, uint256 id, uint256 amount, bytes calldata data) external;
+}
+
+/// @title PoolBase
+/// @notice What both halves of the pool share: constants, immutables, the ERC-7201 storage, the share token, and the
+/// accounting helpers (accrual, total assets, health). `LendingPool` holds the hot paths; `LendingPoolExtension`,
+/// reached through the core's fallback by `delegatecall`, holds conversions, views, claims and administration.
+abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, ReentrancyGuardTransient {
+    using PoolMath for uint256;
+    using SafeCastLib for uint256;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    uint8 internal constant ERC721_STANDARD = 1;
+    uint8 internal constant ERC1155_STANDARD = 2;
+    uint256 internal constant MIN_AUCTION_DURATION = 24 hours;
+    uint256 internal constant MAX_AUCTION_DURATION = 48 hours;
+    uint256 internal constant MAX_RESERVE_FACTOR_BPS = 5000;
+    uint256 internal constant MAX_PENALTY_BPS = 2000;
+    uint256 internal constant MAX_PREMIUM_WAD = 10e18;
+    /// @dev A `Loan` is 13 static words.
+    uint256 internal constant LOAN_BYTES = 13 * 32;
+
+    /*//////////////////////////////////////////////////////////////
+                               IMMUTABLES
+    //////////////////////////////////////////////////////////////*/
+
+    address internal immutable ASSET;
+    IValuation internal immutable VALUATION;
+    uint8 internal immutable SHARE_DECIMALS;
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev 32 bytes: idle cash (14) | first-loss reserve (13) | next loan id (5).
+    struct Market {
+        uint112 cash;
+        uint104 reserve;
+        uint40 nextLoanId;
+    }
+
+    /// @dev 32 bytes: live scaled debt (14) | borrow index, WAD (13) | last accrual (5).
+    struct Rates {
+        uint112 totalScaledDebt;
+        uint104 borrowIndex;
+        uint40 lastUpdate;
+    }
+
+    /// @dev 32 bytes: debt frozen in auctions (16) | their expected loss at reserve prices (16).
+    struct AuctionBook {
+        uint128 auctionDebt;
+        uint128 impairment;
+    }
+
+    /// @dev 31 bytes: live scaled debt (14) | debt ceiling in assets (12) | current terms id (4) | frozen (1).
+    struct CollectionState {
+        uint112 scaledDebt;
+        uint96 debtCeiling;
+        uint32 termsId;
+        bool frozen;
+    }
+
+    /// @custom:storage-location erc7201:nftlend.storage.LendingPool
+    struct PoolStorage {
+        Market market;
+        Rates rates;
+        RateConfig rateConfig;
+        AuctionBook book;
+        address liquidator;
+        address custody;
+        uint128 totalBadDebt;
+        uint128 badDebtAbsorbed;
+        mapping(address collection => CollectionState) collections;
+        mapping(address collection => mapping(uint32 termsId => Terms)) terms;
+        mapping(uint256 loanId => bytes32) loans;
+        mapping(address account => uint256) claimable;
+        mapping(bytes32 ownerCollectionId => uint256) nftClaims;
+        string name;
+        string symbol;
+    }
+
+    /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant POOL_SLOT = 0x8286a04a6b95a5e1e0ac9d5e9ddcb2c6b2b77a79c7d0e1d7d26e2da6cdf44a00;
+
+    function _s() internal pure returns (PoolStorage storage $) {
+        assembly ("memory-safe") {
+            $.slot := POOL_SLOT
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param asset_ The borrow asset (a plain ERC-20).
+    /// @param valuation_ The valuation every loan of this pool is priced by.
+    constructor(address asset_, address valuation_) {
+        if (asset_ == address(0) || valuation_ == address(0)) revert ZeroAddress();
+        ASSET = asset_;
+        VALUATION = IValuation(valuation_);
+        (bool ok, bytes memory data) = asset_.staticcall(abi.encodeWithSignature("decimals()"));
+        uint8 assetDecimals = ok && data.length >= 32 ? abi.decode(data, (uint8)) : 18;
+        SHARE_DECIMALS = assetDecimals + 6; // VIRTUAL_SHARES = 1e6
+    }
+
+    function name() public view override returns (string memory) {
+        return _s().name;
+    }
+
+    function symbol() public view override returns (string memory) {
+        return _s().symbol;
+    }
+
+    function decimals() public view override returns (uint8) {
+        return SHARE_DECIMALS;
+    }
+
+    /// @dev Lender shares never grant Permit2 an implicit infinite allowance.
+    function _givePermit2InfiniteAllowance() internal pure override returns (bool) {
+        return false;
+    }
+
+    /// @dev The pool targets Cancun chains: always the transient-storage lock.
+    function _useTransientReentrancyGuardOnlyOnMainnet() internal pure override returns (bool) {
+        return false;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            STORAGE ACCESS
+    //////////////////////////////////////////////////////////////*/
+
+    // One load and one store function per packed struct: the packing code exists once in the bytecode.
+
+    function _loadMarket() internal view returns (Market memory) {
+        return _s().market;
+    }
+
+    function _storeMarket(Market memory m) internal {
+        _s().market = m;
+    }
+
+    function _loadRates() internal view returns (Rates memory) {
+        return _s().rates;
+    }
+
+    function _storeRates(Rates memory r) internal {
+        _s().rates = r;
+    }
+
+    function _loadBook() internal view returns (AuctionBook memory) {
+        return _s().book;
+    }
+
+    function _storeBook(AuctionBook memory book) internal {
+        _s().book = book;
+    }
+
+    function _loadRateConfig() internal view returns (RateConfig memory) {
+        return _s().rateConfig;
+    }
+
+    function _loadTerms(address collection_, uint32 termsId) internal view returns (Terms memory) {
+        return _s().terms[collection_][termsId];
+    }
+
+    /// @dev A memory copy of a calldata loan, decoded (and so validated) once.
+    function _toMemory(Loan calldata loan) internal pure returns (Loan memory) {
+        return loan;
+    }
+
+    /// @dev A fresh memory copy of a memory loan (memory structs alias on assignment).
+    function _copyLoan(Loan memory loan) internal pure returns (Loan memory copy) {
+        assembly ("memory-safe") {
+            copy := mload(0x40)
+            mcopy(copy, loan, LOAN_BYTES)
+            mstore(0x40, add(copy, LOAN_BYTES))
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              ACCOUNTING
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Accrues interest to now and stores it. Returns the updated market and rates, ready to be modified and
+    /// stored again by the caller (a second write to the same slot costs little).
+    function _accrue() internal returns (Market memory m, Rates memory r) {
+        PoolStorage storage $ = _s();
+        m = _loadMarket();
+        r = _loadRates();
+        if (r.lastUpdate == block.timestamp) return (m, r);
+        (uint256 interest, uint256 toReserve) = _interest(m, r, _loadRateConfig());
+        r.lastUpdate = uint40(block.timestamp);
+        _storeRates(r);
+        if (toReserve != 0) {
+            m.reserve = (uint256(m.reserve) + toReserve).toUint104();
+            _storeMarket(m);
+        }
+        if (interest != 0) emit Accrue(r.borrowIndex, interest, toReserve);
+    }
+
+    /// @dev The view twin of `_accrue`.
+    function _accruedView() internal view returns (Market memory m, Rates memory r, uint256 index) {
+        PoolStorage storage $ = _s();
+        m = _loadMarket();
+        r = _loadRates();
+        if (r.lastUpdate != block.timestamp) {
+            (, uint256 toReserve) = _interest(m, r, _loadRateConfig());
+            m.reserve = uint104(uint256(m.reserve) + toReserve);
+        }
+        index = r.borrowIndex;
+    }
+
+    /// @dev Grows `r.borrowIndex` in memory for the time since the last accrual; returns the interest charged and the
+    /// reserve's share of it. The index rounds up (borrowers owe the extra wei); the reserve share rounds down.
+    function _interest(
+        Market memory m,
+        Rates memory r,
+        RateConfig memory rc
+    ) internal view returns (uint256 interest, uint256 toReserve) {
+        uint256 scaled = r.totalScaledDebt;
+        if (scaled == 0) return (0, 0);
+        uint256 index = r.borrowIndex;
+        uint256 debt = scaled.toDebtUp(index);
+        uint256 ratePerSecond = KinkRate.rate(_kink(rc), KinkRate.utilization(m.cash, debt));
+        uint256 growth = PoolMath.compoundedGrowth(ratePerSecond, block.timestamp - r.lastUpdate);
+        uint256 newIndex = index + index.mulWadUp(growth);
+        r.borrowIndex = newIndex.toUint104();
+        interest = scaled.toDebtUp(newIndex) - debt;
+        toReserve = interest.mulBpsDown(rc.reserveFactorBps);
+    }
+
+    /// @dev Lenders' assets. The reserve and the running auctions' expected loss overlap (the reserve absorbs losses
+    /// first), so the larger of the two is deducted.
+    function _totalAssets(Market memory m, Rates memory r) internal view returns (uint256) {
+        AuctionBook memory book = _loadBook();
+        uint256 gross = uint256(m.cash) + uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex) + book.auctionDebt;
+        uint256 reserved = m.reserve;
+        uint256 impaired = book.impairment;
+        uint256 deducted = reserved > impaired ? reserved : impaired;
+        return gross > deducted ? gross - deducted : 0;
+    }
+
+    /// @dev Copies the caller's loan into memory and checks it against the stored commitment.
+    function _checkLoan(
+        PoolStorage storage $,
+        uint256 loanId,
+        Loan calldata loanIn
+    ) internal view returns (Loan memory loan) {
+        loan = _toMemory(loanIn);
+        bytes32 stored = $.loans[loanId];
+        if (stored == bytes32(0) || stored != _hash(loan)) revert UnknownLoan(loanId);
+    }
+
+    /// @dev keccak256(abi.encode(loan)): every field is a static type, so the memory struct is exactly its encoding.
+    function _hash(Loan memory loan) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(loan, LOAN_BYTES)
+        }
+    }
+
+    /// @dev Collateral value before haircut: price x amount x (1 + premium), rounded down.
+    function _collateralValue(uint256 unitPrice, uint256 amount, uint256 premiumWad) internal pure returns (uint256) {
+        uint256 base = unitPrice * amount;
+        return premiumWad == 0 ? base : base.mulWadDown(PoolMath.WAD + premiumWad);
+    }
+
+    /// @dev value x haircut x liquidation threshold / debt, in WAD, rounded down (against the borrower).
+    function _healthFactor(
+        Loan memory loan,
+        Terms memory t,
+        uint256 debt,
+        uint256 unitPrice
+    ) internal pure returns (uint256) {
+        if (debt == 0) return type(uint256).max;
+        uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premiumWad).mulBpsDown(t.haircutBps)
+            .mulBpsDown(t.liqThresholdBps);
+        return limit.mulDivDown(PoolMath.WAD, debt);
+    }
+
+    /// @dev Removes scaled debt from a collection's total. Per-loan scaled debts sum exactly to the collection's, so
+    /// the clamp at zero only guards against a future rounding change.
+    function _removeCollectionDebt(PoolStorage storage $, address collection_, uint256 scaled) internal {
+        CollectionState storage cs = $.collections[collection_];
+        uint256 csScaled = cs.scaledDebt;
+        cs.scaledDebt = uint112(csScaled > scaled ? csScaled - scaled : 0);
+    }
+
+    function _setRateConfig(RateConfig calldata config) internal {
+        if (!KinkRate.isValid(_kink(config)) || config.reserveFactorBps > MAX_RESERVE_FACTOR_BPS) {
+            revert InvalidRateConfig();
+        }
+        _s().rateConfig = config;
+        emit RateConfigSet(config);
+    }
+
+    function _kink(RateConfig memory rc) internal pure returns (KinkRate.Params memory) {
+        return KinkRate.Params({baseRate: rc.baseRate, slope1: rc.slope1, slope2: rc.slope2, kinkBps: rc.kinkBps});
+    }
+}

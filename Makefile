@@ -15,7 +15,9 @@ help: ## List every target with one line each
 
 $(STAMP): package.json package-lock.json
 	@node ts/preflight.mjs node
-	@npm ci --no-audit --no-fund --loglevel=error || { echo "make install: 'npm ci' failed: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; }
+	@# `npm install`, not `npm ci`: the lockfile npm writes here lists only this platform's optional forge/anvil/cast
+	@# binaries, and `npm ci` refuses such a lockfile. `npm install` follows the lockfile and leaves it unchanged.
+	@npm install --no-audit --no-fund --loglevel=error || { echo "make install: 'npm install' failed: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP) ## Install the pinned toolchain and libraries from npm (idempotent)
@@ -25,13 +27,14 @@ build: install ## Compile every contract (prints which solc is used)
 	@bin/solc --which
 	@$(FORGE) build
 
-test: install ## Run every test: forge (unit, fuzz, gas snapshots) then the TypeScript suite
+test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transactions), then the TypeScript suite
 	@bin/solc --which
-	@$(FORGE) test
+	@$(FORGE) test --no-match-path 'test/gas/*'
+	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} $(FORGE) test --isolate --match-path 'test/gas/*'
 	@$(BIN)/vitest run
 
-test-sol: install ## Run the forge tests only
-	@$(FORGE) test
+test-sol: install ## Run the forge tests only (no gas snapshots)
+	@$(FORGE) test --no-match-path 'test/gas/*'
 
 test-ts: install ## Run the TypeScript tests only
 	@$(BIN)/vitest run

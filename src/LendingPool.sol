@@ -225,10 +225,11 @@ contract LendingPool is PoolBase, Governed {
         _storeMarket(m);
         if (closed) {
             delete $.loans[loanId];
+            emit LoanRepaid(loanId, msg.sender, paid);
         } else {
             $.loans[loanId] = _hash(updated);
+            emit Repay(loanId, msg.sender, paid, updated);
         }
-        emit Repay(loanId, msg.sender, paid, closed, updated);
 
         // Interactions: take the payment, then return the collateral.
         _pullAsset(msg.sender, paid);

@@ -107,8 +107,10 @@ interface ILendingPoolTypes {
     event Borrow(
         uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan
     );
-    /// @notice A repayment; `loan` is the updated commitment (all zero when the loan closed).
-    event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, bool closed, Loan loan);
+    /// @notice A partial repayment; `loan` is the updated commitment.
+    event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, Loan loan);
+    /// @notice A full repayment: the loan is closed and its collateral returned (or made claimable).
+    event LoanRepaid(uint256 indexed loanId, address indexed payer, uint256 paid);
     event Renew(uint256 indexed loanId, uint256 interestPaid, Loan loan);
     event AuctionStarted(uint256 indexed loanId, address indexed keeper, uint256 impairment, Loan loan);
     /// @notice An auction settled: `proceeds` paid by `buyer` (0 and no buyer when it ended without a bid).

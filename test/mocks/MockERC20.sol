@@ -3,14 +3,11 @@ pragma solidity 0.8.24;
 
 import {ERC20} from "solady/tokens/ERC20.sol";
 
-/// @notice Test asset with free minting, configurable decimals and a USDC-style blocklist.
+/// @notice Test asset with free minting and configurable decimals; as cheap as WETH9, so gas numbers are honest.
 contract MockERC20 is ERC20 {
     string internal _name;
     string internal _symbol;
     uint8 internal immutable _decimals;
-    mapping(address => bool) public blocked;
-
-    error Blocked(address account);
 
     constructor(string memory name_, string memory symbol_, uint8 decimals_) {
         _name = name_;
@@ -34,15 +31,6 @@ contract MockERC20 is ERC20 {
         _mint(to, amount);
     }
 
-    function setBlocked(address account, bool isBlocked) external {
-        blocked[account] = isBlocked;
-    }
-
-    function _beforeTokenTransfer(address from, address to, uint256) internal view override {
-        if (blocked[from]) revert Blocked(from);
-        if (blocked[to]) revert Blocked(to);
-    }
-
     function _givePermit2InfiniteAllowance() internal pure override returns (bool) {
         return false;
     }
@@ -58,5 +46,23 @@ contract MockFeeToken is MockERC20 {
         _transfer(from, to, amount - fee);
         _burn(from, fee);
         return true;
+    }
+}
+
+/// @notice A USDC-style token whose owner can blocklist accounts: transfers from or to them revert.
+contract MockBlocklistToken is MockERC20 {
+    mapping(address => bool) public blocked;
+
+    error Blocked(address account);
+
+    constructor() MockERC20("USD Coin", "USDC", 6) {}
+
+    function setBlocked(address account, bool isBlocked) external {
+        blocked[account] = isBlocked;
+    }
+
+    function _beforeTokenTransfer(address from, address to, uint256) internal view override {
+        if (blocked[from]) revert Blocked(from);
+        if (blocked[to]) revert Blocked(to);
     }
 }

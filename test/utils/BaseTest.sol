@@ -5,7 +5,7 @@ import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
-import {MockERC20} from "../mocks/MockERC20.sol";
+import {MockBlocklistToken, MockERC20} from "../mocks/MockERC20.sol";
 import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
 import {MockValuation} from "../mocks/MockValuation.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
@@ -30,7 +30,7 @@ abstract contract BaseTest is Test {
     address internal stranger = makeAddr("stranger");
 
     MockERC20 internal weth;
-    MockERC20 internal usdc;
+    MockBlocklistToken internal usdc;
     MockERC721 internal apes;
     MockERC1155 internal items;
     MockValuation internal valuation;
@@ -39,7 +39,7 @@ abstract contract BaseTest is Test {
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         weth = new MockERC20("Wrapped Ether", "WETH", 18);
-        usdc = new MockERC20("USD Coin", "USDC", 6);
+        usdc = new MockBlocklistToken();
         apes = new MockERC721();
         items = new MockERC1155();
         valuation = new MockValuation();

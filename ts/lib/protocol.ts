@@ -51,7 +51,7 @@ export interface Roles {
 /** Deploys test assets, a valuation, the pool implementation and its proxy, and lists both collections. */
 export async function deployProtocol(c: Chain, roles: Roles): Promise<Protocol> {
   const abi = {
-    pool: loadArtifact('LendingPool').abi,
+    pool: loadArtifact('ILendingPool').abi,
     erc20: loadArtifact('MockERC20').abi,
     erc721: loadArtifact('MockERC721', 'MockNFTs.sol').abi,
     erc1155: loadArtifact('MockERC1155', 'MockNFTs.sol').abi,
@@ -62,7 +62,8 @@ export async function deployProtocol(c: Chain, roles: Roles): Promise<Protocol> 
   const apes = await deploy(c, d, 'MockERC721', [], 'MockNFTs.sol');
   const items = await deploy(c, d, 'MockERC1155', [], 'MockNFTs.sol');
   const valuation = await deploy(c, d, 'MockValuation');
-  const impl = await deploy(c, d, 'LendingPool', [weth, valuation]);
+  const extension = await deploy(c, d, 'LendingPoolExtension', [weth, valuation]);
+  const impl = await deploy(c, d, 'LendingPool', [weth, valuation, extension]);
   const init = encodeFunctionData({
     abi: abi.pool,
     functionName: 'initialize',

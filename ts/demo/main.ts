@@ -1,7 +1,7 @@
 // The main job: start a local chain, deploy the protocol, and drive a real lending scenario through it with
 // progress output, ending in a summary table. `make demo` runs it; RPC_URL points it at another chain (with
 // unlocked accounts) instead of the embedded anvil.
-import { formatEther, parseEther, type Address } from 'viem';
+import { formatEther, isAddressEqual, parseEther, type Address } from 'viem';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
@@ -62,7 +62,7 @@ async function main() {
     await fund(c, p, alice, aliceDebt);
     const f = await send(c, alice, p.pool, p.abi.pool, 'repay', [aliceId, aliceLoan, aliceDebt + parseEther('1')]);
     const owner = await read<Address>(c, p.apes, p.abi.erc721, 'ownerOf', [42n]);
-    step(9, `alice repaid in full (gas ${f.gasUsed}); ERC-721 #42 is back with ${owner === alice ? 'alice' : owner}`);
+    step(9, `alice repaid in full (gas ${f.gasUsed}); ERC-721 #42 is back with ${isAddressEqual(owner, alice) ? 'alice' : owner}`);
 
     await send(c, guardian, p.pool, p.abi.pool, 'pauseBorrows');
     step(10, 'guardian paused new borrows; repayment and withdrawal stay open');

@@ -29,12 +29,12 @@ build: install ## Compile every contract (prints which solc is used)
 
 test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transactions), then the TypeScript suite
 	@bin/solc --which
-	@$(FORGE) test --no-match-path 'test/gas/*'
-	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} $(FORGE) test --isolate --match-path 'test/gas/*'
+	@$(FORGE) test
+	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} FOUNDRY_PROFILE=gas $(FORGE) test
 	@$(BIN)/vitest run
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
-	@$(FORGE) test --no-match-path 'test/gas/*'
+	@$(FORGE) test
 
 test-ts: install ## Run the TypeScript tests only
 	@$(BIN)/vitest run
@@ -46,10 +46,10 @@ fmt-check: install ## Fail when a Solidity source is not formatted
 	@$(FORGE) fmt --check
 
 gas: install ## Re-measure and write the gas snapshots in snapshots/
-	@$(FORGE) test --isolate --match-path 'test/gas/*' 
+	@FOUNDRY_PROFILE=gas $(FORGE) test
 
 gas-check: install ## Fail when a gas snapshot differs from the committed one
-	@FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'test/gas/*'
+	@FORGE_SNAPSHOT_CHECK=true FOUNDRY_PROFILE=gas $(FORGE) test
 
 sizes: install ## Print deployed bytecode sizes (fails above the 24,576-byte limit)
 	@$(FORGE) build --sizes --skip test --skip script

@@ -100,7 +100,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 internal constant POOL_SLOT = 0x8286a04a6b95a5e1e0ac9d5e9ddcb2c6b2b77a79c7d0e1d7d26e2da6cdf44a00;
+    bytes32 internal constant POOL_SLOT = 0x23b0df57f1a6c3ed8b67a2df7c09dd4fa71eaaa3a49c143bce2f07c91f1cce00;
 
     function _s() internal pure returns (PoolStorage storage $) {
         assembly ("memory-safe") {

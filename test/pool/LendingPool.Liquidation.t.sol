@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {LendingPool} from "../../src/LendingPool.sol";
+import {IGoverned} from "../../src/interfaces/IGoverned.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+
+/// @notice The pool's side of liquidation (startAuction / settleAuction, driven here by the liquidator role) and the
+/// administration: impairment, write-off order, claims, guardian limits, upgrades.
+contract LendingPoolLiquidationTest is BaseTest {
+    uint256 internal loanId;
+    ILendingPoolTypes.Loan internal loan;
+
+    function setUp() public override {
+        super.setUp();
+        _deposit(lender, 100 ether);
+        (loanId, loan) = _borrowApe(borrower, 1, 9 ether);
+    }
+
+    function _crash(uint256 price) internal {
+        valuation.setPrice(address(apes), price);
+    }
+
+    function _start() internal returns (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) {
+        vm.prank(liquidator);
+        (at, l) = pool.startAuction(loanId, loan, keeper);
+    }
+
+    function test_RevertWhen_startAuction_healthyLoan() public {
+        uint256 hf = uint256(NFT_PRICE * 6500 / 10_000 * 7000 / 10_000) * 1e18 / 9 ether;
+        vm.prank(liquidator);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.LoanNotLiquidatable.selector, loanId, hf, uint256(loan.dueTime) + 2 days
+            )
+        );
+        pool.startAuction(loanId, loan, keeper);
+        assertEq(pool.loanHash(loanId), keccak256(abi.encode(loan)));
+    }
+
+    function test_RevertWhen_startAuction_notLiquidator() public {
+        _crash(15 ether);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.NotLiquidator.selector, stranger));
+        pool.startAuction(loanId, loan, keeper);
+    }
+
+    function test_RevertWhen_startAuction_oracleOutage() public {
+        _crash(15 ether);
+        valuation.setStatus(address(apes), IValuation.Status.TwapStale);
+        vm.prank(liquidator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, address(apes), IValuation.Status.TwapStale)
+        );
+        pool.startAuction(loanId, loan, keeper);
+    }
+
+    /// @dev SECURITY S40: within the grace period only repayment is possible; after it, anyone may liquidate.
+    function test_startAuction_afterMaturityPlusGrace() public {
+        vm.warp(loan.dueTime + 2 days);
+        vm.prank(liquidator);
+        vm.expectRevert();
+        pool.startAuction(loanId, loan, keeper);
+        vm.warp(loan.dueTime + 2 days + 1);
+        (ILendingPoolTypes.AuctionTerms memory at,) = _start();
+        assertGt(at.debt, 9 ether);
+    }
+
+    /// @dev A maximum loan is not liquidatable one second later (LTV < LT; SECURITY S14).
+    function test_maxLoan_notInstantlyLiquidatable() public {
+        (uint256 id, ILendingPoolTypes.Loan memory l) = _borrowApe(borrower, 2, _maxApeLoan());
+        skip(1);
+        vm.prank(liquidator);
+        vm.expectRevert();
+        pool.startAuction(id, l, keeper);
+    }
+
+    function test_startAuction_freezesDebtAndBooksImpairment() public {
+        _crash(14 ether); // 14 x 0.65 x 0.7 = 6.37 < 9
+        uint256 priceBefore = _sharePrice();
+        (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) = _start();
+        assertEq(at.collateralValue, 14 ether);
+        assertEq(at.startPrice, 16.8 ether);
+        assertEq(at.reservePrice, 7 ether);
+        assertEq(at.duration, 36 hours);
+        assertEq(l.frozenDebt, at.debt);
+        assertEq(l.impairment, at.debt - 7 ether);
+        assertEq(pool.impairment(), at.debt - 7 ether);
+        assertEq(pool.totalDebt(), 0, "no longer live debt");
+        assertEq(pool.auctionDebt(), at.debt);
+        // LPs see the expected loss at once: no one exits ahead of it.
+        assertLt(_sharePrice(), priceBefore);
+        skip(10 days);
+        assertEq(pool.debtOf(l), at.debt, "frozen debt does not accrue");
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanInAuction.selector, loanId));
+        pool.startAuction(loanId, l, keeper);
+    }
+
+    function test_settle_surplusWaterfall() public {
+        _crash(14 ether);
+        (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) = _start();
+        uint256 proceeds = 12 ether;
+        weth.mint(address(pool), proceeds); // the auction pays in first
+        uint256 cashBefore = pool.cash();
+        uint256 reserveBefore = pool.reserve();
+        address buyer = makeAddr("buyer");
+        vm.prank(liquidator);
+        uint256 bad = pool.settleAuction(loanId, l, buyer, proceeds, keeper);
+        uint256 penalty = (at.debt * 500 + 9999) / 10_000;
+        uint256 keeperCut = penalty / 2;
+        assertEq(bad, 0);
+        assertEq(apes.ownerOf(1), buyer);
+        assertEq(pool.claimable(keeper), keeperCut);
+        assertEq(pool.claimable(borrower), proceeds - at.debt - penalty);
+        assertEq(pool.cash(), cashBefore + at.debt + penalty - keeperCut);
+        assertEq(pool.reserve(), reserveBefore + penalty - keeperCut);
+        assertEq(pool.impairment(), 0);
+        assertEq(pool.auctionDebt(), 0);
+        assertEq(pool.loanHash(loanId), bytes32(0));
+        // surplus is pulled by its owner
+        vm.prank(borrower);
+        pool.claim(borrower);
+        assertEq(weth.balanceOf(borrower), 9 ether + proceeds - at.debt - penalty);
+        vm.prank(borrower);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.NothingToClaim.selector, borrower));
+        pool.claim(borrower);
+    }
+
+    /// @dev INV-B2/B3: a sale below the debt writes off exactly the shortfall, reserve first, in the same call.
+    function test_settle_shortfallWrittenOffReserveFirst() public {
+        skip(200 days); // build a reserve
+        _crash(10 ether);
+        (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) = _start();
+        uint256 reserveBefore = pool.reserve();
+        uint256 assetsBefore = pool.totalAssets();
+        uint256 proceeds = 6 ether;
+        weth.mint(address(pool), proceeds);
+        vm.prank(liquidator);
+        uint256 bad = pool.settleAuction(loanId, l, makeAddr("buyer"), proceeds, keeper);
+        assertEq(bad, at.debt - proceeds);
+        (uint256 total, uint256 absorbed) = pool.badDebt();
+        assertEq(total, bad);
+        assertEq(absorbed, reserveBefore < bad ? reserveBefore : bad);
+        assertEq(pool.reserve(), reserveBefore - absorbed);
+        // Lenders' assets move by: the impairment (or reserve) deduction released, minus the written-off debt, plus
+        // what the reserve absorbed: delta = max(R, I) - R - bad + absorbed.
+        uint256 deducted = reserveBefore > l.impairment ? reserveBefore : l.impairment;
+        int256 expected = int256(deducted) - int256(reserveBefore) - int256(bad) + int256(absorbed);
+        assertApproxEqAbs(int256(pool.totalAssets()) - int256(assetsBefore), expected, 2);
+        assertGt(pool.totalAssets(), assetsBefore, "sold above the reserve price: part of the impairment comes back");
+    }
+
+    function test_settle_noBid_nftToCustody() public {
+        _crash(10 ether);
+        (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) = _start();
+        vm.prank(liquidator);
+        uint256 bad = pool.settleAuction(loanId, l, address(0), 0, keeper);
+        assertEq(bad, at.debt);
+        assertEq(apes.ownerOf(1), custody);
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
+        pool.settleAuction(loanId, l, address(0), 0, keeper);
+    }
+
+    function test_repayDuringAuction_cancelsWithPenalty() public {
+        _crash(14 ether);
+        (ILendingPoolTypes.AuctionTerms memory at, ILendingPoolTypes.Loan memory l) = _start();
+        uint256 penalty = (at.debt * 500 + 9999) / 10_000;
+        weth.mint(borrower, penalty + at.debt);
+        vm.startPrank(borrower);
+        weth.approve(address(pool), type(uint256).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.InsufficientLiquidity.selector, at.debt, at.debt + penalty)
+        );
+        pool.repay(loanId, l, at.debt);
+        (uint256 paid,) = pool.repay(loanId, l, type(uint256).max);
+        vm.stopPrank();
+        assertEq(paid, at.debt + penalty);
+        assertEq(apes.ownerOf(1), borrower);
+        assertEq(pool.impairment(), 0);
+        assertEq(pool.auctionDebt(), 0);
+    }
+
+    function test_RevertWhen_settle_notInAuction() public {
+        vm.prank(liquidator);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanNotInAuction.selector, loanId));
+        pool.settleAuction(loanId, loan, address(0), 0, keeper);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ADMIN
+    //////////////////////////////////////////////////////////////*/
+
+    function test_RevertWhen_admin_notTimelock() public {
+        vm.startPrank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.setTerms(address(apes), _defaultTerms(1), 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.setRateConfig(_defaultRateConfig(0));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.setLiquidator(guardian);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.withdrawReserve(1, guardian);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.setGuardian(guardian);
+        vm.stopPrank();
+    }
+
+    function test_guardian_onlyTightens() public {
+        vm.startPrank(guardian);
+        pool.setDebtCeiling(address(apes), 50 ether);
+        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
+        pool.setDebtCeiling(address(apes), 60 ether);
+        pool.setCollectionFrozen(address(apes), true);
+        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
+        pool.setCollectionFrozen(address(apes), false);
+        pool.pauseBorrows();
+        vm.stopPrank();
+        (, uint256 ceiling,, bool frozen) = pool.collectionState(address(apes));
+        assertEq(ceiling, 50 ether);
+        assertTrue(frozen);
+        vm.prank(timelock);
+        pool.setCollectionFrozen(address(apes), false);
+    }
+
+    function test_RevertWhen_setTerms_invalid() public {
+        ILendingPoolTypes.Terms memory t = _defaultTerms(1);
+        t.ltvBps = t.liqThresholdBps; // LTV must stay below the threshold
+        vm.prank(timelock);
+        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        pool.setTerms(address(apes), t, 1 ether);
+        t = _defaultTerms(1);
+        t.auctionDuration = 12 hours;
+        vm.prank(timelock);
+        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        pool.setTerms(address(apes), t, 1 ether);
+    }
+
+    function test_RevertWhen_setRateConfig_outOfBounds() public {
+        ILendingPoolTypes.RateConfig memory rc = _defaultRateConfig(0);
+        rc.slope2 = uint48(uint256(6e18) / YEAR);
+        vm.prank(timelock);
+        vm.expectRevert(ILendingPoolTypes.InvalidRateConfig.selector);
+        pool.setRateConfig(rc);
+    }
+
+    /// @dev INV-L8: a terms change never touches an open loan.
+    function test_setTerms_openLoanKeepsItsTerms() public {
+        ILendingPoolTypes.Terms memory t = _defaultTerms(1);
+        t.ltvBps = 1000;
+        t.liqThresholdBps = 2000; // the open loan would be unhealthy under these
+        vm.prank(timelock);
+        uint32 id = pool.setTerms(address(apes), t, 1000 ether);
+        assertEq(id, 2);
+        vm.prank(liquidator);
+        vm.expectRevert();
+        pool.startAuction(loanId, loan, keeper);
+        assertEq(pool.terms(address(apes), 1).ltvBps, 5000);
+    }
+
+    function test_withdrawReserve_onlyFreePart() public {
+        skip(YEAR);
+        uint256 r = pool.reserve();
+        vm.prank(timelock);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ReserveTooLow.selector, r + 1, r));
+        pool.withdrawReserve(r + 1, timelock);
+        vm.prank(timelock);
+        pool.withdrawReserve(r, timelock);
+        assertEq(weth.balanceOf(timelock), r);
+        assertEq(pool.reserve(), 0);
+    }
+
+    /// @dev SECURITY S42: the implementation cannot be initialised, and only the timelock upgrades.
+    function test_upgrade_onlyTimelock_implementationLocked() public {
+        bytes32 implSlot = 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;
+        address impl = address(uint160(uint256(vm.load(address(pool), implSlot))));
+        vm.expectRevert();
+        LendingPool(impl).initialize("x", "x", stranger, stranger, stranger, _defaultRateConfig(0));
+        vm.expectRevert();
+        pool.initialize("x", "x", stranger, stranger, stranger, _defaultRateConfig(0));
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, stranger));
+        LendingPool(address(pool)).upgradeToAndCall(impl, "");
+        vm.prank(timelock);
+        LendingPool(address(pool)).upgradeToAndCall(impl, "");
+    }
+
+    /// @dev ERC-7201: the namespaced slots are the formula's.
+    function test_storageSlots_matchErc7201() public pure {
+        assertEq(
+            _erc7201("nftlend.storage.LendingPool"), 0x23b0df57f1a6c3ed8b67a2df7c09dd4fa71eaaa3a49c143bce2f07c91f1cce00
+        );
+        assertEq(
+            _erc7201("nftlend.storage.Governed"), 0x5b3a630ba85749325efb592c825831f8de02354dafe4104e313e56745c0bc900
+        );
+    }
+
+    function _erc7201(string memory ns) internal pure returns (bytes32) {
+        return keccak256(abi.encode(uint256(keccak256(bytes(ns))) - 1)) & ~bytes32(uint256(0xff));
+    }
+}

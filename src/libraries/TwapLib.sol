@@ -53,13 +53,14 @@ library TwapLib {
     }
 
     /// @notice Weighted average of the `count` kept observations, rounded down, and the oldest kept time.
-    /// @dev Reads ceil(count / 2) storage slots: at most 8.
+    /// @dev Reads ceil(count / 2) storage slots: at most 8. `public` (a linked library call, write path only) to keep
+    /// Valuation under the 24,576-byte code size limit.
     function weightedAverageDown(
         uint256[8] storage obs,
         uint256 count,
         uint256 newest,
         uint256 halfLife
-    ) internal view returns (uint256 avg, uint256 oldest) {
+    ) public view returns (uint256 avg, uint256 oldest) {
         uint256 num;
         uint256 den;
         oldest = type(uint256).max;

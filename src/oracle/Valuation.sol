@@ -8,6 +8,7 @@ import {IValuation} from "../interfaces/IValuation.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
 import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
 import {TwapLib} from "../libraries/TwapLib.sol";
+import {ValuationConfigLib} from "../libraries/ValuationConfigLib.sol";
 import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
@@ -42,12 +43,6 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @notice Default L2 sequencer grace period (used by deployments; the value in force is `SEQUENCER_GRACE`).
     uint256 public constant DEFAULT_SEQUENCER_GRACE = 1 hours;
 
-    uint24 internal constant MIN_WINDOW_LOWER = 10 minutes;
-    uint24 internal constant MAX_WINDOW = 7 days;
-    uint24 internal constant MIN_HALF_LIFE = 10 minutes;
-    uint24 internal constant MAX_HALF_LIFE = 30 days;
-    uint16 internal constant MAX_CLAMP_BPS = 5000;
-    uint24 internal constant MAX_HEARTBEAT = 7 days;
     uint24 internal constant MAX_TWAP_MAX_AGE = 30 days;
     uint16 internal constant MIN_DEVIATION_BPS = 100;
     uint16 internal constant MAX_DEVIATION_BPS = 5000;
@@ -220,8 +215,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
             minWindow: DEFAULT_MIN_WINDOW,
             halfLife: DEFAULT_HALF_LIFE
         });
-        _checkTwapParams(collection, params);
-        FeedConfig memory cfg = _checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer);
+        ValuationConfigLib.checkTwapParams(collection, params);
+        FeedConfig memory cfg =
+            ValuationConfigLib.checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer, _storage().assetDecimals);
         cfg.twapMaxAge = DEFAULT_TWAP_MAX_AGE;
         cfg.deviationBps = DEFAULT_DEVIATION_BPS;
         c.feed = cfg;
@@ -248,7 +244,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 maxAnswer
     ) external onlyTimelock {
         Collection storage c = _listed(collection);
-        FeedConfig memory cfg = _checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer);
+        FeedConfig memory cfg =
+            ValuationConfigLib.checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer, _storage().assetDecimals);
         FeedConfig memory old = c.feed;
         cfg.twapMaxAge = old.twapMaxAge;
         cfg.deviationBps = old.deviationBps;
@@ -263,7 +260,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @inheritdoc IValuationAdmin
     function setTwapParams(address collection, TwapParams calldata params) external onlyTimelock {
         Collection storage c = _listed(collection);
-        _checkTwapParams(collection, params);
+        ValuationConfigLib.checkTwapParams(collection, params);
         c.params = params;
         emit TwapParamsSet(collection, params);
     }
@@ -551,38 +548,6 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function _listed(address collection) internal view returns (Collection storage c) {
         c = _storage().collections[collection];
         if (!c.feed.listed) revert CollectionNotListed(collection);
-    }
-
-    function _checkedFeed(
-        address collection,
-        address feed,
-        uint24 heartbeat,
-        uint96 minAnswer,
-        uint96 maxAnswer
-    ) internal view returns (FeedConfig memory cfg) {
-        if (feed.code.length == 0) revert InvalidFeedConfig(collection, "feed");
-        if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert InvalidFeedConfig(collection, "heartbeat");
-        if (minAnswer >= maxAnswer) revert InvalidFeedConfig(collection, "bounds");
-        uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
-        if (feedDecimals > MAX_FEED_DECIMALS) revert InvalidFeedConfig(collection, "decimals");
-        int8 shift = int8(int256(uint256(_storage().assetDecimals)) - int256(uint256(feedDecimals)));
-        // Every accepted answer must fit the packed uint88 price fields once normalised.
-        if (ValuationMath.normaliseDown(maxAnswer, shift) > type(uint88).max) {
-            revert InvalidFeedConfig(collection, "maxAnswer");
-        }
-        cfg = FeedConfig({
-            feed: feed, heartbeat: heartbeat, twapMaxAge: 0, decimalsShift: shift, listed: true, deviationBps: 0
-        });
-    }
-
-    function _checkTwapParams(address collection, TwapParams memory p) internal pure {
-        if (p.maxPrice == 0) revert InvalidTwapParams(collection, "maxPrice");
-        if (p.clampBps == 0 || p.clampBps > MAX_CLAMP_BPS) revert InvalidTwapParams(collection, "clampBps");
-        if (p.minSales < 2 || p.minSales > BUFFER_CAPACITY) revert InvalidTwapParams(collection, "minSales");
-        if (p.minWindow < MIN_WINDOW_LOWER || p.minWindow > MAX_WINDOW) {
-            revert InvalidTwapParams(collection, "minWindow");
-        }
-        if (p.halfLife < MIN_HALF_LIFE || p.halfLife > MAX_HALF_LIFE) revert InvalidTwapParams(collection, "halfLife");
     }
 
     function _hashSaleReport(SaleReport calldata r) internal view returns (bytes32) {

@@ -1,0 +1,67 @@
+import { recoverTypedDataAddress } from "viem";
+import { describe, expect, it } from "vitest";
+import {
+  TRAIT_PRICER_DOMAIN_NAME,
+  VALUATION_DOMAIN_NAME,
+  domain,
+  saleReportDigest,
+  saleReportTypes,
+  traitRootDigest,
+  traitRootTypes,
+} from "../lib/eip712.ts";
+import { loadAccount } from "../lib/key.ts";
+import { run } from "../pricer/sign.ts";
+
+const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const env = { SIGNER_PRIVATE_KEY: KEY };
+const pricer = "0x00000000000000000000000000000000000000bb";
+const valuation = "0x00000000000000000000000000000000000000cc";
+const collection = "0x00000000000000000000000000000000000000aa";
+
+describe("eip712", () => {
+  it("root signature recovers to the signer under the pricer domain", async () => {
+    const out = await run(
+      ["root", "--chain-id", "1", "--contract", pricer, "--collection", collection, "--epoch", "3", "--root", `0x${"11".repeat(32)}`, "--expiry", "1800000000"],
+      env,
+    );
+    const signer = await recoverTypedDataAddress({
+      domain: domain(TRAIT_PRICER_DOMAIN_NAME, 1n, pricer),
+      types: traitRootTypes,
+      primaryType: "TraitRoot",
+      message: out.message as never,
+      signature: out.signature,
+    });
+    expect(signer).toBe(loadAccount(env).address);
+  });
+
+  it("digest binds chain id, contract and every field", () => {
+    const m = { collection, epoch: 3n, root: `0x${"11".repeat(32)}` as const, expiry: 1800000000n };
+    const d = traitRootDigest(1n, pricer, m);
+    expect(traitRootDigest(2n, pricer, m)).not.toBe(d);
+    expect(traitRootDigest(1n, valuation, m)).not.toBe(d);
+    expect(traitRootDigest(1n, pricer, { ...m, epoch: 4n })).not.toBe(d);
+    expect(traitRootDigest(1n, pricer, { ...m, expiry: 1800000001n })).not.toBe(d);
+    const s = { collection, price: 10n ** 19n, timestamp: 1700000000n };
+    expect(saleReportDigest(1n, valuation, s)).not.toBe(saleReportDigest(1n, valuation, { ...s, price: 1n }));
+  });
+
+  it("sale signature recovers to the reporter", async () => {
+    const out = await run(
+      ["sale", "--chain-id", "10", "--contract", valuation, "--collection", collection, "--price", "5", "--timestamp", "6"],
+      env,
+    );
+    const signer = await recoverTypedDataAddress({
+      domain: domain(VALUATION_DOMAIN_NAME, 10n, valuation),
+      types: saleReportTypes,
+      primaryType: "SaleReport",
+      message: out.message as never,
+      signature: out.signature,
+    });
+    expect(signer).toBe(loadAccount(env).address);
+  });
+
+  it("refuses keys on argv and missing keys", async () => {
+    await expect(run(["sale", "--key", KEY], env)).rejects.toThrow(/never read from argv/);
+    await expect(run(["sale", "--chain-id", "1"], {})).rejects.toThrow(/no signing key/);
+  });
+});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IGoverned} from "./IGoverned.sol";
+
 /// @title ILendingPool
 /// @notice A peer-to-pool NFT lender for one borrow asset. Lenders hold ERC-4626 shares of the pool; borrowers lock an
 /// ERC-721 token or an ERC-1155 amount of an allow-listed collection and draw a loan at the kink rate.
@@ -12,7 +14,7 @@ pragma solidity ^0.8.24;
 /// are checked and a short receipt reverts with `FeeOnTransfer`.
 /// Warning: valuation comes from one trusted `IValuation`; only borrow, renew and the start of a liquidation read
 /// it. Repayment, reclaiming the NFT and withdrawing idle cash never depend on the oracle and are never pausable.
-interface ILendingPool {
+interface ILendingPool is IGoverned {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/
@@ -44,6 +46,7 @@ interface ILendingPool {
         uint256 scaledDebt; // debt divided by the borrow index at the last change
         uint256 premiumWad; // trait premium as a fraction of the collection price, fixed at origination
         uint256 frozenDebt; // debt at auction start; 0 while live
+        uint256 impairment; // expected loss booked at auction start (frozen debt above the reserve price); 0 while live
         uint40 startTime;
         uint40 dueTime;
         uint40 auctionStart;
@@ -76,7 +79,6 @@ interface ILendingPool {
 
     error ZeroAmount();
     error ZeroShares();
-    error ZeroAddress();
     error FeeOnTransfer(uint256 expected, uint256 received);
     error InsufficientLiquidity(uint256 requested, uint256 available);
     error CollectionNotListed(address collection);
@@ -112,14 +114,21 @@ interface ILendingPool {
     );
     /// @notice Interest accrued: `interest` added to debt, `toReserve` of it funding the first-loss reserve.
     event Accrue(uint256 borrowIndex, uint256 interest, uint256 toReserve);
-    event Borrow(uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan);
+    event Borrow(
+        uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan
+    );
     /// @notice A repayment; `loan` is the updated commitment (all zero when the loan closed).
     event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, bool closed, Loan loan);
     event Renew(uint256 indexed loanId, uint256 interestPaid, Loan loan);
     event AuctionStarted(uint256 indexed loanId, address indexed keeper, uint256 impairment, Loan loan);
     /// @notice An auction settled: `proceeds` paid by `buyer` (0 and no buyer when it ended without a bid).
     event AuctionSettled(
-        uint256 indexed loanId, address indexed buyer, uint256 proceeds, uint256 repaid, uint256 surplus, uint256 badDebt
+        uint256 indexed loanId,
+        address indexed buyer,
+        uint256 proceeds,
+        uint256 repaid,
+        uint256 surplus,
+        uint256 badDebt
     );
     /// @notice A shortfall booked in the same transaction: `fromReserve` absorbed first, `fromLenders` from the price.
     event BadDebt(uint256 indexed loanId, uint256 amount, uint256 fromReserve, uint256 fromLenders);
@@ -191,9 +200,11 @@ interface ILendingPool {
     /// refuses becomes claimable with `claimNft`). A partial one must leave at least the minimum loan.
     /// A loan in auction can still be repaid in full, for its frozen debt plus the liquidation penalty; this cancels
     /// the auction. Never reads the oracle; never pausable.
-    function repay(uint256 loanId, Loan calldata loan, uint256 amount)
-        external
-        returns (uint256 paid, Loan memory updated);
+    function repay(
+        uint256 loanId,
+        Loan calldata loan,
+        uint256 amount
+    ) external returns (uint256 paid, Loan memory updated);
 
     /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged.
     /// Only before maturity, only while healthy at the loan's own liquidation threshold.
@@ -216,17 +227,23 @@ interface ILendingPool {
     /// @notice Moves a liquidatable loan into auction. Liquidatable: health factor below 1 with interest accrued, or
     /// past maturity plus grace. Freezes its debt, books the expected loss at the reserve price as impairment (so
     /// lenders cannot exit ahead of it) and returns the auction terms. Reverts during an oracle outage.
-    function startAuction(uint256 loanId, Loan calldata loan, address keeper)
-        external
-        returns (AuctionTerms memory terms, Loan memory updated);
+    function startAuction(
+        uint256 loanId,
+        Loan calldata loan,
+        address keeper
+    ) external returns (AuctionTerms memory terms, Loan memory updated);
 
     /// @notice Settles a loan in auction. With a `buyer`, `proceeds` must already have been paid into the pool: the
     /// waterfall repays the frozen debt, then the penalty (reserve and keeper), then credits the surplus to the
     /// borrower as claimable, and sends the NFT to the buyer. Without a buyer (no bid) the NFT goes to the custody
     /// address. Any shortfall is written off in the same transaction: first from the reserve, then from lenders.
-    function settleAuction(uint256 loanId, Loan calldata loan, address buyer, uint256 proceeds, address keeper)
-        external
-        returns (uint256 badDebt);
+    function settleAuction(
+        uint256 loanId,
+        Loan calldata loan,
+        address buyer,
+        uint256 proceeds,
+        address keeper
+    ) external returns (uint256 badDebt);
 
     /// @notice Pays out `account`'s claimable balance (auction surplus, keeper rewards) to `to`.
     function claim(address to) external returns (uint256 amount);
@@ -257,7 +274,7 @@ interface ILendingPool {
     function rateConfig() external view returns (RateConfig memory);
     function terms(address collection, uint32 termsId) external view returns (Terms memory);
     /// @notice A collection's current terms id, debt ceiling, live debt and frozen flag.
-    function collection(address collection)
+    function collectionState(address collection)
         external
         view
         returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);

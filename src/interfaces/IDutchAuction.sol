@@ -71,7 +71,11 @@ interface IDutchAuction {
     /// the debt and returns the terms. Reverts `AuctionAlreadyStarted` when this module already ran one for `loanId`.
     /// @param loan The loan as committed in the pool (from its latest `Borrow`/`Repay`/`Renew` event).
     /// @return auction The committed auction, also emitted in `AuctionStarted`.
-    function start(uint256 loanId, ILendingPool.Loan calldata loan) external returns (Auction memory auction);
+    /// @return updated The loan as now committed in the pool (debt frozen, `auctionStart` set), for `buy` and `settle`.
+    function start(
+        uint256 loanId,
+        ILendingPool.Loan calldata loan
+    ) external returns (Auction memory auction, ILendingPool.Loan memory updated);
 
     /// @notice Buys the collateral of `loanId` at the current price, at most `maxPrice`. The buyer must have approved
     /// this contract for the price in the pool's asset: it moves straight from the buyer to the pool. The pool repays

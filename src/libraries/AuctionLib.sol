@@ -13,13 +13,16 @@ import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 /// the market-clearing prices below the valuation than a straight line from a premium start would.
 /// Guarantees, for every input: defined (never reverts), non-increasing in `elapsed`, equal to `startPrice` at 0 and
 /// to the reserve from `duration` on, never below the reserve, never zero (a zero reserve is read as 1).
-/// Rounding: in the pool's favour (the price is never below the exact curve by more than the approximation error of
-/// `lnWad`/`expWad`, about 1e-18 relative): the ratio and the exponent are rounded down (slower decay), the final
-/// product is rounded up, and the result is clamped to the reserve.
+/// Rounding: in the pool's favour, never below the exact curve: the ratio and the exponent are rounded down and the
+/// exponent is further reduced by a margin that covers the error of `lnWad`/`expWad` (slower decay, at most 2e-17
+/// relative above the exact curve), the final product is rounded up, and the result is clamped to the reserve.
 /// Domain: prices above `MAX_PRICE` (3.4e38, beyond any token supply) are read as `MAX_PRICE`.
 library AuctionLib {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_PRICE = type(uint128).max;
+    /// @dev Taken off the exponent's magnitude (in WAD, so 2e-17 relative) so that the price stays at or above the
+    /// exact curve despite the ~1e-18 relative error of `lnWad` and `expWad`.
+    uint256 internal constant APPROXIMATION_MARGIN = 20;
 
     /// @notice Price at `elapsed` seconds into an auction, rounded up.
     function price(
@@ -39,12 +42,14 @@ library AuctionLib {
         int256 lnRatio = FixedPointMathLib.lnWad(int256(FixedPointMathLib.fullMulDiv(top, WAD, floor)));
         if (lnRatio <= 0) return top;
 
-        // Exponent -ln(top/floor) x elapsed / duration, its magnitude rounded down (slower decay). lnRatio <= ln(2^128)
-        // ~ 88.7e18, so the exponent stays within int256 and expWad never overflows (x <= 0); below ~ -41.4e18 it
-        // returns 0 and the reserve takes over.
-        // casting to 'int256' is safe because the magnitude is at most lnRatio < 89e18.
+        // Exponent -ln(top/floor) x elapsed / duration, its magnitude rounded down and then reduced by
+        // APPROXIMATION_MARGIN (slower decay, covering the error of lnWad and expWad), never above 0. lnRatio <= ln(2^128)
+        // ~ 88.7e18, so expWad never overflows; below ~ -41.4e18 it returns 0 and the reserve takes over.
+        uint256 magnitude = FixedPointMathLib.fullMulDiv(uint256(lnRatio), elapsed, duration);
+        magnitude = magnitude > APPROXIMATION_MARGIN ? magnitude - APPROXIMATION_MARGIN : 0;
+        // casting to 'int256' is safe because magnitude <= lnRatio < 89e18.
         // forge-lint: disable-next-line(unsafe-typecast)
-        int256 exponent = -int256(FixedPointMathLib.fullMulDiv(uint256(lnRatio), elapsed, duration));
+        int256 exponent = -int256(magnitude);
         uint256 decayed = FixedPointMathLib.mulWadUp(top, uint256(FixedPointMathLib.expWad(exponent)));
         return decayed > floor ? decayed : floor;
     }

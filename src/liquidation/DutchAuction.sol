@@ -62,13 +62,13 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     function start(
         uint256 loanId,
         ILendingPool.Loan calldata loan
-    ) external nonReentrant returns (Auction memory auction) {
+    ) external nonReentrant returns (Auction memory auction, ILendingPool.Loan memory updated) {
         DutchAuctionStorage storage $ = _storage();
         if ($.auctions[loanId] != 0) revert AuctionAlreadyStarted(loanId);
 
         // The pool checks liquidatability and the oracle, freezes the debt and books the impairment.
-        (ILendingPool.AuctionTerms memory terms, ILendingPool.Loan memory updated) =
-            POOL.startAuction(loanId, loan, msg.sender);
+        ILendingPool.AuctionTerms memory terms;
+        (terms, updated) = POOL.startAuction(loanId, loan, msg.sender);
 
         address valuation = POOL.valuation();
         (uint64 since, uint64 cumulative) = IValuation(valuation).outage(loan.collection);

@@ -104,6 +104,7 @@ contract MockLendingPool {
             scaledDebt: debt,
             premiumWad: 0,
             frozenDebt: 0,
+            impairment: 0,
             startTime: uint40(block.timestamp),
             dueTime: uint40(block.timestamp + 30 days),
             auctionStart: 0,
@@ -150,6 +151,8 @@ contract MockLendingPool {
         });
         updated = loan;
         updated.frozenDebt = debt;
+        updated.scaledDebt = 0;
+        updated.impairment = debt > terms.reservePrice ? debt - terms.reservePrice : 0;
         updated.auctionStart = uint40(block.timestamp);
         loanHash[loanId] = keccak256(abi.encode(updated));
         auctionDebt += debt;

@@ -45,6 +45,8 @@ library AuctionLib {
         // Exponent -ln(top/floor) x elapsed / duration, its magnitude rounded down and then reduced by
         // APPROXIMATION_MARGIN (slower decay, covering the error of lnWad and expWad), never above 0. lnRatio <= ln(2^128)
         // ~ 88.7e18, so expWad never overflows; below ~ -41.4e18 it returns 0 and the reserve takes over.
+        // casting to 'uint256' is safe because lnRatio > 0 here.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint256 magnitude = FixedPointMathLib.fullMulDiv(uint256(lnRatio), elapsed, duration);
         magnitude = magnitude > APPROXIMATION_MARGIN ? magnitude - APPROXIMATION_MARGIN : 0;
         // casting to 'int256' is safe because magnitude <= lnRatio < 89e18.

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {LendingPool} from "../../src/LendingPool.sol";
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {MockERC20} from "../mocks/MockERC20.sol";
+import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
+import {MockValuation} from "../mocks/MockValuation.sol";
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
+import {Test} from "forge-std/Test.sol";
+
+/// @notice Shared fixture: a WETH-like pool behind a proxy, one ERC-721 and one ERC-1155 collection, labelled actors
+/// and domain helpers. Tests that need the 6-decimal stablecoin call `_deployPool(usdc, ...)`.
+abstract contract BaseTest is Test {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant YEAR = 365 days;
+    uint256 internal constant NFT_PRICE = 30 ether;
+    uint256 internal constant MIN_LOAN = 0.01 ether;
+
+    address internal timelock = makeAddr("timelock");
+    address internal guardian = makeAddr("guardian");
+    address internal custody = makeAddr("custody");
+    address internal liquidator = makeAddr("liquidator");
+    address internal lender = makeAddr("lender");
+    address internal lender2 = makeAddr("lender2");
+    address internal borrower = makeAddr("borrower");
+    address internal keeper = makeAddr("keeper");
+    address internal stranger = makeAddr("stranger");
+
+    MockERC20 internal weth;
+    MockERC20 internal usdc;
+    MockERC721 internal apes;
+    MockERC1155 internal items;
+    MockValuation internal valuation;
+    LendingPool internal pool;
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        weth = new MockERC20("Wrapped Ether", "WETH", 18);
+        usdc = new MockERC20("USD Coin", "USDC", 6);
+        apes = new MockERC721();
+        items = new MockERC1155();
+        valuation = new MockValuation();
+        vm.label(address(weth), "WETH");
+        vm.label(address(apes), "APES");
+        vm.label(address(items), "ITEMS");
+        valuation.setPrice(address(apes), NFT_PRICE);
+        valuation.setPrice(address(items), 1 ether);
+        pool = _deployPool(address(weth), MIN_LOAN);
+        _listDefaults(pool);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                FIXTURES
+    //////////////////////////////////////////////////////////////*/
+
+    function _defaultRateConfig(uint256 minLoan) internal pure returns (ILendingPool.RateConfig memory) {
+        return ILendingPool.RateConfig({
+            baseRate: uint48(uint256(0.02e18) / YEAR),
+            slope1: uint48(uint256(0.15e18) / YEAR),
+            slope2: uint48(uint256(1.5e18) / YEAR),
+            kinkBps: 7500,
+            reserveFactorBps: 1000,
+            borrowPaused: false,
+            minLoan: uint64(minLoan)
+        });
+    }
+
+    function _defaultTerms(uint8 standard) internal pure returns (ILendingPool.Terms memory) {
+        return ILendingPool.Terms({
+            standard: standard,
+            ltvBps: 5000,
+            liqThresholdBps: 7000,
+            haircutBps: 6500,
+            penaltyBps: 500,
+            keeperShareBps: 5000,
+            auctionStartBps: 12_000,
+            auctionReserveBps: 5000,
+            duration: 30 days,
+            grace: 2 days,
+            auctionDuration: 36 hours
+        });
+    }
+
+    function _deployPool(address asset, uint256 minLoan) internal returns (LendingPool p) {
+        LendingPool impl = new LendingPool(asset, address(valuation));
+        bytes memory init = abi.encodeCall(
+            LendingPool.initialize,
+            ("NFT Pool WETH", "npWETH", timelock, guardian, custody, _defaultRateConfig(minLoan))
+        );
+        p = LendingPool(address(new ERC1967Proxy(address(impl), init)));
+        vm.prank(timelock);
+        p.setLiquidator(liquidator);
+        vm.label(address(p), "pool");
+    }
+
+    function _listDefaults(LendingPool p) internal {
+        vm.startPrank(timelock);
+        p.setTerms(address(apes), _defaultTerms(1), 1000 ether);
+        p.setTerms(address(items), _defaultTerms(2), 1000 ether);
+        vm.stopPrank();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _deposit(address who, uint256 assets) internal returns (uint256 shares) {
+        MockERC20 asset = MockERC20(pool.asset());
+        asset.mint(who, assets);
+        vm.startPrank(who);
+        asset.approve(address(pool), assets);
+        shares = pool.deposit(assets, who);
+        vm.stopPrank();
+    }
+
+    function _mintApe(address to, uint256 id) internal {
+        apes.mint(to, id);
+        vm.prank(to);
+        apes.setApprovalForAll(address(pool), true);
+    }
+
+    function _borrowApe(
+        address who,
+        uint256 id,
+        uint256 principal
+    ) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+        _mintApe(who, id);
+        vm.prank(who);
+        (loanId, loan) = pool.borrow(address(apes), id, 1, principal, who, 0, new bytes32[](0));
+    }
+
+    function _borrowItems(
+        address who,
+        uint256 id,
+        uint256 amount,
+        uint256 principal
+    ) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+        items.mint(who, id, amount);
+        vm.startPrank(who);
+        items.setApprovalForAll(address(pool), true);
+        (loanId, loan) = pool.borrow(address(items), id, amount, principal, who, 0, new bytes32[](0));
+        vm.stopPrank();
+    }
+
+    function _repayAll(address payer, uint256 loanId, ILendingPool.Loan memory loan) internal returns (uint256 paid) {
+        MockERC20 asset = MockERC20(pool.asset());
+        uint256 debt = pool.debtOf(loan);
+        if (loan.auctionStart != 0) debt += debt * 500 / 10_000 + 1;
+        asset.mint(payer, debt);
+        vm.startPrank(payer);
+        asset.approve(address(pool), debt);
+        (paid,) = pool.repay(loanId, loan, type(uint256).max);
+        vm.stopPrank();
+    }
+
+    /// @dev Max principal for one ape at the fixture price: 30 x 0.65 x 0.5.
+    function _maxApeLoan() internal view returns (uint256) {
+        return valuation.prices(address(apes)) * 6500 / 10_000 * 5000 / 10_000;
+    }
+
+    function _sharePrice() internal view returns (uint256) {
+        return pool.convertToAssets(1e24);
+    }
+}

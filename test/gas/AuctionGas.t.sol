@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {AuctionFixture} from "../liquidation/AuctionFixture.sol";
+import {PoolFixture} from "../liquidation/PoolFixture.sol";
+
+/// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy.
+/// Run with `forge test --isolate --match-path test/gas/AuctionGas.t.sol` (each call then is its own transaction, cold
+/// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000.
+contract AuctionGasTest is PoolFixture {
+    function test_start_gas() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        skip(1 days);
+        valuation.setPrice(address(nft), 6 ether);
+        vm.prank(keeper);
+        auction.start(loanId, loan);
+        vm.snapshotGasLastCall("auction start (real pool)");
+    }
+
+    /// @dev A sale above the debt: the keeper and the borrower get claimable balances for the first time.
+    function test_buy_gas_surplus() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        _fund(buyer, 9 ether);
+        skip(1 hours);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 9 ether);
+        vm.snapshotGasLastCall("auction buy, surplus (real pool)");
+    }
+
+    /// @dev A sale at the reserve below the debt: the shortfall is written off in the same transaction.
+    function test_buy_gas_shortfall() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        skip(1 days);
+        valuation.setPrice(address(nft), 3 ether);
+        IDutchAuction.Auction memory a;
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+        skip(40 hours);
+        _fund(buyer, 2.1 ether);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 2.1 ether);
+        vm.snapshotGasLastCall("auction buy, shortfall (real pool)");
+    }
+
+    /// @dev Steady state: another auction already runs (the pool's auction book is non-zero) and the keeper and the
+    /// borrower already hold claims from an earlier sale.
+    function test_start_gas_steadyState() public {
+        _priorSale(10);
+        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 otherId, ILendingPool.Loan memory other) = _borrow(borrower, 2);
+        skip(1 days);
+        valuation.setPrice(address(nft), 6 ether);
+        vm.prank(keeper);
+        auction.start(otherId, other);
+        vm.prank(keeper);
+        auction.start(loanId, loan);
+        vm.snapshotGasLastCall("auction start, steady state (real pool)");
+    }
+
+    function test_buy_gas_steadyState() public {
+        _priorSale(10);
+        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 otherId, ILendingPool.Loan memory other) = _borrow(borrower, 2);
+        nft.mint(buyer, 99); // the buyer already holds an NFT of the collection
+        skip(1 days);
+        valuation.setPrice(address(nft), 6 ether);
+        vm.startPrank(keeper);
+        auction.start(otherId, other);
+        IDutchAuction.Auction memory a;
+        (a, loan) = auction.start(loanId, loan);
+        vm.stopPrank();
+        _fund(buyer, 18 ether);
+        skip(1 hours);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 9 ether);
+        vm.snapshotGasLastCall("auction buy, steady state (real pool)");
+    }
+
+    /// @dev A completed sale, so that the keeper and the borrower hold claims and the reserve is funded.
+    function _priorSale(uint256 tokenId) internal {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, tokenId);
+        valuation.setPrice(address(nft), 6 ether);
+        IDutchAuction.Auction memory a;
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+        _fund(stranger, 9 ether);
+        vm.prank(stranger);
+        auction.buy(loanId, loan, a, 9 ether);
+        valuation.setPrice(address(nft), UNIT_PRICE);
+    }
+
+    function test_settle_gas() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        skip(36 hours);
+        vm.prank(stranger);
+        auction.settle(loanId, loan, a);
+        vm.snapshotGasLastCall("auction settle, no bid (real pool)");
+    }
+}
+
+/// @notice The same entry points over the mock pool, whose own work is minimal: the module's share of the budget.
+contract AuctionGasMockPoolTest is AuctionFixture {
+    function test_start_gas_mockPool() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        vm.prank(keeper);
+        auction.start(loanId, loan);
+        vm.snapshotGasLastCall("auction start (mock pool)");
+    }
+
+    function test_buy_gas_mockPool() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 15 ether);
+        skip(1 hours);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 15 ether);
+        vm.snapshotGasLastCall("auction buy (mock pool)");
+    }
+
+    function test_settle_gas_mockPool() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(36 hours);
+        vm.prank(stranger);
+        auction.settle(loanId, loan, a);
+        vm.snapshotGasLastCall("auction settle (mock pool)");
+    }
+}

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
+import {IGoverned} from "../../src/interfaces/IGoverned.sol";
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {AuctionFixture} from "./AuctionFixture.sol";
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
+import {CallContextChecker} from "solady/utils/CallContextChecker.sol";
+import {Initializable} from "solady/utils/Initializable.sol";
+
+/// @notice Unit tests of the module over the mock pool: every entry point, every state transition, every bad input.
+contract DutchAuctionTest is AuctionFixture {
+    /// @dev Everything a call could change, to assert that a reverting call changed nothing.
+    struct State {
+        bytes32 auctionHash;
+        bytes32 loanHash;
+        address nftOwner;
+        uint256 buyerBalance;
+        uint256 poolBalance;
+        uint256 startCalls;
+        uint256 settleCalls;
+    }
+
+    function _state(uint256 loanId, uint256 tokenId) internal view returns (State memory s) {
+        s.auctionHash = auction.auctionHash(loanId);
+        s.loanHash = pool.loanHash(loanId);
+        s.nftOwner = nft.ownerOf(tokenId);
+        s.buyerBalance = token.balanceOf(buyer);
+        s.poolBalance = token.balanceOf(address(pool));
+        s.startCalls = pool.startCalls();
+        s.settleCalls = pool.settleCalls();
+    }
+
+    function _assertUnchanged(State memory before, uint256 loanId, uint256 tokenId) internal view {
+        State memory afterwards = _state(loanId, tokenId);
+        assertEq(afterwards.auctionHash, before.auctionHash, "auction hash");
+        assertEq(afterwards.loanHash, before.loanHash, "loan hash");
+        assertEq(afterwards.nftOwner, before.nftOwner, "nft owner");
+        assertEq(afterwards.buyerBalance, before.buyerBalance, "buyer balance");
+        assertEq(afterwards.poolBalance, before.poolBalance, "pool balance");
+        assertEq(afterwards.startCalls, before.startCalls, "start calls");
+        assertEq(afterwards.settleCalls, before.settleCalls, "settle calls");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            INITIALISATION
+    //////////////////////////////////////////////////////////////*/
+
+    function test_storageSlot_matchesErc7201Formula() public pure {
+        bytes32 expected =
+            keccak256(abi.encode(uint256(keccak256("nftlend.storage.DutchAuction")) - 1)) & ~bytes32(uint256(0xff));
+        assertEq(expected, 0x04099d844ca9b33456f8694068f0169f91deae5ed902df6a91a3c3fe2e8f3300);
+    }
+
+    function test_storageSlot_holdsTheCommitments() public {
+        (uint256 loanId,,) = _openAndStart(1);
+        bytes32 base = 0x04099d844ca9b33456f8694068f0169f91deae5ed902df6a91a3c3fe2e8f3300;
+        bytes32 slot = keccak256(abi.encode(loanId, base));
+        assertEq(vm.load(address(auction), slot), auction.auctionHash(loanId));
+        assertTrue(auction.auctionHash(loanId) != 0);
+    }
+
+    function test_initialize_setsRolesAndImmutables() public view {
+        assertEq(auction.pool(), address(pool));
+        assertEq(auction.asset(), address(token));
+        assertEq(auction.timelock(), timelock);
+        assertEq(auction.guardian(), guardian);
+    }
+
+    function test_initialize_revertsTwice() public {
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        auction.initialize(address(pool), stranger, stranger);
+        assertEq(auction.timelock(), timelock);
+    }
+
+    function test_initialize_revertsOnImplementation() public {
+        vm.expectRevert(Initializable.InvalidInitialization.selector);
+        implementation.initialize(address(pool), stranger, stranger);
+        assertEq(implementation.timelock(), address(0));
+    }
+
+    function test_initialize_revertsForWrongPool() public {
+        DutchAuction impl = new DutchAuction(ILendingPool(address(pool)));
+        bytes memory init = abi.encodeCall(DutchAuction.initialize, (stranger, timelock, guardian));
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.WrongPool.selector, stranger, address(pool)));
+        new ERC1967Proxy(address(impl), init);
+    }
+
+    function test_initialize_revertsForZeroTimelock() public {
+        DutchAuction impl = new DutchAuction(ILendingPool(address(pool)));
+        bytes memory init = abi.encodeCall(DutchAuction.initialize, (address(pool), address(0), guardian));
+        vm.expectRevert(IGoverned.ZeroAddress.selector);
+        new ERC1967Proxy(address(impl), init);
+    }
+
+    function test_upgradeToAndCall_onlyTimelock() public {
+        DutchAuction next = new DutchAuction(ILendingPool(address(pool)));
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, stranger));
+        vm.prank(stranger);
+        auction.upgradeToAndCall(address(next), "");
+
+        (uint256 loanId,,) = _openAndStart(1);
+        bytes32 committed = auction.auctionHash(loanId);
+        vm.prank(timelock);
+        auction.upgradeToAndCall(address(next), "");
+        assertEq(auction.auctionHash(loanId), committed, "state survives the upgrade");
+    }
+
+    function test_upgradeToAndCall_revertsOnImplementation() public {
+        vm.expectRevert(CallContextChecker.UnauthorizedCallContext.selector);
+        vm.prank(timelock);
+        implementation.upgradeToAndCall(address(implementation), "");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 START
+    //////////////////////////////////////////////////////////////*/
+
+    function test_start_commitsAuctionFromPoolTerms() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        valuation.setClock(address(nft), 0, 777);
+
+        IDutchAuction.Auction memory expected = IDutchAuction.Auction({
+            keeper: keeper,
+            valuation: address(valuation),
+            startPrice: 15 ether,
+            reservePrice: 7 ether,
+            start: uint40(block.timestamp),
+            duration: 36 hours,
+            outageBase: 777
+        });
+        vm.expectEmit(address(auction));
+        emit IDutchAuction.AuctionStarted(loanId, keeper, expected);
+        vm.prank(keeper);
+        (IDutchAuction.Auction memory a, ILendingPool.Loan memory updated) = auction.start(loanId, loan);
+
+        assertEq(keccak256(abi.encode(a)), keccak256(abi.encode(expected)));
+        assertEq(auction.auctionHash(loanId), keccak256(abi.encode(expected)));
+        assertEq(pool.loanHash(loanId), keccak256(abi.encode(updated)));
+        assertEq(updated.auctionStart, block.timestamp);
+        assertEq(updated.frozenDebt, DEBT);
+        assertEq(pool.lastKeeper(), keeper);
+        assertTrue(auction.isLive(loanId));
+        assertEq(auction.currentPrice(loanId, updated, a), 15 ether);
+    }
+
+    function test_start_revertsForHealthyLoan() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        pool.setLiquidatable(loanId, false);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPool.LoanNotLiquidatable.selector, loanId, 1.25e18, loan.dueTime)
+        );
+        vm.prank(keeper);
+        auction.start(loanId, loan);
+        _assertUnchanged(before, loanId, 1);
+        assertFalse(auction.isLive(loanId));
+    }
+
+    function test_start_revertsDuringOracleOutage() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        valuation.beginOutage(address(nft));
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, address(nft), IValuation.Status.FloorStale)
+        );
+        auction.start(loanId, loan);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_start_revertsForUnknownLoan() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        loan.principal += 1; // not the committed loan
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, loanId));
+        auction.start(loanId, loan);
+        _assertUnchanged(before, loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, 99));
+        auction.start(99, loan);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_start_revertsWhenAlreadyStarted() public {
+        (uint256 loanId, ILendingPool.Loan memory loan,) = _openAndStart(1);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionAlreadyStarted.selector, loanId));
+        auction.start(loanId, loan);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_start_revertsAfterRepaymentOfTheAuction() public {
+        (uint256 loanId, ILendingPool.Loan memory loan,) = _openAndStart(1);
+        _repay(loanId, loan);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionAlreadyStarted.selector, loanId));
+        auction.start(loanId, loan);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  BUY
+    //////////////////////////////////////////////////////////////*/
+
+    function test_buy_atStartPaysStartPriceAndTakesNft() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 15 ether);
+
+        vm.expectEmit(address(auction));
+        emit IDutchAuction.AuctionBought(loanId, buyer, 15 ether);
+        vm.prank(buyer);
+        uint256 paid = auction.buy(loanId, loan, a, 15 ether);
+
+        assertEq(paid, 15 ether);
+        assertEq(nft.ownerOf(1), buyer);
+        assertEq(token.balanceOf(buyer), 0);
+        assertEq(token.balanceOf(address(pool)), 15 ether);
+        assertEq(pool.lastBuyer(), buyer);
+        assertEq(pool.lastProceeds(), 15 ether);
+        assertEq(pool.lastKeeper(), keeper);
+        assertEq(auction.auctionHash(loanId), 0);
+        assertEq(pool.loanHash(loanId), 0);
+        assertFalse(auction.isLive(loanId));
+        // Waterfall: 6 debt, 0.3 penalty (half to the keeper), 8.7 surplus to the borrower; no bad debt.
+        assertEq(pool.claimable(keeper), 0.15 ether);
+        assertEq(pool.reserve(), 0.15 ether);
+        assertEq(pool.claimable(borrower), 8.7 ether);
+        assertEq(pool.totalBadDebt(), 0);
+    }
+
+    function test_buy_followsTheCurve() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(18 hours);
+        uint256 expected = AuctionLib.price(15 ether, 7 ether, 36 hours, 18 hours);
+        assertEq(auction.currentPrice(loanId, loan, a), expected);
+        _fund(buyer, expected);
+        vm.prank(buyer);
+        assertEq(auction.buy(loanId, loan, a, type(uint256).max), expected);
+        assertEq(token.balanceOf(address(pool)), expected);
+    }
+
+    function test_buy_afterEndAtReserveWithShortfall() public {
+        pool.setAuctionTerms(15_000, 5000, 24 hours, 500, 5000); // reserve 5 ether < 6 ether debt
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(30 hours);
+        _fund(buyer, 5 ether);
+        vm.prank(buyer);
+        assertEq(auction.buy(loanId, loan, a, 5 ether), 5 ether);
+        assertEq(pool.totalBadDebt(), 1 ether);
+        assertEq(pool.claimable(borrower), 0);
+        assertEq(pool.claimable(keeper), 0);
+        assertEq(nft.ownerOf(1), buyer);
+    }
+
+    function test_buy_revertsWhenPriceAboveMax() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 15 ether);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.PriceAboveMax.selector, 15 ether, 15 ether - 1));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 15 ether - 1);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_revertsWhenNeverStarted() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        IDutchAuction.Auction memory a;
+        _fund(buyer, 15 ether);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_revertsWhenAlreadyBought() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 30 ether);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_revertsAfterRepayment() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _repay(loanId, loan);
+        assertFalse(auction.isLive(loanId));
+        assertTrue(auction.auctionHash(loanId) != 0, "stale commitment kept");
+        _fund(buyer, 15 ether);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+        assertEq(nft.ownerOf(1), borrower);
+    }
+
+    function test_buy_revertsForTamperedAuction() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 15 ether);
+        bytes32 committed = auction.auctionHash(loanId);
+        State memory before = _state(loanId, 1);
+
+        IDutchAuction.Auction memory forged = a;
+        forged.reservePrice = 1;
+        forged.startPrice = 1;
+        forged.keeper = buyer;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDutchAuction.AuctionMismatch.selector, loanId, committed, keccak256(abi.encode(forged))
+            )
+        );
+        vm.prank(buyer);
+        auction.buy(loanId, loan, forged, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_revertsForWrongLoan() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _fund(buyer, 15 ether);
+        State memory before = _state(loanId, 1);
+
+        loan.frozenDebt = 1;
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_revertsWithoutAllowance() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        token.mint(buyer, 15 ether);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(bytes4(keccak256("TransferFromFailed()")));
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, type(uint256).max);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    /// @dev The price paid is the curve at the outage-adjusted elapsed time, and the pool receives exactly it.
+    function testFuzz_buy_paysCurvePriceAtAnyTime(uint256 wait) public {
+        wait = bound(wait, 0, 100 hours);
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(wait);
+        uint256 expected = AuctionLib.price(a.startPrice, a.reservePrice, a.duration, wait);
+        _fund(buyer, expected);
+        vm.prank(buyer);
+        uint256 paid = auction.buy(loanId, loan, a, expected);
+        assertEq(paid, expected);
+        assertEq(token.balanceOf(address(pool)), expected);
+        assertEq(nft.ownerOf(1), buyer);
+    }
+
+    /// @dev Settlement arithmetic through the module: proceeds = repaid + penalty + surplus, and the bad debt is the
+    /// unpaid debt, for any debt, terms and time.
+    function testFuzz_buy_settlementConservesValue(
+        uint256 debt,
+        uint16 startBps,
+        uint16 reserveBps,
+        uint16 penaltyBps,
+        uint256 wait
+    ) public {
+        debt = bound(debt, 1, 1e30);
+        reserveBps = uint16(bound(reserveBps, 1, 10_000));
+        startBps = uint16(bound(startBps, reserveBps, 30_000));
+        penaltyBps = uint16(bound(penaltyBps, 0, 2000));
+        wait = bound(wait, 0, 60 hours);
+        pool.setAuctionTerms(startBps, reserveBps, 36 hours, penaltyBps, 5000);
+        valuation.setPrice(address(nft), bound(debt * 2, 1, 1e30));
+
+        nft.mint(borrower, 1);
+        vm.prank(borrower);
+        nft.setApprovalForAll(address(pool), true);
+        (uint256 loanId, ILendingPool.Loan memory loan) = pool.openLoan(borrower, address(nft), 1, 1, debt);
+        pool.setLiquidatable(loanId, true);
+        IDutchAuction.Auction memory a;
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+        skip(wait);
+
+        uint256 price = auction.currentPrice(loanId, loan, a);
+        _fund(buyer, price);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, price);
+
+        uint256 repaid = price < debt ? price : debt;
+        assertEq(pool.totalBadDebt(), debt - repaid);
+        assertEq(pool.reserve() + pool.claimable(keeper) + pool.claimable(borrower) + repaid, price, "value conserved");
+        assertEq(token.balanceOf(address(pool)), price);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                SETTLE
+    //////////////////////////////////////////////////////////////*/
+
+    function test_settle_afterEndSendsNftToCustodyAndWritesOff() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(36 hours);
+
+        vm.expectEmit(address(auction));
+        emit IDutchAuction.AuctionClosed(loanId, stranger, DEBT);
+        vm.prank(stranger);
+        uint256 badDebt = auction.settle(loanId, loan, a);
+
+        assertEq(badDebt, DEBT);
+        assertEq(nft.ownerOf(1), custody);
+        assertEq(pool.lastBuyer(), address(0));
+        assertEq(pool.lastProceeds(), 0);
+        assertEq(pool.lastKeeper(), keeper);
+        assertEq(pool.totalBadDebt(), DEBT);
+        assertEq(auction.auctionHash(loanId), 0);
+        assertFalse(auction.isLive(loanId));
+    }
+
+    function test_settle_revertsBeforeEnd() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(36 hours - 1);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotEnded.selector, loanId, 36 hours - 1, 36 hours));
+        auction.settle(loanId, loan, a);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_settle_revertsTwice() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(36 hours);
+        auction.settle(loanId, loan, a);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        auction.settle(loanId, loan, a);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_settle_revertsAfterBuy() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(40 hours);
+        _fund(buyer, 7 ether);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 7 ether);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.prank(stranger);
+        auction.settle(loanId, loan, a);
+        _assertUnchanged(before, loanId, 1);
+        assertEq(nft.ownerOf(1), buyer);
+    }
+
+    function test_settle_revertsAfterRepayment() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        _repay(loanId, loan);
+        skip(36 hours);
+        State memory before = _state(loanId, 1);
+
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        auction.settle(loanId, loan, a);
+        _assertUnchanged(before, loanId, 1);
+    }
+
+    function test_buy_afterEndBeatsSettle() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(100 days);
+        _fund(buyer, 7 ether);
+        vm.prank(buyer);
+        assertEq(auction.buy(loanId, loan, a, 7 ether), 7 ether);
+        assertEq(pool.totalBadDebt(), 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            ORACLE OUTAGES
+    //////////////////////////////////////////////////////////////*/
+
+    function test_outage_freezesPriceAndDelaysSettle() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(10 hours);
+        uint256 at10h = auction.currentPrice(loanId, loan, a);
+        valuation.beginOutage(address(nft));
+        skip(5 hours);
+        assertEq(auction.currentPrice(loanId, loan, a), at10h, "frozen during the outage");
+        assertEq(auction.elapsed(address(nft), a), 10 hours);
+        valuation.endOutage(address(nft));
+        assertEq(auction.currentPrice(loanId, loan, a), at10h, "resumes where it stopped");
+        skip(1 hours);
+        assertEq(auction.currentPrice(loanId, loan, a), AuctionLib.price(15 ether, 7 ether, 36 hours, 11 hours));
+
+        // 36 h of decay now end 5 h late.
+        skip(36 hours - 11 hours - 1);
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotEnded.selector, loanId, 36 hours - 1, 36 hours));
+        auction.settle(loanId, loan, a);
+        skip(1);
+        auction.settle(loanId, loan, a);
+        assertEq(nft.ownerOf(1), custody);
+    }
+
+    function test_outage_beforeStartDoesNotExtend() public {
+        valuation.beginOutage(address(nft));
+        skip(3 hours);
+        valuation.endOutage(address(nft));
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        assertEq(a.outageBase, 3 hours);
+        skip(36 hours);
+        auction.settle(loanId, loan, a);
+        assertEq(nft.ownerOf(1), custody);
+    }
+
+    function test_outage_buyDuringOutageAtFrozenPrice() public {
+        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        skip(1 hours);
+        uint256 frozen = auction.currentPrice(loanId, loan, a);
+        valuation.beginOutage(address(nft));
+        skip(100 hours);
+        _fund(buyer, frozen);
+        vm.prank(buyer);
+        assertEq(auction.buy(loanId, loan, a, frozen), frozen);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    function test_isLive_stateMachine() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        assertFalse(auction.isLive(loanId), "before start");
+        IDutchAuction.Auction memory a;
+        (a, loan) = auction.start(loanId, loan);
+        assertTrue(auction.isLive(loanId), "running");
+        skip(40 hours);
+        assertTrue(auction.isLive(loanId), "ended, not settled");
+        auction.settle(loanId, loan, a);
+        assertFalse(auction.isLive(loanId), "settled");
+    }
+
+    function test_currentPrice_revertsWhenNotLive() public {
+        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        IDutchAuction.Auction memory a;
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        auction.currentPrice(loanId, loan, a);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _repay(uint256 loanId, ILendingPool.Loan memory loan) internal {
+        uint256 owed = loan.frozenDebt + loan.frozenDebt * pool.penaltyBps() / 10_000;
+        token.mint(stranger, owed + 1);
+        vm.startPrank(stranger);
+        token.approve(address(pool), type(uint256).max);
+        pool.repay(loanId, loan);
+        vm.stopPrank();
+    }
+}
+

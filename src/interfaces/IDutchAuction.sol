@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ILendingPool} from "./ILendingPool.sol";
+import {ILendingPoolTypes} from "./ILendingPoolTypes.sol";
 
 /// @title IDutchAuction
 /// @notice The liquidation module of one LendingPool. The pool decides whether a loan is liquidatable, holds the
@@ -74,8 +75,8 @@ interface IDutchAuction {
     /// @return updated The loan as now committed in the pool (debt frozen, `auctionStart` set), for `buy` and `settle`.
     function start(
         uint256 loanId,
-        ILendingPool.Loan calldata loan
-    ) external returns (Auction memory auction, ILendingPool.Loan memory updated);
+        ILendingPoolTypes.Loan calldata loan
+    ) external returns (Auction memory auction, ILendingPoolTypes.Loan memory updated);
 
     /// @notice Buys the collateral of `loanId` at the current price, at most `maxPrice`. The buyer must have approved
     /// this contract for the price in the pool's asset: it moves straight from the buyer to the pool. The pool repays
@@ -86,7 +87,7 @@ interface IDutchAuction {
     /// @return price What the buyer paid.
     function buy(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction,
         uint256 maxPrice
     ) external returns (uint256 price);
@@ -96,7 +97,7 @@ interface IDutchAuction {
     /// @return badDebt The debt written off.
     function settle(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
     ) external returns (uint256 badDebt);
 
@@ -124,7 +125,7 @@ interface IDutchAuction {
     /// @notice The price `buy` would charge now, rounded up. Reverts like `buy` when `auction` is not live.
     function currentPrice(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
     ) external view returns (uint256);
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {Governed} from "../admin/Governed.sol";
 import {IDutchAuction} from "../interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {AuctionLib} from "../libraries/AuctionLib.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
@@ -61,13 +62,13 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     /// answer is what gets written, so checks, the pool's effects and ours run before anything untrusted.
     function start(
         uint256 loanId,
-        ILendingPool.Loan calldata loan
-    ) external nonReentrant returns (Auction memory auction, ILendingPool.Loan memory updated) {
+        ILendingPoolTypes.Loan calldata loan
+    ) external nonReentrant returns (Auction memory auction, ILendingPoolTypes.Loan memory updated) {
         DutchAuctionStorage storage $ = _storage();
         if ($.auctions[loanId] != 0) revert AuctionAlreadyStarted(loanId);
 
         // The pool checks liquidatability and the oracle, freezes the debt and books the impairment.
-        ILendingPool.AuctionTerms memory terms;
+        ILendingPoolTypes.AuctionTerms memory terms;
         (terms, updated) = POOL.startAuction(loanId, loan, msg.sender);
 
         address valuation = POOL.valuation();
@@ -88,7 +89,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IDutchAuction
     function buy(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction,
         uint256 maxPrice
     ) external nonReentrant returns (uint256 price) {
@@ -110,7 +111,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IDutchAuction
     function settle(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
     ) external nonReentrant returns (uint256 badDebt) {
         DutchAuctionStorage storage $ = _storage();
@@ -158,7 +159,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IDutchAuction
     function currentPrice(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
     ) external view returns (uint256) {
         _checkLive(_storage(), loanId, loan, auction);
@@ -176,7 +177,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     function _checkLive(
         DutchAuctionStorage storage $,
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
     ) internal view {
         bytes32 committed = $.auctions[loanId];

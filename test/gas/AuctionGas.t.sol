@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {AuctionFixture} from "../liquidation/AuctionFixture.sol";
 import {PoolFixture} from "../liquidation/PoolFixture.sol";
 
@@ -11,7 +12,7 @@ import {PoolFixture} from "../liquidation/PoolFixture.sol";
 /// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000.
 contract AuctionGasTest is PoolFixture {
     function test_start_gas() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         skip(1 days);
         valuation.setPrice(address(nft), 6 ether);
         vm.prank(keeper);
@@ -21,7 +22,7 @@ contract AuctionGasTest is PoolFixture {
 
     /// @dev A sale above the debt: the keeper and the borrower get claimable balances for the first time.
     function test_buy_gas_surplus() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         _fund(buyer, 9 ether);
         skip(1 hours);
         vm.prank(buyer);
@@ -31,7 +32,7 @@ contract AuctionGasTest is PoolFixture {
 
     /// @dev A sale at the reserve below the debt: the shortfall is written off in the same transaction.
     function test_buy_gas_shortfall() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         skip(1 days);
         valuation.setPrice(address(nft), 3 ether);
         IDutchAuction.Auction memory a;
@@ -48,8 +49,8 @@ contract AuctionGasTest is PoolFixture {
     /// borrower already hold claims from an earlier sale.
     function test_start_gas_steadyState() public {
         _priorSale(10);
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
-        (uint256 otherId, ILendingPool.Loan memory other) = _borrow(borrower, 2);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrow(borrower, 2);
         skip(1 days);
         valuation.setPrice(address(nft), 6 ether);
         vm.prank(keeper);
@@ -61,8 +62,8 @@ contract AuctionGasTest is PoolFixture {
 
     function test_buy_gas_steadyState() public {
         _priorSale(10);
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
-        (uint256 otherId, ILendingPool.Loan memory other) = _borrow(borrower, 2);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrow(borrower, 2);
         nft.mint(buyer, 99); // the buyer already holds an NFT of the collection
         skip(1 days);
         valuation.setPrice(address(nft), 6 ether);
@@ -80,7 +81,7 @@ contract AuctionGasTest is PoolFixture {
 
     /// @dev A completed sale, so that the keeper and the borrower hold claims and the reserve is funded.
     function _priorSale(uint256 tokenId) internal {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, tokenId);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, tokenId);
         valuation.setPrice(address(nft), 6 ether);
         IDutchAuction.Auction memory a;
         vm.prank(keeper);
@@ -92,7 +93,7 @@ contract AuctionGasTest is PoolFixture {
     }
 
     function test_settle_gas() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         skip(36 hours);
         vm.prank(stranger);
         auction.settle(loanId, loan, a);
@@ -103,14 +104,14 @@ contract AuctionGasTest is PoolFixture {
 /// @notice The same entry points over the mock pool, whose own work is minimal: the module's share of the budget.
 contract AuctionGasMockPoolTest is AuctionFixture {
     function test_start_gas_mockPool() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         vm.prank(keeper);
         auction.start(loanId, loan);
         vm.snapshotGasLastCall("auction start (mock pool)");
     }
 
     function test_buy_gas_mockPool() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 15 ether);
         skip(1 hours);
         vm.prank(buyer);
@@ -119,7 +120,7 @@ contract AuctionGasMockPoolTest is AuctionFixture {
     }
 
     function test_settle_gas_mockPool() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours);
         vm.prank(stranger);
         auction.settle(loanId, loan, a);

@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {AuctionTestERC1155, AuctionTestERC20, AuctionTestERC721} from "../mocks/AuctionTestTokens.sol";
 import {MockLendingPool} from "../mocks/MockLendingPool.sol";
@@ -61,7 +62,7 @@ abstract contract AuctionFixture is Test {
     }
 
     /// @dev A loan of `DEBT` against ERC-721 `tokenId`, marked liquidatable.
-    function _openLoan(uint256 tokenId) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    function _openLoan(uint256 tokenId) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         nft.mint(borrower, tokenId);
         vm.prank(borrower);
         nft.setApprovalForAll(address(pool), true);
@@ -71,7 +72,7 @@ abstract contract AuctionFixture is Test {
 
     function _openAndStart(uint256 tokenId)
         internal
-        returns (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a)
+        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a)
     {
         (loanId, loan) = _openLoan(tokenId);
         vm.prank(keeper);

@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
@@ -15,7 +16,7 @@ contract ReentrantBuyer {
     DutchAuction internal immutable AUCTION;
     ILendingPool internal immutable POOL;
     uint256 internal loanId;
-    ILendingPool.Loan internal loan;
+    ILendingPoolTypes.Loan internal loan;
     IDutchAuction.Auction internal auction;
     bytes4[] public reentryErrors;
 
@@ -24,7 +25,7 @@ contract ReentrantBuyer {
         POOL = pool_;
     }
 
-    function buy(uint256 id, ILendingPool.Loan calldata l, IDutchAuction.Auction calldata a) external {
+    function buy(uint256 id, ILendingPoolTypes.Loan calldata l, IDutchAuction.Auction calldata a) external {
         loanId = id;
         loan = l;
         auction = a;
@@ -71,7 +72,7 @@ contract RejectingBorrower {
         uint256 id,
         uint256 amount,
         uint256 principal
-    ) external returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    ) external returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         (bool ok,) = collection.call(abi.encodeWithSignature("setApprovalForAll(address,bool)", address(pool), true));
         require(ok);
         return pool.borrow(collection, id, amount, principal, address(this), 0, new bytes32[](0));
@@ -89,7 +90,7 @@ contract AuctionIntegrationTest is PoolFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_start_unhealthyLoanFreezesDebtAndBooksImpairment() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         assertEq(a.startPrice, 9 ether);
         assertEq(a.reservePrice, 4.2 ether);
         assertEq(a.duration, 36 hours);
@@ -106,7 +107,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_start_revertsForHealthyLoan() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         skip(1 days);
         uint256 hf = pool.healthFactor(loan);
         bytes32 loanHashBefore = pool.loanHash(loanId);
@@ -114,7 +115,7 @@ contract AuctionIntegrationTest is PoolFixture {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                ILendingPool.LoanNotLiquidatable.selector, loanId, hf, uint256(loan.dueTime) + 2 days
+                ILendingPoolTypes.LoanNotLiquidatable.selector, loanId, hf, uint256(loan.dueTime) + 2 days
             )
         );
         vm.prank(keeper);
@@ -127,11 +128,11 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_start_withinGraceRepaymentWins() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         vm.warp(uint256(loan.dueTime) + 2 days); // last second of grace
         vm.expectRevert(
             abi.encodeWithSelector(
-                ILendingPool.LoanNotLiquidatable.selector,
+                ILendingPoolTypes.LoanNotLiquidatable.selector,
                 loanId,
                 pool.healthFactor(loan),
                 uint256(loan.dueTime) + 2 days
@@ -147,7 +148,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_start_revertsDuringOutage() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         valuation.setPrice(address(nft), 6 ether);
         valuation.beginOutage(address(nft));
         bytes32 loanHashBefore = pool.loanHash(loanId);
@@ -161,9 +162,9 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_startAuction_revertsWhenCalledDirectly() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         valuation.setPrice(address(nft), 6 ether);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.NotLiquidator.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.NotLiquidator.selector, stranger));
         vm.prank(stranger);
         pool.startAuction(loanId, loan, stranger);
     }
@@ -173,7 +174,7 @@ contract AuctionIntegrationTest is PoolFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_buy_surplusIsBorrowersClaimAndKeeperPaid() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         uint256 debt = loan.frozenDebt;
         uint256 cashBefore = pool.cash();
         uint256 reserveBefore = pool.reserve();
@@ -204,7 +205,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_buy_belowDebtWritesOffShortfallSameTransaction() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         skip(1 days);
         valuation.setPrice(address(nft), 3 ether); // reserve 2.1 ether, far below the debt
         vm.prank(keeper);
@@ -227,7 +228,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_settle_noBidWritesOffAndSendsNftToCustody() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         skip(36 hours);
         uint256 strangerBalance = token.balanceOf(stranger);
 
@@ -246,7 +247,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_repay_duringAuctionCancelsIt() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         skip(5 hours);
         uint256 owed = loan.frozenDebt + (loan.frozenDebt * 500 + 9999) / 10_000;
         token.mint(stranger, owed);
@@ -272,7 +273,7 @@ contract AuctionIntegrationTest is PoolFixture {
     }
 
     function test_outage_extendsRealAuction() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         skip(12 hours);
         valuation.beginOutage(address(nft));
         skip(6 hours);
@@ -293,7 +294,7 @@ contract AuctionIntegrationTest is PoolFixture {
     /// @dev S1/S3: the buyer's ERC-1155 hook re-enters buy, settle, start, repay and claim; every one is refused by a
     /// reentrancy lock, the purchase completes exactly once.
     function test_attack_reentrantBuyerIsLockedOut() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow1155(borrower, 7, 3);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow1155(borrower, 7, 3);
         skip(1 days);
         valuation.setPrice(address(multi), 2 ether); // limit 4.2 < 5
         IDutchAuction.Auction memory a;
@@ -317,7 +318,7 @@ contract AuctionIntegrationTest is PoolFixture {
     function test_attack_rejectingBorrowerCannotBlockSale() public {
         RejectingBorrower evil = new RejectingBorrower();
         multi.mint(address(evil), 9, 3);
-        (uint256 loanId, ILendingPool.Loan memory loan) =
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) =
             evil.borrow(ILendingPool(address(pool)), address(multi), 9, 3, PRINCIPAL);
         evil.arm();
         skip(1 days);
@@ -335,7 +336,7 @@ contract AuctionIntegrationTest is PoolFixture {
 
     /// @dev A USDC-style blocklisted borrower and keeper cannot freeze the settlement: nothing is pushed to them.
     function test_attack_blocklistedBorrowerAndKeeperCannotBlockSale() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         token.setBlocked(borrower, true);
         token.setBlocked(keeper, true);
         _fund(buyer, 9 ether);
@@ -356,7 +357,7 @@ contract AuctionIntegrationTest is PoolFixture {
 
     /// @dev INV-L7: a healthy loan can be auctioned by nobody, at no price movement, before maturity plus grace.
     function testFuzz_attack_healthyLoanCannotBeAuctioned(uint256 wait, uint256 priceDrop) public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         wait = bound(wait, 0, 32 days);
         skip(wait);
         priceDrop = bound(priceDrop, 0, 2 ether); // price >= 8: limit >= 5.6, above the debt for 32 days
@@ -365,7 +366,7 @@ contract AuctionIntegrationTest is PoolFixture {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                ILendingPool.LoanNotLiquidatable.selector,
+                ILendingPoolTypes.LoanNotLiquidatable.selector,
                 loanId,
                 pool.healthFactor(loan),
                 uint256(loan.dueTime) + 2 days
@@ -379,8 +380,8 @@ contract AuctionIntegrationTest is PoolFixture {
 
     /// @dev S8: settle twice, and settle by a non-winner after a sale, both revert and move nothing.
     function test_attack_settleTwiceAndByNonWinner() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
-        (uint256 loanId2, ILendingPool.Loan memory loan2) = _borrow(borrower, 2);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId2, ILendingPoolTypes.Loan memory loan2) = _borrow(borrower, 2);
         valuation.setPrice(address(nft), 6 ether);
         IDutchAuction.Auction memory a;
         IDutchAuction.Auction memory a2;
@@ -411,7 +412,7 @@ contract AuctionIntegrationTest is PoolFixture {
 
     /// @dev A forged auction (lower prices, attacker as keeper) is refused; the committed one still works.
     function test_attack_forgedAuctionRefused() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
         IDutchAuction.Auction memory forged = a;
         forged.startPrice = 1;
         forged.reservePrice = 1;
@@ -433,7 +434,7 @@ contract AuctionIntegrationTest is PoolFixture {
     /// @dev Bought at any moment, the pool's books close exactly: proceeds = repaid + penalty + surplus, shortfall =
     /// unpaid debt, no impairment or auction debt left.
     function testFuzz_buy_realPoolWaterfall(uint256 wait, uint256 newPrice) public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
         skip(1 days);
         newPrice = bound(newPrice, 0.5 ether, 7 ether);
         valuation.setPrice(address(nft), newPrice);

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
@@ -121,7 +122,7 @@ contract DutchAuctionTest is AuctionFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_start_commitsAuctionFromPoolTerms() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         valuation.setClock(address(nft), 0, 777);
 
         IDutchAuction.Auction memory expected = IDutchAuction.Auction({
@@ -136,7 +137,7 @@ contract DutchAuctionTest is AuctionFixture {
         vm.expectEmit(address(auction));
         emit IDutchAuction.AuctionStarted(loanId, keeper, expected);
         vm.prank(keeper);
-        (IDutchAuction.Auction memory a, ILendingPool.Loan memory updated) = auction.start(loanId, loan);
+        (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) = auction.start(loanId, loan);
 
         assertEq(keccak256(abi.encode(a)), keccak256(abi.encode(expected)));
         assertEq(auction.auctionHash(loanId), keccak256(abi.encode(expected)));
@@ -149,12 +150,12 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_start_revertsForHealthyLoan() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         pool.setLiquidatable(loanId, false);
         State memory before = _state(loanId, 1);
 
         vm.expectRevert(
-            abi.encodeWithSelector(ILendingPool.LoanNotLiquidatable.selector, loanId, 1.25e18, loan.dueTime)
+            abi.encodeWithSelector(ILendingPoolTypes.LoanNotLiquidatable.selector, loanId, 1.25e18, loan.dueTime)
         );
         vm.prank(keeper);
         auction.start(loanId, loan);
@@ -163,7 +164,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_start_revertsDuringOracleOutage() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         valuation.beginOutage(address(nft));
         State memory before = _state(loanId, 1);
 
@@ -175,21 +176,21 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_start_revertsForUnknownLoan() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         loan.principal += 1; // not the committed loan
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, loanId));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         auction.start(loanId, loan);
         _assertUnchanged(before, loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(ILendingPool.UnknownLoan.selector, 99));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, 99));
         auction.start(99, loan);
         _assertUnchanged(before, loanId, 1);
     }
 
     function test_start_revertsWhenAlreadyStarted() public {
-        (uint256 loanId, ILendingPool.Loan memory loan,) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan,) = _openAndStart(1);
         State memory before = _state(loanId, 1);
 
         vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionAlreadyStarted.selector, loanId));
@@ -198,7 +199,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_start_revertsAfterRepaymentOfTheAuction() public {
-        (uint256 loanId, ILendingPool.Loan memory loan,) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan,) = _openAndStart(1);
         _repay(loanId, loan);
         State memory before = _state(loanId, 1);
 
@@ -212,7 +213,7 @@ contract DutchAuctionTest is AuctionFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_buy_atStartPaysStartPriceAndTakesNft() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 15 ether);
 
         vm.expectEmit(address(auction));
@@ -238,7 +239,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_followsTheCurve() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(18 hours);
         uint256 expected = AuctionLib.price(15 ether, 7 ether, 36 hours, 18 hours);
         assertEq(auction.currentPrice(loanId, loan, a), expected);
@@ -250,7 +251,7 @@ contract DutchAuctionTest is AuctionFixture {
 
     function test_buy_afterEndAtReserveWithShortfall() public {
         pool.setAuctionTerms(15_000, 5000, 24 hours, 500, 5000); // reserve 5 ether < 6 ether debt
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(30 hours);
         _fund(buyer, 5 ether);
         vm.prank(buyer);
@@ -262,7 +263,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsWhenPriceAboveMax() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
@@ -273,7 +274,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsWhenNeverStarted() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         IDutchAuction.Auction memory a;
         _fund(buyer, 15 ether);
         State memory before = _state(loanId, 1);
@@ -285,7 +286,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsWhenAlreadyBought() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 30 ether);
         vm.prank(buyer);
         auction.buy(loanId, loan, a, type(uint256).max);
@@ -298,7 +299,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsAfterRepayment() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _repay(loanId, loan);
         assertFalse(auction.isLive(loanId));
         assertTrue(auction.auctionHash(loanId) != 0, "stale commitment kept");
@@ -313,7 +314,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsForTamperedAuction() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 15 ether);
         bytes32 committed = auction.auctionHash(loanId);
         State memory before = _state(loanId, 1);
@@ -333,7 +334,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsForWrongLoan() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fund(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
@@ -345,7 +346,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_revertsWithoutAllowance() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         token.mint(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
@@ -358,7 +359,7 @@ contract DutchAuctionTest is AuctionFixture {
     /// @dev The price paid is the curve at the outage-adjusted elapsed time, and the pool receives exactly it.
     function testFuzz_buy_paysCurvePriceAtAnyTime(uint256 wait) public {
         wait = bound(wait, 0, 100 hours);
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(wait);
         uint256 expected = AuctionLib.price(a.startPrice, a.reservePrice, a.duration, wait);
         _fund(buyer, expected);
@@ -389,7 +390,7 @@ contract DutchAuctionTest is AuctionFixture {
         nft.mint(borrower, 1);
         vm.prank(borrower);
         nft.setApprovalForAll(address(pool), true);
-        (uint256 loanId, ILendingPool.Loan memory loan) = pool.openLoan(borrower, address(nft), 1, 1, debt);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = pool.openLoan(borrower, address(nft), 1, 1, debt);
         pool.setLiquidatable(loanId, true);
         IDutchAuction.Auction memory a;
         vm.prank(keeper);
@@ -412,7 +413,7 @@ contract DutchAuctionTest is AuctionFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_settle_afterEndSendsNftToCustodyAndWritesOff() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours);
 
         vm.expectEmit(address(auction));
@@ -431,7 +432,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_settle_revertsBeforeEnd() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours - 1);
         State memory before = _state(loanId, 1);
 
@@ -441,7 +442,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_settle_revertsTwice() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours);
         auction.settle(loanId, loan, a);
         State memory before = _state(loanId, 1);
@@ -452,7 +453,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_settle_revertsAfterBuy() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(40 hours);
         _fund(buyer, 7 ether);
         vm.prank(buyer);
@@ -467,7 +468,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_settle_revertsAfterRepayment() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _repay(loanId, loan);
         skip(36 hours);
         State memory before = _state(loanId, 1);
@@ -478,7 +479,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_buy_afterEndBeatsSettle() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(100 days);
         _fund(buyer, 7 ether);
         vm.prank(buyer);
@@ -491,7 +492,7 @@ contract DutchAuctionTest is AuctionFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_outage_freezesPriceAndDelaysSettle() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(10 hours);
         uint256 at10h = auction.currentPrice(loanId, loan, a);
         valuation.beginOutage(address(nft));
@@ -516,7 +517,7 @@ contract DutchAuctionTest is AuctionFixture {
         valuation.beginOutage(address(nft));
         skip(3 hours);
         valuation.endOutage(address(nft));
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         assertEq(a.outageBase, 3 hours);
         skip(36 hours);
         auction.settle(loanId, loan, a);
@@ -524,7 +525,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_outage_buyDuringOutageAtFrozenPrice() public {
-        (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(1 hours);
         uint256 frozen = auction.currentPrice(loanId, loan, a);
         valuation.beginOutage(address(nft));
@@ -539,7 +540,7 @@ contract DutchAuctionTest is AuctionFixture {
     //////////////////////////////////////////////////////////////*/
 
     function test_isLive_stateMachine() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         assertFalse(auction.isLive(loanId), "before start");
         IDutchAuction.Auction memory a;
         (a, loan) = auction.start(loanId, loan);
@@ -551,7 +552,7 @@ contract DutchAuctionTest is AuctionFixture {
     }
 
     function test_currentPrice_revertsWhenNotLive() public {
-        (uint256 loanId, ILendingPool.Loan memory loan) = _openLoan(1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         IDutchAuction.Auction memory a;
         vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
         auction.currentPrice(loanId, loan, a);
@@ -561,7 +562,7 @@ contract DutchAuctionTest is AuctionFixture {
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
 
-    function _repay(uint256 loanId, ILendingPool.Loan memory loan) internal {
+    function _repay(uint256 loanId, ILendingPoolTypes.Loan memory loan) internal {
         uint256 owed = loan.frozenDebt + loan.frozenDebt * pool.penaltyBps() / 10_000;
         token.mint(stranger, owed + 1);
         vm.startPrank(stranger);

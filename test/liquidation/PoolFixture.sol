@@ -4,7 +4,9 @@ pragma solidity 0.8.24;
 import {LendingPool} from "../../src/LendingPool.sol";
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
 import {AuctionTestERC1155, AuctionTestERC20, AuctionTestERC721} from "../mocks/AuctionTestTokens.sol";
 import {MockValuationForAuction} from "../mocks/MockValuationForAuction.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
@@ -31,7 +33,7 @@ abstract contract PoolFixture is Test {
     AuctionTestERC721 internal nft;
     AuctionTestERC1155 internal multi;
     MockValuationForAuction internal valuation;
-    LendingPool internal pool;
+    ILendingPool internal pool;
     DutchAuction internal auction;
 
     function setUp() public virtual {
@@ -43,7 +45,7 @@ abstract contract PoolFixture is Test {
         valuation.setPrice(address(nft), UNIT_PRICE);
         valuation.setPrice(address(multi), UNIT_PRICE);
 
-        ILendingPool.RateConfig memory rc = ILendingPool.RateConfig({
+        ILendingPoolTypes.RateConfig memory rc = ILendingPoolTypes.RateConfig({
             baseRate: uint48(uint256(0.02e18) / 365 days),
             slope1: uint48(uint256(0.1e18) / 365 days),
             slope2: uint48(uint256(1e18) / 365 days),
@@ -52,8 +54,10 @@ abstract contract PoolFixture is Test {
             borrowPaused: false,
             minLoan: 0.1 ether
         });
-        LendingPool poolImpl = new LendingPool(address(token), address(valuation));
-        pool = LendingPool(
+        LendingPool poolImpl = new LendingPool(
+            address(token), address(valuation), address(new LendingPoolExtension(address(token), address(valuation)))
+        );
+        pool = ILendingPool(
             address(
                 new ERC1967Proxy(
                     address(poolImpl),
@@ -90,8 +94,8 @@ abstract contract PoolFixture is Test {
         vm.label(address(multi), "multi");
     }
 
-    function _terms(uint8 standard) internal pure returns (ILendingPool.Terms memory) {
-        return ILendingPool.Terms({
+    function _terms(uint8 standard) internal pure returns (ILendingPoolTypes.Terms memory) {
+        return ILendingPoolTypes.Terms({
             standard: standard,
             ltvBps: 5000,
             liqThresholdBps: 7000,
@@ -107,7 +111,10 @@ abstract contract PoolFixture is Test {
     }
 
     /// @dev `who` borrows PRINCIPAL against ERC-721 `tokenId`.
-    function _borrow(address who, uint256 tokenId) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    function _borrow(
+        address who,
+        uint256 tokenId
+    ) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         nft.mint(who, tokenId);
         vm.startPrank(who);
         nft.setApprovalForAll(address(pool), true);
@@ -120,7 +127,7 @@ abstract contract PoolFixture is Test {
         address who,
         uint256 id,
         uint256 amount
-    ) internal returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    ) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         multi.mint(who, id, amount);
         vm.startPrank(who);
         multi.setApprovalForAll(address(pool), true);
@@ -132,7 +139,7 @@ abstract contract PoolFixture is Test {
     /// start price 9 ether, reserve 4.2 ether.
     function _unhealthyAuction(uint256 tokenId)
         internal
-        returns (uint256 loanId, ILendingPool.Loan memory loan, IDutchAuction.Auction memory a)
+        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a)
     {
         (loanId, loan) = _borrow(borrower, tokenId);
         skip(1 days);

@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
@@ -93,9 +94,9 @@ contract MockLendingPool {
         uint256 tokenId,
         uint256 amount,
         uint256 debt
-    ) external returns (uint256 loanId, ILendingPool.Loan memory loan) {
+    ) external returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         loanId = nextLoanId++;
-        loan = ILendingPool.Loan({
+        loan = ILendingPoolTypes.Loan({
             borrower: borrower,
             collection: collection,
             tokenId: tokenId,
@@ -115,7 +116,7 @@ contract MockLendingPool {
     }
 
     /// @dev Full repayment by anyone: during an auction, the frozen debt plus the penalty; cancels the auction.
-    function repay(uint256 loanId, ILendingPool.Loan calldata loan) external returns (uint256 paid) {
+    function repay(uint256 loanId, ILendingPoolTypes.Loan calldata loan) external returns (uint256 paid) {
         _checkLoan(loanId, loan);
         paid = loan.auctionStart == 0 ? loan.scaledDebt : loan.frozenDebt + _penalty(loan.frozenDebt);
         if (loan.auctionStart != 0) auctionDebt -= loan.frozenDebt;
@@ -131,18 +132,18 @@ contract MockLendingPool {
 
     function startAuction(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         address keeper
-    ) external returns (ILendingPool.AuctionTerms memory terms, ILendingPool.Loan memory updated) {
-        if (msg.sender != liquidator) revert ILendingPool.NotLiquidator(msg.sender);
+    ) external returns (ILendingPoolTypes.AuctionTerms memory terms, ILendingPoolTypes.Loan memory updated) {
+        if (msg.sender != liquidator) revert ILendingPoolTypes.NotLiquidator(msg.sender);
         _checkLoan(loanId, loan);
-        if (loan.auctionStart != 0) revert ILendingPool.LoanInAuction(loanId);
+        if (loan.auctionStart != 0) revert ILendingPoolTypes.LoanInAuction(loanId);
         if (!liquidatable[loanId]) {
-            revert ILendingPool.LoanNotLiquidatable(loanId, 1.25e18, loan.dueTime);
+            revert ILendingPoolTypes.LoanNotLiquidatable(loanId, 1.25e18, loan.dueTime);
         }
         uint256 value = IValuation(valuation).price(loan.collection) * loan.amount;
         uint256 debt = loan.scaledDebt;
-        terms = ILendingPool.AuctionTerms({
+        terms = ILendingPoolTypes.AuctionTerms({
             debt: debt,
             collateralValue: value,
             startPrice: FixedPointMathLib.fullMulDivUp(value, auctionStartBps, BPS),
@@ -162,16 +163,16 @@ contract MockLendingPool {
 
     function settleAuction(
         uint256 loanId,
-        ILendingPool.Loan calldata loan,
+        ILendingPoolTypes.Loan calldata loan,
         address buyer,
         uint256 proceeds,
         address keeper
     ) external returns (uint256 badDebt) {
-        if (msg.sender != liquidator) revert ILendingPool.NotLiquidator(msg.sender);
+        if (msg.sender != liquidator) revert ILendingPoolTypes.NotLiquidator(msg.sender);
         _checkLoan(loanId, loan);
-        if (loan.auctionStart == 0) revert ILendingPool.LoanNotInAuction(loanId);
+        if (loan.auctionStart == 0) revert ILendingPoolTypes.LoanNotInAuction(loanId);
         uint256 received = SafeTransferLib.balanceOf(asset, address(this)) - accounted;
-        if (received < proceeds) revert ILendingPool.FeeOnTransfer(proceeds, received);
+        if (received < proceeds) revert ILendingPoolTypes.FeeOnTransfer(proceeds, received);
 
         uint256 debt = loan.frozenDebt;
         uint256 repaid = FixedPointMathLib.min(proceeds, debt);
@@ -197,7 +198,7 @@ contract MockLendingPool {
     /// @dev Pull payment of a claimable balance, as in the real pool.
     function claim(address to) external returns (uint256 amount) {
         amount = claimable[msg.sender];
-        if (amount == 0) revert ILendingPool.NothingToClaim(msg.sender);
+        if (amount == 0) revert ILendingPoolTypes.NothingToClaim(msg.sender);
         claimable[msg.sender] = 0;
         accounted -= amount;
         asset.safeTransfer(to, amount);
@@ -211,9 +212,9 @@ contract MockLendingPool {
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
-    function _checkLoan(uint256 loanId, ILendingPool.Loan calldata loan) internal view {
+    function _checkLoan(uint256 loanId, ILendingPoolTypes.Loan calldata loan) internal view {
         if (loanHash[loanId] == 0 || loanHash[loanId] != keccak256(abi.encode(loan))) {
-            revert ILendingPool.UnknownLoan(loanId);
+            revert ILendingPoolTypes.UnknownLoan(loanId);
         }
     }
 

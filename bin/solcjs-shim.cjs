@@ -43,5 +43,83 @@ function findImport(importPath) {
   return { error: `file not found: ${importPath} (searched ${roots.join(', ')})` };
 }
 
-const input = fs.readFileSync(0, 'utf8');
-process.stdout.write(solc.compile(input, { import: findImport }));
+// solcjs runs in a WebAssembly heap of fixed size, and one call over a whole project (forge sends every source with
+// its content) can exhaust it ("memory access out of bounds"). So the files whose outputs forge requests are compiled
+// in chunks: each chunk gets only its own files as sources and loads their imports through the callback above. Each
+// chunk numbers its sources its own way, so source ids are mapped back to one global numbering (source units sorted
+// by name, as solc assigns them) and the file indices inside source maps are rewritten to match.
+const CHUNK = Number(process.env.SOLCJS_CHUNK || 16);
+const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+const selection = (input.settings && input.settings.outputSelection) || {};
+const selected = Object.keys(selection).sort();
+const allSources = input.sources || {};
+
+function compile(sources, sel) {
+  const job = { ...input, sources, settings: { ...input.settings, outputSelection: sel } };
+  return JSON.parse(solc.compile(JSON.stringify(job), { import: findImport }));
+}
+
+if (selected.length <= CHUNK || selected.includes('*')) {
+  process.stdout.write(JSON.stringify(compile(allSources, selection)));
+  process.exit(0);
+}
+
+const globalNames = new Set(Object.keys(allSources));
+const chunks = [];
+for (let i = 0; i < selected.length; i += CHUNK) chunks.push(selected.slice(i, i + CHUNK));
+const outputs = chunks.map((files) => {
+  const sources = {};
+  const sel = {};
+  for (const f of files) {
+    if (allSources[f]) sources[f] = allSources[f];
+    sel[f] = selection[f];
+  }
+  const out = compile(sources, sel);
+  for (const name of Object.keys(out.sources || {})) globalNames.add(name);
+  return { files, out };
+});
+const globalId = new Map([...globalNames].sort().map((name, id) => [name, id]));
+
+function remapSourceMap(map, idMap) {
+  if (!map) return map;
+  return map
+    .split(';')
+    .map((entry) => {
+      const fields = entry.split(':');
+      if (fields.length > 2 && fields[2] !== '' && fields[2] !== '-1') {
+        const g = idMap.get(Number(fields[2]));
+        fields[2] = g === undefined ? '-1' : String(g);
+      }
+      return fields.join(':');
+    })
+    .join(';');
+}
+
+const merged = { contracts: {}, sources: {}, errors: [] };
+const seenErrors = new Set();
+for (const { files, out } of outputs) {
+  for (const e of out.errors || []) {
+    const key = e.formattedMessage || e.message;
+    if (!seenErrors.has(key)) {
+      seenErrors.add(key);
+      merged.errors.push(e);
+    }
+  }
+  const idMap = new Map();
+  for (const [name, src] of Object.entries(out.sources || {})) {
+    idMap.set(src.id, globalId.get(name));
+    if (!merged.sources[name]) merged.sources[name] = { ...src, id: globalId.get(name) };
+  }
+  for (const f of files) {
+    const contracts = (out.contracts || {})[f];
+    if (!contracts) continue;
+    for (const c of Object.values(contracts)) {
+      for (const kind of ['bytecode', 'deployedBytecode']) {
+        if (c.evm && c.evm[kind] && c.evm[kind].sourceMap) c.evm[kind].sourceMap = remapSourceMap(c.evm[kind].sourceMap, idMap);
+      }
+    }
+    merged.contracts[f] = contracts;
+  }
+}
+if (merged.errors.length === 0) delete merged.errors;
+process.stdout.write(JSON.stringify(merged));

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 -include .env
 
 BIN   := $(CURDIR)/node_modules/.bin
-FORGE := $(BIN)/forge
+FORGE := $(CURDIR)/bin/forge
 export PATH := $(BIN):$(PATH)
 STAMP := node_modules/.install-stamp
 

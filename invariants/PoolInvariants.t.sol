@@ -72,9 +72,9 @@ contract PoolHandler is Test {
         uint256 cash = pool.cash();
         if (cash < T.minLoan()) return;
         principal = bound(principal, T.minLoan(), max < cash ? max : cash);
+        address apes = T.apesAddress(); // read before the prank: a prank applies to the next call only
         vm.prank(a);
-        (uint256 loanId, ILendingPoolTypes.Loan memory l) =
-            pool.borrow(T.apesAddress(), id, 1, principal, a, 0, new bytes32[](0));
+        (uint256 loanId, ILendingPoolTypes.Loan memory l) = pool.borrow(apes, id, 1, principal, a, 0, new bytes32[](0));
         loans[loanId] = l;
         openIds.push(loanId);
     }
@@ -87,14 +87,15 @@ contract PoolHandler is Test {
         uint256 debt = pool.debtOf(l);
         address payer = _actor(seed >> 8);
         T.mintAsset(payer, debt);
-        if (full || debt <= T.minLoan() * 2) {
+        uint256 minLoan_ = T.minLoan();
+        if (full || debt <= minLoan_ * 2) {
             vm.prank(payer);
             pool.repay(loanId, l, type(uint256).max);
             openIds[i] = openIds[openIds.length - 1];
             openIds.pop();
             delete loans[loanId];
         } else {
-            amount = bound(amount, 1, debt - T.minLoan());
+            amount = bound(amount, 1, debt - minLoan_);
             vm.prank(payer);
             (, ILendingPoolTypes.Loan memory updated) = pool.repay(loanId, l, amount);
             loans[loanId] = updated;

@@ -24,7 +24,11 @@ const require = createRequire(import.meta.url);
 if (!existsSync('node_modules')) die("node_modules is missing: run 'make install'");
 const pins = JSON.parse(readFileSync('package.json', 'utf8')).devDependencies;
 for (const tool of ['forge', 'anvil', 'cast']) {
-  if (!existsSync(`node_modules/.bin/${tool}`)) die(`${tool} is not installed: run 'make install'`);
+  try {
+    execSync(`bin/${tool} --version`, { stdio: 'ignore' });
+  } catch {
+    die(`${tool} is not installed for this platform: run 'make install'`);
+  }
 }
 try {
   const solc = require('solc');

@@ -29,7 +29,7 @@ const which = execFileSync('bin/solc', ['--which'], { encoding: 'utf8' }).trim()
 const out = mkdtempSync(join(tmpdir(), 'nftlend-out-'));
 const build = (env: NodeJS.ProcessEnv) =>
   time(() =>
-    execFileSync('node_modules/.bin/forge', ['build', '--force'], {
+    execFileSync('bin/forge', ['build', '--force'], {
       stdio: 'ignore',
       env: { ...process.env, FOUNDRY_OUT: join(out, 'o'), FOUNDRY_CACHE_PATH: join(out, 'c'), ...env },
     }),

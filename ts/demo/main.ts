@@ -15,7 +15,7 @@ const eth = (x: bigint) => Number(formatEther(x)).toFixed(4);
 async function main() {
   if (!existsSync('out/LendingPool.sol/LendingPool.json')) {
     console.log('building contracts (first run)...');
-    execFileSync('node_modules/.bin/forge', ['build'], { stdio: 'inherit' });
+    execFileSync('bin/forge', ['build'], { stdio: 'inherit' });
   }
   let anvil: Anvil | undefined;
   const rpcUrl = process.env.RPC_URL ?? (anvil = await startAnvil()).rpcUrl;

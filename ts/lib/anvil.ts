@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function anvilBinary(): string {
-  const local = resolve('node_modules/.bin/anvil');
+  const local = resolve('bin/anvil');
   if (existsSync(local)) return local;
   throw new Error("anvil is not installed: run 'make install'");
 }

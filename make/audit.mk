@@ -18,10 +18,15 @@ MEDUSA_STAMP  := .venv/tools/.medusa-$(shell sed -n 's/^\s*github.com\/crytic\/m
 TSX           := $(BIN)/tsx
 AUDIT_TS      := $(TSX) ts/audit
 
-.PHONY: venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot medusa-install medusa \
+.PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot medusa-install medusa \
 	echidna audit audit-ci
 
 # --- installs -------------------------------------------------------------------------------------------------
+
+# The audit targets need forge and tsx from node_modules but do not run `npm ci` themselves (the `install` target
+# does, and it replaces node_modules): they only check that it has been done.
+audit-node:
+	@test -x $(FORGE) -a -x $(TSX) || { echo "audit: node_modules/.bin/forge or tsx is missing: run 'make install' first" >&2; exit 1; }
 
 $(AUDIT_STAMP): requirements-audit.txt
 	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(AUDIT_VENV) requirements-audit.txt
@@ -50,31 +55,31 @@ medusa-install: $(MEDUSA_STAMP) ## Build the pinned medusa fuzzer into .venv/too
 
 # --- tools ----------------------------------------------------------------------------------------------------
 
-slither: install $(AUDIT_STAMP) ## Slither on src/; fails on any high/medium finding missing from audit/slither-triage.json
+slither: audit-node $(AUDIT_STAMP) ## Slither on src/; fails on any high/medium finding missing from audit/slither-triage.json
 	@$(AUDIT_TS)/slither.ts
 
-mythril: install $(AUDIT_STAMP) $(MYTH_STAMP) ## Mythril on every concrete contract in src/ (bounded per contract); triage in audit/mythril-triage.json
+mythril: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Mythril on every concrete contract in src/ (bounded per contract); triage in audit/mythril-triage.json
 	@$(AUDIT_TS)/mythril.ts
 
-halmos: install $(AUDIT_STAMP) ## Halmos symbolic proofs: only check_* functions (test/halmos/), bounded in time
+halmos: audit-node $(AUDIT_STAMP) ## Halmos symbolic proofs: only check_* functions (test/halmos/), bounded in time
 	@$(AUDIT_TS)/halmos.ts
 
-coverage: install ## forge coverage on src/ only; fails under 95 % lines or 90 % branches
+coverage: audit-node ## forge coverage on src/ only; fails under 95 % lines or 90 % branches
 	@$(AUDIT_TS)/coverage.ts
 
-layout: install ## Rewrite snapshots/layout/ (storage layout of every Governed contract, incl. ERC-7201 structs)
+layout: audit-node ## Rewrite snapshots/layout/ (storage layout of every Governed contract, incl. ERC-7201 structs)
 	@$(AUDIT_TS)/layout.ts --write
 
-layout-check: install ## Fail when a storage layout change is not append-only (vs snapshots/layout/)
+layout-check: audit-node ## Fail when a storage layout change is not append-only (vs snapshots/layout/)
 	@$(AUDIT_TS)/layout.ts
 
-sizes-snapshot: install ## Rewrite snapshots/sizes.json (runtime and initcode bytes of every concrete src/ contract)
+sizes-snapshot: audit-node ## Rewrite snapshots/sizes.json (runtime and initcode bytes of every concrete src/ contract)
 	@$(AUDIT_TS)/sizes.ts --write
 
-sizes-check: install ## Fail above 24,576 runtime bytes or when a size differs from snapshots/sizes.json
+sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differs from snapshots/sizes.json
 	@$(AUDIT_TS)/sizes.ts
 
-medusa: install $(AUDIT_STAMP) $(MEDUSA_STAMP) ## Run medusa on the invariants/ harness (medusa.json, bounded by its timeout)
+medusa: audit-node $(AUDIT_STAMP) $(MEDUSA_STAMP) ## Run medusa on the invariants/ harness (medusa.json, bounded by its timeout)
 	@$(AUDIT_TS)/invariants.ts --medusa-only
 
 echidna: ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); needs a Docker engine
@@ -82,8 +87,8 @@ echidna: ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); nee
 	@docker run --rm -v "$(CURDIR)":/src -w /src -e FOUNDRY_PROFILE=invariants ghcr.io/crytic/echidna/echidna \
 		echidna . --contract Tester --config echidna.yaml
 
-audit: install $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)
+audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)
 	@$(AUDIT_TS)/run.ts
 
-audit-ci: install $(AUDIT_STAMP) $(MYTH_STAMP) ## What CI runs for audit (ci/audit-steps.sh): gates and bounded tools, each timed
+audit-ci: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## What CI runs for audit (ci/audit-steps.sh): gates and bounded tools, each timed
 	@bash ci/audit-steps.sh

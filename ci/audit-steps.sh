@@ -5,6 +5,7 @@
 #
 # Bounds (wall clock, this machine: 2 cores, solcjs):
 #   venv        first install ~2 min (both venvs), then a stamp check; bound 300 s
+#   configs     bound 120 s     (gate: root audit configs still mirror foundry.toml)
 #   slither     bound 300 s     (gate: no untriaged high/medium finding)
 #   layout      bound 300 s     (gate: append-only vs snapshots/layout/)
 #   sizes       bound 300 s     (gate: EIP-170/3860 and snapshots/sizes.json)
@@ -43,6 +44,7 @@ step() {
 
 total_start=$SECONDS
 step venv     300 make --no-print-directory venv
+step configs  120 tsx ts/audit/configs.ts
 step slither  300 tsx ts/audit/slither.ts
 step layout   300 tsx ts/audit/layout.ts
 step sizes    300 tsx ts/audit/sizes.ts

@@ -82,9 +82,11 @@ sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differ
 medusa: audit-node $(AUDIT_STAMP) $(MEDUSA_STAMP) ## Run medusa on the invariants/ harness (medusa.json, bounded by its timeout)
 	@$(AUDIT_TS)/invariants.ts --medusa-only
 
-echidna: ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); needs a Docker engine
-	@command -v docker >/dev/null || { echo "echidna: no Docker engine here; run 'make medusa' or 'FOUNDRY_PROFILE=invariants forge test' on the same harness" >&2; exit 1; }
-	@docker run --rm -v "$(CURDIR)":/src -w /src -e FOUNDRY_PROFILE=invariants ghcr.io/crytic/echidna/echidna \
+echidna: audit-node ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); needs a running Docker engine
+	@docker info >/dev/null 2>&1 || { echo "echidna: no running Docker engine here; run 'make medusa' or 'FOUNDRY_PROFILE=invariants forge test' on the same harness" >&2; exit 1; }
+	@# The image has no forge or node: compile here, and let Echidna read the build-info (echidna.yaml cryticArgs).
+	@FOUNDRY_PROFILE=invariants FOUNDRY_OUT=out-echidna FOUNDRY_CACHE_PATH=cache-echidna $(FORGE) build --build-info
+	@docker run --rm -v "$(CURDIR)":/src -w /src ghcr.io/crytic/echidna/echidna:latest \
 		echidna . --contract Tester --config echidna.yaml
 
 audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)

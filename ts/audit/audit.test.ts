@@ -1,5 +1,6 @@
 // Unit tests for the audit gates: the parts that decide pass or fail must be right without running any tool.
 import { describe, expect, it } from "vitest";
+import { compareConfigs } from "./configs.ts";
 import { parseLcov, pct, thresholds } from "./coverage.ts";
 import { parseHalmos } from "./halmos.ts";
 import { parseCounts } from "./invariants.ts";
@@ -105,5 +106,20 @@ describe("sizes, halmos, invariants", () => {
   it("reads forge and medusa result lines", () => {
     expect(parseCounts("Suite result: ok. 3 passed; 0 failed; 0 skipped\nSuite result: FAILED. 1 passed; 2 failed;")).toEqual({ passed: 4, failed: 2 });
     expect(parseCounts("Test summary: 4 test(s) passed, 0 test(s) failed")).toEqual({ passed: 4, failed: 0 });
+  });
+});
+
+describe("config mirrors", () => {
+  const forge = { remappings: ["a/=x/"], optimizer: true, optimizer_runs: 200, evm_version: "cancun", via_ir: false };
+  const inv = { invariant: { runs: 10, depth: 5 } };
+  const files = {
+    slither: { solc_remaps: ["a/=x/"], solc_args: "--optimize --optimize-runs 200 --evm-version cancun" },
+    mythril: { remappings: ["a/=x/"], optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", viaIR: false },
+    medusa: { fuzzing: { callSequenceLength: 5, testLimit: 50 } },
+    echidna: "seqLen: 5\ntestLimit: 50\n",
+  };
+  it("passes when every copy matches forge and reports each drift", () => {
+    expect(compareConfigs(forge, inv, files)).toEqual([]);
+    expect(compareConfigs({ ...forge, optimizer_runs: 999 }, { invariant: { runs: 11, depth: 5 } }, files)).toHaveLength(4);
   });
 });

@@ -3,6 +3,7 @@
 //   tsx ts/audit/run.ts [--only slither,coverage] [--skip mythril]
 import { join } from "node:path";
 import { AuditError, ROOT, auditBuild, log, reportDir, sh, today, writeReport, type ToolResult } from "./lib.ts";
+import { runConfigs } from "./configs.ts";
 import { runCoverage } from "./coverage.ts";
 import { runGas } from "./gas.ts";
 import { runHalmos } from "./halmos.ts";
@@ -14,6 +15,7 @@ import { runSlither } from "./slither.ts";
 import { SEVERITIES } from "./triage.ts";
 
 const STEPS: [string, () => Promise<ToolResult>][] = [
+  ["configs", runConfigs],
   ["slither", runSlither],
   ["layout", () => runLayout(false)],
   ["sizes", () => runSizes(false)],

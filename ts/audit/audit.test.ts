@@ -5,7 +5,7 @@ import { parseLcov, pct, thresholds } from "./coverage.ts";
 import { parseHalmos } from "./halmos.ts";
 import { parseCounts } from "./invariants.ts";
 import { diffLayout, erc7201Slot, type Layout } from "./layout.ts";
-import { AuditError } from "./lib.ts";
+import { AuditError, compileFailure } from "./lib.ts";
 import { parseMythril } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
 import { findingKey, parseSlither } from "./slither.ts";
@@ -121,5 +121,13 @@ describe("config mirrors", () => {
   it("passes when every copy matches forge and reports each drift", () => {
     expect(compareConfigs(forge, inv, files)).toEqual([]);
     expect(compareConfigs({ ...forge, optimizer_runs: 999 }, { invariant: { runs: 11, depth: 5 } }, files)).toHaveLength(4);
+  });
+});
+
+describe("compile failures that forge reports with exit 0", () => {
+  it("spots a dead solcjs and a compile error, and ignores warnings", () => {
+    expect(compileFailure("Compiling 89 files\nError: solc exited with exit status: 1\nRuntimeError: memory access out of bounds")).toMatch(/solc exited/);
+    expect(compileFailure("Error (7576): Undeclared identifier.")).toBeDefined();
+    expect(compileFailure("Compiler run successful with warnings:\nWarning (2072): Unused local variable.")).toBeUndefined();
   });
 });

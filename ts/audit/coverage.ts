@@ -1,8 +1,8 @@
 // forge coverage restricted to src/, with the issue #8 thresholds: >= 95 % of lines and >= 90 % of branches.
 // COVERAGE_MIN_LINES / COVERAGE_MIN_BRANCHES lower the bar for a local run only; they are refused under CI.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AuditError, forgeConfig, lastLines, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
+import { AuditError, compileFailure, forgeConfig, lastLines, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
 
 export const MIN_LINES = 95;
 export const MIN_BRANCHES = 90;
@@ -71,6 +71,7 @@ export async function runCoverage(): Promise<ToolResult> {
   const limits = thresholds();
   const src = (await forgeConfig()).src as string;
   const lcovPath = join(reportDir(), "coverage.lcov");
+  rmSync(lcovPath, { force: true });
   // forge coverage compiles without the optimizer into its own out dir; keep it off out/ and out-audit/.
   const res = await withProgress("coverage", "forge coverage (unoptimised build + every test)", () =>
     sh(
@@ -80,7 +81,10 @@ export async function runCoverage(): Promise<ToolResult> {
     ),
   );
   writeReport("coverage.txt", res.stdout + res.stderr);
-  if (res.exitCode !== 0) throw new AuditError(`coverage: forge coverage failed (exit ${res.exitCode}): ${lastLines(res.stderr + res.stdout, 3)}`);
+  const broken = compileFailure(res.stdout + res.stderr);
+  if (res.exitCode !== 0 || broken || !existsSync(lcovPath)) {
+    throw new AuditError(`coverage: forge coverage failed (exit ${res.exitCode}): ${broken ?? lastLines(res.stderr + res.stdout, 3)}`);
+  }
   const files = parseLcov(readFileSync(lcovPath, "utf8"), src);
   const tot = files.reduce(
     (a, f) => ({ l: a.l + f.lines, lh: a.lh + f.linesHit, b: a.b + f.branches, bh: a.bh + f.branchesHit }),

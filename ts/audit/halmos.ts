@@ -4,7 +4,7 @@
 // Halmos builds with the same forge flags as the audit build (out-audit/), so its compile is a cache hit.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AUDIT_OUT, AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, withProgress, writeReport, type ToolResult } from "./lib.ts";
+import { AUDIT_OUT, AuditError, ROOT, TOOLS, compileFailure, lastLines, readJson, reportDir, runIfMain, sh, withProgress, writeReport, type ToolResult } from "./lib.ts";
 
 export interface ProofResult {
   contract: string;
@@ -43,7 +43,8 @@ export async function runHalmos(): Promise<ToolResult> {
   if (res.exitCode === 124 || res.exitCode === 137) {
     return { tool: "halmos", status: "fail", headline: `hit the ${bound} s bound before finishing (raise HALMOS_BOUND or narrow the proofs)`, files: ["halmos.txt"] };
   }
-  if (!existsSync(jsonPath)) throw new AuditError(`halmos: no JSON output (exit ${res.exitCode}): ${lastLines(res.stdout + res.stderr, 3)}`);
+  const broken = compileFailure(res.stdout + res.stderr);
+  if (!existsSync(jsonPath)) throw new AuditError(`halmos: no JSON output (exit ${res.exitCode}): ${broken ? `its forge build failed: ${broken}` : lastLines(res.stdout + res.stderr, 3)}`);
   const proofs = parseHalmos(readJson(jsonPath));
   if (proofs.length === 0) return { tool: "halmos", status: "skip", headline: "no check_* function found", files: ["halmos.txt"] };
   const bad = proofs.filter((p) => p.outcome !== "pass");

@@ -1,6 +1,7 @@
-// Storage layout of every upgradeable contract (Governed and everything in src/ that inherits it), against the
+// Storage layout of every upgradeable contract (everything in src/ that is or inherits Governed, GovernedBase or
+// UUPSUpgradeable), against the
 // committed snapshots/layout/<Contract>.json. Two parts per contract:
-//  - `storage`: plain slots from `forge inspect <C> storageLayout --json` (STYLE 8 wants this empty);
+//  - `storage`: plain slots, as `forge inspect <C> storageLayout --json` reports them (STYLE 8 wants this empty);
 //  - `namespaces`: the ERC-7201 structs (`@custom:storage-location erc7201:<ns>`), read from the AST, because
 //    solc 0.8.24's storageLayout does not list namespaced storage at all, so forge inspect alone would see nothing.
 // A change passes only when it is append-only: every old entry keeps its name, type and position. The script also
@@ -14,7 +15,10 @@ import {
 } from "./lib.ts";
 
 export const LAYOUT_DIR = "snapshots/layout";
-const BASE = "Governed";
+/// A contract is upgradeable (and its layout guarded) when it is, or inherits, one of these. Governed is our UUPS
+/// base; GovernedBase carries its ERC-7201 roles; UUPSUpgradeable catches anything upgradeable outside that family.
+/// AUDIT_LAYOUT_BASES="A,B" replaces the list.
+const BASES = (process.env.AUDIT_LAYOUT_BASES ?? "Governed,GovernedBase,UUPSUpgradeable").split(",").map((s) => s.trim());
 
 export interface TypeShape {
   type: string;
@@ -49,10 +53,18 @@ function shapeOf(typeName: any, structs: Map<number, any>, depth = 0): TypeShape
   return { type };
 }
 
-export async function readLayout(c: ContractInfo, all: ContractInfo[]): Promise<Layout> {
+/// Plain slots come from the artifact's storageLayout (what `forge inspect <C> storageLayout --json` prints: the
+/// audit build asks solc for it), and from `forge inspect` itself when the artifact lacks it.
+async function plainStorage(c: ContractInfo): Promise<any> {
+  const fromArtifact = c.artifact ? readJson(c.artifact).storageLayout : undefined;
+  if (fromArtifact) return fromArtifact;
   const res = await sh(["forge", "inspect", `${c.source}:${c.name}`, "storageLayout", "--json"]);
   if (res.exitCode !== 0) throw new AuditError(`layout: forge inspect ${c.name} failed: ${lastLines(res.stderr)}`);
-  const raw = JSON.parse(res.stdout);
+  return JSON.parse(res.stdout);
+}
+
+export async function readLayout(c: ContractInfo, all: ContractInfo[]): Promise<Layout> {
+  const raw = await plainStorage(c);
   const types = raw.types ?? {};
   const storage = (raw.storage ?? []).map((s: any) => ({ label: s.label, slot: String(s.slot), offset: Number(s.offset), type: types[s.type]?.label ?? s.type }));
 
@@ -124,14 +136,14 @@ export function diffLayout(prev: Layout, next: Layout): string[] {
 export async function upgradeableContracts(): Promise<{ targets: ContractInfo[]; all: ContractInfo[] }> {
   const src = (await forgeConfig()).src as string;
   const all = loadContracts();
-  const targets = all.filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && c.bases.includes(BASE));
+  const targets = all.filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && c.bases.some((b) => BASES.includes(b)));
   return { targets, all };
 }
 
 export async function runLayout(write = false): Promise<ToolResult> {
   await auditBuild("layout");
   const { targets, all } = await upgradeableContracts();
-  if (targets.length === 0) return { tool: "layout", status: "skip", headline: `no contract in src/ inherits ${BASE}` };
+  if (targets.length === 0) return { tool: "layout", status: "skip", headline: `no contract in src/ inherits ${BASES.join(" or ")}` };
   const details: string[] = [];
   const problems: string[] = [];
   let changed = 0;

@@ -31,12 +31,24 @@ export interface ToolResult {
   data?: Record<string, unknown>;
 }
 
-/// The environment every tool runs in: our forge and tool links first, and never .venv/audit/bin (its solc-select
-/// `solc` would shadow bin/solc's native lookup).
+/// The real forge binary from the npm platform package. The npm launcher in node_modules/.bin/forge
+/// (@foundry-rs/forge 1.7.1, bin.mjs) spawns it but never passes its exit status on: it exits 0 after a failing
+/// test, a compile error or a bad flag. Every gate here needs the real status, so the binary's folder goes first
+/// on PATH (crytic-compile and halmos call `forge` from PATH too).
+export function nativeForgeDir(): string | undefined {
+  const os = process.platform;
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  const dir = join(ROOT, "node_modules", "@foundry-rs", `forge-${os}-${arch}`, "bin");
+  return existsSync(join(dir, os === "win32" ? "forge.exe" : "forge")) ? dir : undefined;
+}
+
+/// The environment every tool runs in: the native forge, our tool links, then node_modules/.bin; never
+/// .venv/audit/bin (its solc-select `solc` would shadow bin/solc's native lookup).
 export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const forgeDir = nativeForgeDir();
   return {
     ...process.env,
-    PATH: `${TOOLS}:${join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+    PATH: [forgeDir, TOOLS, join(ROOT, "node_modules/.bin"), process.env.PATH ?? ""].filter(Boolean).join(":"),
     FOUNDRY_OUT: AUDIT_OUT,
     FOUNDRY_CACHE_PATH: AUDIT_CACHE,
     ...extra,
@@ -113,15 +125,26 @@ export async function forgeConfig(): Promise<any> {
   return forgeConfigCache;
 }
 
-let built = false;
-/// One build for every audit script, with the flags halmos uses (so `make halmos` afterwards is a cache hit).
+/// forge can exit 0 after the compiler died (seen with solcjs: "Error: solc exited with exit status: 1" then
+/// "RuntimeError: memory access out of bounds", exit code 0, no artifacts). Every script checks the text too.
+export function compileFailure(output: string): string | undefined {
+  const m = /(Error: solc exited[^\n]*|Compiler run failed[^\n]*|RuntimeError: [^\n]*|Error \(\d+\): [^\n]*)/.exec(output);
+  return m?.[1];
+}
+
+const builtScopes = new Set<string>();
+/// The audit build: src/ and what it imports (`forge build <src>`), with the flags halmos uses, into out-audit/.
+/// Layout, sizes and mythril need nothing else, and leaving tests out keeps it fast.
 export async function auditBuild(tool: string): Promise<void> {
-  if (built) return;
-  const out = await withProgress(tool, `forge build into ${AUDIT_OUT}/`, () =>
-    sh(["forge", "build", "--ast", "--extra-output", "storageLayout", "metadata"]),
+  const src = (await forgeConfig()).src as string;
+  if (builtScopes.has(src)) return;
+  const out = await withProgress(tool, `forge build ${src}/ into ${AUDIT_OUT}/`, () =>
+    // The path goes first: --extra-output takes every following word as a selector.
+    sh(["forge", "build", src, "--ast", "--extra-output", "storageLayout", "metadata"]),
   );
-  if (out.exitCode !== 0) throw new AuditError(`forge build failed: ${lastLines(out.stderr + out.stdout)}`);
-  built = true;
+  const broken = compileFailure(out.stdout + out.stderr);
+  if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of ${src}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
+  builtScopes.add(src);
 }
 
 export interface ContractInfo {

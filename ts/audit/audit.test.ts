@@ -6,7 +6,7 @@ import { parseHalmos } from "./halmos.ts";
 import { parseCounts } from "./invariants.ts";
 import { diffLayout, erc7201Slot, type Layout } from "./layout.ts";
 import { AuditError, compileFailure } from "./lib.ts";
-import { parseMythril } from "./mythril.ts";
+import { functionName, parseMythril, selectorMap } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
 import { findingKey, parseSlither } from "./slither.ts";
 import { type TriageEntry, gate } from "./triage.ts";
@@ -50,6 +50,17 @@ describe("mythril", () => {
   it("keys issues by SWC id, contract and function name", () => {
     const f = parseMythril({ success: true, issues: [{ "swc-id": "106", severity: "High", function: "kill(address)", title: "Unprotected Selfdestruct", description: "x" }] }, "Fixture");
     expect(f[0]).toMatchObject({ key: "SWC-106:Fixture.kill", severity: "High" });
+  });
+  it("names bytecode-mode functions from our selectors, not Mythril's guesses, and merges repeats", () => {
+    // deposit(uint256) = 0xb6b55f25
+    const sel = selectorMap({ "deposit(uint256)": "b6b55f25" });
+    expect(functionName("_function_0xb6b55f25", sel)).toBe("deposit");
+    expect(functionName("_function_0x12345678", sel)).toBe("_function_0x12345678");
+    expect(functionName("deposit(uint256)", sel)).toBe("deposit");
+    const issue = { "swc-id": "116", severity: "Low", function: "_function_0xb6b55f25", title: "t", description: "d" };
+    expect(parseMythril({ issues: [issue, issue, { ...issue, severity: "Medium" }] }, "Pool", sel)).toEqual([
+      expect.objectContaining({ key: "SWC-116:Pool.deposit", severity: "Medium" }),
+    ]);
   });
 });
 

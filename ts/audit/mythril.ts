@@ -13,7 +13,8 @@ import {
   AuditError, ROOT, TOOLS, auditBuild, deployableSrcContracts, lastLines, loadContracts, log, readJson, reportDir, runIfMain, sh,
   toolEnv, withProgress, writeReport, type ToolResult,
 } from "./lib.ts";
-import { type Finding, type Severity, gate, gateDetails, loadTriage } from "./triage.ts";
+import { toFunctionSelector } from "viem";
+import { type Finding, type Severity, SEVERITIES, gate, gateDetails, loadTriage } from "./triage.ts";
 
 export const TRIAGE_PATH = "audit/mythril-triage.json";
 const SOLCX_DIR = join(ROOT, ".venv/mythril/solcx");
@@ -24,19 +25,51 @@ interface Target {
   artifact?: string;
 }
 
-export function parseMythril(json: any, contract: string): Finding[] {
+/// The real function name for a Mythril issue. In bytecode mode Mythril only knows selectors: it prints
+/// `_function_0x<selector>` or a guess from its signature database that can be a different function with the
+/// same selector (seen: `link_classic_internal(uint64,int64)` for a LendingPoolExtension function). The artifact's
+/// methodIdentifiers map selectors back to our own names, which keeps triage keys right and stable.
+export function functionName(text: string, selectors: Record<string, string>): string {
+  const raw = String(text ?? "").trim();
+  const bySelector = (sel: string) => selectors[sel.toLowerCase()];
+  const hex = /_function_0x([0-9a-fA-F]{8})/.exec(raw);
+  if (hex) return bySelector(hex[1]) ?? `_function_0x${hex[1].toLowerCase()}`;
+  if (raw.includes("(")) {
+    try {
+      const own = bySelector(toFunctionSelector(raw).slice(2));
+      if (own) return own;
+    } catch {
+      // not a parseable signature (constructor, fallback): keep the text
+    }
+  }
+  return raw.split("(")[0] || "unknown";
+}
+
+/// selector (8 hex digits) -> function name, from an artifact's methodIdentifiers.
+export function selectorMap(methodIdentifiers: Record<string, string> | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const [sig, sel] of Object.entries(methodIdentifiers ?? {})) map[sel.toLowerCase()] = sig.split("(")[0];
+  return map;
+}
+
+export function parseMythril(json: any, contract: string, selectors: Record<string, string> = {}): Finding[] {
   if (json?.success === false) throw new AuditError(`mythril: ${contract}: ${json.error ?? "analysis failed"}`);
-  return (json?.issues ?? []).map((i: any) => {
-    const fn = String(i.function ?? "unknown").split("(")[0] || "unknown";
+  const byKey = new Map<string, Finding>();
+  for (const i of json?.issues ?? []) {
+    const fn = functionName(i.function ?? "unknown", selectors);
     const severity: Severity = ["High", "Medium", "Low"].includes(i.severity) ? i.severity : "Informational";
-    return {
+    const f: Finding = {
       key: `SWC-${i["swc-id"] ?? "none"}:${contract}.${fn}`,
       check: `SWC-${i["swc-id"]}`,
       severity,
       title: `${i.title ?? "issue"}: ${String(i.description ?? "").split("\n")[0]}`,
       location: i.filename ? `${i.filename}#${i.lineno ?? "?"}` : `pc ${i.address ?? "?"}`,
-    } satisfies Finding;
-  });
+    };
+    // One finding per key (Mythril reports each reaching path): keep the most severe.
+    const prev = byKey.get(f.key);
+    if (!prev || SEVERITIES.indexOf(severity) < SEVERITIES.indexOf(prev.severity)) byKey.set(f.key, f);
+  }
+  return [...byKey.values()];
 }
 
 async function targets(): Promise<Target[]> {
@@ -98,7 +131,7 @@ export async function runMythril(): Promise<ToolResult> {
     } catch {
       throw new AuditError(`mythril: ${t.name}: no JSON output (exit ${res.exitCode}): ${lastLines(res.stderr, 3)}`);
     }
-    const found = parseMythril(json, t.name);
+    const found = parseMythril(json, t.name, selectorMap(t.artifact ? readJson(t.artifact).methodIdentifiers : undefined));
     findings.push(...found);
     details.push(`- ${t.name}: ${found.length} issue(s)`);
   }

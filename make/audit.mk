@@ -1,0 +1,96 @@
+# Audit tooling (issue #8). Included by the main Makefile (`-include make/*.mk`), so BIN, FORGE, STAMP and the
+# `install` target come from there. Every target installs what it needs on first use.
+#
+# Python tools live in two project-local virtualenvs, because their pins conflict (docs/audit-tooling.md):
+#   .venv/audit    slither-analyzer, crytic-compile, halmos   (requirements-audit.txt)
+#   .venv/mythril  mythril                                    (requirements-mythril.txt)
+# .venv/tools holds links to the tool entry points only. It goes on PATH instead of .venv/audit/bin, whose
+# `solc` (solc-select, pulled in by crytic-compile) would otherwise shadow bin/solc's native-solc lookup and
+# stall every compile on a network timeout.
+
+AUDIT_PY      ?= python3
+AUDIT_VENV    := .venv/audit
+MYTH_VENV     := .venv/mythril
+AUDIT_STAMP   := $(AUDIT_VENV)/.install-stamp
+MYTH_STAMP    := $(MYTH_VENV)/.install-stamp
+MEDUSA        := .venv/tools/medusa
+MEDUSA_STAMP  := .venv/tools/.medusa-$(shell sed -n 's/^\s*github.com\/crytic\/medusa \(v[0-9.]*\).*/\1/p' tools/medusa/go.mod 2>/dev/null)
+TSX           := $(BIN)/tsx
+AUDIT_TS      := $(TSX) ts/audit
+
+.PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot medusa-install medusa \
+	echidna audit audit-ci
+
+# --- installs -------------------------------------------------------------------------------------------------
+
+# The audit targets need forge and tsx from node_modules but do not run `npm ci` themselves (the `install` target
+# does, and it replaces node_modules): they only check that it has been done.
+audit-node:
+	@test -x $(FORGE) -a -x $(TSX) || { echo "audit: node_modules/.bin/forge or tsx is missing: run 'make install' first" >&2; exit 1; }
+
+$(AUDIT_STAMP): requirements-audit.txt
+	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(AUDIT_VENV) requirements-audit.txt
+	@mkdir -p .venv/tools && for t in slither crytic-compile halmos; do ln -sf ../audit/bin/$$t .venv/tools/$$t; done
+	@touch $@
+
+$(MYTH_STAMP): requirements-mythril.txt
+	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(MYTH_VENV) requirements-mythril.txt
+	@mkdir -p .venv/tools $(MYTH_VENV)/solcx && ln -sf ../mythril/bin/myth .venv/tools/myth
+	@# py-solc-x (mythril's compiler lookup) finds this "installed" 0.8.24 through SOLCX_BINARY_PATH and never
+	@# downloads: it is our bin/solc (native solc when present, else solcjs).
+	@printf '#!/usr/bin/env bash\nexec "%s/bin/solc" "$$@"\n' "$(CURDIR)" > $(MYTH_VENV)/solcx/solc-v0.8.24
+	@chmod +x $(MYTH_VENV)/solcx/solc-v0.8.24
+	@touch $@
+
+venv: $(AUDIT_STAMP) $(MYTH_STAMP) ## Create the audit virtualenvs (.venv/audit, .venv/mythril) from the pinned requirements, once
+
+$(MEDUSA_STAMP): tools/medusa/go.mod tools/medusa/go.sum
+	@command -v go >/dev/null || { echo "medusa-install: Go is not on PATH: install Go >= 1.25" >&2; exit 1; }
+	@echo "medusa: building the pinned version from tools/medusa (first time ~75 s: module download + compile)"
+	@mkdir -p .venv/tools && cd tools/medusa && go build -o ../../$(MEDUSA) github.com/crytic/medusa
+	@rm -f .venv/tools/.medusa-* && touch $@
+	@$(MEDUSA) --version
+
+medusa-install: $(MEDUSA_STAMP) ## Build the pinned medusa fuzzer into .venv/tools/medusa (Go module proxy)
+
+# --- tools ----------------------------------------------------------------------------------------------------
+
+slither: audit-node $(AUDIT_STAMP) ## Slither on src/; fails on any high/medium finding missing from audit/slither-triage.json
+	@$(AUDIT_TS)/slither.ts
+
+mythril: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Mythril on every concrete contract in src/ (bounded per contract); triage in audit/mythril-triage.json
+	@$(AUDIT_TS)/mythril.ts
+
+halmos: audit-node $(AUDIT_STAMP) ## Halmos symbolic proofs: only check_* functions (test/halmos/), bounded in time
+	@$(AUDIT_TS)/halmos.ts
+
+coverage: audit-node ## forge coverage on src/ only; fails under 95 % lines or 90 % branches
+	@$(AUDIT_TS)/coverage.ts
+
+layout: audit-node ## Rewrite snapshots/layout/ (storage layout of every Governed contract, incl. ERC-7201 structs)
+	@$(AUDIT_TS)/layout.ts --write
+
+layout-check: audit-node ## Fail when a storage layout change is not append-only (vs snapshots/layout/)
+	@$(AUDIT_TS)/layout.ts
+
+sizes-snapshot: audit-node ## Rewrite snapshots/sizes.json (runtime and initcode bytes of every concrete src/ contract)
+	@$(AUDIT_TS)/sizes.ts --write
+
+sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differs from snapshots/sizes.json
+	@$(AUDIT_TS)/sizes.ts
+
+medusa: audit-node $(AUDIT_STAMP) $(MEDUSA_STAMP) ## Run medusa on the invariants/ harness (medusa.json, bounded by its timeout)
+	@$(AUDIT_TS)/invariants.ts --medusa-only
+
+echidna: audit-node ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); needs a running Docker engine
+	@docker info >/dev/null 2>&1 || { echo "echidna: no running Docker engine here; run 'make medusa' or 'FOUNDRY_PROFILE=invariants forge test' on the same harness" >&2; exit 1; }
+	@# The image has no forge or node: compile here, and let Echidna read the build-info (echidna.yaml cryticArgs).
+	@FOUNDRY_PROFILE=invariants FOUNDRY_OUT=out-echidna FOUNDRY_CACHE_PATH=cache-echidna $(FORGE) build --build-info
+	@docker run --rm -v "$(CURDIR)":/src -w /src ghcr.io/crytic/echidna/echidna:latest \
+		echidna . --contract Tester --config echidna.yaml
+
+audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)
+	@$(AUDIT_TS)/run.ts
+
+audit-ci: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## What CI runs for audit (ci/audit-steps.sh): gates and bounded tools, each timed
+	@bash ci/audit-steps.sh

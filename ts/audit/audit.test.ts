@@ -1,0 +1,144 @@
+// Unit tests for the audit gates: the parts that decide pass or fail must be right without running any tool.
+import { describe, expect, it } from "vitest";
+import { compareConfigs } from "./configs.ts";
+import { parseLcov, pct, thresholds } from "./coverage.ts";
+import { parseHalmos } from "./halmos.ts";
+import { parseCounts } from "./invariants.ts";
+import { diffLayout, erc7201Slot, type Layout } from "./layout.ts";
+import { AuditError, compileFailure } from "./lib.ts";
+import { functionName, parseMythril, selectorMap } from "./mythril.ts";
+import { checkSizes } from "./sizes.ts";
+import { findingKey, parseSlither } from "./slither.ts";
+import { type TriageEntry, gate } from "./triage.ts";
+
+const fn = (contract: string, name: string) => ({ type: "function", name, type_specific_fields: { parent: { type: "contract", name: contract } } });
+const detector = (check: string, impact: string, elements: any[]) => ({ check, impact, confidence: "High", description: `${check} found\nmore`, elements });
+const entry = (key: string, severity: any = "High"): TriageEntry => ({ key, severity, status: "false-positive", reason: "explained at length here", by: "t", date: "2026-11-21" });
+
+describe("slither keys and gate", () => {
+  it("keys by check + contract + function, never by line", () => {
+    expect(findingKey("reentrancy-eth", [fn("LendingPool", "withdraw")])).toBe("reentrancy-eth:LendingPool.withdraw");
+    const node = { type: "node", name: "x = 1", source_mapping: { lines: [99] }, type_specific_fields: { parent: fn("Pool", "borrow") } };
+    expect(findingKey("divide-before-multiply", [node])).toBe("divide-before-multiply:Pool.borrow");
+    expect(findingKey("missing-inheritance", [{ type: "contract", name: "Pool" }])).toBe("missing-inheritance:Pool");
+  });
+
+  it("fails on an untriaged high or medium finding and passes once it is triaged", () => {
+    const findings = parseSlither({
+      success: true,
+      results: { detectors: [detector("arbitrary-send-eth", "High", [fn("Pool", "sweep")]), detector("assembly", "Informational", [fn("Pool", "_slot")])] },
+    });
+    const before = gate(findings, { tool: "slither", entries: [] });
+    expect(before.untriagedGated.map((f) => f.key)).toEqual(["arbitrary-send-eth:Pool.sweep"]);
+    expect(before.untriagedOther).toHaveLength(1);
+    const after = gate(findings, { tool: "slither", entries: [entry("arbitrary-send-eth:Pool.sweep"), entry("gone:Old.fn", "Low")] });
+    expect(after.untriagedGated).toHaveLength(0);
+    expect(after.stale.map((e) => e.key)).toEqual(["gone:Old.fn"]);
+  });
+
+  it("does not let a low triage cover a finding that became medium", () => {
+    const findings = parseSlither({ success: true, results: { detectors: [detector("timestamp", "Medium", [fn("Auction", "price")])] } });
+    expect(gate(findings, { tool: "slither", entries: [entry("timestamp:Auction.price", "Low")] }).untriagedGated).toHaveLength(1);
+  });
+
+  it("refuses a failed slither run", () => {
+    expect(() => parseSlither({ success: false, error: "boom" })).toThrow(AuditError);
+  });
+});
+
+describe("mythril", () => {
+  it("keys issues by SWC id, contract and function name", () => {
+    const f = parseMythril({ success: true, issues: [{ "swc-id": "106", severity: "High", function: "kill(address)", title: "Unprotected Selfdestruct", description: "x" }] }, "Fixture");
+    expect(f[0]).toMatchObject({ key: "SWC-106:Fixture.kill", severity: "High" });
+  });
+  it("names bytecode-mode functions from our selectors, not Mythril's guesses, and merges repeats", () => {
+    // deposit(uint256) = 0xb6b55f25
+    const sel = selectorMap({ "deposit(uint256)": "b6b55f25" });
+    expect(functionName("_function_0xb6b55f25", sel)).toBe("deposit");
+    expect(functionName("_function_0x12345678", sel)).toBe("_function_0x12345678");
+    expect(functionName("deposit(uint256)", sel)).toBe("deposit");
+    const issue = { "swc-id": "116", severity: "Low", function: "_function_0xb6b55f25", title: "t", description: "d" };
+    expect(parseMythril({ issues: [issue, issue, { ...issue, severity: "Medium" }] }, "Pool", sel)).toEqual([
+      expect.objectContaining({ key: "SWC-116:Pool.deposit", severity: "Medium" }),
+    ]);
+  });
+});
+
+describe("coverage", () => {
+  const lcov = [
+    "TN:", "SF:src/A.sol", "DA:1,1", "DA:2,0", "BRDA:2,0,0,1", "BRDA:2,0,1,-", "end_of_record",
+    "SF:test/A.t.sol", "DA:1,0", "end_of_record",
+  ].join("\n");
+  it("counts src/ only, from DA and BRDA records", () => {
+    expect(parseLcov(lcov, "src")).toEqual([{ file: "src/A.sol", lines: 2, linesHit: 1, branches: 2, branchesHit: 1 }]);
+    expect(pct(0, 0)).toBe(100);
+  });
+  it("allows threshold overrides locally and refuses them under CI", () => {
+    expect(thresholds({ COVERAGE_MIN_LINES: "50" }).lines).toBe(50);
+    expect(thresholds({}).branches).toBe(90);
+    expect(() => thresholds({ CI: "true", COVERAGE_MIN_LINES: "50" })).toThrow(AuditError);
+  });
+});
+
+describe("layout", () => {
+  const base = (members: { name: string; type: string }[], storage: Layout["storage"] = []): Layout => ({
+    contract: "Pool",
+    source: "src/Pool.sol",
+    storage,
+    namespaces: [{ id: "erc7201:nftlend.storage.Pool", struct: "PoolStorage", declaredIn: "Pool", slot: "0x01", members: members.map((m) => ({ name: m.name, shape: { type: m.type } })) }],
+  });
+  it("derives the documented Governed slot from its namespace", () => {
+    expect(erc7201Slot("nftlend.storage.Governed")).toBe("0x5b3a630ba85749325efb592c825831f8de02354dafe4104e313e56745c0bc900");
+  });
+  it("accepts appends and rejects reorders, type changes and removals", () => {
+    const v1 = base([{ name: "a", type: "uint256" }, { name: "b", type: "address" }]);
+    expect(diffLayout(v1, base([{ name: "a", type: "uint256" }, { name: "b", type: "address" }, { name: "c", type: "bool" }]))).toEqual([]);
+    expect(diffLayout(v1, base([{ name: "b", type: "address" }, { name: "a", type: "uint256" }]))).not.toEqual([]);
+    expect(diffLayout(v1, base([{ name: "a", type: "uint128" }, { name: "b", type: "address" }]))).not.toEqual([]);
+    expect(diffLayout(v1, base([{ name: "a", type: "uint256" }]))).not.toEqual([]);
+    expect(diffLayout(v1, { ...v1, namespaces: [] })).not.toEqual([]);
+  });
+  it("rejects a change to plain storage slots", () => {
+    const s = [{ label: "x", slot: "0", offset: 0, type: "uint256" }];
+    expect(diffLayout(base([], s), base([], [{ ...s[0], type: "uint128" }]))).not.toEqual([]);
+  });
+});
+
+describe("sizes, halmos, invariants", () => {
+  it("flags sizes above EIP-170 and differences from the snapshot", () => {
+    const big = { Pool: { source: "src/Pool.sol", runtime: 24_577, initcode: 25_000 } };
+    expect(checkSizes(big, big).problems).toHaveLength(1);
+    expect(checkSizes({ Pool: { ...big.Pool, runtime: 100 } }, { Pool: { ...big.Pool, runtime: 90 } }).changes).toHaveLength(1);
+  });
+  it("reads halmos exit codes: 0 proved, 1 counterexample, 2 timeout", () => {
+    const r = parseHalmos({ test_results: { "t.sol:C": [{ name: "check_a()", exitcode: 0, time: [1] }, { name: "check_b()", exitcode: 2, time: [60] }] } });
+    expect(r.map((p) => p.outcome)).toEqual(["pass", "timeout"]);
+  });
+  it("reads forge and medusa result lines", () => {
+    expect(parseCounts("Suite result: ok. 3 passed; 0 failed; 0 skipped\nSuite result: FAILED. 1 passed; 2 failed;")).toEqual({ passed: 4, failed: 2 });
+    expect(parseCounts("Test summary: 4 test(s) passed, 0 test(s) failed")).toEqual({ passed: 4, failed: 0 });
+  });
+});
+
+describe("config mirrors", () => {
+  const forge = { remappings: ["a/=x/"], optimizer: true, optimizer_runs: 200, evm_version: "cancun", via_ir: false };
+  const inv = { invariant: { runs: 10, depth: 5 } };
+  const files = {
+    slither: { solc_remaps: ["a/=x/"], solc_args: "--optimize --optimize-runs 200 --evm-version cancun" },
+    mythril: { remappings: ["a/=x/"], optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", viaIR: false },
+    medusa: { fuzzing: { callSequenceLength: 5, testLimit: 50 } },
+    echidna: "seqLen: 5\ntestLimit: 50\n",
+  };
+  it("passes when every copy matches forge and reports each drift", () => {
+    expect(compareConfigs(forge, inv, files)).toEqual([]);
+    expect(compareConfigs({ ...forge, optimizer_runs: 999 }, { invariant: { runs: 11, depth: 5 } }, files)).toHaveLength(4);
+  });
+});
+
+describe("compile failures that forge reports with exit 0", () => {
+  it("spots a dead solcjs and a compile error, and ignores warnings", () => {
+    expect(compileFailure("Compiling 89 files\nError: solc exited with exit status: 1\nRuntimeError: memory access out of bounds")).toMatch(/solc exited/);
+    expect(compileFailure("Error (7576): Undeclared identifier.")).toBeDefined();
+    expect(compileFailure("Compiler run successful with warnings:\nWarning (2072): Unused local variable.")).toBeUndefined();
+  });
+});

@@ -1,0 +1,62 @@
+// Halmos symbolic proofs: every `check_*` function (they live in test/halmos/), nothing else. Bounded twice:
+// each solver query by HALMOS_SOLVER_TIMEOUT_MS (default 60,000 ms) and the whole run by HALMOS_BOUND seconds
+// (default 900 locally; CI sets 300). A proof that times out counts as failed: it proved nothing.
+// Halmos builds with the same forge flags as the audit build (out-audit/), so its compile is a cache hit.
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AUDIT_OUT, AuditError, ROOT, TOOLS, compileFailure, lastLines, readJson, reportDir, runIfMain, sh, withProgress, writeReport, type ToolResult } from "./lib.ts";
+
+export interface ProofResult {
+  contract: string;
+  name: string;
+  outcome: "pass" | "fail" | "timeout" | "error";
+  seconds: number;
+}
+
+/// halmos --json-output: { exitcode, test_results: { "<file>:<Contract>": [{ name, exitcode, num_models, time }] } }.
+/// Per-test exit codes: 0 proved, 1 counterexample, 2 solver timeout, anything else an error.
+export function parseHalmos(json: any): ProofResult[] {
+  const out: ProofResult[] = [];
+  for (const [contract, tests] of Object.entries<any[]>(json?.test_results ?? {})) {
+    for (const t of tests) {
+      const outcome = t.exitcode === 0 ? "pass" : t.exitcode === 1 ? "fail" : t.exitcode === 2 ? "timeout" : "error";
+      const time = Array.isArray(t.time) ? Number(t.time[0]) : Number(t.time ?? 0);
+      out.push({ contract: contract.split(":").pop() ?? contract, name: t.name, outcome, seconds: time });
+    }
+  }
+  return out;
+}
+
+export async function runHalmos(): Promise<ToolResult> {
+  const halmos = join(TOOLS, "halmos");
+  if (!existsSync(halmos)) throw new AuditError("halmos: not installed: run 'make venv'");
+  const bound = Number(process.env.HALMOS_BOUND ?? 900);
+  const solverMs = process.env.HALMOS_SOLVER_TIMEOUT_MS ?? "60000";
+  const jsonPath = join(reportDir(), "halmos.json");
+  rmSync(jsonPath, { force: true });
+  const res = await withProgress("halmos", `halmos --function check_ (solver ${solverMs} ms/query, whole run <= ${bound} s)`, () =>
+    sh([halmos, "--root", ROOT, "--function", "check_", "--forge-build-out", AUDIT_OUT, "--solver-timeout-assertion", solverMs, "--json-output", jsonPath, "--no-status"], {
+      timeoutSec: bound,
+    }),
+  );
+  writeReport("halmos.txt", res.stdout + res.stderr);
+  if (res.exitCode === 124 || res.exitCode === 137) {
+    return { tool: "halmos", status: "fail", headline: `hit the ${bound} s bound before finishing (raise HALMOS_BOUND or narrow the proofs)`, files: ["halmos.txt"] };
+  }
+  const broken = compileFailure(res.stdout + res.stderr);
+  if (!existsSync(jsonPath)) throw new AuditError(`halmos: no JSON output (exit ${res.exitCode}): ${broken ? `its forge build failed: ${broken}` : lastLines(res.stdout + res.stderr, 3)}`);
+  const proofs = parseHalmos(readJson(jsonPath));
+  if (proofs.length === 0) return { tool: "halmos", status: "skip", headline: "no check_* function found", files: ["halmos.txt"] };
+  const bad = proofs.filter((p) => p.outcome !== "pass");
+  return {
+    tool: "halmos",
+    status: bad.length ? "fail" : "pass",
+    headline: bad.length
+      ? `${bad.length} of ${proofs.length} proof(s) not proved: ${bad.map((p) => `${p.contract}.${p.name.split("(")[0]} (${p.outcome})`).join(", ")}`
+      : `${proofs.length} proof(s) hold`,
+    details: ["| Proof | Result | Time (s) |", "| --- | --- | ---: |", ...proofs.map((p) => `| ${p.contract}.${p.name} | ${p.outcome} | ${p.seconds.toFixed(2)} |`)],
+    files: ["halmos.json", "halmos.txt"],
+  };
+}
+
+runIfMain(import.meta.url, runHalmos);

@@ -1,0 +1,96 @@
+// Slither on src/ (slither.config.json filters test/, script/, invariants/, node_modules/), then the triage gate:
+// any high or medium finding missing from audit/slither-triage.json fails.
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
+import { type Finding, type Severity, SEVERITIES, gate, gateDetails, loadTriage } from "./triage.ts";
+
+export const TRIAGE_PATH = "audit/slither-triage.json";
+
+/// Slither's own out folder: crytic-compile runs `forge clean` and `forge build --force` on it.
+const SLITHER_ENV = { FOUNDRY_OUT: "out-slither", FOUNDRY_CACHE_PATH: "cache-slither" };
+
+/// The stable key of a finding: check + the contract and function (or variable) it is about. Line numbers are left
+/// out on purpose so that unrelated edits do not invalidate a triage.
+export function findingKey(check: string, elements: any[]): string {
+  const first = elements?.[0];
+  if (!first) return `${check}:global`;
+  const parentOf = (e: any) => e?.type_specific_fields?.parent;
+  switch (first.type) {
+    case "function":
+    case "variable":
+    case "enum":
+    case "struct":
+    case "event":
+    case "custom_error": {
+      const owner = parentOf(first);
+      return `${check}:${owner?.name ? `${owner.name}.` : ""}${first.name}`;
+    }
+    case "node": {
+      const fn = parentOf(first);
+      const contract = parentOf(fn);
+      return `${check}:${contract?.name ? `${contract.name}.` : ""}${fn?.name ?? "node"}`;
+    }
+    case "contract":
+      return `${check}:${first.name}`;
+    default:
+      return `${check}:${(first.source_mapping?.filename_relative ?? first.name ?? "global").replace(/[^\w$.#/-]/g, "_")}`;
+  }
+}
+
+export function parseSlither(json: any): Finding[] {
+  if (!json?.success) throw new AuditError(`slither: analysis failed: ${json?.error ?? "no JSON output"}`);
+  const detectors: any[] = json.results?.detectors ?? [];
+  const byKey = new Map<string, Finding>();
+  for (const d of detectors) {
+    const severity = (SEVERITIES.includes(d.impact) ? d.impact : "Informational") as Severity;
+    const key = findingKey(d.check, d.elements);
+    const sm = d.elements?.[0]?.source_mapping;
+    const f: Finding = {
+      key,
+      check: d.check,
+      severity,
+      confidence: d.confidence,
+      title: String(d.description ?? "").split("\n")[0].trim(),
+      location: sm ? `${sm.filename_relative}#${sm.lines?.[0] ?? "?"}` : undefined,
+    };
+    // Several results can share a key (same check, same function): keep the most severe.
+    const prev = byKey.get(key);
+    if (!prev || SEVERITIES.indexOf(severity) < SEVERITIES.indexOf(prev.severity)) byKey.set(key, f);
+  }
+  return [...byKey.values()];
+}
+
+export async function runSlither(): Promise<ToolResult> {
+  const slither = join(TOOLS, "slither");
+  if (!existsSync(slither)) throw new AuditError("slither: not installed: run 'make venv'");
+  // slither refuses to overwrite an existing --json file.
+  const out = join(reportDir(), "slither.json");
+  rmSync(out, { force: true });
+  const res = await withProgress("slither", "slither . (forge build of src/ through crytic-compile, then 100 detectors)", () =>
+    sh([slither, ".", "--config-file", "slither.config.json", "--json", out], { env: toolEnv(SLITHER_ENV) }),
+  );
+  writeReport("slither.txt", res.stderr + res.stdout);
+  let json: any;
+  try {
+    json = readJson(out);
+  } catch {
+    throw new AuditError(`slither: no JSON report (exit ${res.exitCode}): ${lastLines(res.stderr)}`);
+  }
+  const findings = parseSlither(json);
+  const triage = loadTriage(join(ROOT, TRIAGE_PATH), "slither");
+  const g = gate(findings, triage);
+  const ok = g.untriagedGated.length === 0;
+  return {
+    tool: "slither",
+    status: ok ? "pass" : "fail",
+    headline: ok
+      ? `${findings.length} finding(s), none untriaged at high/medium (H ${g.counts.High}, M ${g.counts.Medium}, L ${g.counts.Low}, I ${g.counts.Informational}, O ${g.counts.Optimization})`
+      : `${g.untriagedGated.length} untriaged high/medium finding(s): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${TRIAGE_PATH})`,
+    details: gateDetails(g, TRIAGE_PATH),
+    files: ["slither.json", "slither.txt"],
+    data: { counts: g.counts, untriaged: g.untriagedGated.length },
+  };
+}
+
+runIfMain(import.meta.url, runSlither);

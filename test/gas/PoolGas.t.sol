@@ -2,7 +2,10 @@
 pragma solidity 0.8.24;
 
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {Valuation} from "../../src/oracle/Valuation.sol";
+import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
 /// @notice Whole-transaction gas of each pool operation, run with `forge test --isolate` so every call is its own
 /// transaction (21,000 base and calldata included, cold storage as on chain). The market is not empty: one earlier
@@ -15,8 +18,9 @@ contract PoolGasTest is BaseTest {
     ILendingPoolTypes.Loan internal openLoan;
     bytes32[] internal noProof;
 
-    function setUp() public override {
+    function setUp() public virtual override {
         super.setUp();
+        _useRealValuation();
         _deposit(lender, 100 ether);
         (openLoanId, openLoan) = _borrowApe(borrower, 1000, 5 ether);
         // The measured borrower already holds some WETH (a balance slot exists) and has approved the pool.
@@ -34,9 +38,16 @@ contract PoolGasTest is BaseTest {
         skip(12 minutes);
     }
 
+    /// @dev Overridden by the real-valuation variant below; the mock keeps these numbers about the pool alone.
+    function _useRealValuation() internal virtual {}
+
+    function _label() internal pure virtual returns (string memory) {
+        return "";
+    }
+
     function _record(string memory name) internal {
         uint256 used = vm.lastCallGas().gasTotalUsed;
-        vm.snapshotValue(name, used);
+        vm.snapshotValue(string.concat(name, _label()), used);
     }
 
     function test_gas_depositFirst() public {
@@ -124,5 +135,41 @@ contract PoolGasTest is BaseTest {
     function test_gas_totalAssetsRead() public {
         pool.totalAssets();
         _record("totalAssets view");
+    }
+}
+
+/// @notice The same operations with the real valuation path: a `Valuation` proxy with a ready TWAP (16 sales, 10
+/// minutes apart) and a fresh floor feed, so borrow and renew pay for `price()` as they will on chain.
+contract PoolGasRealValuationTest is PoolGasTest {
+    function _label() internal pure override returns (string memory) {
+        return ", real valuation";
+    }
+
+    function _useRealValuation() internal override {
+        vm.roll(1000);
+        (address reporter,) = makeAddrAndKey("reporter");
+        Valuation impl = new Valuation(address(0), 0);
+        Valuation real = Valuation(
+            address(new ERC1967Proxy(address(impl), abi.encodeCall(Valuation.initialize, (timelock, guardian, 18))))
+        );
+        MockAggregator feed = new MockAggregator(18);
+        vm.startPrank(timelock);
+        real.listCollection(address(apes), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
+        real.listCollection(address(items), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
+        real.setReporter(reporter, true);
+        vm.stopPrank();
+        for (uint256 i; i < 16; ++i) {
+            vm.warp(block.timestamp + 10 minutes);
+            vm.roll(block.number + 1);
+            vm.startPrank(reporter);
+            real.reportSale(address(apes), NFT_PRICE, block.timestamp);
+            real.reportSale(address(items), NFT_PRICE, block.timestamp);
+            vm.stopPrank();
+        }
+        feed.setAnswer(int256(NFT_PRICE));
+        pool = _deployPoolWith(address(weth), address(real), MIN_LOAN);
+        _listDefaults(pool);
+        vm.prank(borrower);
+        apes.setApprovalForAll(address(pool), true);
     }
 }

@@ -85,8 +85,11 @@ abstract contract BaseTest is Test {
     }
 
     function _deployPool(address asset, uint256 minLoan) internal returns (ILendingPool p) {
-        LendingPool impl =
-            new LendingPool(asset, address(valuation), address(new LendingPoolExtension(asset, address(valuation))));
+        return _deployPoolWith(asset, address(valuation), minLoan);
+    }
+
+    function _deployPoolWith(address asset, address valuation_, uint256 minLoan) internal returns (ILendingPool p) {
+        LendingPool impl = new LendingPool(asset, valuation_, address(new LendingPoolExtension(asset, valuation_)));
         bytes memory init = abi.encodeCall(
             LendingPool.initialize,
             ("NFT Pool WETH", "npWETH", timelock, guardian, custody, _defaultRateConfig(minLoan))

@@ -204,7 +204,6 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     /// @dev Accrues interest to now and stores it. Returns the updated market and rates, ready to be modified and
     /// stored again by the caller (a second write to the same slot costs little).
     function _accrue() internal returns (Market memory m, Rates memory r) {
-        PoolStorage storage $ = _s();
         m = _loadMarket();
         r = _loadRates();
         if (r.lastUpdate == block.timestamp) return (m, r);
@@ -220,7 +219,6 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
 
     /// @dev The view twin of `_accrue`.
     function _accruedView() internal view returns (Market memory m, Rates memory r, uint256 index) {
-        PoolStorage storage $ = _s();
         m = _loadMarket();
         r = _loadRates();
         if (r.lastUpdate != block.timestamp) {

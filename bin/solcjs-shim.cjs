@@ -59,9 +59,25 @@ function compile(sources, sel) {
   return JSON.parse(solc.compile(JSON.stringify(job), { import: findImport }));
 }
 
+// Never process.exit() right after a large write: when stdout is a pipe the write is asynchronous, and exiting
+// drops whatever the reader has not taken yet (forge then fails with "EOF while parsing a string at line 1 column
+// 131072", seen under load). Writing synchronously and letting the process end on its own keeps every byte.
+function emit(obj) {
+  const buf = Buffer.from(JSON.stringify(obj));
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(1, buf, off, buf.length - off);
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // pipe full: let the reader catch up
+    }
+  }
+}
+
 if (selected.length <= CHUNK || selected.includes('*')) {
-  process.stdout.write(JSON.stringify(compile(allSources, selection)));
-  process.exit(0);
+  emit(compile(allSources, selection));
+  return;
 }
 
 const globalNames = new Set(Object.keys(allSources));
@@ -122,4 +138,4 @@ for (const { files, out } of outputs) {
   }
 }
 if (merged.errors.length === 0) delete merged.errors;
-process.stdout.write(JSON.stringify(merged));
+emit(merged);

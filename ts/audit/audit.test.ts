@@ -9,7 +9,11 @@ import { AuditError, compileFailure } from "./lib.ts";
 import { functionName, parseMythril, selectorMap } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
 import { findingKey, parseSlither } from "./slither.ts";
-import { type TriageEntry, gate } from "./triage.ts";
+import { retriage } from "./retriage.ts";
+import { type TriageEntry, gate, loadTriage, skeleton } from "./triage.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const fn = (contract: string, name: string) => ({ type: "function", name, type_specific_fields: { parent: { type: "contract", name: contract } } });
 const detector = (check: string, impact: string, elements: any[]) => ({ check, impact, confidence: "High", description: `${check} found\nmore`, elements });
@@ -39,6 +43,62 @@ describe("slither keys and gate", () => {
   it("does not let a low triage cover a finding that became medium", () => {
     const findings = parseSlither({ success: true, results: { detectors: [detector("timestamp", "Medium", [fn("Auction", "price")])] } });
     expect(gate(findings, { tool: "slither", entries: [entry("timestamp:Auction.price", "Low")] }).untriagedGated).toHaveLength(1);
+  });
+
+  it("keys a local variable by contract, function and name", () => {
+    const local = { type: "variable", name: "closed", type_specific_fields: { parent: fn("LendingPool", "repay") } };
+    expect(findingKey("uninitialized-local", [local])).toBe("uninitialized-local:LendingPool.repay.closed");
+    const state = { type: "variable", name: "ASSET", type_specific_fields: { parent: { type: "contract", name: "PoolBase" } } };
+    expect(findingKey("naming-convention", [state])).toBe("naming-convention:PoolBase.ASSET");
+  });
+
+  it("fails on any untriaged severity listed in failOn, and a whole-check entry covers only low findings", () => {
+    const findings = parseSlither({
+      success: true,
+      results: {
+        detectors: [
+          detector("timestamp", "Low", [fn("Pool", "accrue")]),
+          detector("timestamp", "Medium", [fn("Pool", "settle")]),
+          detector("assembly", "Informational", [fn("Pool", "_slot")]),
+        ],
+      },
+    });
+    const all = ["High", "Medium", "Low", "Informational", "Optimization"] as any;
+    const strict = gate(findings, { tool: "slither", failOn: all, entries: [] });
+    expect(strict.untriagedGated).toHaveLength(3);
+    const cls = { ...entry("timestamp:*", "Low") };
+    const g = gate(findings, { tool: "slither", failOn: all, entries: [cls] });
+    // The class entry covers the low finding, never the medium one; the informational one is still new.
+    expect(g.untriagedGated.map((f) => f.key).sort()).toEqual(["assembly:Pool._slot", "timestamp:Pool.settle"]);
+    expect(g.stale).toHaveLength(0);
+  });
+
+  it("validates triage files: class entries only below medium, failOn keeps high and medium, reasons required", () => {
+    const dir = mkdtempSync(join(tmpdir(), "triage-"));
+    const file = (body: unknown) => {
+      const p = join(dir, `t${Math.random()}.json`);
+      writeFileSync(p, JSON.stringify(body));
+      return p;
+    };
+    expect(() => loadTriage(file({ entries: [entry("reentrancy-eth:*", "Medium")] }), "slither")).toThrow(/whole-check/);
+    expect(() => loadTriage(file({ failOn: ["High"], entries: [] }), "slither")).toThrow(/failOn/);
+    expect(() => loadTriage(file({ entries: [{ ...entry("a:B.c"), reason: "" }] }), "slither")).toThrow(/reason/);
+    expect(loadTriage(file({ failOn: ["High", "Medium", "Low"], entries: [entry("timestamp:*", "Low")] }), "slither").failOn).toEqual(["High", "Medium", "Low"]);
+  });
+
+  it("lists new findings as entries to fill in, and pending and stale entries", () => {
+    const findings = parseSlither({
+      success: true,
+      results: { detectors: [detector("incorrect-equality", "Medium", [fn("Pool", "accrue")]), detector("unused-return", "Medium", [fn("Auction", "buy")])] },
+    });
+    const sk = skeleton(gate(findings, { tool: "slither", entries: [] }), "me", "2026-11-22");
+    expect(sk[0]).toMatchObject({ key: "incorrect-equality:Pool.accrue", severity: "Medium", reason: "", by: "me", date: "2026-11-22" });
+    const r = retriage("slither", findings, {
+      entries: [entry("unused-return:Auction.buy", "Medium"), { ...entry("incorrect-equality:Pool.accrue", "Medium"), reason: "" }, entry("gone:X.y", "Low")],
+    });
+    // The entry with an empty reason is still to do; the one with a reason is done; the unmatched one is stale.
+    expect(r.fresh.map((e) => e.key)).toEqual(["incorrect-equality:Pool.accrue"]);
+    expect(r.stale.map((e) => e.key)).toEqual(["gone:X.y"]);
   });
 
   it("refuses a failed slither run", () => {

@@ -14,7 +14,7 @@ import {
   toolEnv, withProgress, writeReport, type ToolResult,
 } from "./lib.ts";
 import { toFunctionSelector } from "viem";
-import { type Finding, type Severity, SEVERITIES, gate, gateDetails, loadTriage } from "./triage.ts";
+import { type Finding, type Severity, SEVERITIES, gate, gateDetails, gateHeadline, loadTriage, skeleton } from "./triage.ts";
 
 export const TRIAGE_PATH = "audit/mythril-triage.json";
 const SOLCX_DIR = join(ROOT, ".venv/mythril/solcx");
@@ -135,15 +135,15 @@ export async function runMythril(): Promise<ToolResult> {
     findings.push(...found);
     details.push(`- ${t.name}: ${found.length} issue(s)`);
   }
-  const g = gate(findings, loadTriage(join(ROOT, TRIAGE_PATH), "mythril"));
+  const triage = loadTriage(join(ROOT, TRIAGE_PATH), "mythril");
+  const g = gate(findings, triage);
   details.push("", ...gateDetails(g, TRIAGE_PATH));
+  files.push(writeReport("mythril-findings.json", findings), writeReport("mythril-untriaged.json", skeleton(g)));
   const ok = g.untriagedGated.length === 0;
   return {
     tool: "mythril",
     status: ok ? "pass" : "fail",
-    headline: ok
-      ? `${list.length} contract(s), ${findings.length} issue(s), none untriaged at high/medium${incomplete ? `; ${incomplete} hit the time bound` : ""}`
-      : `${g.untriagedGated.length} untriaged high/medium issue(s): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${TRIAGE_PATH})`,
+    headline: `${list.length} contract(s): ${gateHeadline(g, triage, findings.length, TRIAGE_PATH, "issue(s)")}${incomplete ? `; ${incomplete} hit the time bound` : ""}`,
     details,
     files,
     data: { counts: g.counts, incomplete },

@@ -117,6 +117,9 @@ describe("mythril", () => {
     expect(functionName("_function_0xb6b55f25", sel)).toBe("deposit");
     expect(functionName("_function_0x12345678", sel)).toBe("_function_0x12345678");
     expect(functionName("deposit(uint256)", sel)).toBe("deposit");
+    // Seen on LendingPoolExtension: Mythril's database offers two signatures for symbol()'s selector 0x95d89b41.
+    const sym = selectorMap({ "symbol()": "95d89b41" });
+    expect(functionName("link_classic_internal(uint64,int64) or symbol()", sym)).toBe("symbol");
     const issue = { "swc-id": "116", severity: "Low", function: "_function_0xb6b55f25", title: "t", description: "d" };
     expect(parseMythril({ issues: [issue, issue, { ...issue, severity: "Medium" }] }, "Pool", sel)).toEqual([
       expect.objectContaining({ key: "SWC-116:Pool.deposit", severity: "Medium" }),

@@ -34,15 +34,19 @@ export function functionName(text: string, selectors: Record<string, string>): s
   const bySelector = (sel: string) => selectors[sel.toLowerCase()];
   const hex = /_function_0x([0-9a-fA-F]{8})/.exec(raw);
   if (hex) return bySelector(hex[1]) ?? `_function_0x${hex[1].toLowerCase()}`;
-  if (raw.includes("(")) {
+  // Mythril lists every signature it knows for a selector as "a(uint64,int64) or symbol()": the selector is the same
+  // for all of them, so any parseable one names our function.
+  const guesses = raw.split(" or ").map((g) => g.trim());
+  for (const guess of guesses) {
+    if (!guess.includes("(")) continue;
     try {
-      const own = bySelector(toFunctionSelector(raw).slice(2));
+      const own = bySelector(toFunctionSelector(guess).slice(2));
       if (own) return own;
     } catch {
-      // not a parseable signature (constructor, fallback): keep the text
+      // not a parseable signature (constructor, fallback): try the next one
     }
   }
-  return raw.split("(")[0] || "unknown";
+  return guesses[0].split("(")[0] || "unknown";
 }
 
 /// selector (8 hex digits) -> function name, from an artifact's methodIdentifiers.

@@ -4,7 +4,7 @@ import { compareConfigs } from "./configs.ts";
 import { parseLcov, pct, thresholds } from "./coverage.ts";
 import { parseHalmos } from "./halmos.ts";
 import { parseCounts } from "./invariants.ts";
-import { diffLayout, erc7201Slot, type Layout } from "./layout.ts";
+import { diffLayout, erc7201Slot, slotsOf, type Layout } from "./layout.ts";
 import { AuditError, compileFailure } from "./lib.ts";
 import { functionName, parseMythril, selectorMap } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
@@ -161,6 +161,24 @@ describe("layout", () => {
     expect(diffLayout(v1, base([{ name: "a", type: "uint256" }]))).not.toEqual([]);
     expect(diffLayout(v1, { ...v1, namespaces: [] })).not.toEqual([]);
   });
+  it("allows an append into the free bytes of an inline struct, and refuses one that grows it", () => {
+    const struct = (types: string[]) => ({ type: "struct PoolBase.Market", kind: "struct" as const, members: types.map((t, i) => ({ name: `m${i}`, shape: { type: t } })) });
+    const withInline = (types: string[]) => base([{ name: "market", type: "struct PoolBase.Market" }, { name: "after", type: "uint256" }]);
+    const v = (types: string[]): Layout => {
+      const l = withInline(types);
+      l.namespaces[0].members[0].shape = struct(types);
+      return l;
+    };
+    // main's Market: cash (14) + reserve (13) + nextLoanId (4) = 31 bytes; auctionsOpen (1) fills the slot.
+    expect(diffLayout(v(["uint112", "uint104", "uint32"]), v(["uint112", "uint104", "uint32", "bool"]))).toEqual([]);
+    // Two full words: a bool needs a third slot and would move `after`.
+    expect(diffLayout(v(["uint128", "uint128"]), v(["uint128", "uint128", "bool"]))[0]).toMatch(/grow it from 1 to 2 slot/);
+    expect(slotsOf({ type: "uint256[8]", kind: "array", inner: { type: "uint256" } })).toBe(8);
+    expect(slotsOf({ type: "uint64[5]", kind: "array", inner: { type: "uint64" } })).toBe(2);
+    expect(slotsOf(struct(["address", "uint96", "address"]))).toBe(2);
+    expect(slotsOf({ type: "weird" })).toBeUndefined();
+  });
+
   it("rejects a change to plain storage slots", () => {
     const s = [{ label: "x", slot: "0", offset: 0, type: "uint256" }];
     expect(diffLayout(base([], s), base([], [{ ...s[0], type: "uint128" }]))).not.toEqual([]);

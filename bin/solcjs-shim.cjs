@@ -50,9 +50,21 @@ function findImport(importPath) {
 // by name, as solc assigns them) and the file indices inside source maps are rewritten to match.
 const CHUNK = Number(process.env.SOLCJS_CHUNK || 16);
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-const selection = (input.settings && input.settings.outputSelection) || {};
-const selected = Object.keys(selection).sort();
 const allSources = input.sources || {};
+// A wildcard selection ("*": every file, as `forge build --ast` sends it for halmos) would put the whole project in one
+// call and exhaust the heap: spell it out per source file so that it is chunked like any other build.
+function mergeSelection(a, b) {
+  const out = { ...(a || {}) };
+  for (const [k, v] of Object.entries(b || {})) out[k] = [...new Set([...(out[k] || []), ...v])];
+  return out;
+}
+let selection = (input.settings && input.settings.outputSelection) || {};
+if (selection['*']) {
+  const expanded = {};
+  for (const f of Object.keys(allSources)) expanded[f] = mergeSelection(selection['*'], selection[f]);
+  selection = expanded;
+}
+const selected = Object.keys(selection).sort();
 
 function compile(sources, sel) {
   const job = { ...input, sources, settings: { ...input.settings, outputSelection: sel } };
@@ -124,7 +136,8 @@ for (const { files, out } of outputs) {
   const idMap = new Map();
   for (const [name, src] of Object.entries(out.sources || {})) {
     idMap.set(src.id, globalId.get(name));
-    if (!merged.sources[name]) merged.sources[name] = { ...src, id: globalId.get(name) };
+    // A file's own chunk is where its requested outputs (e.g. its AST) are; an importing chunk only has its id.
+    if (!merged.sources[name] || files.includes(name)) merged.sources[name] = { ...src, id: globalId.get(name) };
   }
   for (const f of files) {
     const contracts = (out.contracts || {})[f];

@@ -92,6 +92,28 @@ if (selected.length <= CHUNK || selected.includes('*')) {
   return;
 }
 
+// ASTs must come from one compilation: node ids and the file index in every `src` field are numbered per call, and
+// one file's AST refers to declarations in the files it imports. Analysis alone (no code generation) fits in the heap
+// even for the whole project (97 files: ~20 s), so the ASTs come from one AST-only call whose source ids become the
+// global numbering, and the chunks below produce everything else.
+let astOut;
+const astFiles = selected.filter((f) => ((selection[f] && selection[f]['']) || []).includes('ast'));
+if (astFiles.length) {
+  const astSel = {};
+  for (const f of astFiles) astSel[f] = { '': ['ast'] };
+  astOut = compile(allSources, astSel);
+  if ((astOut.errors || []).some((e) => e.severity === 'error')) {
+    emit(astOut);
+    return;
+  }
+  for (const f of astFiles) {
+    const rest = { ...selection[f] };
+    rest[''] = rest[''].filter((o) => o !== 'ast');
+    if (rest[''].length === 0) delete rest[''];
+    selection[f] = rest;
+  }
+}
+
 const globalNames = new Set(Object.keys(allSources));
 const chunks = [];
 for (let i = 0; i < selected.length; i += CHUNK) chunks.push(selected.slice(i, i + CHUNK));
@@ -106,7 +128,13 @@ const outputs = chunks.map((files) => {
   for (const name of Object.keys(out.sources || {})) globalNames.add(name);
   return { files, out };
 });
-const globalId = new Map([...globalNames].sort().map((name, id) => [name, id]));
+let globalId = new Map([...globalNames].sort().map((name, id) => [name, id]));
+if (astOut) {
+  // The AST call saw every source: its ids are the numbering the ASTs use. Anything it did not see goes after them.
+  globalId = new Map(Object.entries(astOut.sources || {}).map(([name, src]) => [name, src.id]));
+  let next = Math.max(-1, ...globalId.values()) + 1;
+  for (const name of [...globalNames].sort()) if (!globalId.has(name)) globalId.set(name, next++);
+}
 
 function remapSourceMap(map, idMap) {
   if (!map) return map;
@@ -125,6 +153,16 @@ function remapSourceMap(map, idMap) {
 
 const merged = { contracts: {}, sources: {}, errors: [] };
 const seenErrors = new Set();
+if (astOut) {
+  for (const [name, src] of Object.entries(astOut.sources || {})) merged.sources[name] = src;
+  for (const e of astOut.errors || []) {
+    const key = e.formattedMessage || e.message;
+    if (!seenErrors.has(key)) {
+      seenErrors.add(key);
+      merged.errors.push(e);
+    }
+  }
+}
 for (const { files, out } of outputs) {
   for (const e of out.errors || []) {
     const key = e.formattedMessage || e.message;
@@ -136,8 +174,7 @@ for (const { files, out } of outputs) {
   const idMap = new Map();
   for (const [name, src] of Object.entries(out.sources || {})) {
     idMap.set(src.id, globalId.get(name));
-    // A file's own chunk is where its requested outputs (e.g. its AST) are; an importing chunk only has its id.
-    if (!merged.sources[name] || files.includes(name)) merged.sources[name] = { ...src, id: globalId.get(name) };
+    if (!merged.sources[name]) merged.sources[name] = { ...src, id: globalId.get(name) };
   }
   for (const f of files) {
     const contracts = (out.contracts || {})[f];

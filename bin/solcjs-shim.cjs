@@ -87,7 +87,8 @@ function emit(obj) {
   }
 }
 
-if (selected.length <= CHUNK || selected.includes('*')) {
+// SOLCJS_SHIM_SINGLE: compile this input in one call, no chunking (the AST pass below runs itself that way).
+if (process.env.SOLCJS_SHIM_SINGLE || selected.length <= CHUNK || selected.includes('*')) {
   emit(compile(allSources, selection));
   return;
 }
@@ -101,7 +102,21 @@ const astFiles = selected.filter((f) => ((selection[f] && selection[f]['']) || [
 if (astFiles.length) {
   const astSel = {};
   for (const f of astFiles) astSel[f] = { '': ['ast'] };
-  astOut = compile(allSources, astSel);
+  // In a child process: the WebAssembly heap only grows, and after an analysis of the whole project the code
+  // generation of the chunks ran out of it (halmos's build of src/ + test/halmos/, 56 files).
+  // Library files (node_modules/) are left to the import callback rather than passed in: with src/, test/halmos/ and
+  // their 31 library files all passed in, solcjs 0.8.24 crashed at once ("memory access out of bounds") even for an
+  // AST-only job, and the same job with the libraries loaded through the callback ran (56 ASTs, one numbering).
+  const own = Object.fromEntries(Object.entries(allSources).filter(([name]) => !name.startsWith('node_modules/')));
+  const job = { ...input, sources: own, settings: { ...input.settings, outputSelection: astSel } };
+  const child = require('child_process').spawnSync(process.execPath, [__filename, ...args], {
+    input: JSON.stringify(job),
+    env: { ...process.env, SOLCJS_SHIM_SINGLE: '1' },
+    maxBuffer: 1 << 30,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) fail(`the AST pass failed (exit ${child.status}${child.error ? `, ${child.error.message}` : ''})`);
+  astOut = JSON.parse(child.stdout.toString('utf8'));
   if ((astOut.errors || []).some((e) => e.severity === 'error')) {
     emit(astOut);
     return;

@@ -11,6 +11,10 @@ import {MockERC20} from "../mocks/MockERC20.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
+interface IERC165Probe {
+    function supportsInterface(bytes4 interfaceId) external view returns (bool);
+}
+
 /// @notice A valuation whose trait pricer accepts any premium: only the pool's own cap stands between a borrower and
 /// an unbounded premium.
 contract GenerousValuation is IValuation {
@@ -200,6 +204,28 @@ contract PoolEdgesTest is BaseTest {
         vm.prank(borrower);
         pool.borrow(address(apes), 8, 1, 3.575 ether, borrower, 1000 ether, proof);
         assertEq(apes.ownerOf(8), address(pool));
+    }
+
+    function test_RevertWhen_erc1155BatchSentToPool() public {
+        items.mint(stranger, 1, 2);
+        uint256[] memory ids = new uint256[](1);
+        uint256[] memory amounts = new uint256[](1);
+        ids[0] = 1;
+        amounts[0] = 2;
+        // Batches are never solicited by the pool: they bounce, whoever sends them.
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnsolicitedTransfer.selector, stranger));
+        items.safeBatchTransferFrom(stranger, address(pool), ids, amounts, "");
+        assertEq(items.balanceOf(address(pool), 1), 0);
+        assertEq(items.balanceOf(stranger, 1), 2);
+    }
+
+    function test_supportsInterface_erc165AndErc1155ReceiverOnly() public view {
+        IERC165Probe probe = IERC165Probe(address(pool));
+        assertTrue(probe.supportsInterface(0x01ffc9a7), "ERC-165");
+        assertTrue(probe.supportsInterface(0x4e2312e0), "ERC-1155 receiver");
+        assertFalse(probe.supportsInterface(0x80ac58cd), "not an ERC-721");
+        assertFalse(probe.supportsInterface(0xffffffff), "0xffffffff is never supported (ERC-165)");
     }
 
     /*//////////////////////////////////////////////////////////////

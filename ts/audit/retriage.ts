@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { AuditError, ROOT, readJson, reportDir, rel, writeJson } from "./lib.ts";
 import { type Finding, type TriageEntry, gate, loadTriage, skeleton } from "./triage.ts";
 
+// Mythril's stale entries are never deleted: its search is bounded by time, so an issue it did not reach in one run
+// can come back in the next one (seen: SWC-101 on name/symbol found in one run, not in two others).
 const TOOLS = {
-  slither: { triage: "audit/slither-triage.json", run: async () => (await import("./slither.ts")).runSlither() },
-  mythril: { triage: "audit/mythril-triage.json", run: async () => (await import("./mythril.ts")).runMythril() },
+  slither: { triage: "audit/slither-triage.json", pruneStale: true, run: async () => (await import("./slither.ts")).runSlither() },
+  mythril: { triage: "audit/mythril-triage.json", pruneStale: false, run: async () => (await import("./mythril.ts")).runMythril() },
 } as const;
 type Tool = keyof typeof TOOLS;
 
@@ -57,10 +59,12 @@ async function main(): Promise<void> {
     process.stderr.write(
       `[audit-triage] ${tool}: ${r.fresh.length} finding(s) to triage, ${r.stale.length} stale entr${r.stale.length === 1 ? "y" : "ies"} (from ${rel(findingsFile)})\n`,
     );
-    for (const e of r.stale) process.stderr.write(`[audit-triage]   stale (delete): ${e.key}\n`);
+    for (const e of r.stale) {
+      process.stderr.write(`[audit-triage]   ${spec.pruneStale ? "stale (delete)" : "not reached this run (kept)"}: ${e.key}\n`);
+    }
     if (r.fresh.length) process.stdout.write(`// ${spec.triage}: add these to "entries", each with a real reason and status\n${JSON.stringify(r.fresh, null, 2)}\n`);
-    if (args.includes("--write") && (r.fresh.length || r.stale.length)) {
-      const staleKeys = new Set(r.stale.map((e) => e.key));
+    if (args.includes("--write") && (r.fresh.length || (spec.pruneStale && r.stale.length))) {
+      const staleKeys = new Set(spec.pruneStale ? r.stale.map((e) => e.key) : []);
       const freshKeys = new Set(r.fresh.map((e) => e.key));
       const kept = (file.entries ?? []).filter((e: TriageEntry) => !staleKeys.has(e.key) && !freshKeys.has(e.key));
       writeJson(triagePath, { ...file, entries: [...kept, ...r.fresh.map(({ $where, $title, ...e }) => e)] });

@@ -262,11 +262,11 @@ contract AuctionIntegrationTest is PoolFixture {
         assertEq(pool.impairment(), 0);
 
         _fund(buyer, 9 ether);
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         vm.prank(buyer);
         auction.buy(loanId, loan, a, type(uint256).max);
         skip(36 hours);
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         auction.settle(loanId, loan, a);
         assertEq(token.balanceOf(buyer), 9 ether);
         assertEq(nft.ownerOf(1), borrower);

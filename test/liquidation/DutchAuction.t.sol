@@ -306,7 +306,8 @@ contract DutchAuctionTest is AuctionFixture {
         _fund(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        // The pool checks the loan against its commitment in the same transaction.
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         vm.prank(buyer);
         auction.buy(loanId, loan, a, type(uint256).max);
         _assertUnchanged(before, loanId, 1);
@@ -339,7 +340,8 @@ contract DutchAuctionTest is AuctionFixture {
         State memory before = _state(loanId, 1);
 
         loan.frozenDebt = 1;
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        // The pool checks the loan against its commitment in the same transaction.
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         vm.prank(buyer);
         auction.buy(loanId, loan, a, type(uint256).max);
         _assertUnchanged(before, loanId, 1);
@@ -473,7 +475,8 @@ contract DutchAuctionTest is AuctionFixture {
         skip(36 hours);
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        // The pool checks the loan against its commitment in the same transaction.
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
         auction.settle(loanId, loan, a);
         _assertUnchanged(before, loanId, 1);
     }

@@ -108,7 +108,6 @@ contract LendingPoolLiquidationTest is BaseTest {
         weth.mint(address(pool), proceeds); // the auction pays in first
         uint256 cashBefore = pool.cash();
         uint256 reserveBefore = pool.reserve();
-        address buyer = makeAddr("buyer");
         vm.prank(liquidator);
         uint256 bad = pool.settleAuction(loanId, l, buyer, proceeds, keeper);
         uint256 penalty = (at.debt * 500 + 9999) / 10_000;
@@ -201,7 +200,7 @@ contract LendingPoolLiquidationTest is BaseTest {
         LyingModule liar = _installLiar();
         _crash(14 ether);
         ILendingPoolTypes.Loan memory l = liar.start(loanId, loan);
-        address buyer = _fundBuyer(liar, 12 ether);
+        _fundLiarBuyer(liar, 12 ether);
         uint256 cashBefore = pool.cash();
         uint256 balanceBefore = weth.balanceOf(address(pool));
         bytes32 hashBefore = pool.loanHash(loanId);
@@ -242,7 +241,7 @@ contract LendingPoolLiquidationTest is BaseTest {
         _crash(14 ether);
         ILendingPoolTypes.Loan memory l1 = liar.start(loanId, loan);
         ILendingPoolTypes.Loan memory l2 = liar.start(id2, loan2);
-        address buyer = _fundBuyer(liar, 40 ether);
+        _fundLiarBuyer(liar, 40 ether);
 
         vm.prank(buyer);
         liar.buy(loanId, l1, 20 ether, 20 ether, keeper); // honest, far above the debt
@@ -293,8 +292,7 @@ contract LendingPoolLiquidationTest is BaseTest {
         pool.setLiquidator(address(liar));
     }
 
-    function _fundBuyer(LyingModule liar, uint256 amount) internal returns (address buyer) {
-        buyer = makeAddr("buyer");
+    function _fundLiarBuyer(LyingModule liar, uint256 amount) internal {
         weth.mint(buyer, amount);
         vm.prank(buyer);
         weth.approve(address(liar), type(uint256).max);

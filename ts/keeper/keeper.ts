@@ -68,7 +68,8 @@ export interface KeeperConfig {
   /** First block to read events from (default 0: the whole chain; set it to the pool's deployment block). */
   fromBlock?: bigint;
   /** After the keeper sent a transaction for a loan, or tried to and the simulation or the chain refused, it leaves
-   * that loan alone for this many seconds of `now()` (default 60). */
+   * that loan alone for this many seconds (default 60) of the cooldown clock: chain time (the latest block's
+   * timestamp at the start of each tick) unless `now` is given. */
   cooldownSec?: number;
   /** Buy only when value + own keeper reward - price - gas >= this, in the asset's smallest unit (default 0). */
   minProfitWei?: bigint;
@@ -80,7 +81,8 @@ export interface KeeperConfig {
   // Optional additions to the agreed interface.
   /** The sending account; default the wallet client's account, else the node's first unlocked account. */
   account?: Account | Address;
-  /** The cooldown clock in seconds (default wall-clock time). Tests pass a fake clock. */
+  /** The cooldown clock in seconds (default: chain time, so a local chain moved forward by a test or a demo moves
+   * the cooldown with it). */
   now?: () => number;
   /** Read events only up to `latest - confirmations` (default 0). */
   confirmations?: number;
@@ -139,6 +141,8 @@ export class Keeper {
   private asset?: Address;
   private valuation?: Address;
   private running = false;
+  /** Chain time at the start of the current tick: the default cooldown clock. */
+  private passClock = 0;
 
   constructor(cfg: KeeperConfig) {
     this.cfg = cfg;
@@ -176,6 +180,7 @@ export class Keeper {
     const result: TickResult = { scanned: 0, started: [], bought: [], settled: [], skipped: [] };
     const block = await this.pub.getBlock({ blockTag: 'latest' });
     const chainNow = block.timestamp;
+    this.passClock = Number(chainNow);
     const ids = [...this.loans.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const id of ids) {
       const t = this.loans.get(id);
@@ -457,7 +462,7 @@ export class Keeper {
   }
 
   private clock(): number {
-    return this.cfg.now ? this.cfg.now() : Date.now() / 1000;
+    return this.cfg.now ? this.cfg.now() : this.passClock;
   }
 
   private say(line: string): void {

@@ -212,6 +212,21 @@ describe('Keeper on anvil', () => {
     expect(r.bought).toEqual([id]);
   });
 
+  it('by default runs its cooldown on chain time, so moving the chain forward ends it', async () => {
+    const id = await openLoan(1n);
+    await setApePrice('15');
+    await advance(12 * HOUR); // the auction will start here and be worth buying 12 h later
+    const k = keeper({ now: undefined, cooldownSec: 600 });
+    expect((await k.tick()).started).toEqual([id]);
+    await advance(300);
+    let r = await k.tick();
+    expect(r.bought).toEqual([]);
+    expect(reasonFor(r, id)).toMatch(/^cooldown \(\d+ s left\)$/);
+    await advance(12 * HOUR);
+    r = await k.tick();
+    expect(r.bought).toEqual([id]);
+  });
+
   it('closes an auction that ended without a buyer: the NFT goes to custody and the shortfall is written off', async () => {
     const id = await openLoan(1n);
     await setApePrice('15');

@@ -76,10 +76,10 @@ library OutageLib {
         // The collection side is constant over [asOf, now].
         bool whole = ValuationStorage.alwaysOut(fw, hw);
         if (whole) {
-            _add(iv, asOf, block.timestamp);
+            _add(iv, asOf, _open());
         } else {
             uint256 staleAt = ValuationStorage.staleAtOf(hw);
-            if (staleAt < block.timestamp) _add(iv, staleAt > asOf ? staleAt : asOf, block.timestamp);
+            if (staleAt < block.timestamp) _add(iv, staleAt > asOf ? staleAt : asOf, _open());
         }
         if (ValuationStorage.feedFlags(fw) & ValuationStorage.LISTED != 0) {
             Judge memory j = Judge({
@@ -118,14 +118,14 @@ library OutageLib {
         latest = Round({id: id, time: j.sequencer ? startedAt : updatedAt, bad: false});
         if (!ok || !FloorFeedLib.sane(latest.time)) {
             // Unknown since when: an outage from the last checkpoint on (conservative).
-            if (!latestOnly) _add(iv, j.asOf, block.timestamp);
+            if (!latestOnly) _add(iv, j.asOf, _open());
             return Round({id: 0, time: block.timestamp, bad: true});
         }
         latest.bad = _bad(j, answer);
         if (latestOnly) return latest;
         if (latest.time <= j.asOf || id == recorded.id) {
             // No round since the checkpoint: the latest one was in force all along.
-            _segment(iv, j, j.asOf, block.timestamp, latest);
+            _segment(iv, j, j.asOf, _open(), latest);
             return latest;
         }
         // Walk back through the rounds published after the checkpoint (newest first).
@@ -139,7 +139,7 @@ library OutageLib {
             start = rounds[i - 1].time;
             before = rounds[i - 1];
         }
-        _segment(iv, j, start, block.timestamp, latest);
+        _segment(iv, j, start, _open(), latest);
     }
 
     /// @dev Reads back the rounds before `rounds[0]` published after `asOf` into `rounds` (at most
@@ -174,19 +174,28 @@ library OutageLib {
         return invalid || jumped;
     }
 
-    /// @dev Bad part of [s, e] while `r` is in force. Floor: all of it when bad, else after `time + heartbeat` (stale
-    /// when now - updatedAt > heartbeat). Sequencer: all of it when down, else until `startedAt + grace` (inclusive).
-    function _segment(Intervals memory iv, Judge memory j, uint256 s, uint256 e, Round memory r) private pure {
+    /// @dev Bad part of [s, e] while `r` is in force; `e == _open()` for the round in force now, whose bad part is
+    /// left open when the status is bad now. Floor: all of it when bad, else from `time + heartbeat` on (stale when
+    /// now - updatedAt > heartbeat). Sequencer: all of it when down, else until `startedAt + grace` (up for at most
+    /// the grace counts as down).
+    function _segment(Intervals memory iv, Judge memory j, uint256 s, uint256 e, Round memory r) private view {
         if (r.bad) {
             _add(iv, s, e);
             return;
         }
         uint256 edge = r.time + j.heartbeat;
+        bool running = e == _open();
         if (j.sequencer) {
-            if (s <= edge) _add(iv, s, e < edge ? e : edge);
-        } else if (edge < e) {
+            if (running && edge >= block.timestamp) _add(iv, s, e);
+            else if (s <= edge) _add(iv, s, e < edge ? e : edge);
+        } else if (running ? edge < block.timestamp : edge < e) {
             _add(iv, edge > s ? edge : s, e);
         }
+    }
+
+    /// @dev The end of an interval still running now: after every closed end (closed ends are at most now).
+    function _open() private view returns (uint256) {
+        return block.timestamp + 1;
     }
 
     function _add(Intervals memory iv, uint256 s, uint256 e) private pure {
@@ -196,8 +205,8 @@ library OutageLib {
         ++iv.n;
     }
 
-    /// @dev Merges the intervals and moves the clock from `asOf` to now: ended runs add to `cumulative`, a run that
-    /// reaches now is the open outage; a run starting at `asOf` continues the outage open then (keeps its start).
+    /// @dev Merges the intervals and moves the clock from `asOf` to now: ended runs add to `cumulative`, a run still
+    /// running now is the open outage; a run starting at `asOf` continues the outage open then (keeps its start).
     function _fold(Intervals memory iv, IValuationAdmin.OutageClock memory clk, uint256 asOf) private view {
         uint256 n = iv.n;
         // Insertion sort by start (n <= MAX_INTERVALS).
@@ -225,7 +234,7 @@ library OutageLib {
                 runStart = prevSince;
                 continued = true;
             }
-            if (runEnd == block.timestamp) openSince = runStart;
+            if (runEnd == _open()) openSince = runStart;
             else cumulative += runEnd - runStart;
         }
         // The outage open at asOf ended there.

@@ -46,6 +46,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     uint16 public constant DEFAULT_DEVIATION_BPS = 2000;
     /// @notice Outage a jump must have lasted before anyone may move the references to the new prices.
     uint256 public constant JUMP_COOLDOWN = 1 hours;
+    /// @notice A write records the outage clock when its last record is at least this old, so that the clock never
+    /// has to read back more than `OutageLib.MAX_ROUND_LOOKBACK` feed rounds while sales are reported.
+    uint256 public constant CLOCK_REFRESH = 1 hours;
     /// @notice Default L2 sequencer grace period (used by deployments; the value in force is `SEQUENCER_GRACE`).
     uint256 public constant DEFAULT_SEQUENCER_GRACE = 1 hours;
 
@@ -455,7 +458,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     }
 
     /// @dev Checks; the clamp; effects (observation, sums, anchor, head, TWAP state). The outage clock is recorded
-    /// first, under the old head, only when the write changes the TWAP's own contribution to it over [asOf, now].
+    /// first, under the old head, when the write changes the TWAP's own contribution to it over [asOf, now] or when
+    /// its last record is `CLOCK_REFRESH` old.
     /// The only interactions are the static calls of that checkpoint to the feeds.
     function _recordSale(address collection, uint256 salePrice, uint256 timestamp, address reporter) internal {
         S.Collection storage c = S.layout().collections[collection];
@@ -513,7 +517,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         }
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
         uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));
-        if (_twapSideChanges(feedWord, head, next)) _checkpoint(c, collection);
+        if (_twapSideChanges(feedWord, head, next) || block.timestamp >= uint256(c.clock.asOf) + CLOCK_REFRESH) {
+            _checkpoint(c, collection);
+        }
         c.headWord = next;
         st.lastWriteBlock = uint48(block.number);
         st.newestTime = uint32(timestamp);

@@ -69,7 +69,7 @@ library TwapLib {
         uint256 price,
         uint256 time,
         uint256 halfLife
-    ) public returns (uint256 avg, uint256 oldest, IValuationAdmin.TwapState memory) {
+    ) internal returns (uint256 avg, uint256 oldest, IValuationAdmin.TwapState memory) {
         (uint256 evictedPrice, uint256 evictedTime) = _write(c.observations, state, price, time);
         (uint256 num, uint256 den) = _sums(c, state, evictedPrice, evictedTime, price, time, halfLife);
         // Safe casts: with every weight <= 2^15 WAD < 2^76 and prices < 2^88, 16 terms fit 168 and 80 bits.

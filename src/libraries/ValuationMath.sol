@@ -45,7 +45,8 @@ library ValuationMath {
 
     /// @notice Converts a feed answer to pool-asset units: `answer x 10^shift`, or `answer / 10^-shift` rounded down.
     function normaliseDown(uint256 answer, int256 shift) internal pure returns (uint256) {
-        if (shift >= 0) return answer * 10 ** uint256(shift);
+        if (shift == 0) return answer;
+        if (shift > 0) return answer * 10 ** uint256(shift);
         return answer / 10 ** uint256(-shift);
     }
 

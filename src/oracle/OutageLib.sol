@@ -30,10 +30,9 @@ library OutageLib {
     uint256 internal constant MAX_ROUND_LOOKBACK = 16;
     uint256 private constant MAX_INTERVALS = 1 + 2 * (MAX_ROUND_LOOKBACK + 2);
 
-    /// @dev Bad intervals [a, b] found so far.
+    /// @dev Bad intervals [start, end] found so far, packed `start << 128 | end` (sorting them sorts by start).
     struct Intervals {
-        uint256[] a;
-        uint256[] b;
+        uint256[] packed;
         uint256 n;
     }
 
@@ -66,11 +65,10 @@ library OutageLib {
         uint256 sequencerGrace
     ) public view returns (IValuationAdmin.OutageClock memory clk, IValuationAdmin.SequencerClock memory seq) {
         clk = c.clock;
-        seq = c.seq;
         uint256 asOf = clk.asOf;
         if (asOf == 0) return (clk, seq); // never listed: no clock
-        Intervals memory iv =
-            Intervals({a: new uint256[](MAX_INTERVALS), b: new uint256[](MAX_INTERVALS), n: 0});
+        if (sequencerFeed != address(0)) seq = c.seq;
+        Intervals memory iv = Intervals({packed: new uint256[](MAX_INTERVALS), n: 0});
         uint256 fw = c.feedWord;
         uint256 hw = c.headWord;
         // The collection side is constant over [asOf, now].
@@ -200,41 +198,42 @@ library OutageLib {
 
     function _add(Intervals memory iv, uint256 s, uint256 e) private pure {
         if (s > e) return;
-        iv.a[iv.n] = s;
-        iv.b[iv.n] = e;
-        ++iv.n;
+        iv.packed[iv.n++] = (s << 128) | e;
     }
 
     /// @dev Merges the intervals and moves the clock from `asOf` to now: ended runs add to `cumulative`, a run still
     /// running now is the open outage; a run starting at `asOf` continues the outage open then (keeps its start).
     function _fold(Intervals memory iv, IValuationAdmin.OutageClock memory clk, uint256 asOf) private view {
         uint256 n = iv.n;
-        // Insertion sort by start (n <= MAX_INTERVALS).
+        uint256[] memory p = iv.packed;
+        // Insertion sort (n <= MAX_INTERVALS, usually 0 to 2).
         for (uint256 s = 1; s < n; ++s) {
-            (uint256 a, uint256 b) = (iv.a[s], iv.b[s]);
+            uint256 x = p[s];
             uint256 k = s;
-            while (k > 0 && iv.a[k - 1] > a) {
-                (iv.a[k], iv.b[k]) = (iv.a[k - 1], iv.b[k - 1]);
+            while (k > 0 && p[k - 1] > x) {
+                p[k] = p[k - 1];
                 --k;
             }
-            (iv.a[k], iv.b[k]) = (a, b);
+            p[k] = x;
         }
         uint256 prevSince = clk.since;
         uint256 cumulative = clk.cumulative;
         uint256 openSince;
         bool continued;
+        uint256 open = _open();
         uint256 i;
         while (i < n) {
-            uint256 runStart = iv.a[i];
-            uint256 runEnd = iv.b[i];
-            for (++i; i < n && iv.a[i] <= runEnd; ++i) {
-                if (iv.b[i] > runEnd) runEnd = iv.b[i];
+            uint256 runStart = p[i] >> 128;
+            uint256 runEnd = uint128(p[i]);
+            for (++i; i < n && p[i] >> 128 <= runEnd; ++i) {
+                uint256 e = uint128(p[i]);
+                if (e > runEnd) runEnd = e;
             }
             if (runStart == asOf && prevSince != 0) {
                 runStart = prevSince;
                 continued = true;
             }
-            if (runEnd == _open()) openSince = runStart;
+            if (runEnd == open) openSince = runStart;
             else cumulative += runEnd - runStart;
         }
         // The outage open at asOf ended there.

@@ -98,7 +98,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
             // The floor reference judges the rounds the outage clock replays, so it may only move when at most one
             // round was published since the clock's checkpoint; otherwise record the clock first.
             uint256 recorded = c.clock.floorRound;
-            if (roundId != recorded && (recorded == 0 || roundId != recorded + 1)) _checkpoint(c, collection);
+            if (roundId != recorded && roundId != recorded + 1) _checkpoint(c, collection);
             next = S.withLastFloor(next, floor);
         }
         if (next != head) c.headWord = next;

@@ -415,6 +415,18 @@ contract ValuationTest is ValuationBase {
         assertEq(_stateHash(valuation, collection), before);
     }
 
+    function test_RevertWhen_relaySaleUnknownCollection() public {
+        address unknown = makeAddr("unknown");
+        _step(1);
+        IValuationAdmin.SaleReport memory r =
+            IValuationAdmin.SaleReport({collection: unknown, price: P, timestamp: block.timestamp});
+        bytes memory sig = _signReport(reporterKey, valuation, r);
+        bytes32 before = _stateHash(valuation, unknown);
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.CollectionNotListed.selector, unknown));
+        valuation.relaySale(r, sig);
+        assertEq(_stateHash(valuation, unknown), before);
+    }
+
     function test_RevertWhen_relaySaleMalformedSignature() public {
         _step(1);
         bytes32 before = _stateHash(valuation, collection);

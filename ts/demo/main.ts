@@ -6,7 +6,7 @@
 //   an expired loan's auction ends with no bid and is written off; a parameter change goes Safe -> timelock ->
 //   executed after 48 h of chain time.
 // RPC_URL points it at another anvil (it needs evm_increaseTime and the default dev mnemonic's accounts).
-import { createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { BaseError, ContractFunctionRevertedError, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { deploy, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
@@ -27,6 +27,7 @@ import { buildTree, leafHash } from '../lib/merkle.js';
 import { startLiquidations, type Loan } from './liquidation.js';
 
 const HOUR = 3600;
+const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped'];
 const DAY = 24 * HOUR;
 const t0 = Date.now();
 let stepNo = 0;
@@ -50,6 +51,14 @@ async function tx<T = unknown>(c: Ctx, from: LocalAccount, address: Address, abi
   const receipt = await c.pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
   return { result: result as T, gasUsed: receipt.gasUsed };
+}
+
+/** The custom error name or revert string of a failed call, if any. */
+function revertName(e: unknown): string | undefined {
+  if (!(e instanceof BaseError)) return undefined;
+  const r = e.walk((x) => x instanceof ContractFunctionRevertedError);
+  if (!(r instanceof ContractFunctionRevertedError)) return undefined;
+  return r.data?.errorName && r.data.errorName !== 'Error' ? r.data.errorName : r.reason;
 }
 
 async function now(c: Ctx): Promise<bigint> {
@@ -145,6 +154,8 @@ async function main() {
 
     // Borrowers.
     const loans = new Map<bigint, Loan>();
+    let sold = 0;
+    let writtenOff = 0;
     await tx(c, alice, r.collection721, demoApesAbi, 'mint', [alice.address, 42n]);
     await tx(c, alice, r.collection721, demoApesAbi, 'setApprovalForAll', [r.pool, true]);
     const a = await tx<[bigint, Loan]>(c, alice, r.pool, iLendingPoolAbi, 'borrow', [r.collection721, 42n, 1n, parseEther('11.5'), alice.address, entries[0].premium, tree.proofs[0]]);
@@ -156,6 +167,7 @@ async function main() {
     const b = await tx<[bigint, Loan]>(c, bob, r.pool, iLendingPoolAbi, 'borrow', [r.collection1155, 7n, 10n, parseEther('4.5'), bob.address, 0n, []]);
     loans.set(b.result[0], b.result[1]);
     step(`bob borrowed 4.5 WETH against 10 units of Demo Items #7 (ERC-1155); loan ${b.result[0]}, gas ${b.gasUsed}`);
+    const opened = loans.size;
     const [rate, util] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'borrowRate' });
     info(`utilisation ${(Number(util) / 1e16).toFixed(2)} %, borrow rate ${(Number(rate * 31_536_000n) / 1e16).toFixed(2)} % APR`);
 
@@ -171,7 +183,7 @@ async function main() {
     await tx(c, c.reporter, r.feed721, localFloorFeedAbi, 'update', [floors.apes]);
     await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
     const [, status] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
-    step(`the Demo Apes floor fell from 30 to 18 WETH; the valuation reports status ${status} (Jumped): no new borrow or liquidation for 1 h`);
+    step(`the Demo Apes floor fell from 30 to 18 WETH; the valuation reports ${STATUS[status] ?? status}: no new borrow or liquidation for 1 h`);
     let started = await startLiquidations(pub, c.wallet, keeper, r.pool, r.auction, loans, info);
     info(`keeper round during the cool-down: ${started.length} auction(s) started`);
     await warp(c, HOUR + 60);
@@ -194,6 +206,7 @@ async function main() {
     const keeperReward = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeper.address] });
     step(`8 h in, a bidder bought Ape #42 for ${eth(bought.result, 3)} WETH (gas ${bought.gasUsed}): debt repaid, ${eth(keeperReward, 3)} WETH to the keeper, ${eth(surplus, 3)} WETH surplus claimable by alice`);
     loans.delete(aliceAuction.loanId);
+    sold += 1;
 
     // Bob never repays: past maturity plus grace his loan is auctioned, nobody bids, it is written off.
     const bobLoan = loans.get(b.result[0])!;
@@ -211,15 +224,16 @@ async function main() {
     const custodyUnits = await pub.readContract({ address: r.collection1155, abi: demoItemsAbi, functionName: 'balanceOf', args: [r.safe, 7n] });
     step(`no bid in ${bobAuction.auction.duration / HOUR} h: settled with ${eth(closed.result)} WETH written off in the same transaction (reserve absorbed ${eth(absorbed - absorbedBefore)}, lenders ${eth(badAfter - badBefore - (absorbed - absorbedBefore))}); the ${custodyUnits} units went to the Safe (custody)`);
     loans.delete(bobAuction.loanId);
+    writtenOff += 1;
 
     // Governance: Safe -> timelock -> 48 h -> executed.
     const rc = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'rateConfig' });
-    const newRc = { ...rc, slope1: (rc.slope1 * 4n) / 3n };
+    const newRc = { ...rc, slope1: Math.floor((Number(rc.slope1) * 4) / 3) };
     try {
       await pub.simulateContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setRateConfig', args: [newRc], account: r.safe });
       throw new Error('a direct parameter change by the Safe was accepted');
     } catch (e) {
-      if (e instanceof Error && e.message.startsWith('a direct')) throw e;
+      if (revertName(e) !== 'NotTimelock') throw e;
       info('a direct setRateConfig from the Safe reverts NotTimelock: parameters change only through the timelock');
     }
     const call: TimelockCall = { target: r.pool, abi: iLendingPoolAbi, functionName: 'setRateConfig', args: [newRc], salt: `0x${'01'.padStart(64, '0')}` as Hex };
@@ -229,13 +243,13 @@ async function main() {
       await executeViaSafe(pub, c.wallet, c.relayer.address, safe, r.timelock, call);
       throw new Error('the timelock executed before its delay');
     } catch (e) {
-      if (e instanceof Error && e.message.startsWith('the timelock executed')) throw e;
-      info('executing it at once fails: the operation is not ready');
+      if (revertName(e) !== 'GS013') throw e;
+      info('executing it at once fails inside the Safe (GS013): the timelock operation is not ready for 48 h');
     }
     await warp(c, r.timelockDelay);
     await executeViaSafe(pub, c.wallet, c.relayer.address, safe, r.timelock, call);
     const after = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'rateConfig' });
-    step(`48 h of chain time later the Safe executed it: slope1 is now ${(Number(after.slope1 * 31_536_000n) / 1e16).toFixed(2)} % APR`);
+    step(`48 h of chain time later the Safe executed it: slope1 is now ${((Number(after.slope1) * 31_536_000) / 1e16).toFixed(2)} % APR`);
     await oracleRound(c, floors);
 
     // Summary.
@@ -246,7 +260,7 @@ async function main() {
       ['  idle cash (WETH)', eth(await read('cash'))],
       ['  live debt (WETH)', eth(await read('totalDebt'))],
       ['share price (WETH per 10^24 shares)', `${eth(priceBefore)} -> ${eth(await sharePrice(c))}`],
-      ['loans', `2 opened, 1 liquidated by a sale, 1 written off, ${loans.size} open`],
+      ['loans', `${opened} opened, ${sold} liquidated by a sale, ${writtenOff} written off, ${loans.size} open`],
       ['bad debt written off (WETH)', `${eth(bad)} (reserve absorbed ${eth(fromReserve)})`],
       ['first-loss reserve (WETH)', eth(await read('reserve'))],
       ['governance', `Safe ${r.safeThreshold}-of-${r.safeOwners.length} -> timelock ${r.timelockDelay / HOUR} h; 1 change executed`],

@@ -25,7 +25,8 @@ import {UUPSUpgradeable} from "solady/utils/UUPSUpgradeable.sol";
 /// Environment (never the command line): UPGRADE_CONTRACT (LendingPool | Valuation | TraitPricer | DutchAuction),
 /// UPGRADE_PROXY, TIMELOCK, SAFE; owners' approval as SAFE_OWNER_KEYS (comma-separated keys, local chains) or
 /// SAFE_SIGNATURES (pre-collected, sorted by owner, 65 bytes each) for each step; optional UPGRADE_IMPLEMENTATION,
-/// UPGRADE_CALL (calldata for the new implementation), UPGRADE_SALT, LAYOUT_SNAPSHOT (another snapshot file).
+/// UPGRADE_CALL (calldata for the new implementation), UPGRADE_SALT, LAYOUT_SNAPSHOT (another snapshot file),
+/// UPGRADE_OUT (a JSON file for the implementation, operation id and ready time).
 /// The transactions are sent by DEPLOYER_PRIVATE_KEY or forge's keystore wallet (any account: the Safe authorises).
 contract Upgrade is Script, SafeOps {
     /// @dev ERC-1967 implementation slot.
@@ -64,6 +65,12 @@ contract Upgrade is Script, SafeOps {
         console2.log("operation id");
         console2.logBytes32(id);
         console2.log("ready at", p.timelock.getTimestamp(id));
+        string memory out = vm.envOr("UPGRADE_OUT", string(""));
+        if (bytes(out).length != 0) {
+            vm.serializeAddress("upgrade", "implementation", implementation);
+            vm.serializeBytes32("upgrade", "operation", id);
+            vm.writeJson(vm.serializeUint("upgrade", "readyAt", p.timelock.getTimestamp(id)), out);
+        }
     }
 
     function execute() external {

@@ -20,7 +20,12 @@ export async function signSafeTx(pub: PublicClient, safe: Address, to: Address, 
     args: [to, 0n, data, 0, 0n, 0n, 0n, zeroAddress, zeroAddress, nonce],
   });
   const sorted = [...owners].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-  const sigs = await Promise.all(sorted.map((o) => o.sign({ hash })));
+  const sigs = await Promise.all(
+    sorted.map((o) => {
+      if (!o.sign) throw new Error(`owner ${o.address} cannot sign raw hashes`);
+      return o.sign({ hash });
+    }),
+  );
   return concat(sigs);
 }
 

@@ -10,7 +10,10 @@ import {
   iSafeAbi,
   timelockControllerAbi,
 } from '../generated/contracts.js';
-import { PROXIES, type DeploymentRecord } from './record.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createPublicClient, http } from 'viem';
+import { PROXIES, readRecord, type DeploymentRecord } from './record.js';
 
 export const MIN_DELAY = 48 * 3600;
 const IMPLEMENTATION_SLOT = '0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc';
@@ -46,6 +49,16 @@ export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord): 
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
   };
+  // A read that reverts (a proxy pointing at the wrong code) is a finding, not a crash.
+  const readOr = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (e) {
+      problems.push(`${what}: the call reverted (${(e as { shortMessage?: string }).shortMessage ?? String(e)})`);
+      return undefined;
+    }
+  };
+  const same = (a: Address | undefined, b: Address) => a !== undefined && isAddressEqual(a, b);
   const chainId = await pub.getChainId();
   check(chainId === r.chainId, `chain id ${chainId} differs from the record's ${r.chainId}`);
 
@@ -93,21 +106,21 @@ export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord): 
     const slot = await pub.getStorageAt({ address: proxy, slot: IMPLEMENTATION_SLOT });
     const inSlot = slot ? getAddress(`0x${slot.slice(-40)}`) : undefined;
     check(!!inSlot && isAddressEqual(inSlot, impl), `${p.name} proxy ${proxy} points to ${inSlot}, the record says ${impl}`);
-    const timelock = await pub.readContract({ address: proxy, abi: iLendingPoolAbi, functionName: 'timelock' });
-    const guardian = await pub.readContract({ address: proxy, abi: iLendingPoolAbi, functionName: 'guardian' });
-    check(isAddressEqual(timelock, r.timelock), `${p.name} timelock is ${timelock}, expected ${r.timelock}`);
-    check(isAddressEqual(guardian, r.guardian), `${p.name} guardian is ${guardian}, expected ${r.guardian}`);
+    const timelock = await readOr(`${p.name} timelock()`, () => pub.readContract({ address: proxy, abi: iLendingPoolAbi, functionName: 'timelock' }));
+    const guardian = await readOr(`${p.name} guardian()`, () => pub.readContract({ address: proxy, abi: iLendingPoolAbi, functionName: 'guardian' }));
+    if (timelock) check(isAddressEqual(timelock, r.timelock), `${p.name} timelock is ${timelock}, expected ${r.timelock}`);
+    if (guardian) check(isAddressEqual(guardian, r.guardian), `${p.name} guardian is ${guardian}, expected ${r.guardian}`);
     check(await initialiserLocked(pub, impl), `${p.name} implementation ${impl} can be initialised`);
   }
 
   // Wiring.
   const pool = { address: r.pool, abi: iLendingPoolAbi } as const;
-  check(isAddressEqual(await pub.readContract({ ...pool, functionName: 'liquidator' }), r.auction), 'pool liquidator is not the auction');
-  check(isAddressEqual(await pub.readContract({ ...pool, functionName: 'custody' }), r.safe), 'pool custody is not the Safe');
-  check(isAddressEqual(await pub.readContract({ ...pool, functionName: 'valuation' }), r.valuation), 'pool valuation');
-  check(isAddressEqual(await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'pool' }), r.pool), 'auction pool');
+  check(same(await readOr('pool liquidator()', () => pub.readContract({ ...pool, functionName: 'liquidator' })), r.auction), 'pool liquidator is not the auction');
+  check(same(await readOr('pool custody()', () => pub.readContract({ ...pool, functionName: 'custody' })), r.safe), 'pool custody is not the Safe');
+  check(same(await readOr('pool valuation()', () => pub.readContract({ ...pool, functionName: 'valuation' })), r.valuation), 'pool valuation');
+  check(same(await readOr('auction pool()', () => pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'pool' })), r.pool), 'auction pool');
   check(
-    isAddressEqual(await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'traitPricer' }), r.traitPricer),
+    same(await readOr('valuation traitPricer()', () => pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'traitPricer' })), r.traitPricer),
     'valuation trait pricer',
   );
 
@@ -161,4 +174,24 @@ function revertData(e: unknown): Hex | undefined {
     return false;
   });
   return data;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  (async () => {
+    const rpcUrl = process.env.RPC_URL;
+    if (!rpcUrl) throw new Error('missing RPC_URL');
+    const pub = createPublicClient({ transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }) }) as PublicClient;
+    const chainId = await pub.getChainId().catch(() => {
+      throw new Error(`cannot reach the RPC at ${rpcUrl}`);
+    });
+    const problems = await verifyDeployment(pub, readRecord(chainId));
+    if (problems.length) {
+      for (const p of problems) console.error(`  - ${p}`);
+      throw new Error(`${problems.length} problem(s), first: ${problems[0]}`);
+    }
+    console.log(`verify: deployments/${chainId}.json matches the chain (roles, delay, slots, initialisers, Safe)`);
+  })().catch((e) => {
+    console.error(`verify failed: ${e?.message ?? e}`);
+    process.exit(1);
+  });
 }

@@ -4,11 +4,11 @@
 //
 //   tsx ts/deploy/layout-guard.ts <Contract> [snapshot.json]          one line, exit 1 when refused
 //   tsx ts/deploy/layout-guard.ts --abi <Contract> [snapshot.json]    for forge's vm.ffi: abi.encode(bool ok, string why)
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { encodeAbiParameters } from "viem";
-import { AuditError, ROOT, auditBuild, readJson } from "../audit/lib.js";
+import { AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, forgeConfig, lastLines, readJson, sh } from "../audit/lib.js";
 import { LAYOUT_DIR, diffLayout, readLayout, upgradeableContracts, type Layout } from "../audit/layout.js";
 
 /** Why `contract` may not replace its deployed layout (empty when it may). */
@@ -16,8 +16,20 @@ export async function layoutProblems(contract: string, snapshot?: string): Promi
   const file = snapshot ?? join(ROOT, LAYOUT_DIR, `${contract}.json`);
   if (!existsSync(file)) return [`no layout snapshot ${file}: run 'make layout' on the deployed version and commit it`];
   await auditBuild("layout-guard");
-  const { targets, all } = await upgradeableContracts();
-  const target = targets.find((c) => c.name === contract);
+  let { targets, all } = await upgradeableContracts();
+  let target = targets.find((c) => c.name === contract);
+  if (!target) {
+    // An incremental audit build can leave artifacts whose AST ids come from different compiler runs, so base
+    // contracts no longer resolve by id and the contract looks non-upgradeable. One clean build settles it.
+    rmSync(join(ROOT, AUDIT_OUT), { recursive: true, force: true });
+    rmSync(join(ROOT, AUDIT_CACHE), { recursive: true, force: true });
+    // auditBuild() runs once per process, so the clean rebuild calls forge with the same arguments itself.
+    const src = (await forgeConfig()).src as string;
+    const res = await sh(["forge", "build", src, "--ast", "--extra-output", "storageLayout", "metadata"]);
+    if (res.exitCode !== 0) throw new AuditError(`layout-guard: clean audit build failed: ${lastLines(res.stderr + res.stdout)}`);
+    ({ targets, all } = await upgradeableContracts());
+    target = targets.find((c) => c.name === contract);
+  }
   if (!target) return [`${contract} is not an upgradeable contract in src/`];
   const next = await readLayout(target, all);
   return diffLayout(readJson<Layout>(file), next).map((d) => `${contract}: ${d}`);

@@ -234,7 +234,9 @@ contract DeploySystem is Script, SafeOps {
                 || cfg.safeInfra.fallbackHandler != address(0);
             bool all = cfg.safeInfra.singleton != address(0) && cfg.safeInfra.factory != address(0)
                 && cfg.safeInfra.fallbackHandler != address(0);
-            if (some && !all) revert InvalidConfig("set all of SAFE_SINGLETON, SAFE_PROXY_FACTORY, SAFE_FALLBACK_HANDLER");
+            if (some && !all) {
+                revert InvalidConfig("set all of SAFE_SINGLETON, SAFE_PROXY_FACTORY, SAFE_FALLBACK_HANDLER");
+            }
         }
         if (cfg.reporter == address(0)) revert InvalidConfig("ORACLE_REPORTER is zero");
         if (cfg.traitSigner == address(0)) revert InvalidConfig("TRAIT_SIGNER is zero");
@@ -276,24 +278,29 @@ contract DeploySystem is Script, SafeOps {
         // as reporter, trait premiums from the pricer.
         (targets[n], payloads[n++]) = (d.valuation, _listCall(d.apes, d.apesFeed));
         (targets[n], payloads[n++]) = (d.valuation, _listCall(d.items, d.itemsFeed));
-        (targets[n], payloads[n++]) =
-            (d.valuation, abi.encodeCall(IValuationAdmin.setReporter, (cfg.reporter, true)));
+        (targets[n], payloads[n++]) = (d.valuation, abi.encodeCall(IValuationAdmin.setReporter, (cfg.reporter, true)));
         (targets[n], payloads[n++]) = (d.valuation, abi.encodeCall(IValuationAdmin.setTraitPricer, (d.traitPricer)));
         (targets[n], payloads[n++]) = (d.traitPricer, abi.encodeCall(TraitPricer.enableCollection, (d.apes)));
         // Pool: the auction as liquidation module, both collections listed.
         (targets[n], payloads[n++]) = (d.pool, abi.encodeCall(ILendingPool.setLiquidator, (d.auction)));
         (targets[n], payloads[n++]) =
-            (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.apes, defaultTerms(1), cfg.debtCeiling)));
+        (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.apes, defaultTerms(1), cfg.debtCeiling)));
         (targets[n], payloads[n++]) =
-            (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.items, defaultTerms(2), cfg.debtCeiling)));
+        (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.items, defaultTerms(2), cfg.debtCeiling)));
         // Hand-over.
         (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(TimelockController.updateDelay, (cfg.timelockDelay)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.PROPOSER_ROLE(), d.safe)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.CANCELLER_ROLE(), d.safe)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.EXECUTOR_ROLE(), d.safe)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.PROPOSER_ROLE(), d.deployer)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.CANCELLER_ROLE(), d.deployer)));
-        (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.EXECUTOR_ROLE(), d.deployer)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.PROPOSER_ROLE(), d.safe)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.CANCELLER_ROLE(), d.safe)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.grantRole, (tl.EXECUTOR_ROLE(), d.safe)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.PROPOSER_ROLE(), d.deployer)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.CANCELLER_ROLE(), d.deployer)));
+        (targets[n], payloads[n++]) =
+        (d.timelock, abi.encodeCall(IAccessControl.revokeRole, (tl.EXECUTOR_ROLE(), d.deployer)));
     }
 
     function _listCall(address collection, address feed) internal pure returns (bytes memory) {
@@ -408,14 +415,18 @@ contract DeploySystem is Script, SafeOps {
             abi.encodeCall(LendingPool.initialize, ("x", "x", x, x, x, defaultRateConfig())),
             "LendingPool implementation"
         );
-        _mustRevert(d.auctionImpl, abi.encodeCall(DutchAuction.initialize, (d.pool, x, x)), "DutchAuction implementation");
+        _mustRevert(
+            d.auctionImpl, abi.encodeCall(DutchAuction.initialize, (d.pool, x, x)), "DutchAuction implementation"
+        );
     }
 
     function _mustRevert(address target, bytes memory data, string memory what) internal {
         // A real call (never broadcast: `check` runs after the broadcast). Only solady's InvalidInitialization()
         // counts as locked: any other failure (a bad argument, an out-of-gas) would hide an open initialiser.
         (bool ok, bytes memory ret) = target.call(data);
-        _require(!ok && ret.length == 4 && bytes4(ret) == INVALID_INITIALIZATION, string.concat(what, " can be initialised"));
+        _require(
+            !ok && ret.length == 4 && bytes4(ret) == INVALID_INITIALIZATION, string.concat(what, " can be initialised")
+        );
     }
 
     function _require(bool ok, string memory what) internal pure {

@@ -158,8 +158,7 @@ contract Upgrade is Script, SafeOps {
 
     function _scheduleCall(Plan memory p) internal view returns (bytes memory) {
         return abi.encodeCall(
-            TimelockController.schedule,
-            (p.proxy, 0, _upgradeData(p), bytes32(0), p.salt, p.timelock.getMinDelay())
+            TimelockController.schedule, (p.proxy, 0, _upgradeData(p), bytes32(0), p.salt, p.timelock.getMinDelay())
         );
     }
 

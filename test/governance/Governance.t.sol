@@ -190,8 +190,7 @@ contract TimelockPathTest is GovernanceFixture {
     }
 
     function test_safe_refusesFewerSignaturesThanItsThreshold() public {
-        bytes memory data =
-            abi.encodeCall(TimelockController.schedule, (d.pool, 0, _raiseCeiling(), 0, SALT, DELAY));
+        bytes memory data = abi.encodeCall(TimelockController.schedule, (d.pool, 0, _raiseCeiling(), 0, SALT, DELAY));
         uint256[] memory one = new uint256[](1);
         one[0] = ownerKeys[1];
         bytes32 h = _safeTxHash(safe, d.timelock, 0, data);
@@ -347,9 +346,12 @@ contract UpgradeLayoutGateTest is GovernanceFixture {
     /// not an append-only extension of it, so the upgrade is refused before anything is deployed or scheduled.
     function test_layoutGate_refusesALayoutThatIsNotAppendOnly() public {
         Upgrade up = new Upgrade();
-        (bool ok, bytes memory ret) = address(up).call(
-            abi.encodeCall(Upgrade.checkLayout, ("LendingPool", "test/governance/fixtures/LendingPool.reordered.json"))
-        );
+        (bool ok, bytes memory ret) = address(up)
+            .call(
+                abi.encodeCall(
+                    Upgrade.checkLayout, ("LendingPool", "test/governance/fixtures/LendingPool.reordered.json")
+                )
+            );
         assertFalse(ok);
         assertEq(bytes4(ret), Upgrade.LayoutNotAppendOnly.selector);
         (string memory name, string memory why) = abi.decode(_tail(ret), (string, string));

@@ -131,7 +131,7 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     const outFile = join(outDir, `deploy-${chainId}-${process.pid}.json`);
     rmSync(outFile, { force: true });
     forgeEnv.DEPLOY_OUT = outFile;
-    log('forge script script/DeploySystem.s.sol --broadcast ...');
+    log('forge script script/DeploySystem.s.sol --broadcast (compiles first when sources changed: 1-2 min with solcjs) ...');
     const started = Date.now();
     const args = ['script', 'script/DeploySystem.s.sol:DeploySystem', '--rpc-url', rpcUrl, '--broadcast', '--non-interactive'];
     if (!key && env.ETH_KEYSTORE) args.push('--keystore', env.ETH_KEYSTORE, ...(env.ETH_PASSWORD ? ['--password-file', env.ETH_PASSWORD] : []));

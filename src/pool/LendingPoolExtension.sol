@@ -94,6 +94,7 @@ contract LendingPoolExtension is PoolBase {
         amount = $.claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
         delete $.claimable[msg.sender];
+        $.totalClaimable -= uint96(amount);
         emit Claim(msg.sender, to, amount);
         ASSET.safeTransfer(to, amount);
     }

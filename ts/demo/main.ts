@@ -24,7 +24,7 @@ import {
 } from '../generated/contracts.js';
 import { signTraitRoot } from '../lib/eip712.js';
 import { buildTree, leafHash } from '../lib/merkle.js';
-import { startLiquidations, type Loan } from './liquidation.js';
+import { Keeper, type Auction, type Loan } from '../keeper/keeper.js';
 
 const HOUR = 3600;
 const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped'];
@@ -59,6 +59,14 @@ function revertName(e: unknown): string | undefined {
   const r = e.walk((x) => x instanceof ContractFunctionRevertedError);
   if (!(r instanceof ContractFunctionRevertedError)) return undefined;
   return r.data?.errorName && r.data.errorName !== 'Error' ? r.data.errorName : r.reason;
+}
+
+/** The auction of `loanId` as committed: the module's AuctionStarted (auction) and the pool's (loan, debt frozen). */
+async function auctionOf(c: Ctx, loanId: bigint): Promise<{ loan: Loan; auction: Auction }> {
+  const [m] = await c.pub.getContractEvents({ address: c.r.auction, abi: dutchAuctionAbi, eventName: 'AuctionStarted', args: { loanId }, fromBlock: 0n });
+  const [p] = await c.pub.getContractEvents({ address: c.r.pool, abi: iLendingPoolAbi, eventName: 'AuctionStarted', args: { loanId }, fromBlock: 0n });
+  if (!m || !p) throw new Error(`no AuctionStarted event for loan ${loanId}`);
+  return { loan: p.args.loan as Loan, auction: m.args.auction as Auction };
 }
 
 async function now(c: Ctx): Promise<bigint> {
@@ -184,8 +192,18 @@ async function main() {
     await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
     const [, status] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
     step(`the Demo Apes floor fell from 30 to 18 WETH; the valuation reports ${STATUS[status] ?? status}: no new borrow or liquidation for 1 h`);
-    let started = await startLiquidations(pub, c.wallet, keeper, r.pool, r.auction, loans, info);
-    info(`keeper round during the cool-down: ${started.length} auction(s) started`);
+    const keeperBot = new Keeper({
+      publicClient: pub,
+      walletClient: createWalletClient({ account: keeper, chain: foundry, transport }),
+      pool: r.pool,
+      auction: r.auction,
+      fromBlock: BigInt(r.startBlock),
+      buy: false, // it starts and closes auctions; the purchase is left to a bidder
+      log: (line) => info(`keeper: ${line}`),
+    });
+    let round = await keeperBot.tick();
+    info(`keeper round during the cool-down: ${round.started.length} auction(s) started, ${round.skipped.length} loan(s) skipped`);
+    if (round.started.length) throw new Error('an auction started during the oracle cool-down');
     await warp(c, HOUR + 60);
     await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
     await oracleRound(c, floors);
@@ -193,37 +211,38 @@ async function main() {
     const hf = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'healthFactor', args: [loans.get(a.result[0])!] });
     step(`after the cool-down the valuation re-anchors at ${eth(apesNow, 2)} WETH; alice's health factor is ${(Number(hf) / 1e18).toFixed(3)}`);
 
-    // Keeper starts the auction; a bidder buys 8 hours in.
-    started = await startLiquidations(pub, c.wallet, keeper, r.pool, r.auction, loans, info);
-    for (const s of started) step(`keeper started the auction of loan ${s.loanId} (${s.reason}): ${eth(s.auction.startPrice, 2)} WETH decaying to ${eth(s.auction.reservePrice, 2)} over ${s.auction.duration / HOUR} h`);
-    const aliceAuction = started.find((s) => s.loanId === a.result[0]);
-    if (!aliceAuction) throw new Error("alice's loan was not auctioned");
+    // The keeper starts the auction; a bidder buys 8 hours in.
+    round = await keeperBot.tick();
+    if (!round.started.includes(a.result[0])) throw new Error("the keeper did not start alice's auction");
+    const aliceAuction = await auctionOf(c, a.result[0]);
+    step(`keeper started the auction of loan ${a.result[0]} (health factor below 1): ${eth(aliceAuction.auction.startPrice, 2)} WETH decaying to ${eth(aliceAuction.auction.reservePrice, 2)} over ${aliceAuction.auction.duration / HOUR} h`);
     await passTime(c, 8 * HOUR, floors);
-    const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [aliceAuction.loanId, aliceAuction.loan, aliceAuction.auction] });
+    const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [a.result[0], aliceAuction.loan, aliceAuction.auction] });
     await fundWeth(c, bidder, price, r.auction);
-    const bought = await tx<bigint>(c, bidder, r.auction, dutchAuctionAbi, 'buy', [aliceAuction.loanId, aliceAuction.loan, aliceAuction.auction, price]);
+    const bought = await tx<bigint>(c, bidder, r.auction, dutchAuctionAbi, 'buy', [a.result[0], aliceAuction.loan, aliceAuction.auction, price]);
     const surplus = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [alice.address] });
     const keeperReward = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeper.address] });
     step(`8 h in, a bidder bought Ape #42 for ${eth(bought.result, 3)} WETH (gas ${bought.gasUsed}): debt repaid, ${eth(keeperReward, 3)} WETH to the keeper, ${eth(surplus, 3)} WETH surplus claimable by alice`);
-    loans.delete(aliceAuction.loanId);
+    loans.delete(a.result[0]);
     sold += 1;
 
-    // Bob never repays: past maturity plus grace his loan is auctioned, nobody bids, it is written off.
+    // Bob never repays: past maturity plus grace his loan is auctioned, nobody bids, the keeper closes it.
     const bobLoan = loans.get(b.result[0])!;
     const terms = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'terms', args: [bobLoan.collection, bobLoan.termsId] });
     const wait = Number(BigInt(bobLoan.dueTime) + BigInt(terms.grace) - (await now(c))) + 60;
     await passTime(c, wait, floors);
-    started = await startLiquidations(pub, c.wallet, keeper, r.pool, r.auction, loans, info);
-    const bobAuction = started.find((s) => s.loanId === b.result[0]);
-    if (!bobAuction) throw new Error("bob's loan was not auctioned");
+    round = await keeperBot.tick();
+    if (!round.started.includes(b.result[0])) throw new Error("the keeper did not start bob's auction");
+    const bobAuction = await auctionOf(c, b.result[0]);
     step(`bob's loan is past maturity plus grace: keeper started its auction (${eth(bobAuction.auction.startPrice, 2)} -> ${eth(bobAuction.auction.reservePrice, 2)} WETH over ${bobAuction.auction.duration / HOUR} h); frozen debt ${eth(bobAuction.loan.frozenDebt)} WETH`);
     await passTime(c, bobAuction.auction.duration + 60, floors);
     const [badBefore, absorbedBefore] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
-    const closed = await tx<bigint>(c, keeper, r.auction, dutchAuctionAbi, 'settle', [bobAuction.loanId, bobAuction.loan, bobAuction.auction]);
+    round = await keeperBot.tick();
+    if (!round.settled.includes(b.result[0])) throw new Error("the keeper did not close bob's auction");
     const [badAfter, absorbed] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
     const custodyUnits = await pub.readContract({ address: r.collection1155, abi: demoItemsAbi, functionName: 'balanceOf', args: [r.safe, 7n] });
-    step(`no bid in ${bobAuction.auction.duration / HOUR} h: settled with ${eth(closed.result)} WETH written off in the same transaction (reserve absorbed ${eth(absorbed - absorbedBefore)}, lenders ${eth(badAfter - badBefore - (absorbed - absorbedBefore))}); the ${custodyUnits} units went to the Safe (custody)`);
-    loans.delete(bobAuction.loanId);
+    step(`no bid in ${bobAuction.auction.duration / HOUR} h: the keeper closed it and ${eth(badAfter - badBefore)} WETH was written off in the same transaction (reserve absorbed ${eth(absorbed - absorbedBefore)}, lenders ${eth(badAfter - badBefore - (absorbed - absorbedBefore))}); the ${custodyUnits} units went to the Safe (custody)`);
+    loans.delete(b.result[0]);
     writtenOff += 1;
 
     // Governance: Safe -> timelock -> 48 h -> executed.

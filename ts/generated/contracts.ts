@@ -2012,6 +2012,7 @@ export const iLendingPoolAbi = [
           { name: 'startPrice', internalType: 'uint256', type: 'uint256' },
           { name: 'reservePrice', internalType: 'uint256', type: 'uint256' },
           { name: 'duration', internalType: 'uint32', type: 'uint32' },
+          { name: 'valuation', internalType: 'address', type: 'address' },
         ],
       },
       {
@@ -2836,6 +2837,15 @@ export const iLendingPoolAbi = [
     type: 'error',
     inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
     name: 'NothingToClaim',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'proceeds', internalType: 'uint256', type: 'uint256' },
+      { name: 'balance', internalType: 'uint256', type: 'uint256' },
+      { name: 'owed', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ProceedsNotReceived',
   },
   {
     type: 'error',

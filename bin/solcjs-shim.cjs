@@ -59,10 +59,17 @@ function compile(sources, sel) {
   return JSON.parse(solc.compile(JSON.stringify(job), { import: findImport }));
 }
 
-if (selected.length <= CHUNK || selected.includes('*')) {
-  process.stdout.write(JSON.stringify(compile(allSources, selection)));
-  process.exit(0);
+// No process.exit() after a large write: when stdout is a pipe whose reader is slower than us (forge), exit() drops
+// everything past the first 64 KiB ("EOF while parsing a string at line 1 column 65536"). Returning lets node flush.
+function main() {
+  if (selected.length <= CHUNK || selected.includes('*')) {
+    process.stdout.write(JSON.stringify(compile(allSources, selection)));
+    return;
+  }
+  compileInChunks();
 }
+
+function compileInChunks() {
 
 const globalNames = new Set(Object.keys(allSources));
 const chunks = [];
@@ -123,3 +130,6 @@ for (const { files, out } of outputs) {
 }
 if (merged.errors.length === 0) delete merged.errors;
 process.stdout.write(JSON.stringify(merged));
+}
+
+main();

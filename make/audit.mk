@@ -19,7 +19,7 @@ TSX           := $(BIN)/tsx
 AUDIT_TS      := $(TSX) ts/audit
 
 .PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot medusa-install medusa \
-	echidna audit audit-ci
+	echidna audit audit-ci audit-triage
 
 # --- installs -------------------------------------------------------------------------------------------------
 
@@ -94,3 +94,6 @@ audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then
 
 audit-ci: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## What CI runs for audit (ci/audit-steps.sh): gates and bounded tools, each timed
 	@bash ci/audit-steps.sh
+
+audit-triage: audit-node ## List Slither/Mythril findings of the last run with no triage entry, as entries to fill in (RUN=1 reruns, WRITE=1 edits the files)
+	@$(AUDIT_TS)/retriage.ts $(if $(RUN),--run) $(if $(WRITE),--write) $(if $(ONLY),--only $(ONLY))

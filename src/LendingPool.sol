@@ -157,7 +157,7 @@ contract LendingPool is PoolBase, Governed {
         loan.startTime = uint40(block.timestamp);
         loan.dueTime = uint40(block.timestamp + t.duration);
         $.loans[loanId] = _hash(loan);
-        m.nextLoanId = uint40(loanId + 1);
+        m.nextLoanId = (loanId + 1).toUint32();
         m.cash -= uint112(loan.principal);
         _storeMarket(m);
         r.totalScaledDebt = (uint256(r.totalScaledDebt) + loan.scaledDebt).toUint112();
@@ -194,7 +194,7 @@ contract LendingPool is PoolBase, Governed {
             AuctionBook memory book = _loadBook();
             book.auctionDebt -= uint128(loan.frozenDebt);
             book.impairment -= uint128(loan.impairment);
-            _storeBook(book);
+            _storeBook(m, book);
             m.cash += uint112(paid);
             m.reserve += uint104(penalty);
             closed = true;
@@ -303,7 +303,7 @@ contract LendingPool is PoolBase, Governed {
         if (msg.sender != $.liquidator) revert NotLiquidator(msg.sender);
         Loan memory loan = _checkLoan($, loanId, loanIn);
         if (loan.auctionStart != 0) revert LoanInAuction(loanId);
-        (, Rates memory r) = _accrue();
+        (Market memory m, Rates memory r) = _accrue();
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
         uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
         at = _auctionTerms(loanId, loan, t, debt);
@@ -322,7 +322,8 @@ contract LendingPool is PoolBase, Governed {
         AuctionBook memory book = _loadBook();
         book.auctionDebt += debt.toUint128();
         book.impairment += impairment_.toUint128();
-        _storeBook(book);
+        _storeBook(m, book);
+        _storeMarket(m);
         $.loans[loanId] = _hash(updated);
         emit AuctionStarted(loanId, keeper, impairment_, updated);
     }
@@ -433,8 +434,8 @@ contract LendingPool is PoolBase, Governed {
         uint256 keeperCut = penalty.mulBpsDown(t.keeperShareBps);
         shortfall = debt - repaid;
 
-        _closeInBook(debt, loan.impairment);
         Market memory m = _loadMarket();
+        _closeInBook(m, debt, loan.impairment);
         m.cash += uint112(repaid + penalty - keeperCut);
         m.reserve += uint104(penalty - keeperCut);
         _credit($, keeper, keeperCut, loan.borrower, surplus);
@@ -451,11 +452,12 @@ contract LendingPool is PoolBase, Governed {
     }
 
     /// @dev Takes a settled auction's frozen debt and impairment out of the auction book.
-    function _closeInBook(uint256 debt, uint256 impairment_) internal {
+    /// @dev Takes a settled auction out of the book and updates `m.auctionsOpen`; the caller stores `m`.
+    function _closeInBook(Market memory m, uint256 debt, uint256 impairment_) internal {
         AuctionBook memory book = _loadBook();
         book.auctionDebt -= uint128(debt);
         book.impairment -= uint128(impairment_);
-        _storeBook(book);
+        _storeBook(m, book);
     }
 
     /// @dev Credits the keeper's share of the penalty and the borrower's surplus as claimable balances, and their sum.
@@ -559,8 +561,9 @@ contract LendingPool is PoolBase, Governed {
         cs.scaledDebt = newScaled.toUint112();
     }
 
+    /// @dev The collection slot is warm here (repay has just updated its debt), unlike the loan's terms record.
     function _returnCollateral(PoolStorage storage $, Loan memory loan) internal {
-        if (_loadTerms(loan.collection, loan.termsId).standard == ERC721_STANDARD) {
+        if ($.collections[loan.collection].standard == ERC721_STANDARD) {
             INft(loan.collection).transferFrom(address(this), loan.borrower, loan.tokenId);
         } else {
             try INft(loan.collection).safeTransferFrom(address(this), loan.borrower, loan.tokenId, loan.amount, "") {}

@@ -82,6 +82,22 @@ contract ManipulationBenchmarkTest is ValuationBase {
         assertEq(largestBps, 1000);
     }
 
+    /// @dev The move after each accepted wash sale at the band edge (2-minute spacing, the fastest allowed).
+    function test_benchmark_moveBySalesCount() public {
+        console2.log("accepted wash sales at >= 1.1 x TWAP (every 120 s) | valuation move, bps");
+        uint256 previous;
+        for (uint256 k = 1; k <= 16; ++k) {
+            _step(2 minutes);
+            assertTrue(_wash(MAX_PRICE));
+            (uint256 p,) = valuation.priceView(collection);
+            uint256 moveBps = (p - P) * 10_000 / P;
+            console2.log(k, moveBps);
+            assertGt(moveBps, previous);
+            previous = moveBps;
+        }
+        assertEq(previous, 1000);
+    }
+
     /// @dev The attack that moved the old TWAP (clamped around its running average) by 10 % with 11 sales in 132 s:
     /// one wash sale per block. Now one sale per 2 minutes is kept, clamped around a TWAP from before the attack.
     function test_attack_washSalePerBlockForTwoMinutesMovesUnderOnePercent() public {

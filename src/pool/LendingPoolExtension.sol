@@ -94,6 +94,7 @@ contract LendingPoolExtension is PoolBase {
         amount = $.claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
         delete $.claimable[msg.sender];
+        $.totalClaimable -= uint96(amount);
         emit Claim(msg.sender, to, amount);
         ASSET.safeTransfer(to, amount);
     }
@@ -217,12 +218,13 @@ contract LendingPoolExtension is PoolBase {
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];
         termsId = cs.termsId;
-        if (termsId != 0 && _loadTerms(collection_, termsId).standard != t.standard) revert InvalidTerms();
+        if (termsId != 0 && cs.standard != t.standard) revert InvalidTerms();
         _accrue();
         termsId += 1;
         $.terms[collection_][termsId] = t;
         cs.termsId = termsId;
         cs.debtCeiling = uint96(debtCeiling);
+        cs.standard = t.standard;
         emit TermsSet(collection_, termsId, t);
         emit DebtCeilingSet(collection_, debtCeiling);
     }

@@ -52,11 +52,13 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev 32 bytes: idle cash (14) | first-loss reserve (13) | next loan id (5).
+    /// @dev 32 bytes: idle cash (14) | first-loss reserve (13) | next loan id (4) | auctions open (1). The flag is
+    /// true while the auction book holds debt, so lender operations skip reading the book when no auction runs.
     struct Market {
         uint112 cash;
         uint104 reserve;
-        uint40 nextLoanId;
+        uint32 nextLoanId;
+        bool auctionsOpen;
     }
 
     /// @dev 32 bytes: live scaled debt (14) | borrow index, WAD (13) | last accrual (5).
@@ -72,12 +74,14 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint128 impairment;
     }
 
-    /// @dev 31 bytes: live scaled debt (14) | debt ceiling in assets (12) | current terms id (4) | frozen (1).
+    /// @dev 32 bytes: live scaled debt (14) | debt ceiling in assets (12) | current terms id (4) | frozen (1) |
+    /// token standard (1, fixed at listing: every terms record of a collection has the same standard).
     struct CollectionState {
         uint112 scaledDebt;
         uint96 debtCeiling;
         uint32 termsId;
         bool frozen;
+        uint8 standard;
     }
 
     /// @custom:storage-location erc7201:nftlend.storage.LendingPool
@@ -87,6 +91,9 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         RateConfig rateConfig;
         AuctionBook book;
         address liquidator;
+        // Sum of `claimable`: what the pool's balance holds for claimants on top of `market.cash`. Packed with the
+        // liquidator, whose slot settlement reads anyway.
+        uint96 totalClaimable;
         address custody;
         uint128 totalBadDebt;
         uint128 badDebtAbsorbed;
@@ -171,8 +178,11 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         return _s().book;
     }
 
-    function _storeBook(AuctionBook memory book) internal {
+    /// @dev Stores the book and keeps the market's `auctionsOpen` flag in step with it; the caller stores `m`.
+    /// Frozen debt is at least one wei per auction, so the book is empty exactly when its debt is zero.
+    function _storeBook(Market memory m, AuctionBook memory book) internal {
         _s().book = book;
+        m.auctionsOpen = book.auctionDebt != 0;
     }
 
     function _loadRateConfig() internal view returns (RateConfig memory) {
@@ -250,10 +260,14 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     /// @dev Lenders' assets. The reserve and the running auctions' expected loss overlap (the reserve absorbs losses
     /// first), so the larger of the two is deducted.
     function _totalAssets(Market memory m, Rates memory r) internal view returns (uint256) {
-        AuctionBook memory book = _loadBook();
-        uint256 gross = uint256(m.cash) + uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex) + book.auctionDebt;
+        uint256 gross = uint256(m.cash) + uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex);
         uint256 reserved = m.reserve;
-        uint256 impaired = book.impairment;
+        uint256 impaired;
+        if (m.auctionsOpen) {
+            AuctionBook memory book = _loadBook();
+            gross += book.auctionDebt;
+            impaired = book.impairment;
+        }
         uint256 deducted = reserved > impaired ? reserved : impaired;
         return gross > deducted ? gross - deducted : 0;
     }

@@ -118,6 +118,16 @@ contract PoolGasTest is BaseTest {
         _record("repay full (returns the erc721)");
     }
 
+    /// @dev The same full repayment by a borrower who still holds another token of the collection, so its ERC-721
+    /// balance goes from one to two instead of from zero to one (about 17,000 less, all of it in the NFT contract).
+    function test_gas_repayFull_holdsAnotherToken() public {
+        _mintApe(newBorrower, 7);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openMeasuredLoan();
+        vm.prank(newBorrower);
+        pool.repay(loanId, loan, type(uint256).max);
+        _record("repay full (returns the erc721, borrower holds another token of it)");
+    }
+
     function test_gas_repayPartial() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openMeasuredLoan();
         vm.prank(newBorrower);

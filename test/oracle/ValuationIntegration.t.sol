@@ -10,8 +10,9 @@ import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
 import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
-import {AuctionTestERC20, AuctionTestERC721} from "../mocks/AuctionTestTokens.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
+import {MockERC20} from "../mocks/MockERC20.sol";
+import {MockERC721} from "../mocks/MockNFTs.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -31,8 +32,8 @@ contract ValuationIntegrationTest is Test {
     address internal keeper = makeAddr("keeper");
     address internal reporter = makeAddr("reporter");
 
-    AuctionTestERC20 internal token;
-    AuctionTestERC721 internal nft;
+    MockERC20 internal token;
+    MockERC721 internal nft;
     MockAggregator internal feed;
     Valuation internal valuation;
     ILendingPool internal pool;
@@ -41,8 +42,8 @@ contract ValuationIntegrationTest is Test {
     function setUp() public {
         vm.warp(1_700_000_000);
         vm.roll(1000);
-        token = new AuctionTestERC20(18);
-        nft = new AuctionTestERC721();
+        token = new MockERC20("Wrapped Ether", "WETH", 18);
+        nft = new MockERC721();
         feed = new MockAggregator(18);
         feed.setAnswer(int256(P));
 

@@ -165,9 +165,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (status == Status.Jumped) {
             uint256 twap = S.twapOf(head);
             c.twap.lastValuedTwap = uint88(twap);
-            c.headWord = S.withLastFloor(
-                S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor
-            );
+            c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
             // The latest round is now within the new reference.
             c.clock.floorBad = false;
             emit Reanchored(collection, twap, floor);
@@ -240,7 +238,13 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         S.Collection storage c = _listed(collection);
         uint256 old = c.feedWord;
         (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
-            collection, feed, heartbeat, minAnswer, maxAnswer, S.deviationOf(old), S.feedFlags(old),
+            collection,
+            feed,
+            heartbeat,
+            minAnswer,
+            maxAnswer,
+            S.deviationOf(old),
+            S.feedFlags(old),
             S.layout().assetDecimals
         );
         _checkpoint(c, collection);
@@ -515,10 +519,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint256 flags;
         if (st.count >= p.minSales && timestamp - oldest >= p.minWindow) {
             flags = S.READY;
-            if (
-                st.lastValuedTwap != 0
-                    && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord))
-            ) flags |= S.TWAP_JUMPED;
+            if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
+            flags |= S.TWAP_JUMPED;
         }
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
         uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));

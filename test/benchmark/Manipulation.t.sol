@@ -34,10 +34,7 @@ contract ManipulationBenchmarkTest is ValuationBase {
     /// @return sales Accepted wash sales when the valuation first reached +-10 % (0: not within the hour).
     /// @return elapsed Seconds from the first attempt to that moment.
     /// @return extremeBps Largest move of the reported valuation within the hour, in bps of P.
-    function _attack(
-        uint256 spacing,
-        bool up
-    ) internal returns (uint256 sales, uint256 elapsed, uint256 extremeBps) {
+    function _attack(uint256 spacing, bool up) internal returns (uint256 sales, uint256 elapsed, uint256 extremeBps) {
         uint256 snap = vm.snapshotState();
         uint256 start = block.timestamp;
         uint256 accepted;

@@ -73,7 +73,9 @@ library FloorFeedLib {
         uint256 ref,
         uint256 deviationBps
     ) internal pure returns (bool invalid, bool jumped, uint256 floor) {
-        if (answer <= 0 || uint256(answer) <= minAnswer || uint256(answer) >= maxAnswer) return (true, false, 0);
+        if (answer <= 0 || uint256(answer) <= minAnswer || uint256(answer) >= maxAnswer) {
+            return (true, false, 0);
+        }
         floor = ValuationMath.normaliseDown(uint256(answer), shift);
         jumped = ref != 0 && ValuationMath.deviatesBeyond(floor, ref, deviationBps);
     }

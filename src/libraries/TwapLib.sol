@@ -51,7 +51,9 @@ library TwapLib {
     /// `t - base` within `REBASE_HALF_LIVES` half-lives, so the result is at most 2^15 WAD.
     function weight(uint256 t, uint256 base, uint256 halfLife) internal pure returns (uint256) {
         if (t >= base) {
-            return uint256(FixedPointMathLib.expWad(int256(FixedPointMathLib.fullMulDiv(t - base, uint256(LN2_WAD), halfLife))));
+            return uint256(
+                FixedPointMathLib.expWad(int256(FixedPointMathLib.fullMulDiv(t - base, uint256(LN2_WAD), halfLife)))
+            );
         }
         uint256 x = FixedPointMathLib.fullMulDiv(base - t, uint256(LN2_WAD), halfLife);
         if (x >= MAX_EXPONENT_WAD) return 0;

@@ -128,7 +128,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @dev Computed by `OutageLib.replay` from the last checkpoint: exactly what `checkpoint` would record now. For a
     /// collection that was never listed, (0, 0).
     function outage(address collection) external view returns (uint64 since, uint64 cumulative) {
-        (OutageClock memory clk,) = OutageLib.replay(S.layout().collections[collection], SEQUENCER_FEED, SEQUENCER_GRACE);
+        S.Collection storage c = S.layout().collections[collection];
+        bool quiet;
+        (quiet, cumulative) = _quietClock(c);
+        if (quiet) return (0, cumulative);
+        (OutageClock memory clk,) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
         return (clk.since, clk.cumulative);
     }
 
@@ -154,15 +158,14 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         S.Collection storage c = S.layout().collections[collection];
         if (c.clock.asOf == 0) revert CollectionNotListed(collection);
         OutageClock memory clk = _checkpoint(c, collection);
+        if (clk.since == 0 || block.timestamp < uint256(clk.since) + JUMP_COOLDOWN) return;
         uint256 head = c.headWord;
         (, Status status, uint256 floor,) = _quote(c.feedWord, head);
         // Jumped is only reported when both sources are otherwise fresh and valid: accept their new levels.
-        if (status == Status.Jumped && clk.since != 0 && block.timestamp >= uint256(clk.since) + JUMP_COOLDOWN) {
+        if (status == Status.Jumped) {
             uint256 twap = S.twapOf(head);
             c.twap.lastValuedTwap = uint88(twap);
-            c.headWord = S.withLastFloor(
-                S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor
-            );
+            c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
             // The latest round is now within the new reference.
             c.clock.floorBad = false;
             emit Reanchored(collection, twap, floor);
@@ -235,7 +238,13 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         S.Collection storage c = _listed(collection);
         uint256 old = c.feedWord;
         (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
-            collection, feed, heartbeat, minAnswer, maxAnswer, S.deviationOf(old), S.feedFlags(old),
+            collection,
+            feed,
+            heartbeat,
+            minAnswer,
+            maxAnswer,
+            S.deviationOf(old),
+            S.feedFlags(old),
             S.layout().assetDecimals
         );
         _checkpoint(c, collection);
@@ -510,10 +519,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint256 flags;
         if (st.count >= p.minSales && timestamp - oldest >= p.minWindow) {
             flags = S.READY;
-            if (
-                st.lastValuedTwap != 0
-                    && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord))
-            ) flags |= S.TWAP_JUMPED;
+            if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
+            flags |= S.TWAP_JUMPED;
         }
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
         uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));
@@ -555,6 +562,25 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (outBefore && outAfter) return false;
         if (outBefore || outAfter) return true;
         return S.staleAtOf(head) < block.timestamp || S.staleAtOf(next) < block.timestamp;
+    }
+
+    /// @dev The common case of `outage`, without the replay: on L1, no outage open at the last record, the collection
+    /// usable now, and the floor fine now with at most one round since the record, which was fine and fresh until
+    /// it. The replay then finds no bad interval: the clock is the recorded one. `quiet == false`: replay.
+    function _quietClock(S.Collection storage c) internal view returns (bool quiet, uint64 cumulative) {
+        OutageClock memory clk = c.clock;
+        if (clk.since != 0 || clk.asOf == 0 || SEQUENCER_FEED != address(0)) return (false, 0);
+        uint256 feedWord = c.feedWord;
+        uint256 head = c.headWord;
+        if (S.alwaysOut(feedWord, head) || S.staleAtOf(head) < block.timestamp) return (false, 0);
+        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(S.feedOf(feedWord));
+        uint256 heartbeat = S.heartbeatOf(feedWord);
+        if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > heartbeat) return (false, 0);
+        (bool invalid, bool jumped,) = S.judge(answer, feedWord, head);
+        if (invalid || jumped) return (false, 0);
+        quiet = updatedAt <= clk.asOf || id == clk.floorRound
+            || (id == uint256(clk.floorRound) + 1 && !clk.floorBad && uint256(clk.floorTime) + heartbeat >= updatedAt);
+        return (quiet, clk.cumulative);
     }
 
     /// @dev Records the clock (what `outage` reports now) and returns it.

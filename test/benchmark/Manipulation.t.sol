@@ -34,10 +34,7 @@ contract ManipulationBenchmarkTest is ValuationBase {
     /// @return sales Accepted wash sales when the valuation first reached +-10 % (0: not within the hour).
     /// @return elapsed Seconds from the first attempt to that moment.
     /// @return extremeBps Largest move of the reported valuation within the hour, in bps of P.
-    function _attack(
-        uint256 spacing,
-        bool up
-    ) internal returns (uint256 sales, uint256 elapsed, uint256 extremeBps) {
+    function _attack(uint256 spacing, bool up) internal returns (uint256 sales, uint256 elapsed, uint256 extremeBps) {
         uint256 snap = vm.snapshotState();
         uint256 start = block.timestamp;
         uint256 accepted;
@@ -80,6 +77,22 @@ contract ManipulationBenchmarkTest is ValuationBase {
         // wash sales can move it (the clamp anchor is a TWAP from before the attack).
         assertEq(fewest, 16);
         assertEq(largestBps, 1000);
+    }
+
+    /// @dev The move after each accepted wash sale at the band edge (2-minute spacing, the fastest allowed).
+    function test_benchmark_moveBySalesCount() public {
+        console2.log("accepted wash sales at >= 1.1 x TWAP (every 120 s) | valuation move, bps");
+        uint256 previous;
+        for (uint256 k = 1; k <= 16; ++k) {
+            _step(2 minutes);
+            assertTrue(_wash(MAX_PRICE));
+            (uint256 p,) = valuation.priceView(collection);
+            uint256 moveBps = (p - P) * 10_000 / P;
+            console2.log(k, moveBps);
+            assertGt(moveBps, previous);
+            previous = moveBps;
+        }
+        assertEq(previous, 1000);
     }
 
     /// @dev The attack that moved the old TWAP (clamped around its running average) by 10 % with 11 sales in 132 s:

@@ -179,7 +179,12 @@ contract ValuationTest is ValuationBase {
 
     function test_RevertWhen_twapParamsOutOfBounds() public {
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 1000, minSales: 1, minWindow: 30 minutes, halfLife: 6 hours, anchorPeriod: 1 hours
+            maxPrice: MAX_PRICE,
+            clampBps: 1000,
+            minSales: 1,
+            minWindow: 30 minutes,
+            halfLife: 6 hours,
+            anchorPeriod: 1 hours
         });
         bytes32 before = _stateHash(valuation, collection);
         vm.prank(timelock);
@@ -378,7 +383,12 @@ contract ValuationTest is ValuationBase {
     /// @dev The spacing follows the window: ceil(minWindow / 15), so 16 kept sales always cover the window.
     function test_minSpacing_followsWindow() public {
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 1000, minSales: 5, minWindow: 1 hours + 1, halfLife: 6 hours, anchorPeriod: 2 hours
+            maxPrice: MAX_PRICE,
+            clampBps: 1000,
+            minSales: 5,
+            minWindow: 1 hours + 1,
+            halfLife: 6 hours,
+            anchorPeriod: 2 hours
         });
         vm.prank(timelock);
         valuation.setTwapParams(collection, p);
@@ -673,7 +683,9 @@ contract ValuationTest is ValuationBase {
 
         sequencer.setRound(2, 1, block.timestamp, block.timestamp); // down
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
 
@@ -682,7 +694,9 @@ contract ValuationTest is ValuationBase {
         feed.setAnswer(int256(P));
         _step(1 hours);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
         _step(1);
@@ -715,7 +729,12 @@ contract ValuationTest is ValuationBase {
         valuation.price(collection); // records the TWAP reference
         // A wide clamp and a short anchor period let the TWAP move 50 % per period.
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 5000, minSales: 5, minWindow: 30 minutes, halfLife: 6 hours, anchorPeriod: 30 minutes
+            maxPrice: MAX_PRICE,
+            clampBps: 5000,
+            minSales: 5,
+            minWindow: 30 minutes,
+            halfLife: 6 hours,
+            anchorPeriod: 30 minutes
         });
         vm.prank(timelock);
         valuation.setTwapParams(collection, p);

@@ -59,7 +59,9 @@ contract ValuationIntegrationTest is Test {
         valuation.listCollection(address(nft), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
         valuation.setReporter(reporter, true);
         vm.stopPrank();
-        for (uint256 i; i < 6; ++i) _sale(10 minutes);
+        for (uint256 i; i < 6; ++i) {
+            _sale(10 minutes);
+        }
         feed.setAnswer(int256(P));
 
         ILendingPoolTypes.RateConfig memory rc = ILendingPoolTypes.RateConfig({
@@ -263,7 +265,9 @@ contract ValuationIntegrationTest is Test {
         uint256 outageSeconds = resumed - (lastUpdate + 1 days);
         uint256 elapsed = block.timestamp - startedAt - outageSeconds;
         assertEq(auction.elapsed(address(nft), a), elapsed);
-        assertEq(auction.currentPrice(loanId, live, a), AuctionLib.price(a.startPrice, a.reservePrice, a.duration, elapsed));
+        assertEq(
+            auction.currentPrice(loanId, live, a), AuctionLib.price(a.startPrice, a.reservePrice, a.duration, elapsed)
+        );
     }
 
     function _statusNow() internal view returns (IValuation.Status s) {

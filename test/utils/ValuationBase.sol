@@ -93,7 +93,9 @@ abstract contract ValuationBase is Test {
             v.collectionConfig(c);
         (IValuationAdmin.OutageClock memory clk, IValuationAdmin.SequencerClock memory seq) = v.outageClock(c);
         return keccak256(
-            abi.encode(keccak256(abi.encode(h, st, an, acc)), prices, times, f, p, maxAge, keccak256(abi.encode(clk, seq)))
+            abi.encode(
+                keccak256(abi.encode(h, st, an, acc)), prices, times, f, p, maxAge, keccak256(abi.encode(clk, seq))
+            )
         );
     }
 

@@ -16,63 +16,23 @@ contract ForgeInvariants is StdInvariant, Test {
         targetContract(address(t));
     }
 
-    function invariant_postconditions() public view {
+    /// @notice Every property after every call. One invariant function, not one per property: forge runs a separate
+    /// campaign for each `invariant_*` function, so fifteen of them would cost fifteen campaigns.
+    function invariant_properties() public view {
         assertTrue(t.echidna_postconditions(), t.firstFailure());
-    }
-
-    function invariant_A1_ledger() public view {
         assertTrue(t.echidna_A1_ledger(), "A1_LEDGER");
-    }
-
-    function invariant_A1_debt() public view {
         assertTrue(t.echidna_A1_debt(), "A1_DEBT");
-    }
-
-    function invariant_A1_assets() public view {
         assertTrue(t.echidna_A1_assets(), "A1_ASSETS");
-    }
-
-    function invariant_A2_backing() public view {
         assertTrue(t.echidna_A2_backing(), "A2_BACKING");
-    }
-
-    function invariant_A3_shares() public view {
         assertTrue(t.echidna_A3_shares(), "A3_SHARES");
-    }
-
-    function invariant_A3_debts() public view {
         assertTrue(t.echidna_A3_debts(), "A3_DEBTS");
-    }
-
-    function invariant_A6_maxWithdraw() public view {
         assertTrue(t.echidna_A6_maxWithdraw(), "A6_LIQUIDITY");
-    }
-
-    function invariant_L2_custody721() public view {
         assertTrue(t.echidna_L2_custody721(), "L2_CUSTODY_721");
-    }
-
-    function invariant_L3_custody1155() public view {
         assertTrue(t.echidna_L3_custody1155(), "L3_CUSTODY_1155");
-    }
-
-    function invariant_L4_commitments() public view {
         assertTrue(t.echidna_L4_commitments(), "L4_STATE_MACHINE");
-    }
-
-    function invariant_B4_frozenDebt() public view {
         assertTrue(t.echidna_B4_frozenDebt(), "B4_FROZEN_DEBT");
-    }
-
-    function invariant_I2_rate() public view {
         assertTrue(t.echidna_I2_rate(), "I2_RATE");
-    }
-
-    function invariant_O1_valueBounds() public view {
         assertTrue(t.echidna_O1_valueBounds(), "O1_VALUE_BOUNDS");
-    }
-
-    function invariant_G1_timelock() public view {
         assertTrue(t.echidna_G1_timelock(), "G1_ONLY_TIMELOCK");
     }
 }

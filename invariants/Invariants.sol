@@ -22,7 +22,7 @@ abstract contract Invariants is HandlerBase {
         uint256 book = pool.cash() + debt + pool.auctionDebt();
         uint256 plus = gDeposits + _interestToNow(debt) + gPenaltyKept;
         uint256 minus = gWithdrawals + gBadDebt + gReserveOut;
-        return plus >= minus && _withinRounding(book, plus - minus);
+        return _withinRounding(book + minus, plus);
     }
 
     /// @notice A1_DEBT.
@@ -30,7 +30,7 @@ abstract contract Invariants is HandlerBase {
         uint256 debt = pool.totalDebt();
         uint256 plus = gBorrowed + _interestToNow(debt);
         uint256 minus = gDebtRepaid + gAuctionClosedDebt;
-        return plus >= minus && _withinRounding(debt + pool.auctionDebt(), plus - minus);
+        return _withinRounding(debt + pool.auctionDebt() + minus, plus);
     }
 
     /// @notice A1_ASSETS.
@@ -155,6 +155,20 @@ abstract contract Invariants is HandlerBase {
             && !timelock.hasRole(timelock.DEFAULT_ADMIN_ROLE(), address(this));
     }
 
+    /// @notice Both ledgers as (actual + outflows, inflows) and the rounding budget (for diagnosing A1 failures).
+    function ledgers()
+        external
+        view
+        returns (uint256 bookPlusOut, uint256 bookIn, uint256 debtPlusOut, uint256 debtIn, uint256 rounding)
+    {
+        uint256 live_ = pool.totalDebt();
+        bookPlusOut = pool.cash() + live_ + pool.auctionDebt() + gWithdrawals + gBadDebt + gReserveOut;
+        bookIn = gDeposits + _interestToNow(live_) + gPenaltyKept;
+        debtPlusOut = live_ + pool.auctionDebt() + gDebtRepaid + gAuctionClosedDebt;
+        debtIn = gBorrowed + _interestToNow(live_);
+        rounding = gRounding;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
@@ -164,7 +178,8 @@ abstract contract Invariants is HandlerBase {
         return gInterest + (debtNow > lastAfter.totalDebt ? debtNow - lastAfter.totalDebt : 0);
     }
 
-    /// @dev `actual` exceeds `expected` by rounding in the pool's favour only, within the budget.
+    /// @dev `actual` exceeds `expected` by rounding in the pool's favour only, within the budget. Callers move the
+    /// ledger's outflows to the left side, so nothing underflows when rounding made repayments exceed the debt.
     function _withinRounding(uint256 actual, uint256 expected) internal view returns (bool) {
         return actual >= expected && actual - expected <= gRounding;
     }

@@ -129,8 +129,9 @@ abstract contract SimulatorHandler is HandlerBase {
         ITraitPricer.RootRecord memory rec = pricer.rootRecord(address(apes));
         uint64 epoch = rec.epoch + 1;
         uint256[2] memory ids = [TRAIT_ID_BASE + 2 * uint256(epoch), TRAIT_ID_BASE + 2 * uint256(epoch) + 1];
-        // Multiples of 1000 units, so a premium tampered by one unit never equals another leaf's.
-        uint256[2] memory premiums = [_bound(premA, 1, 150_000) * 1000, _bound(premB, 1, 150_000) * 1000];
+        // Whole USDC up to 3x the ape price (the cap multiple trims it), so a premium tampered by one unit never equals
+        // another leaf's.
+        uint256[2] memory premiums = [_bound(premA, 1, 150_000) * USDC, _bound(premB, 1, 150_000) * USDC];
         bytes32[2] memory leaves = [
             pricer.leafHash(address(apes), ids[0], premiums[0], epoch),
             pricer.leafHash(address(apes), ids[1], premiums[1], epoch)

@@ -50,9 +50,17 @@ function findImport(importPath) {
 // by name, as solc assigns them) and the file indices inside source maps are rewritten to match.
 const CHUNK = Number(process.env.SOLCJS_CHUNK || 16);
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-const selection = (input.settings && input.settings.outputSelection) || {};
-const selected = Object.keys(selection).sort();
+let selection = (input.settings && input.settings.outputSelection) || {};
 const allSources = input.sources || {};
+// `forge build --build-info` (crytic-compile, so medusa and Echidna) selects outputs with a wildcard file ("*") rather
+// than file by file: expand it to every source so the whole project is chunked too, instead of one call that exhausts
+// the heap. Each source's AST then comes from the chunk that compiled it (node ids are unique per chunk only; medusa
+// reads contract kinds, literals and source ranges, never ids across files).
+if (Object.keys(selection).length === 1 && selection['*'] && Object.keys(allSources).length > CHUNK) {
+  const each = selection['*'];
+  selection = Object.fromEntries(Object.keys(allSources).map((name) => [name, each]));
+}
+const selected = Object.keys(selection).sort();
 
 function compile(sources, sel) {
   const job = { ...input, sources, settings: { ...input.settings, outputSelection: sel } };
@@ -108,7 +116,8 @@ for (const { files, out } of outputs) {
   const idMap = new Map();
   for (const [name, src] of Object.entries(out.sources || {})) {
     idMap.set(src.id, globalId.get(name));
-    if (!merged.sources[name]) merged.sources[name] = { ...src, id: globalId.get(name) };
+    // Keep the entry that carries an AST: a file seen first as another chunk's import has none there.
+    if (!merged.sources[name] || (!merged.sources[name].ast && src.ast)) merged.sources[name] = { ...src, id: globalId.get(name) };
   }
   for (const f of files) {
     const contracts = (out.contracts || {})[f];

@@ -41,7 +41,7 @@ abstract contract AdminHandler is HandlerBase {
 
     /// @notice Schedules one parameter change with the timelock's 48 h delay; it cannot run at once.
     function proposeChange(uint256 kind, uint256 a, uint256 b) external step {
-        if (pending.length >= 8) return;
+        if (pending.length >= 8) _skip();
         Op memory op = _buildOp(uint8(kind % N_OPS), a, b);
         op.salt = bytes32(++opNonce);
         timelock.schedule(op.target, 0, op.data, bytes32(0), op.salt, TIMELOCK_DELAY);
@@ -56,12 +56,12 @@ abstract contract AdminHandler is HandlerBase {
     /// @notice Executes a pending change (waiting out its delay first when asked). L8: no existing loan's debt,
     /// health factor or commitment moves.
     function executeChange(uint256 opSeed, bool wait) external step {
-        if (pending.length == 0) return;
+        if (pending.length == 0) _skip();
         uint256 k = opSeed % pending.length;
         Op memory op = pending[k];
         bytes32 id = timelock.hashOperation(op.target, 0, op.data, bytes32(0), op.salt);
         if (!timelock.isOperationReady(id)) {
-            if (!wait) return;
+            if (!wait) _skip();
             uint256 readyAt = timelock.getTimestamp(id);
             if (readyAt > block.timestamp) _warp(readyAt - block.timestamp);
         }

@@ -25,7 +25,7 @@ abstract contract BorrowerHandler is HandlerBase {
         uint256 id;
         uint256 amount = 1;
         if (isItems) {
-            if (a.mode() == Actor.Mode.Reject) return; // it would refuse the test mint itself
+            if (a.mode() == Actor.Mode.Reject) _skip(); // it would refuse the test mint itself
             id = idSeed % N_ITEM_IDS + 1;
             amount = _bound(units, 1, 20);
             items.mint(address(a), id, amount);
@@ -38,7 +38,7 @@ abstract contract BorrowerHandler is HandlerBase {
     /// @notice Borrows against a trait-priced ERC-721 token of the current root, with its leaf's premium and proof.
     /// @param tamper When odd, claims one more than the leaf's premium: the proof must then fail (O4).
     function borrowTrait(uint256 actorSeed, uint256 leafSeed, uint256 principal, uint256 tamper) external step {
-        if (trait.epoch == 0) return;
+        if (trait.epoch == 0) _skip();
         uint256 k = leafSeed % 2;
         uint256 id = trait.tokenIds[k];
         Actor a = _actor(actorSeed);
@@ -46,7 +46,7 @@ abstract contract BorrowerHandler is HandlerBase {
             apes.mint(address(a), id);
             apeIds.push(id);
         } else if (apes.ownerOf(id) != address(a)) {
-            return;
+            _skip();
         }
         _freshen(address(apes));
         bytes32[] memory proof = new bytes32[](1);
@@ -176,11 +176,11 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @notice L9: borrowing against another account's NFT without its approval reverts.
     function borrowOthersNft(uint256 thiefSeed, uint256 idSeed, uint256 principal) external step {
-        if (apeIds.length == 0) return;
+        if (apeIds.length == 0) _skip();
         Actor thief = _actor(thiefSeed);
         uint256 id = apeIds[idSeed % apeIds.length];
         address owner = apes.ownerOf(id);
-        if (owner == address(thief)) return;
+        if (owner == address(thief)) _skip();
         principal = _bound(principal, MIN_LOAN, 10_000 * USDC);
         (bool ok,) = thief.exec(
             address(pool),
@@ -197,11 +197,11 @@ abstract contract BorrowerHandler is HandlerBase {
     /// @notice A partial repayment that leaves at least the minimum loan.
     function repayPartial(uint256 loanSeed, uint256 payerSeed, uint256 amount) external step {
         (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) return;
+        if (!found || live[i].loan.auctionStart != 0) _skip();
         ILendingPoolTypes.Loan memory loan = live[i].loan;
         uint256 debt = pool.debtOf(loan);
         uint256 minLoan = pool.rateConfig().minLoan;
-        if (debt <= minLoan + 1) return;
+        if (debt <= minLoan + 1) _skip();
         amount = _bound(amount, 1, debt - minLoan - 1);
         Actor payer = _actor(payerSeed);
         _fund(payer, amount);
@@ -228,9 +228,9 @@ abstract contract BorrowerHandler is HandlerBase {
     /// pause and freeze switches, the borrower's receiver, or an auction in progress.
     function repayFull(uint256 loanSeed, uint256 payerSeed) external step {
         (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found) return;
+        if (!found) _skip();
         Actor payer = _honestActor(payerSeed);
-        if (address(payer) == address(0)) return;
+        if (address(payer) == address(0)) _skip();
         LoanRec memory r = live[i];
         Actor borrower = Actor(r.loan.borrower);
         uint256 expected = _fullRepayAmount(r.loan);
@@ -303,7 +303,7 @@ abstract contract BorrowerHandler is HandlerBase {
         Actor a = _actor(actorSeed);
         uint256 id = idSeed % N_ITEM_IDS + 1;
         uint256 owed = pool.nftClaimable(address(a), address(items), id);
-        if (owed == 0) return;
+        if (owed == 0) _skip();
         a.setMode(Actor.Mode.Normal);
         uint256 before = items.balanceOf(address(a), id);
         (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claimNft, (address(items), id, address(a))));
@@ -318,7 +318,7 @@ abstract contract BorrowerHandler is HandlerBase {
     /// @notice Renewal: pays the interest and restarts the term; only for a healthy loan before maturity.
     function renew(uint256 loanSeed, uint256 payerSeed, bool fresh) external step {
         (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) return;
+        if (!found || live[i].loan.auctionStart != 0) _skip();
         LoanRec memory r = live[i];
         if (fresh) _freshen(r.loan.collection);
         Actor payer = _actor(payerSeed);

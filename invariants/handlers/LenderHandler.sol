@@ -44,7 +44,7 @@ abstract contract LenderHandler is HandlerBase {
         address receiver = address(_actor(receiverSeed));
         uint256 max = pool.maxWithdraw(address(owner));
         _checkLe(max, pool.cash(), A6_LIQUIDITY);
-        if (max == 0) return;
+        if (max == 0) _skip();
         assets = _bound(assets, 1, max);
         uint256 preview = pool.previewWithdraw(assets);
         uint256 before = usdc.balanceOf(receiver);
@@ -65,7 +65,7 @@ abstract contract LenderHandler is HandlerBase {
         Actor owner = _actor(actorSeed);
         address receiver = address(_actor(receiverSeed));
         uint256 max = pool.maxRedeem(address(owner));
-        if (max == 0) return;
+        if (max == 0) _skip();
         shares = _bound(shares, 1, max);
         uint256 preview = pool.previewRedeem(shares);
         uint256 before = usdc.balanceOf(receiver);
@@ -87,7 +87,7 @@ abstract contract LenderHandler is HandlerBase {
         Actor from = _actor(fromSeed);
         address to = address(_actor(toSeed));
         uint256 bal = pool.balanceOf(address(from));
-        if (bal == 0) return;
+        if (bal == 0) _skip();
         shares = _bound(shares, 1, bal);
         (bool ok,) = from.exec(address(pool), abi.encodeCall(ILendingPool.transfer, (to, shares)));
         _check(ok, A3_SHARES);
@@ -97,7 +97,7 @@ abstract contract LenderHandler is HandlerBase {
     /// @notice A5: deposit then redeem every minted share in the same block never returns more than was paid.
     function roundTrip(uint256 actorSeed, uint256 assets) external step {
         Actor a = _actor(actorSeed);
-        if (_blocked(address(a))) return;
+        if (_blocked(address(a))) _skip();
         assets = _bound(assets, 1, 1_000_000 * USDC);
         _fund(a, assets);
         uint256 before = usdc.balanceOf(address(a));
@@ -118,9 +118,9 @@ abstract contract LenderHandler is HandlerBase {
     function withdrawOnBehalf(uint256 thiefSeed, uint256 victimSeed, uint256 assets) external step {
         Actor thief = _actor(thiefSeed);
         Actor victim = _actor(victimSeed);
-        if (thief == victim || pool.allowance(address(victim), address(thief)) != 0) return;
+        if (thief == victim || pool.allowance(address(victim), address(thief)) != 0) _skip();
         uint256 max = pool.maxWithdraw(address(victim));
-        if (max == 0) return;
+        if (max == 0) _skip();
         assets = _bound(assets, 1, max);
         (bool ok,) = thief.exec(
             address(pool), abi.encodeCall(ILendingPool.withdraw, (assets, address(thief), address(victim)))

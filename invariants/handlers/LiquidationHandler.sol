@@ -15,7 +15,7 @@ abstract contract LiquidationHandler is HandlerBase {
     /// @notice L7: starts an auction; it must succeed exactly for liquidatable loans while the oracle works.
     function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh) external step {
         (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) return;
+        if (!found || live[i].loan.auctionStart != 0) _skip();
         LoanRec memory r = live[i];
         if (fresh) _freshen(r.loan.collection);
         Actor keeper = _actor(keeperSeed);
@@ -51,10 +51,10 @@ abstract contract LiquidationHandler is HandlerBase {
     /// @notice B5: anyone funded can buy at the current price, whoever the borrower and keeper are.
     function buy(uint256 loanSeed, uint256 buyerSeed, bool hostile) external step {
         (bool found, uint256 i) = _pickAuction(loanSeed);
-        if (!found) return;
+        if (!found) _skip();
         LoanRec memory r = live[i];
         Actor buyer = hostile ? _actor(buyerSeed) : _honestActor(buyerSeed);
-        if (address(buyer) == address(0) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) return;
+        if (address(buyer) == address(0) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
         uint256 price = _probePrice(i);
         _fund(buyer, price);
         bool armed = _armBuyer(buyer, r);
@@ -80,7 +80,7 @@ abstract contract LiquidationHandler is HandlerBase {
     /// @notice B5: after its (outage-extended) duration anyone can close an auction that found no buyer; before, no one.
     function settle(uint256 loanSeed, uint256 callerSeed) external step {
         (bool found, uint256 i) = _pickAuction(loanSeed);
-        if (!found) return;
+        if (!found) _skip();
         LoanRec memory r = live[i];
         Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
         bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;

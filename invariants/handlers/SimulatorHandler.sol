@@ -207,7 +207,7 @@ abstract contract SimulatorHandler is HandlerBase {
     /// @notice L3: unsolicited ERC-1155 transfers to the pool are refused.
     function donateItems(uint256 actorSeed, uint256 idSeed, uint256 units) external step {
         Actor a = _actor(actorSeed);
-        if (a.mode() == Actor.Mode.Reject) return;
+        if (a.mode() == Actor.Mode.Reject) _skip();
         uint256 id = idSeed % N_ITEM_IDS + 1;
         units = _bound(units, 1, 5);
         items.mint(address(a), id, units);

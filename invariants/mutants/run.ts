@@ -8,7 +8,7 @@
 // Exit:  0 when every mutant was killed; 1 when one survived, was stale (its `find` no longer matches) or broke the
 // build. The summary is printed as a Markdown table (paste it into invariants/README.md when it changes).
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,8 +66,14 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-function forge(args: string[], seconds: number) {
-  const r = spawnSync(FORGE, args, { cwd: ROOT, env, encoding: "utf8", timeout: seconds * 1000, maxBuffer: 1 << 28 });
+function forge(args: string[], seconds: number, extra: Record<string, string> = {}) {
+  const r = spawnSync(FORGE, args, {
+    cwd: ROOT,
+    env: { ...env, ...extra },
+    encoding: "utf8",
+    timeout: seconds * 1000,
+    maxBuffer: 1 << 28,
+  });
   return { status: r.status, timedOut: r.error?.name === "Error" && r.signal === "SIGTERM", out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
@@ -100,11 +106,19 @@ function runOne(m: Mutant): Result {
     if (build.status !== 0 || /Error: Compiler run failed|solc exited/.test(build.out)) {
       return done("BUILD FAILED", build.out.split("\n").filter((l) => /Error/.test(l)).slice(0, 2).join(" "));
     }
-    const test = forge(["test", "--mc", "ForgeInvariants"], timeout);
+    // Each mutant starts clean: forge would otherwise replay the previous mutant's persisted failure first.
+    const persist = join(ROOT, "cache-mutants/failures", m.id);
+    rmSync(persist, { recursive: true, force: true });
+    const test = forge(["test", "--mc", "ForgeInvariants"], timeout, { FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR: persist });
+    mkdirSync(join(ROOT, "reports/mutants"), { recursive: true });
+    writeFileSync(join(ROOT, "reports/mutants", `${m.id}.txt`), test.out);
     if (test.timedOut) return done("TIMEOUT", `no failure within ${timeout} s`);
     if (/\[FAIL/.test(test.out)) {
+      // forge counts the runs completed before the failing one; the sequence is the failing run's calls.
       const r = /\(runs: (\d+), calls: (\d+)/.exec(test.out);
-      return done("killed", failedProperty(test.out), r ? `${r[1]} runs / ${r[2]} calls` : "");
+      const q = /\[Sequence\] \(original: (\d+), shrunk: (\d+)\)/.exec(test.out);
+      const where = `run ${r ? Number(r[1]) + 1 : "?"}${q ? `, call ${q[1]} (shrunk to ${q[2]})` : ""}`;
+      return done("killed", failedProperty(test.out), where);
     }
     return done("SURVIVED", "", `${runs} runs x ${depth}`);
   } finally {
@@ -122,7 +136,7 @@ for (const [i, m] of mutants.entries()) {
   console.log(`[mutants]   -> ${r.outcome}${r.caughtBy ? ` by ${r.caughtBy}` : ""}${r.runs ? ` after ${r.runs}` : ""} (${r.seconds} s)`);
 }
 
-console.log("\n| Mutant | Change | Expected to trip | Result | Caught by | Found after |");
+console.log("\n| Mutant | Change | Expected to trip | Result | Caught by | Found at |");
 console.log("| --- | --- | --- | --- | --- | --- |");
 for (const r of results) {
   console.log(`| ${r.mutant.id} | ${r.mutant.name} (\`${r.mutant.file}\`) | ${r.mutant.expect} | ${r.outcome} | ${r.caughtBy} | ${r.runs} |`);

@@ -50,26 +50,69 @@ function findImport(importPath) {
 // by name, as solc assigns them) and the file indices inside source maps are rewritten to match.
 const CHUNK = Number(process.env.SOLCJS_CHUNK || 16);
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-const selection = (input.settings && input.settings.outputSelection) || {};
-const selected = Object.keys(selection).sort();
 const allSources = input.sources || {};
+// A wildcard selection ("*": every file, as `forge build --ast` sends it for halmos) would put the whole project in one
+// call and exhaust the heap: spell it out per source file so that it is chunked like any other build.
+function mergeSelection(a, b) {
+  const out = { ...(a || {}) };
+  for (const [k, v] of Object.entries(b || {})) out[k] = [...new Set([...(out[k] || []), ...v])];
+  return out;
+}
+let selection = (input.settings && input.settings.outputSelection) || {};
+if (selection['*']) {
+  const expanded = {};
+  for (const f of Object.keys(allSources)) expanded[f] = mergeSelection(selection['*'], selection[f]);
+  selection = expanded;
+}
+const selected = Object.keys(selection).sort();
 
 function compile(sources, sel) {
   const job = { ...input, sources, settings: { ...input.settings, outputSelection: sel } };
   return JSON.parse(solc.compile(JSON.stringify(job), { import: findImport }));
 }
 
-// No process.exit() after a large write: when stdout is a pipe whose reader is slower than us (forge), exit() drops
-// everything past the first 64 KiB ("EOF while parsing a string at line 1 column 65536"). Returning lets node flush.
-function main() {
-  if (selected.length <= CHUNK || selected.includes('*')) {
-    process.stdout.write(JSON.stringify(compile(allSources, selection)));
-    return;
+// Never process.exit() right after a large write: when stdout is a pipe the write is asynchronous, and exiting
+// drops whatever the reader has not taken yet (forge then fails with "EOF while parsing a string at line 1 column
+// 131072", seen under load). Writing synchronously and letting the process end on its own keeps every byte.
+function emit(obj) {
+  const buf = Buffer.from(JSON.stringify(obj));
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(1, buf, off, buf.length - off);
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // pipe full: let the reader catch up
+    }
   }
-  compileInChunks();
 }
 
-function compileInChunks() {
+if (selected.length <= CHUNK || selected.includes('*')) {
+  emit(compile(allSources, selection));
+  return;
+}
+
+// ASTs must come from one compilation: node ids and the file index in every `src` field are numbered per call, and
+// one file's AST refers to declarations in the files it imports. Analysis alone (no code generation) fits in the heap
+// even for the whole project (97 files: ~20 s), so the ASTs come from one AST-only call whose source ids become the
+// global numbering, and the chunks below produce everything else.
+let astOut;
+const astFiles = selected.filter((f) => ((selection[f] && selection[f]['']) || []).includes('ast'));
+if (astFiles.length) {
+  const astSel = {};
+  for (const f of astFiles) astSel[f] = { '': ['ast'] };
+  astOut = compile(allSources, astSel);
+  if ((astOut.errors || []).some((e) => e.severity === 'error')) {
+    emit(astOut);
+    return;
+  }
+  for (const f of astFiles) {
+    const rest = { ...selection[f] };
+    rest[''] = rest[''].filter((o) => o !== 'ast');
+    if (rest[''].length === 0) delete rest[''];
+    selection[f] = rest;
+  }
+}
 
 const globalNames = new Set(Object.keys(allSources));
 const chunks = [];
@@ -85,7 +128,13 @@ const outputs = chunks.map((files) => {
   for (const name of Object.keys(out.sources || {})) globalNames.add(name);
   return { files, out };
 });
-const globalId = new Map([...globalNames].sort().map((name, id) => [name, id]));
+let globalId = new Map([...globalNames].sort().map((name, id) => [name, id]));
+if (astOut) {
+  // The AST call saw every source: its ids are the numbering the ASTs use. Anything it did not see goes after them.
+  globalId = new Map(Object.entries(astOut.sources || {}).map(([name, src]) => [name, src.id]));
+  let next = Math.max(-1, ...globalId.values()) + 1;
+  for (const name of [...globalNames].sort()) if (!globalId.has(name)) globalId.set(name, next++);
+}
 
 function remapSourceMap(map, idMap) {
   if (!map) return map;
@@ -104,6 +153,16 @@ function remapSourceMap(map, idMap) {
 
 const merged = { contracts: {}, sources: {}, errors: [] };
 const seenErrors = new Set();
+if (astOut) {
+  for (const [name, src] of Object.entries(astOut.sources || {})) merged.sources[name] = src;
+  for (const e of astOut.errors || []) {
+    const key = e.formattedMessage || e.message;
+    if (!seenErrors.has(key)) {
+      seenErrors.add(key);
+      merged.errors.push(e);
+    }
+  }
+}
 for (const { files, out } of outputs) {
   for (const e of out.errors || []) {
     const key = e.formattedMessage || e.message;
@@ -129,7 +188,4 @@ for (const { files, out } of outputs) {
   }
 }
 if (merged.errors.length === 0) delete merged.errors;
-process.stdout.write(JSON.stringify(merged));
-}
-
-main();
+emit(merged);

@@ -27,28 +27,49 @@ export MYTHRIL_BUDGET="${MYTHRIL_BUDGET:-300}"
 unset COVERAGE_MIN_LINES COVERAGE_MIN_BRANCHES
 
 budget="${AUDIT_CI_BUDGET:-900}"
+# Steps to leave out, comma-separated: .ci/run skips "gas" because `make test` already checks the gas snapshots.
+skip=",${AUDIT_CI_SKIP:-},"
+logs="${AUDIT_REPORT_DIR}/steps"
+mkdir -p "$logs"
 total_start=$SECONDS
 failed=()
 times=()
+verdicts=()
+# The one line a person reads per tool: the script's own "<tool>: OK|FAIL|SKIP: ..." line, else the last line.
+verdict() {
+  local v
+  v=$(grep -E '^[a-z-]+: (OK|FAIL|SKIP): ' "$1" | tail -n 1)
+  [ -n "$v" ] || v=$(grep -v '^\s*$' "$1" | tail -n 1)
+  echo "${v:0:300}"
+}
 step() {
   local name="$1" bound="$2"; shift 2
+  if [[ "$skip" == *",${name},"* ]]; then
+    times+=("$(printf '%-9s %4s    %s' "$name" "-" "skipped (AUDIT_CI_SKIP)")")
+    verdicts+=("audit ${name}: SKIP: left out by AUDIT_CI_SKIP")
+    return
+  fi
   local left=$((budget - (SECONDS - total_start)))
   if [ "$left" -le 0 ]; then
     echo "::audit:: ${name}: not run: the ${budget} s audit budget is spent" >&2
     times+=("$(printf '%-9s %4s    %s' "$name" "-" "NOT RUN (budget spent)")")
+    verdicts+=("audit ${name}: FAIL: not run, the ${budget} s audit budget was spent")
     failed+=("$name")
     return
   fi
   [ "$bound" -gt "$left" ] && bound=$left
   local start=$SECONDS
   echo "::audit:: ${name}: start (bound ${bound} s)"
-  timeout --kill-after=15 "$bound" "$@"
-  local rc=$?
+  timeout --kill-after=15 "$bound" "$@" 2>&1 | tee "$logs/${name}.log"
+  local rc=${PIPESTATUS[0]}
   local took=$((SECONDS - start))
   times+=("$(printf '%-9s %4d s  %s' "$name" "$took" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")")")
   if [ $rc -ne 0 ]; then
     [ $rc -eq 124 ] && echo "::audit:: ${name}: hit its ${bound} s bound" >&2
     failed+=("$name")
+    verdicts+=("audit ${name}: FAIL (${took} s, exit ${rc}$([ $rc -eq 124 ] && echo ", hit its ${bound} s bound")): $(verdict "$logs/${name}.log")")
+  else
+    verdicts+=("audit ${name}: PASS (${took} s): $(verdict "$logs/${name}.log")")
   fi
   echo "::audit:: ${name}: ${took} s, exit ${rc}"
 }
@@ -66,6 +87,10 @@ step mythril  $((MYTHRIL_BUDGET + 120)) tsx ts/audit/mythril.ts
 echo "::audit:: step times"
 printf '  %s\n' "${times[@]}"
 echo "::audit:: total $((SECONDS - total_start)) s; reports in ${AUDIT_REPORT_DIR}/"
+# One line per tool, for .ci/run's summary (it reads them from here too).
+printf '%s\n' "${verdicts[@]}" | tee "${AUDIT_REPORT_DIR}/verdicts.txt"
+passed=$(grep -c ': PASS' "${AUDIT_REPORT_DIR}/verdicts.txt" || true)
+echo "audit steps: ${passed} passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "audit: FAIL: ${failed[*]}" >&2
   exit 1

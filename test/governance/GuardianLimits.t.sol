@@ -28,7 +28,7 @@ abstract contract GuardianLimits is GovernanceFixture {
         assertEq(ceiling, 10 ether);
         _guardianAct(d.valuation, abi.encodeWithSignature("freeze(address)", d.apes));
         (, IValuation.Status status) = valuation.priceView(d.apes);
-        assertEq(uint8(status), uint8(IValuation.Status.UnknownCollection));
+        assertEq(uint8(status), uint8(IValuation.Status.Frozen));
         _guardianAct(d.valuation, abi.encodeWithSignature("revokeReporter(address)", reporter));
         assertFalse(valuation.isReporter(reporter));
         _guardianAct(d.traitPricer, abi.encodeWithSignature("revokeRoot(address)", d.apes));

@@ -468,6 +468,8 @@ contract AuctionIntegrationTest is BaseTest {
         assertEq(
             pool.cash() - cashBefore + pool.claimable(keeper) + pool.claimable(borrower), price, "proceeds conserved"
         );
+        // What the receipt check relies on: the balance is exactly the idle cash plus what is owed to claimants.
+        assertEq(token.balanceOf(address(pool)), pool.cash() + pool.claimable(keeper) + pool.claimable(borrower));
         assertEq(pool.auctionDebt(), 0);
         assertEq(pool.impairment(), 0);
         assertEq(apes.ownerOf(1), buyer);

@@ -4,12 +4,16 @@ import { compareConfigs } from "./configs.ts";
 import { parseLcov, pct, thresholds } from "./coverage.ts";
 import { parseHalmos } from "./halmos.ts";
 import { parseCounts } from "./invariants.ts";
-import { diffLayout, erc7201Slot, type Layout } from "./layout.ts";
+import { diffLayout, erc7201Slot, slotsOf, type Layout } from "./layout.ts";
 import { AuditError, compileFailure } from "./lib.ts";
 import { functionName, parseMythril, selectorMap } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
 import { findingKey, parseSlither } from "./slither.ts";
-import { type TriageEntry, gate } from "./triage.ts";
+import { retriage } from "./retriage.ts";
+import { type TriageEntry, gate, loadTriage, skeleton } from "./triage.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const fn = (contract: string, name: string) => ({ type: "function", name, type_specific_fields: { parent: { type: "contract", name: contract } } });
 const detector = (check: string, impact: string, elements: any[]) => ({ check, impact, confidence: "High", description: `${check} found\nmore`, elements });
@@ -41,6 +45,62 @@ describe("slither keys and gate", () => {
     expect(gate(findings, { tool: "slither", entries: [entry("timestamp:Auction.price", "Low")] }).untriagedGated).toHaveLength(1);
   });
 
+  it("keys a local variable by contract, function and name", () => {
+    const local = { type: "variable", name: "closed", type_specific_fields: { parent: fn("LendingPool", "repay") } };
+    expect(findingKey("uninitialized-local", [local])).toBe("uninitialized-local:LendingPool.repay.closed");
+    const state = { type: "variable", name: "ASSET", type_specific_fields: { parent: { type: "contract", name: "PoolBase" } } };
+    expect(findingKey("naming-convention", [state])).toBe("naming-convention:PoolBase.ASSET");
+  });
+
+  it("fails on any untriaged severity listed in failOn, and a whole-check entry covers only low findings", () => {
+    const findings = parseSlither({
+      success: true,
+      results: {
+        detectors: [
+          detector("timestamp", "Low", [fn("Pool", "accrue")]),
+          detector("timestamp", "Medium", [fn("Pool", "settle")]),
+          detector("assembly", "Informational", [fn("Pool", "_slot")]),
+        ],
+      },
+    });
+    const all = ["High", "Medium", "Low", "Informational", "Optimization"] as any;
+    const strict = gate(findings, { tool: "slither", failOn: all, entries: [] });
+    expect(strict.untriagedGated).toHaveLength(3);
+    const cls = { ...entry("timestamp:*", "Low") };
+    const g = gate(findings, { tool: "slither", failOn: all, entries: [cls] });
+    // The class entry covers the low finding, never the medium one; the informational one is still new.
+    expect(g.untriagedGated.map((f) => f.key).sort()).toEqual(["assembly:Pool._slot", "timestamp:Pool.settle"]);
+    expect(g.stale).toHaveLength(0);
+  });
+
+  it("validates triage files: class entries only below medium, failOn keeps high and medium, reasons required", () => {
+    const dir = mkdtempSync(join(tmpdir(), "triage-"));
+    const file = (body: unknown) => {
+      const p = join(dir, `t${Math.random()}.json`);
+      writeFileSync(p, JSON.stringify(body));
+      return p;
+    };
+    expect(() => loadTriage(file({ entries: [entry("reentrancy-eth:*", "Medium")] }), "slither")).toThrow(/whole-check/);
+    expect(() => loadTriage(file({ failOn: ["High"], entries: [] }), "slither")).toThrow(/failOn/);
+    expect(() => loadTriage(file({ entries: [{ ...entry("a:B.c"), reason: "" }] }), "slither")).toThrow(/reason/);
+    expect(loadTriage(file({ failOn: ["High", "Medium", "Low"], entries: [entry("timestamp:*", "Low")] }), "slither").failOn).toEqual(["High", "Medium", "Low"]);
+  });
+
+  it("lists new findings as entries to fill in, and pending and stale entries", () => {
+    const findings = parseSlither({
+      success: true,
+      results: { detectors: [detector("incorrect-equality", "Medium", [fn("Pool", "accrue")]), detector("unused-return", "Medium", [fn("Auction", "buy")])] },
+    });
+    const sk = skeleton(gate(findings, { tool: "slither", entries: [] }), "me", "2026-11-22");
+    expect(sk[0]).toMatchObject({ key: "incorrect-equality:Pool.accrue", severity: "Medium", reason: "", by: "me", date: "2026-11-22" });
+    const r = retriage("slither", findings, {
+      entries: [entry("unused-return:Auction.buy", "Medium"), { ...entry("incorrect-equality:Pool.accrue", "Medium"), reason: "" }, entry("gone:X.y", "Low")],
+    });
+    // The entry with an empty reason is still to do; the one with a reason is done; the unmatched one is stale.
+    expect(r.fresh.map((e) => e.key)).toEqual(["incorrect-equality:Pool.accrue"]);
+    expect(r.stale.map((e) => e.key)).toEqual(["gone:X.y"]);
+  });
+
   it("refuses a failed slither run", () => {
     expect(() => parseSlither({ success: false, error: "boom" })).toThrow(AuditError);
   });
@@ -57,6 +117,9 @@ describe("mythril", () => {
     expect(functionName("_function_0xb6b55f25", sel)).toBe("deposit");
     expect(functionName("_function_0x12345678", sel)).toBe("_function_0x12345678");
     expect(functionName("deposit(uint256)", sel)).toBe("deposit");
+    // Seen on LendingPoolExtension: Mythril's database offers two signatures for symbol()'s selector 0x95d89b41.
+    const sym = selectorMap({ "symbol()": "95d89b41" });
+    expect(functionName("link_classic_internal(uint64,int64) or symbol()", sym)).toBe("symbol");
     const issue = { "swc-id": "116", severity: "Low", function: "_function_0xb6b55f25", title: "t", description: "d" };
     expect(parseMythril({ issues: [issue, issue, { ...issue, severity: "Medium" }] }, "Pool", sel)).toEqual([
       expect.objectContaining({ key: "SWC-116:Pool.deposit", severity: "Medium" }),
@@ -98,6 +161,24 @@ describe("layout", () => {
     expect(diffLayout(v1, base([{ name: "a", type: "uint256" }]))).not.toEqual([]);
     expect(diffLayout(v1, { ...v1, namespaces: [] })).not.toEqual([]);
   });
+  it("allows an append into the free bytes of an inline struct, and refuses one that grows it", () => {
+    const struct = (types: string[]) => ({ type: "struct PoolBase.Market", kind: "struct" as const, members: types.map((t, i) => ({ name: `m${i}`, shape: { type: t } })) });
+    const withInline = (types: string[]) => base([{ name: "market", type: "struct PoolBase.Market" }, { name: "after", type: "uint256" }]);
+    const v = (types: string[]): Layout => {
+      const l = withInline(types);
+      l.namespaces[0].members[0].shape = struct(types);
+      return l;
+    };
+    // main's Market: cash (14) + reserve (13) + nextLoanId (4) = 31 bytes; auctionsOpen (1) fills the slot.
+    expect(diffLayout(v(["uint112", "uint104", "uint32"]), v(["uint112", "uint104", "uint32", "bool"]))).toEqual([]);
+    // Two full words: a bool needs a third slot and would move `after`.
+    expect(diffLayout(v(["uint128", "uint128"]), v(["uint128", "uint128", "bool"]))[0]).toMatch(/grow it from 1 to 2 slot/);
+    expect(slotsOf({ type: "uint256[8]", kind: "array", inner: { type: "uint256" } })).toBe(8);
+    expect(slotsOf({ type: "uint64[5]", kind: "array", inner: { type: "uint64" } })).toBe(2);
+    expect(slotsOf(struct(["address", "uint96", "address"]))).toBe(2);
+    expect(slotsOf({ type: "weird" })).toBeUndefined();
+  });
+
   it("rejects a change to plain storage slots", () => {
     const s = [{ label: "x", slot: "0", offset: 0, type: "uint256" }];
     expect(diffLayout(base([], s), base([], [{ ...s[0], type: "uint128" }]))).not.toEqual([]);

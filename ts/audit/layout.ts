@@ -71,10 +71,21 @@ export async function readLayout(c: ContractInfo, all: ContractInfo[]): Promise<
   const structs = new Map<number, any>();
   for (const k of all) for (const n of k.node.nodes ?? []) if (n.nodeType === "StructDefinition") structs.set(n.id, n);
   const namespaces: Layout["namespaces"] = [];
-  // Most-base first, so the snapshot reads in inheritance order.
-  for (const baseName of [...c.bases].reverse()) {
-    const base = all.find((k) => k.name === baseName);
-    if (!base) continue;
+  // Most-base first, so the snapshot reads in inheritance order; then the storage libraries the contract's code
+  // refers to (a namespace may live in a library that hands out the storage pointer, as ValuationStorage does).
+  const baseInfos = [...c.bases].reverse().map((name) => all.find((k) => k.name === name)).filter((k): k is ContractInfo => !!k);
+  const refs = new Set<number>();
+  const walk = (node: any): void => {
+    if (!node || typeof node !== "object") return;
+    if (typeof node.referencedDeclaration === "number") refs.add(node.referencedDeclaration);
+    for (const v of Object.values(node)) walk(v);
+  };
+  for (const b of baseInfos) walk(b.node);
+  const libraries = all.filter(
+    (k) => k.node.contractKind === "library" && !baseInfos.includes(k) &&
+      (refs.has(k.node.id) || (k.node.nodes ?? []).some((n: any) => refs.has(n.id))),
+  );
+  for (const base of [...baseInfos, ...libraries]) {
     for (const n of base.node.nodes ?? []) {
       if (n.nodeType !== "StructDefinition") continue;
       const m = /@custom:storage-location\s+erc7201:(\S+)/.exec(n.documentation?.text ?? "");
@@ -101,6 +112,61 @@ export function diffShape(prev: TypeShape, next: TypeShape, path: string, append
 
 /// Struct members: old ones must stay in place with the same type; new ones may only be appended, and only where
 /// the struct is not followed by other data (a namespace root or a mapping value).
+/// Bytes a value type takes in storage, or undefined for a type that always starts a new slot (structs, mappings,
+/// arrays, string, bytes) or that this script does not know.
+export function valueBytes(type: string): number | undefined {
+  if (type === "bool" || type.startsWith("enum ")) return 1; // enums with <= 256 members, as the compiler packs them
+  if (type === "address" || type === "address payable" || type.startsWith("contract ")) return 20;
+  const int = /^u?int(\d+)$/.exec(type);
+  if (int) return Number(int[1]) / 8;
+  if (type === "uint" || type === "int") return 32;
+  const fixed = /^bytes(\d+)$/.exec(type);
+  if (fixed) return Number(fixed[1]);
+  return undefined;
+}
+
+/// Storage slots a member of this shape takes when laid out inline (solc's packing rules: value types share a slot in
+/// declaration order while they fit; structs and arrays start a new slot and the next member starts after them;
+/// mappings, dynamic arrays, string and bytes take one slot). Undefined when a type is not known.
+export function slotsOf(shape: TypeShape): number | undefined {
+  if (shape.kind === "mapping") return 1;
+  if (shape.kind === "struct") return shape.members ? packSlots(shape.members.map((m) => m.shape)) : undefined;
+  if (shape.kind === "array") {
+    const n = /\[(\d+)\]$/.exec(shape.type);
+    if (!n) return 1; // dynamic array: its length slot
+    const len = Number(n[1]);
+    const inner = shape.inner;
+    if (!inner) return undefined;
+    const bytes = inner.kind ? undefined : valueBytes(inner.type);
+    if (bytes !== undefined) return Math.ceil(len / Math.floor(32 / bytes));
+    const each = slotsOf(inner);
+    return each === undefined ? undefined : len * each;
+  }
+  if (shape.type === "string" || shape.type === "bytes") return 1;
+  return valueBytes(shape.type) === undefined ? undefined : 1;
+}
+
+function packSlots(shapes: TypeShape[]): number | undefined {
+  let slots = 0;
+  let used = 32; // bytes used in the current slot; 32 = "start a new one"
+  for (const sh of shapes) {
+    const bytes = sh.kind ? undefined : valueBytes(sh.type);
+    if (bytes !== undefined) {
+      if (used + bytes > 32) {
+        slots += 1;
+        used = 0;
+      }
+      used += bytes;
+    } else {
+      const n = slotsOf(sh);
+      if (n === undefined) return undefined;
+      slots += n;
+      used = 32;
+    }
+  }
+  return slots;
+}
+
 export function diffMembers(prev: { name: string; shape: TypeShape }[], next: { name: string; shape: TypeShape }[], path: string, appendOk: boolean): string[] {
   const out: string[] = [];
   prev.forEach((p, i) => {
@@ -109,7 +175,15 @@ export function diffMembers(prev: { name: string; shape: TypeShape }[], next: { 
     else if (n.name !== p.name) out.push(`${path}: member ${i} renamed or reordered ${p.name} -> ${n.name}`);
     else out.push(...diffShape(p.shape, n.shape, `${path}.${p.name}`, false));
   });
-  if (next.length > prev.length && !appendOk) out.push(`${path}: members appended to a struct stored inline (shifts what follows)`);
+  if (next.length > prev.length && !appendOk) {
+    // Appending to a struct stored inline is safe only when the new members fit in the free bytes of its last slot:
+    // then the struct takes as many slots as before and nothing after it moves (e.g. a bool packed after 31 bytes).
+    const before = packSlots(prev.map((m) => m.shape));
+    const after = packSlots(next.map((m) => m.shape));
+    if (before === undefined || after === undefined || after !== before) {
+      out.push(`${path}: members appended to a struct stored inline grow it from ${before ?? "?"} to ${after ?? "?"} slot(s) (shifts what follows)`);
+    }
+  }
   return out;
 }
 

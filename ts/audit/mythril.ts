@@ -14,7 +14,7 @@ import {
   toolEnv, withProgress, writeReport, type ToolResult,
 } from "./lib.ts";
 import { toFunctionSelector } from "viem";
-import { type Finding, type Severity, SEVERITIES, gate, gateDetails, loadTriage } from "./triage.ts";
+import { type Finding, type Severity, SEVERITIES, gate, gateDetails, gateHeadline, loadTriage, skeleton } from "./triage.ts";
 
 export const TRIAGE_PATH = "audit/mythril-triage.json";
 const SOLCX_DIR = join(ROOT, ".venv/mythril/solcx");
@@ -34,15 +34,19 @@ export function functionName(text: string, selectors: Record<string, string>): s
   const bySelector = (sel: string) => selectors[sel.toLowerCase()];
   const hex = /_function_0x([0-9a-fA-F]{8})/.exec(raw);
   if (hex) return bySelector(hex[1]) ?? `_function_0x${hex[1].toLowerCase()}`;
-  if (raw.includes("(")) {
+  // Mythril lists every signature it knows for a selector as "a(uint64,int64) or symbol()": the selector is the same
+  // for all of them, so any parseable one names our function.
+  const guesses = raw.split(" or ").map((g) => g.trim());
+  for (const guess of guesses) {
+    if (!guess.includes("(")) continue;
     try {
-      const own = bySelector(toFunctionSelector(raw).slice(2));
+      const own = bySelector(toFunctionSelector(guess).slice(2));
       if (own) return own;
     } catch {
-      // not a parseable signature (constructor, fallback): keep the text
+      // not a parseable signature (constructor, fallback): try the next one
     }
   }
-  return raw.split("(")[0] || "unknown";
+  return guesses[0].split("(")[0] || "unknown";
 }
 
 /// selector (8 hex digits) -> function name, from an artifact's methodIdentifiers.
@@ -135,15 +139,15 @@ export async function runMythril(): Promise<ToolResult> {
     findings.push(...found);
     details.push(`- ${t.name}: ${found.length} issue(s)`);
   }
-  const g = gate(findings, loadTriage(join(ROOT, TRIAGE_PATH), "mythril"));
+  const triage = loadTriage(join(ROOT, TRIAGE_PATH), "mythril");
+  const g = gate(findings, triage);
   details.push("", ...gateDetails(g, TRIAGE_PATH));
+  files.push(writeReport("mythril-findings.json", findings), writeReport("mythril-untriaged.json", skeleton(g)));
   const ok = g.untriagedGated.length === 0;
   return {
     tool: "mythril",
     status: ok ? "pass" : "fail",
-    headline: ok
-      ? `${list.length} contract(s), ${findings.length} issue(s), none untriaged at high/medium${incomplete ? `; ${incomplete} hit the time bound` : ""}`
-      : `${g.untriagedGated.length} untriaged high/medium issue(s): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${TRIAGE_PATH})`,
+    headline: `${list.length} contract(s): ${gateHeadline(g, triage, findings.length, TRIAGE_PATH, "issue(s)")}${incomplete ? `; ${incomplete} hit the time bound` : ""}`,
     details,
     files,
     data: { counts: g.counts, incomplete },

@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
-import { type Finding, type Severity, SEVERITIES, gate, gateDetails, loadTriage } from "./triage.ts";
+import { type Finding, type Severity, SEVERITIES, gate, gateDetails, gateHeadline, loadTriage, skeleton } from "./triage.ts";
 
 export const TRIAGE_PATH = "audit/slither-triage.json";
 
@@ -24,7 +24,10 @@ export function findingKey(check: string, elements: any[]): string {
     case "event":
     case "custom_error": {
       const owner = parentOf(first);
-      return `${check}:${owner?.name ? `${owner.name}.` : ""}${first.name}`;
+      // A local variable's parent is its function: name the contract too (check:Contract.function.variable).
+      const outer = owner?.type === "function" ? parentOf(owner) : undefined;
+      const prefix = [outer?.name, owner?.name].filter(Boolean).join(".");
+      return `${check}:${prefix ? `${prefix}.` : ""}${first.name}`;
     }
     case "node": {
       const fn = parentOf(first);
@@ -81,14 +84,15 @@ export async function runSlither(): Promise<ToolResult> {
   const triage = loadTriage(join(ROOT, TRIAGE_PATH), "slither");
   const g = gate(findings, triage);
   const ok = g.untriagedGated.length === 0;
+  // What `make audit-triage` reads: every finding of this run, and the entries still to write.
+  writeReport("slither-findings.json", findings);
+  writeReport("slither-untriaged.json", skeleton(g));
   return {
     tool: "slither",
     status: ok ? "pass" : "fail",
-    headline: ok
-      ? `${findings.length} finding(s), none untriaged at high/medium (H ${g.counts.High}, M ${g.counts.Medium}, L ${g.counts.Low}, I ${g.counts.Informational}, O ${g.counts.Optimization})`
-      : `${g.untriagedGated.length} untriaged high/medium finding(s): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${TRIAGE_PATH})`,
+    headline: gateHeadline(g, triage, findings.length, TRIAGE_PATH),
     details: gateDetails(g, TRIAGE_PATH),
-    files: ["slither.json", "slither.txt"],
+    files: ["slither.json", "slither.txt", "slither-findings.json", "slither-untriaged.json"],
     data: { counts: g.counts, untriaged: g.untriagedGated.length },
   };
 }

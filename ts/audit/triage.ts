@@ -5,8 +5,12 @@ import { AuditError, readJson } from "./lib.ts";
 
 export type Severity = "High" | "Medium" | "Low" | "Informational" | "Optimization";
 export const SEVERITIES: Severity[] = ["High", "Medium", "Low", "Informational", "Optimization"];
-/// Severities that fail CI unless triaged.
+/// Severities that fail CI unless triaged, when a triage file does not say otherwise (issue #8: high and medium).
+/// A triage file can widen the gate with `"failOn": [...]`; ours fail on every severity, so that any new finding
+/// is looked at once.
 export const GATED: Severity[] = ["High", "Medium"];
+/// Severities a whole-check entry (`check:*`) may cover. A high or medium finding always needs its own entry.
+export const CLASS_SEVERITIES: Severity[] = ["Low", "Informational", "Optimization"];
 
 export interface Finding {
   /// Stable key, e.g. `reentrancy-eth:LendingPool.withdraw`.
@@ -35,6 +39,8 @@ export interface TriageEntry {
 
 export interface TriageFile {
   tool: string;
+  /// Severities whose untriaged findings fail the gate (default GATED).
+  failOn?: Severity[];
   entries: TriageEntry[];
 }
 
@@ -43,10 +49,16 @@ const STATUSES: TriageStatus[] = ["false-positive", "accepted-risk", "by-design"
 export function loadTriage(path: string, tool: string): TriageFile {
   if (!existsSync(path)) return { tool, entries: [] };
   const file = readJson<TriageFile>(path);
+  const failOn = file.failOn ?? GATED;
+  for (const s of failOn) if (!SEVERITIES.includes(s)) throw new AuditError(`${path}: failOn: unknown severity '${s}'`);
+  for (const s of GATED) if (!failOn.includes(s)) throw new AuditError(`${path}: failOn must include ${GATED.join(" and ")} (issue #8)`);
   const seen = new Set<string>();
   for (const [i, e] of (file.entries ?? []).entries()) {
     const where = `${path} entry ${i} (${e.key ?? "no key"})`;
-    if (!e.key || !/^[\w.-]+:[\w$.#/-]+$/.test(e.key)) throw new AuditError(`${where}: key must look like check:Contract.function`);
+    if (!e.key || !/^[\w.-]+:([\w$.#/-]+|\*)$/.test(e.key)) throw new AuditError(`${where}: key must look like check:Contract.function (or check:* for a whole low/informational check)`);
+    if (e.key.endsWith(":*") && !CLASS_SEVERITIES.includes(e.severity)) {
+      throw new AuditError(`${where}: a whole-check entry (check:*) may only cover ${CLASS_SEVERITIES.join("/")} findings; high and medium findings need one entry each`);
+    }
     if (seen.has(e.key)) throw new AuditError(`${where}: duplicate key`);
     seen.add(e.key);
     if (!SEVERITIES.includes(e.severity)) throw new AuditError(`${where}: severity must be one of ${SEVERITIES.join(", ")}`);
@@ -54,14 +66,14 @@ export function loadTriage(path: string, tool: string): TriageFile {
     if (!e.reason || e.reason.trim().length < 20) throw new AuditError(`${where}: reason must say why, in at least 20 characters`);
     if (!e.by || !/^\d{4}-\d{2}-\d{2}$/.test(e.date ?? "")) throw new AuditError(`${where}: needs 'by' and a YYYY-MM-DD 'date'`);
   }
-  return { tool: file.tool ?? tool, entries: file.entries ?? [] };
+  return { tool: file.tool ?? tool, failOn, entries: file.entries ?? [] };
 }
 
 export interface GateResult {
   counts: Record<Severity, number>;
-  /// Gated findings with no triage entry: these fail CI.
+  /// Findings at a failing severity (the file's failOn) with no triage entry: these fail CI.
   untriagedGated: Finding[];
-  /// Findings below the gate with no triage entry: reported, not failing.
+  /// Findings at a severity the file does not fail on, with no triage entry: reported, not failing.
   untriagedOther: Finding[];
   triaged: { finding: Finding; entry: TriageEntry }[];
   /// Triage entries that matched nothing this run (the code moved on: delete them).
@@ -70,17 +82,22 @@ export interface GateResult {
 
 export function gate(findings: Finding[], triage: TriageFile): GateResult {
   const byKey = new Map(triage.entries.map((e) => [e.key, e]));
+  const failOn = triage.failOn ?? GATED;
   const used = new Set<string>();
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const res: GateResult = { counts, untriagedGated: [], untriagedOther: [], triaged: [], stale: [] };
+  const covers = (e: TriageEntry | undefined, f: Finding) =>
+    // A triage for a lower severity does not cover a finding whose severity went up.
+    e !== undefined && SEVERITIES.indexOf(e.severity) <= SEVERITIES.indexOf(f.severity);
   for (const f of findings) {
     counts[f.severity] += 1;
-    const entry = byKey.get(f.key);
-    // A triage for a lower severity does not cover a finding whose severity went up.
-    if (entry && SEVERITIES.indexOf(entry.severity) <= SEVERITIES.indexOf(f.severity)) {
-      used.add(f.key);
+    const own = byKey.get(f.key);
+    const cls = byKey.get(`${f.check}:*`);
+    const entry = covers(own, f) ? own : covers(cls, f) && CLASS_SEVERITIES.includes(f.severity) ? cls : undefined;
+    if (entry) {
+      used.add(entry.key);
       res.triaged.push({ finding: f, entry });
-    } else if (GATED.includes(f.severity)) {
+    } else if (failOn.includes(f.severity)) {
       res.untriagedGated.push(f);
     } else {
       res.untriagedOther.push(f);
@@ -97,7 +114,7 @@ export function countsLine(counts: Record<Severity, number>): string {
 export function gateDetails(g: GateResult, triagePath: string): string[] {
   const lines: string[] = [`Counts: ${countsLine(g.counts)}. Triaged: ${g.triaged.length}.`];
   if (g.untriagedGated.length) {
-    lines.push("", `**Untriaged high/medium (fail CI)**: fix them or add an entry with a reason to \`${triagePath}\`:`);
+    lines.push("", `**Untriaged (fail CI)**: fix them or add an entry with a reason to \`${triagePath}\` (\`make audit-triage\` prints the entries to fill in):`);
     for (const f of g.untriagedGated) lines.push(`- \`${f.key}\` (${f.severity}) ${f.title}${f.location ? ` — ${f.location}` : ""}`);
   }
   if (g.untriagedOther.length) {
@@ -108,4 +125,30 @@ export function gateDetails(g: GateResult, triagePath: string): string[] {
     lines.push("", `Triage entries that matched nothing (remove them from \`${triagePath}\`): ${g.stale.map((e) => `\`${e.key}\``).join(", ")}`);
   }
   return lines;
+}
+
+/// Triage entries to fill in for every untriaged finding, in the triage file's format. The reason is left empty on
+/// purpose: the file refuses an entry without one, so pasting this unread fails the gate.
+export function skeleton(g: GateResult, by = "TODO", date = new Date().toISOString().slice(0, 10)): (TriageEntry & { $where?: string; $title?: string })[] {
+  return [...g.untriagedGated, ...g.untriagedOther].map((f) => ({
+    key: f.key,
+    severity: f.severity,
+    status: "false-positive" as TriageStatus,
+    reason: "",
+    by,
+    date,
+    $where: f.location,
+    $title: f.title,
+  }));
+}
+
+/// The one line a person reads: counts, and what fails.
+export function gateHeadline(g: GateResult, triage: TriageFile, total: number, triagePath: string, what = "finding(s)"): string {
+  const c = g.counts;
+  const counts = `H ${c.High}, M ${c.Medium}, L ${c.Low}, I ${c.Informational}, O ${c.Optimization}`;
+  const failOn = (triage.failOn ?? GATED).join("/");
+  if (g.untriagedGated.length === 0) {
+    return `${total} ${what} (${counts}), all triaged at ${failOn}${g.stale.length ? `; ${g.stale.length} stale triage entr${g.stale.length === 1 ? "y" : "ies"}` : ""}`;
+  }
+  return `${g.untriagedGated.length} untriaged ${what} at ${failOn} (${counts}): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${triagePath}; 'make audit-triage' prints the entries)`;
 }

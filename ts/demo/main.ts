@@ -27,7 +27,7 @@ import { buildTree, leafHash } from '../lib/merkle.js';
 import { Keeper, type Auction, type Loan } from '../keeper/keeper.js';
 
 const HOUR = 3600;
-const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped'];
+const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped', 'Frozen', 'SequencerDown'];
 const DAY = 24 * HOUR;
 const t0 = Date.now();
 let stepNo = 0;

@@ -42,6 +42,7 @@ contract DemoItems is ERC1155 {
 contract LocalFloorFeed is AggregatorV3Interface {
     error NotUpdater(address caller);
     error NonPositiveAnswer(int256 answer);
+    error NoDataPresent(uint80 roundId);
 
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
@@ -49,9 +50,13 @@ contract LocalFloorFeed is AggregatorV3Interface {
     uint8 public immutable DECIMALS;
     string public description;
 
+    struct Round {
+        int256 answer;
+        uint256 updatedAt;
+    }
+
     uint80 internal _roundId;
-    int256 internal _answer;
-    uint256 internal _updatedAt;
+    mapping(uint80 roundId => Round) internal _rounds;
 
     constructor(address updater, uint8 decimals_, string memory description_, int256 initialAnswer) {
         UPDATER = updater;
@@ -71,14 +76,22 @@ contract LocalFloorFeed is AggregatorV3Interface {
     }
 
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
-        return (_roundId, _answer, _updatedAt, _updatedAt, _roundId);
+        Round memory r = _rounds[_roundId];
+        return (_roundId, r.answer, r.updatedAt, r.updatedAt, _roundId);
+    }
+
+    /// @notice A past round, as Chainlink aggregators keep them (the valuation replays rounds for its outage clock).
+    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
+        Round memory r = _rounds[roundId];
+        if (r.updatedAt == 0) revert NoDataPresent(roundId);
+        return (roundId, r.answer, r.updatedAt, r.updatedAt, roundId);
     }
 
     function _push(int256 answer) internal {
         if (answer <= 0) revert NonPositiveAnswer(answer);
-        _roundId += 1;
-        _answer = answer;
-        _updatedAt = block.timestamp;
-        emit AnswerUpdated(answer, _roundId, block.timestamp);
+        uint80 id = _roundId + 1;
+        _roundId = id;
+        _rounds[id] = Round({answer: answer, updatedAt: block.timestamp});
+        emit AnswerUpdated(answer, id, block.timestamp);
     }
 }

@@ -87,10 +87,11 @@ async function oracleRound(c: Ctx, floors: { apes: bigint; items: bigint }) {
   await tx(c, c.reporter, c.r.valuation, iValuationAdminAbi, 'reportSale', [c.r.collection1155, floors.items, ts]);
 }
 
-/** Advances chain time in steps of at most 12 h, with an oracle round after each (feeds have a 24 h heartbeat). */
+/** Advances chain time in steps of 10 min to 12 h, with an oracle round after each (feeds have a 24 h heartbeat). */
 async function passTime(c: Ctx, seconds: number, floors: { apes: bigint; items: bigint }) {
   while (seconds > 0) {
-    const s = Math.min(seconds, 12 * HOUR);
+    // At least 10 minutes per step: the valuation refuses sales closer together than its minimum spacing.
+    const s = Math.min(Math.max(seconds, 10 * 60), 12 * HOUR);
     await warp(c, s);
     await oracleRound(c, floors);
     seconds -= s;
@@ -187,6 +188,8 @@ async function main() {
     step(`20 days later: alice owes ${eth(aliceDebt)} WETH; share price ${eth(priceBefore)} -> ${eth(await sharePrice(c))}; reserve ${eth(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' }))} WETH`);
 
     // The floor falls by 40 %: a jump. The oracle stops new liquidations until its cool-down has passed.
+    // Half an hour later (the oracle was fresh in between: the outage of the 20-day gap has ended) the floor falls.
+    await warp(c, 30 * 60);
     floors.apes = parseEther('18');
     await tx(c, c.reporter, r.feed721, localFloorFeedAbi, 'update', [floors.apes]);
     await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
@@ -295,6 +298,7 @@ async function main() {
 }
 
 main().catch((e) => {
+  if (process.env.DEMO_DEBUG) console.error(e);
   console.error(`demo failed: ${describe(e)}`);
   process.exit(1);
 });

@@ -5,9 +5,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, encodeFunctionData, http, isAddressEqual, parseEther, type Address, type Hex } from 'viem';
+import { createTestClient, createWalletClient, encodeFunctionData, getAddress, http, isAddressEqual, parseEther, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
+import { $ } from 'zx';
 import { deploy, DeployError, generateBindings, localAccount, localKey, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { executeUpgrade, proposeUpgrade } from '../deploy/upgrade.js';
 import { readRecord } from '../deploy/record.js';
@@ -128,6 +129,35 @@ describe('deployment on an embedded anvil', () => {
     expect(problems.some((p) => p.includes('an account without code (an EOA)'))).toBe(true);
     expect(problems.some((p) => p.startsWith('DutchAuction proxy'))).toBe(true);
   });
+});
+
+describe('deployer key from a foundry keystore', () => {
+  it('deploys with ETH_KEYSTORE + ETH_PASSWORD (a password file) and no key in the environment', async () => {
+    const ksDir = mkdtempSync(join(tmpdir(), 'keystore-'));
+    const pwFile = join(ksDir, 'password');
+    writeFileSync(pwFile, 'demo-password\n');
+    // The test's throwaway password goes through cast's environment variable, not its command line.
+    const made = await $({ env: { ...process.env, CAST_PASSWORD: 'demo-password' }, quiet: true })`bin/cast wallet new ${ksDir} deployer`;
+    const address = getAddress(/0x[0-9a-fA-F]{40}/.exec(made.stdout)![0]);
+    const test = createTestClient({ chain: foundry, mode: 'anvil', transport: http(d.rpcUrl) });
+    await test.setBalance({ address, value: parseEther('100') });
+    const ksDirOut = mkdtempSync(join(tmpdir(), 'deployments-ks-'));
+    const res = await deploy({
+      env: {
+        ...baseEnv(),
+        RPC_URL: d.rpcUrl,
+        ETH_KEYSTORE: join(ksDir, 'deployer'),
+        ETH_PASSWORD: pwFile,
+        SAFE_OWNERS: [1, 2, 3].map((i) => localAccount(i).address).join(','),
+        ORACLE_REPORTER: localAccount(4).address,
+        TRAIT_SIGNER: localAccount(5).address,
+      },
+      deploymentsDir: ksDirOut,
+      bindings: false,
+    });
+    expect(res.record.deployer).toBe(address);
+    expect(await verifyDeployment(d.pub, res.record)).toEqual([]);
+  }, 180_000);
 });
 
 describe('bad input stops with one line and leaves deployments/ untouched', () => {

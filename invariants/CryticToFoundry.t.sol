@@ -34,6 +34,7 @@ contract CryticToFoundry is Test {
         assertTrue(t.echidna_L3_custody1155(), "L3_CUSTODY_1155");
         assertTrue(t.echidna_L4_commitments(), "L4_STATE_MACHINE");
         assertTrue(t.echidna_B4_frozenDebt(), "B4_FROZEN_DEBT");
+        assertTrue(t.echidna_L7_ltvBelowThreshold(), "L7_HEALTHY_NOT_AUCTIONABLE");
         assertTrue(t.echidna_I2_rate(), "I2_RATE");
         assertTrue(t.echidna_O1_valueBounds(), "O1_VALUE_BOUNDS");
         assertTrue(t.echidna_G1_timelock(), "G1_ONLY_TIMELOCK");
@@ -70,7 +71,7 @@ contract CryticToFoundry is Test {
 
         // The borrower of the ERC-1155 loan rejects transfers: its repayment still succeeds, units claimable.
         t.setActorMode(2, 1);
-        t.repayFull(1, 0);
+        t.repayFull(1, 0, false);
         t.claimNft(2, 1);
 
         // Crash the ape floor and re-anchor: the ape loans become liquidatable.
@@ -87,7 +88,7 @@ contract CryticToFoundry is Test {
             t.warpTime(4 * 36_000); // 11 h
             t.oracleRecover(0);
         }
-        t.settle(0, 3);
+        t.settle(0, 3, false);
         assertEq(_ok("buy"), 1, "buy");
         assertGe(_ok("settle"), 1, "settle");
         t.claim(0, 0);
@@ -116,7 +117,7 @@ contract CryticToFoundry is Test {
         assertEq(_ok("attackAdmin"), 2, "attackAdmin");
 
         // Whatever is still open can be repaid in full.
-        t.repayFull(0, 0);
+        t.repayFull(0, 0, false);
         _assertAll();
     }
 }

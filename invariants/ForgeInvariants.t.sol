@@ -31,6 +31,7 @@ contract ForgeInvariants is StdInvariant, Test {
         assertTrue(t.echidna_L3_custody1155(), "L3_CUSTODY_1155");
         assertTrue(t.echidna_L4_commitments(), "L4_STATE_MACHINE");
         assertTrue(t.echidna_B4_frozenDebt(), "B4_FROZEN_DEBT");
+        assertTrue(t.echidna_L7_ltvBelowThreshold(), "L7_HEALTHY_NOT_AUCTIONABLE");
         assertTrue(t.echidna_I2_rate(), "I2_RATE");
         assertTrue(t.echidna_O1_valueBounds(), "O1_VALUE_BOUNDS");
         assertTrue(t.echidna_G1_timelock(), "G1_ONLY_TIMELOCK");

@@ -135,6 +135,18 @@ abstract contract Invariants is HandlerBase {
         return true;
     }
 
+    /// @notice L7_HEALTHY_NOT_AUCTIONABLE (the state half): every collection's terms in force keep LTV strictly below
+    /// the liquidation threshold, so a loan at its maximum is never liquidatable at once.
+    function echidna_L7_ltvBelowThreshold() public view returns (bool) {
+        return _ordered(address(apes)) && _ordered(address(items));
+    }
+
+    function _ordered(address c) internal view returns (bool) {
+        (uint32 termsId,,,) = pool.collectionState(c);
+        ILendingPoolTypes.Terms memory t = pool.terms(c, termsId);
+        return t.ltvBps < t.liqThresholdBps;
+    }
+
     /// @notice I2_RATE.
     function echidna_I2_rate() public view returns (bool) {
         (uint256 rate, uint256 u) = pool.borrowRate();

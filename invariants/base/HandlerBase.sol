@@ -282,6 +282,16 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         return (true, seed % live.length);
     }
 
+    /// @dev The first live loan at or after `seed` (cyclically) whose auction state is `inAuction`.
+    function _pickState(uint256 seed, bool inAuction) internal view returns (bool, uint256) {
+        uint256 n = live.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 i = (seed + k) % n;
+            if ((live[i].loan.auctionStart != 0) == inAuction) return (true, i);
+        }
+        return (false, 0);
+    }
+
     function _addLoan(uint256 id, ILendingPoolTypes.Loan memory loan) internal {
         LoanRec storage r = live.push();
         r.id = id;

@@ -105,8 +105,12 @@ abstract contract BorrowerHandler is HandlerBase {
         ILendingPoolTypes.RateConfig memory rc = pool.rateConfig();
         x.paused = rc.borrowPaused;
         (x.termsId,,, x.frozen) = pool.collectionState(c);
-        // Up to half the collateral's price: LTV x haircut keep the real limit lower, so some draws must fail.
-        uint256 cap = x.unitPrice * amount / 2;
+        // Up to 10 % above the LTV limit of the terms in force (with the premium the leaf claims): most loans are
+        // near the limit, so price moves make them liquidatable, and about one draw in eleven must be refused (L1).
+        ILendingPoolTypes.Terms memory t = pool.terms(c, x.termsId);
+        uint256 value = x.unitPrice * amount;
+        if (premium != 0) value += premium < 2 * x.unitPrice ? premium : 2 * x.unitPrice;
+        uint256 cap = value * t.haircutBps / BPS * t.ltvBps / BPS * 11 / 10;
         x.principal = _bound(principal, rc.minLoan, cap > rc.minLoan ? cap : rc.minLoan);
         x.validRoot = _rootUsable();
     }
@@ -196,8 +200,8 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @notice A partial repayment that leaves at least the minimum loan.
     function repayPartial(uint256 loanSeed, uint256 payerSeed, uint256 amount) external step {
-        (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) _skip();
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
         ILendingPoolTypes.Loan memory loan = live[i].loan;
         uint256 debt = pool.debtOf(loan);
         uint256 minLoan = pool.rateConfig().minLoan;
@@ -226,8 +230,10 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @notice L6: repayment in full always succeeds for a funded payer the token accepts, whatever the oracle, the
     /// pause and freeze switches, the borrower's receiver, or an auction in progress.
-    function repayFull(uint256 loanSeed, uint256 payerSeed) external step {
-        (bool found, uint256 i) = _pickLive(loanSeed);
+    /// @param auctionFirst Picks a loan in auction when there is one (a rarer state worth reaching).
+    function repayFull(uint256 loanSeed, uint256 payerSeed, bool auctionFirst) external step {
+        (bool found, uint256 i) = auctionFirst ? _pickState(loanSeed, true) : (false, 0);
+        if (!found) (found, i) = _pickLive(loanSeed);
         if (!found) _skip();
         Actor payer = _honestActor(payerSeed);
         if (address(payer) == address(0)) _skip();
@@ -317,8 +323,8 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @notice Renewal: pays the interest and restarts the term; only for a healthy loan before maturity.
     function renew(uint256 loanSeed, uint256 payerSeed, bool fresh) external step {
-        (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) _skip();
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
         LoanRec memory r = live[i];
         if (fresh) _freshen(r.loan.collection);
         Actor payer = _actor(payerSeed);

@@ -14,8 +14,8 @@ import {HandlerBase} from "../base/HandlerBase.sol";
 abstract contract LiquidationHandler is HandlerBase {
     /// @notice L7: starts an auction; it must succeed exactly for liquidatable loans while the oracle works.
     function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh) external step {
-        (bool found, uint256 i) = _pickLive(loanSeed);
-        if (!found || live[i].loan.auctionStart != 0) _skip();
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
         LoanRec memory r = live[i];
         if (fresh) _freshen(r.loan.collection);
         Actor keeper = _actor(keeperSeed);
@@ -78,10 +78,18 @@ abstract contract LiquidationHandler is HandlerBase {
     }
 
     /// @notice B5: after its (outage-extended) duration anyone can close an auction that found no buyer; before, no one.
-    function settle(uint256 loanSeed, uint256 callerSeed) external step {
+    /// @param waitToEnd First lets the auction run out, keeping the oracle fresh (its outages stop the clock).
+    function settle(uint256 loanSeed, uint256 callerSeed, bool waitToEnd) external step {
         (bool found, uint256 i) = _pickAuction(loanSeed);
         if (!found) _skip();
         LoanRec memory r = live[i];
+        for (uint256 k; waitToEnd && k < 4; ++k) {
+            uint256 ran = auction.elapsed(r.loan.collection, r.auc);
+            if (ran >= r.auc.duration) break;
+            uint256 rest = r.auc.duration - ran;
+            _warp(rest < 20 hours ? rest : 20 hours);
+            _freshen(r.loan.collection);
+        }
         Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
         bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;
         Expect memory e = _expectSettle(r, 0);
@@ -177,12 +185,7 @@ abstract contract LiquidationHandler is HandlerBase {
     }
 
     function _pickAuction(uint256 seed) internal view returns (bool, uint256) {
-        uint256 n = live.length;
-        for (uint256 k; k < n; ++k) {
-            uint256 i = (seed + k) % n;
-            if (live[i].loan.auctionStart != 0) return (true, i);
-        }
-        return (false, 0);
+        return _pickState(seed, true);
     }
 
     function _probePrice(uint256 i) internal returns (uint256 price) {

@@ -65,6 +65,20 @@ abstract contract SimulatorHandler is HandlerBase {
         _count("oracleCrash");
     }
 
+    /// @notice A lasting price move: the floor goes to 20-150 % of its level and the valuation re-anchors on it after
+    /// the jump cool-down, so the new price is usable at once (loans near their limit become liquidatable).
+    function priceShock(uint256 collSeed, uint256 pct) external step {
+        address c = _collection(collSeed);
+        MockAggregator feed = _feed(c);
+        int256 answer = feed.answer() * int256(_bound(pct, 2000, 15_000)) / int256(BPS);
+        if (answer < 2) answer = 2;
+        if (uint256(answer) >= FEED_MAX_ANSWER) answer = int256(uint256(FEED_MAX_ANSWER) / 2);
+        feed.setAnswer(answer);
+        _freshen(c);
+        _checkPrice(c);
+        _count("priceShock");
+    }
+
     /// @notice Breaks a source: 0 stale floor, 1 feed reverts, 2 invalid (zero) answer.
     function oracleOutage(uint256 collSeed, uint256 kind, uint256 age) external step {
         address c = _collection(collSeed);

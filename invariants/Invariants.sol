@@ -204,7 +204,7 @@ abstract contract Invariants is HandlerBase {
     function _priceIsMin(address c) internal view returns (bool) {
         (uint256 p, IValuation.Status st) = valuation.priceView(c);
         if (st != IValuation.Status.Ok) return true;
-        (IValuationAdmin.Head memory h,) = valuation.twapState(c);
+        (IValuationAdmin.Head memory h,,,) = valuation.twapState(c);
         uint256 floor = uint256(_feed(c).answer()) / FEED_SCALE;
         return p == (h.twap < floor ? h.twap : floor);
     }

@@ -71,7 +71,7 @@ abstract contract InvariantsSpec {
     string internal constant O2_CONSISTENT_VIEWS =
         "O2_CONSISTENT_VIEWS: price() twice in a call == priceView; pool views read in a receiver hook == the values after the call";
     string internal constant O3_TWAP_WRITES =
-        "O3_TWAP_WRITES: one observation per block; once minSales exist each sale is recorded within +-clamp of the TWAP";
+        "O3_TWAP_WRITES: one observation per block; once minSales exist each sale is recorded within +-clamp of the clamp anchor (a TWAP at least one anchor period old)";
     string internal constant O4_TRAIT =
         "O4_TRAIT: a trait premium counts only under the current signer's unexpired root with a valid proof, capped at multiple x price";
     string internal constant R1_REENTRANCY =

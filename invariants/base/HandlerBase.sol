@@ -252,7 +252,8 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
     /// the current TWAP, a fresh floor answer, and after a jump the cool-down and a re-anchoring checkpoint. A guardian
     /// freeze stays (only the timelock lifts it).
     function _freshen(address collection) internal {
-        _warp(12);
+        // At least the minimum spacing after the newest sale, so the refreshing sale is accepted.
+        _warp(valuation.minSpacing(collection));
         MockAggregator feed = _feed(collection);
         feed.setReverts(false);
         int256 answer = feed.answer();
@@ -260,14 +261,14 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             answer = int256((collection == address(apes) ? APE_PRICE : ITEM_PRICE) * FEED_SCALE);
         }
         feed.setAnswer(answer);
-        (IValuationAdmin.Head memory h,) = valuation.twapState(collection);
+        (IValuationAdmin.Head memory h,,,) = valuation.twapState(collection);
         valuation.reportSale(collection, h.twap, block.timestamp);
         (, IValuation.Status s) = _status(collection);
         if (s == IValuation.Status.Jumped) {
             valuation.checkpoint(collection);
             _warp(1 hours + 1);
             feed.setAnswer(answer);
-            (h,) = valuation.twapState(collection);
+            (h,,,) = valuation.twapState(collection);
             valuation.reportSale(collection, h.twap, block.timestamp);
             valuation.checkpoint(collection);
         }

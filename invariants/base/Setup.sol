@@ -76,7 +76,7 @@ abstract contract Setup {
     }
 
     function _deployTokens() internal {
-        usdc = new MockBlocklistToken();
+        usdc = new MockBlocklistToken("USD Coin", "USDC", 6);
         apes = new MockERC721();
         items = new MockERC1155();
         apesFeed = new MockAggregator(8);
@@ -117,7 +117,8 @@ abstract contract Setup {
                 new ERC1967Proxy(
                     poolImpl,
                     abi.encodeCall(
-                        LendingPool.initialize, ("NFT Pool USDC", "npUSDC", tl, address(guardian), CUSTODY, _rateConfig())
+                        LendingPool.initialize,
+                        ("NFT Pool USDC", "npUSDC", tl, address(guardian), CUSTODY, _rateConfig())
                     )
                 )
             )
@@ -146,8 +147,7 @@ abstract contract Setup {
         bytes[] memory calls = new bytes[](10);
         targets[0] = address(valuation);
         calls[0] = abi.encodeCall(
-            Valuation.listCollection,
-            (address(apes), address(apesFeed), HEARTBEAT, 1, FEED_MAX_ANSWER, TWAP_MAX_PRICE)
+            Valuation.listCollection, (address(apes), address(apesFeed), HEARTBEAT, 1, FEED_MAX_ANSWER, TWAP_MAX_PRICE)
         );
         targets[1] = address(valuation);
         calls[1] = abi.encodeCall(
@@ -194,7 +194,9 @@ abstract contract Setup {
             Actor a = new Actor();
             actors.push(a);
             a.exec(address(usdc), abi.encodeWithSignature("approve(address,uint256)", address(pool), type(uint256).max));
-            a.exec(address(usdc), abi.encodeWithSignature("approve(address,uint256)", address(auction), type(uint256).max));
+            a.exec(
+                address(usdc), abi.encodeWithSignature("approve(address,uint256)", address(auction), type(uint256).max)
+            );
             a.exec(address(apes), abi.encodeWithSignature("setApprovalForAll(address,bool)", address(pool), true));
             a.exec(address(items), abi.encodeWithSignature("setApprovalForAll(address,bool)", address(pool), true));
         }

@@ -33,13 +33,14 @@ abstract contract SimulatorHandler is HandlerBase {
     /// @notice A marketplace sale within +-20 % of the TWAP (the valuation clamps it) and a floor move within +-10 %.
     function oracleTick(uint256 collSeed, uint256 saleMove, uint256 floorMove) external step {
         address c = _collection(collSeed);
-        _warp(12);
-        (IValuationAdmin.Head memory h, IValuationAdmin.Cursor memory cur) = valuation.twapState(c);
-        (,, IValuationAdmin.TwapParams memory p) = valuation.collectionConfig(c);
+        // A reporter reports at most one sale per minimum spacing (ceil(minWindow / 15)).
+        _warp(valuation.minSpacing(c));
+        (IValuationAdmin.Head memory h, IValuationAdmin.TwapState memory cur,,) = valuation.twapState(c);
+        (, IValuationAdmin.TwapParams memory p,) = valuation.collectionConfig(c);
         uint256 sale = uint256(h.twap) * _bound(saleMove, 8000, 12_000) / BPS;
         if (sale == 0) sale = 1;
         try valuation.reportSale(c, sale, block.timestamp) {
-            _checkClamp(c, h.twap, cur.count >= p.minSales, p.clampBps);
+            _checkClamp(c, cur.count >= p.minSales, p.clampBps);
             // O3: never a second observation in the same block.
             try valuation.reportSale(c, sale, block.timestamp) {
                 _fail(O3_TWAP_WRITES, block.number, 0);
@@ -113,7 +114,7 @@ abstract contract SimulatorHandler is HandlerBase {
             } catch {}
             return;
         }
-        (IValuationAdmin.Head memory h,) = valuation.twapState(c);
+        (IValuationAdmin.Head memory h,,,) = valuation.twapState(c);
         uint256 floor = uint256(_feed(c).answer()) / FEED_SCALE;
         _checkEq(p, h.twap < floor ? h.twap : floor, O1_VALUE_BOUNDS);
         try valuation.price(c) returns (uint256 p1) {
@@ -124,13 +125,15 @@ abstract contract SimulatorHandler is HandlerBase {
         }
     }
 
-    /// @dev O3: the newest recorded sale lies within +-clamp of the TWAP before it (once minSales exist).
-    function _checkClamp(address c, uint256 prevTwap, bool clamped, uint256 clampBps) internal {
+    /// @dev O3: the newest recorded sale lies within +-clamp of the clamp anchor it was clamped around (once minSales
+    /// exist); the anchor is a TWAP at least one anchor period old (see IValuationAdmin.ClampAnchor).
+    function _checkClamp(address c, bool clamped, uint256 clampBps) internal {
         if (!clamped) return;
         (uint256[] memory prices,) = valuation.observations(c);
+        (,, IValuationAdmin.ClampAnchor memory an,) = valuation.twapState(c);
         uint256 recorded = prices[prices.length - 1];
-        _checkLe(recorded * BPS, prevTwap * (BPS + clampBps), O3_TWAP_WRITES);
-        _checkLe(prevTwap * (BPS - clampBps), recorded * BPS + BPS, O3_TWAP_WRITES);
+        _checkLe(recorded * BPS, uint256(an.anchor) * (BPS + clampBps), O3_TWAP_WRITES);
+        _checkLe(uint256(an.anchor) * (BPS - clampBps), recorded * BPS + BPS, O3_TWAP_WRITES);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -201,7 +204,10 @@ abstract contract SimulatorHandler is HandlerBase {
         apes.mint(address(a), id);
         apeIds.push(id);
         uint256 assetsBefore = pool.totalAssets();
-        (bool ok,) = a.exec(address(apes), abi.encodeWithSignature("transferFrom(address,address,uint256)", address(a), address(pool), id));
+        (bool ok,) = a.exec(
+            address(apes),
+            abi.encodeWithSignature("transferFrom(address,address,uint256)", address(a), address(pool), id)
+        );
         _check(ok, L2_CUSTODY_721);
         apeDonated[id] = true;
         _checkEq(pool.totalAssets(), assetsBefore, A2_BACKING);

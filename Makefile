@@ -8,7 +8,7 @@ FORGE := $(CURDIR)/bin/forge
 export PATH := $(BIN):$(PATH)
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build invariant test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
+.PHONY: help install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
 
 help: ## List every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,9 +33,6 @@ test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transa
 	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} FOUNDRY_PROFILE=gas $(FORGE) test
 	@FOUNDRY_PROFILE=invariants FOUNDRY_INVARIANT_RUNS=$${INVARIANT_RUNS:-100} $(FORGE) test
 	@$(BIN)/vitest run
-
-invariant: install ## Run the pool invariant campaign (profile "invariants"; INVARIANT_RUNS to override)
-	@FOUNDRY_PROFILE=invariants FOUNDRY_INVARIANT_RUNS=$${INVARIANT_RUNS:-1000} $(FORGE) test
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test

@@ -13,13 +13,12 @@ AUDIT_VENV    := .venv/audit
 MYTH_VENV     := .venv/mythril
 AUDIT_STAMP   := $(AUDIT_VENV)/.install-stamp
 MYTH_STAMP    := $(MYTH_VENV)/.install-stamp
-MEDUSA        := .venv/tools/medusa
-MEDUSA_STAMP  := .venv/tools/.medusa-$(shell sed -n 's/^\s*github.com\/crytic\/medusa \(v[0-9.]*\).*/\1/p' tools/medusa/go.mod 2>/dev/null)
 TSX           := $(BIN)/tsx
 AUDIT_TS      := $(TSX) ts/audit
 
-.PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot medusa-install medusa \
-	echidna audit audit-ci audit-triage
+.PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot audit audit-ci \
+	audit-triage
+# medusa-install, medusa and echidna live in make/invariants.mk with the rest of the invariant campaigns.
 
 # --- installs -------------------------------------------------------------------------------------------------
 
@@ -43,15 +42,6 @@ $(MYTH_STAMP): requirements-mythril.txt
 	@touch $@
 
 venv: $(AUDIT_STAMP) $(MYTH_STAMP) ## Create the audit virtualenvs (.venv/audit, .venv/mythril) from the pinned requirements, once
-
-$(MEDUSA_STAMP): tools/medusa/go.mod tools/medusa/go.sum
-	@command -v go >/dev/null || { echo "medusa-install: Go is not on PATH: install Go >= 1.25" >&2; exit 1; }
-	@echo "medusa: building the pinned version from tools/medusa (first time ~75 s: module download + compile)"
-	@mkdir -p .venv/tools && cd tools/medusa && go build -o ../../$(MEDUSA) github.com/crytic/medusa
-	@rm -f .venv/tools/.medusa-* && touch $@
-	@$(MEDUSA) --version
-
-medusa-install: $(MEDUSA_STAMP) ## Build the pinned medusa fuzzer into .venv/tools/medusa (Go module proxy)
 
 # --- tools ----------------------------------------------------------------------------------------------------
 
@@ -78,16 +68,6 @@ sizes-snapshot: audit-node ## Rewrite snapshots/sizes.json (runtime and initcode
 
 sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differs from snapshots/sizes.json
 	@$(AUDIT_TS)/sizes.ts
-
-medusa: audit-node $(AUDIT_STAMP) $(MEDUSA_STAMP) ## Run medusa on the invariants/ harness (medusa.json, bounded by its timeout)
-	@$(AUDIT_TS)/invariants.ts --medusa-only
-
-echidna: audit-node ## Run Echidna in Docker on the invariants/ harness (echidna.yaml); needs a running Docker engine
-	@docker info >/dev/null 2>&1 || { echo "echidna: no running Docker engine here; run 'make medusa' or 'FOUNDRY_PROFILE=invariants forge test' on the same harness" >&2; exit 1; }
-	@# The image has no forge or node: compile here, and let Echidna read the build-info (echidna.yaml cryticArgs).
-	@FOUNDRY_PROFILE=invariants FOUNDRY_OUT=out-echidna FOUNDRY_CACHE_PATH=cache-echidna $(FORGE) build --build-info
-	@docker run --rm -v "$(CURDIR)":/src -w /src ghcr.io/crytic/echidna/echidna:latest \
-		echidna . --contract Tester --config echidna.yaml
 
 audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)
 	@$(AUDIT_TS)/run.ts

@@ -341,11 +341,13 @@ contract LendingPool is PoolBase, Governed {
         Loan memory loan = _checkLoan($, loanId, loanIn);
         if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
         _accrue();
-        shortfall = _settle($, loanId, loan, buyer, proceeds, keeper);
+        Terms memory t = _loadTerms(loan.collection, loan.termsId);
+        shortfall = _settle($, loanId, loan, t, buyer, proceeds, keeper);
+        if (proceeds != 0) _checkProceeds($, proceeds);
 
         // Interaction: the NFT to the buyer (the caller of the auction, so it cannot freeze anyone else), or to the
         // custody address when nobody bid.
-        _sendNft(loan, buyer == address(0) ? $.custody : buyer);
+        _sendNft(loan, t, buyer == address(0) ? $.custody : buyer);
     }
 
     /// @notice Accepts ERC-1155 units only when the pool itself pulls them (borrow); unsolicited transfers revert.
@@ -413,32 +415,30 @@ contract LendingPool is PoolBase, Governed {
     }
 
     /// @dev Settlement effects. Waterfall: the frozen debt, then the penalty (reserve and keeper), then the
-    /// borrower's surplus; any shortfall is written off, the reserve absorbing first.
+    /// borrower's surplus; any shortfall is written off, the reserve absorbing first. Then the receipt check: the
+    /// module only reports `proceeds`, so the pool's balance must cover everything it now owes.
     function _settle(
         PoolStorage storage $,
         uint256 loanId,
         Loan memory loan,
+        Terms memory t,
         address buyer,
         uint256 proceeds,
         address keeper
     ) internal returns (uint256 shortfall) {
         uint256 debt = loan.frozenDebt;
         uint256 repaid = proceeds < debt ? proceeds : debt;
-        uint256 penalty = debt.mulBpsUp(_loadTerms(loan.collection, loan.termsId).penaltyBps);
+        uint256 penalty = debt.mulBpsUp(t.penaltyBps);
         if (penalty > proceeds - repaid) penalty = proceeds - repaid;
         uint256 surplus = proceeds - repaid - penalty;
-        uint256 keeperCut = penalty.mulBpsDown(_loadTerms(loan.collection, loan.termsId).keeperShareBps);
+        uint256 keeperCut = penalty.mulBpsDown(t.keeperShareBps);
         shortfall = debt - repaid;
 
-        AuctionBook memory book = _loadBook();
-        book.auctionDebt -= uint128(debt);
-        book.impairment -= uint128(loan.impairment);
         Market memory m = _loadMarket();
-        _storeBook(m, book);
+        _closeInBook(m, debt, loan.impairment);
         m.cash += uint112(repaid + penalty - keeperCut);
         m.reserve += uint104(penalty - keeperCut);
-        if (keeperCut != 0) $.claimable[keeper] += keeperCut;
-        if (surplus != 0) $.claimable[loan.borrower] += surplus;
+        _credit($, keeper, keeperCut, loan.borrower, surplus);
         if (shortfall != 0) {
             uint256 fromReserve = shortfall < m.reserve ? shortfall : m.reserve;
             m.reserve -= uint104(fromReserve);
@@ -449,6 +449,37 @@ contract LendingPool is PoolBase, Governed {
         _storeMarket(m);
         delete $.loans[loanId];
         emit AuctionSettled(loanId, buyer, proceeds, repaid, surplus, shortfall);
+    }
+
+    /// @dev Takes a settled auction's frozen debt and impairment out of the auction book.
+    /// @dev Takes a settled auction out of the book and updates `m.auctionsOpen`; the caller stores `m`.
+    function _closeInBook(Market memory m, uint256 debt, uint256 impairment_) internal {
+        AuctionBook memory book = _loadBook();
+        book.auctionDebt -= uint128(debt);
+        book.impairment -= uint128(impairment_);
+        _storeBook(m, book);
+    }
+
+    /// @dev Credits the keeper's share of the penalty and the borrower's surplus as claimable balances, and their sum.
+    function _credit(
+        PoolStorage storage $,
+        address keeper,
+        uint256 keeperCut,
+        address borrower,
+        uint256 surplus
+    ) internal {
+        if (keeperCut != 0) $.claimable[keeper] += keeperCut;
+        if (surplus != 0) $.claimable[borrower] += surplus;
+        if (keeperCut + surplus != 0) $.totalClaimable = (uint256($.totalClaimable) + keeperCut + surplus).toUint96();
+    }
+
+    /// @dev The receipt check of a sale. Settlement grew cash plus claims by exactly `proceeds`, and before it the
+    /// balance covered them (every inflow is checked, every outflow takes from one of them; donations only add), so
+    /// a balance short of them now means the module reported proceeds it never paid in.
+    function _checkProceeds(PoolStorage storage $, uint256 proceeds) internal view {
+        uint256 owed = uint256($.market.cash) + $.totalClaimable;
+        uint256 balance = ASSET.balanceOf(address(this));
+        if (balance < owed) revert ProceedsNotReceived(proceeds, balance, owed);
     }
 
     /// @dev Checks that `loan` is liquidatable and derives its auction terms from the current price and the loan's
@@ -473,6 +504,7 @@ contract LendingPool is PoolBase, Governed {
         at.startPrice = at.collateralValue.mulBpsUp(t.auctionStartBps);
         if (at.startPrice < at.reservePrice) at.startPrice = at.reservePrice;
         at.duration = t.auctionDuration;
+        at.valuation = address(VALUATION);
     }
 
     /// @dev Every borrow check that needs no price: listing, freeze, pause, size, liquidity, standard, approval.
@@ -543,8 +575,8 @@ contract LendingPool is PoolBase, Governed {
         }
     }
 
-    function _sendNft(Loan memory loan, address to) internal {
-        if (_loadTerms(loan.collection, loan.termsId).standard == ERC721_STANDARD) {
+    function _sendNft(Loan memory loan, Terms memory t, address to) internal {
+        if (t.standard == ERC721_STANDARD) {
             INft(loan.collection).transferFrom(address(this), to, loan.tokenId);
         } else {
             INft(loan.collection).safeTransferFrom(address(this), to, loan.tokenId, loan.amount, "");

@@ -42,7 +42,9 @@ interface IDutchAuction {
     error WrongPool(address given, address expected);
     /// @notice An auction for `loanId` has already been started.
     error AuctionAlreadyStarted(uint256 loanId);
-    /// @notice `loanId` has no running auction: never started, already bought or settled, or cancelled by a repayment.
+    /// @notice `loanId` has no running auction here: never started, already bought or settled, or (from the views)
+    /// cancelled by a repayment. `buy` and `settle` of an auction whose loan was repaid revert with the pool's
+    /// `UnknownLoan` instead: the pool checks the loan in the same transaction.
     error AuctionNotLive(uint256 loanId);
     /// @notice The `auction` passed for `loanId` is not the one committed at its start.
     error AuctionMismatch(uint256 loanId, bytes32 committed, bytes32 given);
@@ -82,6 +84,8 @@ interface IDutchAuction {
     /// this contract for the price in the pool's asset: it moves straight from the buyer to the pool. The pool repays
     /// the frozen debt, pays the penalty, credits any surplus to the borrower as claimable, writes off any shortfall
     /// and sends the NFT to the caller. Works until the auction is settled, at the reserve once it has ended.
+    /// Reverts `AuctionNotLive`/`AuctionMismatch` for an auction this module does not hold, `PriceAboveMax`, and the
+    /// pool's `UnknownLoan` when the loan was repaid during the auction.
     /// @param loan The loan in auction, as returned by `start` (from the pool's `AuctionStarted` event).
     /// @param auction The auction as emitted by this contract's `AuctionStarted` event.
     /// @return price What the buyer paid.

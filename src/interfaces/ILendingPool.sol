@@ -132,7 +132,8 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
 
     /// @notice Moves a liquidatable loan into auction. Liquidatable: health factor below 1 with interest accrued, or
     /// past maturity plus grace. Freezes its debt, books the expected loss at the reserve price as impairment (so
-    /// lenders cannot exit ahead of it) and returns the auction terms. Reverts during an oracle outage.
+    /// lenders cannot exit ahead of it) and returns the auction terms, with the valuation whose outage clock the
+    /// auction follows. Reverts during an oracle outage.
     function startAuction(
         uint256 loanId,
         Loan calldata loan,
@@ -143,6 +144,8 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// waterfall repays the frozen debt, then the penalty (reserve and keeper), then credits the surplus to the
     /// borrower as claimable, and sends the NFT to the buyer. Without a buyer (no bid) the NFT goes to the custody
     /// address. Any shortfall is written off in the same transaction: first from the reserve, then from lenders.
+    /// Reverts `ProceedsNotReceived` when, after booking `proceeds`, the pool's balance does not cover its idle cash
+    /// plus every claimable balance: a module cannot book money it did not pay in.
     function settleAuction(
         uint256 loanId,
         Loan calldata loan,

@@ -60,6 +60,7 @@ interface ILendingPoolTypes {
         uint256 startPrice;
         uint256 reservePrice;
         uint32 duration;
+        address valuation; // the pool's valuation, whose outage clock the auction follows
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -93,6 +94,9 @@ interface ILendingPoolTypes {
     error NothingToClaim(address account);
     error ReserveTooLow(uint256 requested, uint256 available);
     error ExtensionMismatch(address extension);
+    /// @notice A settlement reported `proceeds` the pool does not hold: its `balance` is below what it now `owed`
+    /// (idle cash, reserve included, plus every claimable balance).
+    error ProceedsNotReceived(uint256 proceeds, uint256 balance, uint256 owed);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS

@@ -10,81 +10,132 @@ import {IValuation} from "./IValuation.sol";
 /// @dev Value = min(TWAP, floor) x haircut. This contract returns min(TWAP, floor); the pool completes the product with
 /// the haircut it snapshotted into the loan, through `ValuationMath.applyHaircutDown` (rounded down).
 ///
-/// Storage per collection (the read path touches exactly the first three slots, plus the feed):
-/// - `FeedConfig` (1 slot): feed address, heartbeat, TWAP max age, decimal shift, listed flag, jump deviation.
-/// - `FeedBounds` (1 slot): min/max accepted feed answers, guardian freeze time.
-/// - `Head` (1 slot): the time-decay weighted TWAP (computed at write time), the floor recorded at the last valuation,
-///   the newest sale time, the open outage start and status flags.
-/// - `Cursor`, `TwapParams` (1 slot each) and 8 slots of observations, read only by writes.
+/// Storage per collection. A valuation read touches exactly two slots, plus the feed (and the sequencer feed on L2):
+/// - feed word: feed address, heartbeat, decimal shift, jump deviation, listed/frozen flags, packed min answer;
+/// - head word: the time-decay weighted TWAP (maintained at write time), the floor recorded at the last valuation,
+///   the time the TWAP goes stale, status flags, packed max answer.
+/// Everything else (`TwapState`, `TwapParams`, `ClampAnchor`, `Accumulator`, `OutageClock`, `SequencerClock`,
+/// 8 observation slots) is read by writes, checkpoints and the `outage` view only.
 interface IValuationAdmin is IValuation {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Floor-feed configuration, read on every valuation (one storage slot).
+    /// @notice The floor-feed configuration of a collection, as used (decoded from the feed and head words).
     /// @param feed AggregatorV3Interface answering in the pool asset (any decimals).
     /// @param heartbeat Maximum age of the feed's `updatedAt`, in seconds.
-    /// @param twapMaxAge Maximum age of the newest sale, in seconds.
     /// @param decimalsShift Pool-asset decimals minus feed decimals, used to normalise the answer.
+    /// @param deviationBps Largest move of either source since the last valuation before it counts as a jump.
     /// @param listed Whether the collection is priced at all.
-    /// @param deviationBps Largest move of either source since the last recorded valuation before it counts as a jump.
+    /// @param frozen Whether the guardian froze it.
+    /// @param minAnswer Effective lower bound (feed units): the configured one rounded UP to 32 significant bits.
+    /// @param maxAnswer Effective upper bound (feed units): the configured one rounded DOWN to 32 significant bits.
+    /// An answer is accepted only when `minAnswer < answer < maxAnswer`.
     struct FeedConfig {
         address feed;
         uint24 heartbeat;
-        uint24 twapMaxAge;
         int8 decimalsShift;
-        bool listed;
         uint16 deviationBps;
+        bool listed;
+        bool frozen;
+        uint256 minAnswer;
+        uint256 maxAnswer;
     }
 
-    /// @notice Feed answer bounds, in the feed's own units, and the guardian freeze (one storage slot).
-    /// @dev An answer is accepted only when `minAnswer < answer < maxAnswer` (both bounds are circuit-breaker values).
-    struct FeedBounds {
-        uint96 minAnswer;
-        uint96 maxAnswer;
-        uint40 frozenAt;
-    }
-
-    /// @notice The hot per-collection word (one storage slot), rewritten only when something in it changes.
-    /// @param twap Time-decay weighted average of the kept sales, in pool-asset units, computed at the last write.
-    /// @param lastFloor Normalised floor recorded at the last valuation: the reference for floor jump detection.
-    /// @param newestTime Timestamp of the newest kept sale (uint32: valid until 2106).
-    /// @param outageSince Start of the outage recorded by the last touch, or 0.
-    /// @param flags Bit 0: TWAP ready; bit 1: TWAP jumped; bit 2: `twap` already recorded as the TWAP reference.
+    /// @notice The hot TWAP state (decoded from the head word).
+    /// @param twap Time-decay weighted average of the kept sales, pool-asset units, as of the newest write.
+    /// @param lastFloor Normalised floor recorded at the last valuation: the reference of floor jump detection.
+    /// @param staleAt Newest sale time + `twapMaxAge`: after it, the TWAP is stale (0 before the first sale).
+    /// @param ready At least `minSales` kept sales spanning at least `minWindow` seconds.
+    /// @param jumped The TWAP is more than `deviationBps` away from the TWAP at the last valuation.
+    /// @param valued `twap` has been used by a valuation since it was written.
     struct Head {
-        uint88 twap;
-        uint88 lastFloor;
-        uint32 newestTime;
-        uint32 outageSince;
-        uint8 flags;
+        uint256 twap;
+        uint256 lastFloor;
+        uint256 staleAt;
+        bool ready;
+        bool jumped;
+        bool valued;
     }
 
-    /// @notice Write-side bookkeeping (one storage slot).
-    /// @param lastValuedTwap TWAP recorded at the last valuation: the reference for TWAP jump detection.
+    /// @notice Write-side TWAP bookkeeping (one storage slot).
     /// @param lastWriteBlock Block of the newest observation (one observation per block per collection).
+    /// @param newestTime Timestamp of the newest kept sale (uint32: valid until 2106).
+    /// @param accBase Reference time of the weight accumulator (see `TwapLib`).
+    /// @param twapMaxAge Maximum age of the newest sale before the TWAP is stale, in seconds.
     /// @param index Ring position the next observation overwrites.
     /// @param count Number of kept observations (at most the buffer capacity).
-    /// @param cumulativeOutage Total seconds of ended outages recorded so far.
-    struct Cursor {
-        uint88 lastValuedTwap;
-        uint64 lastWriteBlock;
+    /// @param accStale The accumulator must be rebuilt at the next write (the half-life changed).
+    /// @param lastValuedTwap TWAP at the last valuation before the newest write: the reference of TWAP jumps.
+    struct TwapState {
+        uint48 lastWriteBlock;
+        uint32 newestTime;
+        uint32 accBase;
+        uint24 twapMaxAge;
         uint8 index;
         uint8 count;
-        uint64 cumulativeOutage;
+        bool accStale;
+        uint88 lastValuedTwap;
     }
 
     /// @notice TWAP parameters, read only by writes (one storage slot).
     /// @param maxPrice Largest sale price accepted at all (absurd-price guard), pool-asset units.
-    /// @param clampBps Each sale is clamped to +-clampBps of the current average once `minSales` sales exist.
+    /// @param clampBps Once `minSales` sales exist, each sale is clamped to +-clampBps around the clamp anchor.
     /// @param minSales Sales needed before the TWAP reports.
-    /// @param minWindow Seconds between the oldest and newest kept sale needed before the TWAP reports.
+    /// @param minWindow Seconds between the oldest and newest kept sale needed before the TWAP reports. Sales closer
+    /// than `minWindow / 15` (rounded up) to the newest kept sale are refused, so a full buffer always covers it.
     /// @param halfLife Half-life, in seconds, of a sale's weight measured back from the newest sale.
+    /// @param anchorPeriod The clamp anchor moves to a TWAP captured one period earlier, at most once per period.
     struct TwapParams {
         uint88 maxPrice;
         uint16 clampBps;
         uint8 minSales;
         uint24 minWindow;
         uint24 halfLife;
+        uint24 anchorPeriod;
+    }
+
+    /// @notice The centre of the clamp band (one storage slot).
+    /// @dev At a write at least `anchorPeriod` after `pendingAt`: `anchor = pending`, then `pending` = the TWAP before
+    /// that write and `pendingAt = now`. A TWAP captured during an attack therefore becomes the anchor no earlier than
+    /// one full period later: within any `anchorPeriod`, every sale is clamped around a TWAP from before it.
+    /// @param anchor Current centre of the clamp band.
+    /// @param pending TWAP captured at `pendingAt`, the next anchor.
+    /// @param pendingAt Block time of that capture.
+    struct ClampAnchor {
+        uint88 anchor;
+        uint88 pending;
+        uint32 pendingAt;
+    }
+
+    /// @notice Sums of the TWAP: `num = sum(price_i x w_i)`, `den = sum(w_i)`, `w_i = 2^((t_i - accBase) / halfLife)`
+    /// in WAD; the TWAP is `num / den` (one storage slot).
+    struct Accumulator {
+        uint168 num;
+        uint80 den;
+    }
+
+    /// @notice The outage clock as recorded at the last checkpoint (one storage slot).
+    /// @param since Start of the outage running at `asOf`, or 0.
+    /// @param asOf Time of the last checkpoint (0: never listed, no clock).
+    /// @param cumulative Seconds of ended outages up to `asOf`.
+    /// @param floorRound Floor-feed round in force at `asOf` (0 when the feed failed then).
+    /// @param floorTime Its `updatedAt`.
+    /// @param floorBad Whether that round was invalid or jumped (under the references in force after `asOf`).
+    struct OutageClock {
+        uint32 since;
+        uint32 asOf;
+        uint32 cumulative;
+        uint80 floorRound;
+        uint32 floorTime;
+        bool floorBad;
+    }
+
+    /// @notice The sequencer-uptime round in force at the last checkpoint (L2 only; one storage slot).
+    struct SequencerClock {
+        uint80 round;
+        uint32 startedAt;
+        bool down;
     }
 
     /// @notice A sale report, signed by a reporter key with EIP-712 and relayed by anyone.
@@ -118,6 +169,8 @@ interface IValuationAdmin is IValuation {
     error ObservationOutOfOrder(address collection, uint256 timestamp, uint256 newestTimestamp);
     /// @notice A second observation for `collection` in the same block.
     error ObservationSameBlock(address collection, uint256 blockNumber);
+    /// @notice A sale less than the minimum spacing after the newest kept sale (`earliest` is the first accepted time).
+    error ObservationTooSoon(address collection, uint256 timestamp, uint256 earliest);
     /// @notice A feed configuration outside its bounds (`reason` names the field).
     error InvalidFeedConfig(address collection, bytes32 reason);
     /// @notice TWAP or risk parameters outside their bounds (`reason` names the field).
@@ -140,14 +193,16 @@ interface IValuationAdmin is IValuation {
         uint256 timestamp,
         uint256 twap
     );
-    /// @notice An outage of `collection` was recorded as starting at `since` for `status`.
-    event OutageStarted(address indexed collection, uint256 since, Status status);
-    /// @notice The recorded outage of `collection` ended; `duration` seconds were added to the cumulative total.
-    event OutageEnded(address indexed collection, uint256 duration, uint256 cumulative);
-    /// @notice After a jump and the cool-down, the references were moved to the current sources.
+    /// @notice The clamp anchor moved to `anchor`; `pending` (captured now) becomes the anchor one period later.
+    event ClampAnchorMoved(address indexed collection, uint256 anchor, uint256 pending);
+    /// @notice The outage clock was recorded: the outage running now started at `since` (0: none), and `cumulative`
+    /// seconds of outages have ended.
+    event OutageCheckpointed(address indexed collection, uint256 since, uint256 cumulative);
+    /// @notice After a jump and the cool-down, the jump references were moved to the current sources.
     event Reanchored(address indexed collection, uint256 twap, uint256 floor);
     event CollectionListed(address indexed collection, address feed, uint256 maxPrice);
     event CollectionDelisted(address indexed collection);
+    /// @notice `minAnswer` and `maxAnswer` are the effective (packed) bounds.
     event FeedSet(address indexed collection, address feed, uint256 heartbeat, uint256 minAnswer, uint256 maxAnswer);
     event TwapParamsSet(address indexed collection, TwapParams params);
     event RiskParamsSet(address indexed collection, uint256 twapMaxAge, uint256 deviationBps);
@@ -162,18 +217,19 @@ interface IValuationAdmin is IValuation {
 
     /// @notice Records a marketplace sale of one unit of `collection` at `price` (pool-asset units) at `timestamp`.
     /// Authorised reporters only. Reverts on an unlisted collection, a zero or above-maximum price, a timestamp in
-    /// the future or not after the newest sale, and a second observation in the same block. Once `minSales` sales
-    /// exist, the price is clamped (not rejected) to +-`clampBps` of the current average.
-    /// @dev Gas: reads the ceil(count / 2) observation slots (8 when full) to recompute the weighted average, then
-    /// checkpoints the outage state, which calls the floor feed.
+    /// the future, not after the newest sale, or less than the minimum spacing after it, and a second observation in
+    /// the same block. Once `minSales` sales exist, the price is clamped (not rejected) to +-`clampBps` around the
+    /// clamp anchor (a TWAP at least one `anchorPeriod` old).
+    /// @dev Gas: one observation slot (two when the oldest kept sale sits in the next one), the weight accumulator
+    /// updated in O(1); the outage clock is checkpointed (with a feed call) only when the TWAP's own status changes.
     function reportSale(address collection, uint256 price, uint256 timestamp) external;
 
     /// @notice Same as `reportSale`, by anyone, for a report signed by an authorised reporter key.
     function relaySale(SaleReport calldata report, bytes calldata signature) external;
 
-    /// @notice Records the outage state of `collection` now: starts a recorded outage, ends one (adding its length to
-    /// the cumulative total), and after a jump plus `JUMP_COOLDOWN` seconds of recorded outage moves the jump
-    /// references to the current sources. Permissionless: keepers call it so `outage` stays precise.
+    /// @notice Records the outage clock of `collection` now (what `outage` reports), and after a jump that has been
+    /// an outage for `JUMP_COOLDOWN` seconds moves the jump references to the current sources. Permissionless.
+    /// Never needed for correctness within the look-back bound (see `outage`); keepers call it to bound that work.
     function checkpoint(address collection) external;
 
     /*//////////////////////////////////////////////////////////////
@@ -181,6 +237,7 @@ interface IValuationAdmin is IValuation {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Lists `collection` with its floor feed and maximum sale price; every other parameter takes its default.
+    /// A collection listed before keeps its outage clock (the time it was delisted counts as an outage).
     function listCollection(
         address collection,
         address feed,
@@ -190,7 +247,8 @@ interface IValuationAdmin is IValuation {
         uint88 maxPrice
     ) external;
 
-    /// @notice Removes `collection` and its whole history (a later re-listing starts from an empty buffer).
+    /// @notice Removes `collection` and its whole history except its outage clock (a later re-listing starts from an
+    /// empty buffer; running auctions keep counting the time without a price as an outage).
     function delistCollection(address collection) external;
 
     /// @notice Replaces the floor feed of `collection` and clears the floor jump reference. Reads `feed.decimals()`.
@@ -215,8 +273,8 @@ interface IValuationAdmin is IValuation {
                           GUARDIAN (TIGHTEN ONLY)
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Freezes `collection`: `price` reverts (status `UnknownCollection`) and an outage runs from now until
-    /// the timelock unfreezes. Guardian or timelock.
+    /// @notice Freezes `collection`: `price` reverts with status `Frozen` and an outage runs from now until the
+    /// timelock unfreezes. Guardian or timelock. Freezing a frozen collection changes nothing.
     function freeze(address collection) external;
 
     /// @notice De-authorises a reporter. Guardian or timelock.
@@ -235,20 +293,29 @@ interface IValuationAdmin is IValuation {
     /// @notice Whether `account` is an authorised reporter.
     function isReporter(address account) external view returns (bool);
 
-    /// @notice The full configuration of `collection`.
+    /// @notice The configuration of `collection` (feed with its effective bounds, TWAP parameters, TWAP max age).
     function collectionConfig(address collection)
         external
         view
-        returns (FeedConfig memory feed, FeedBounds memory bounds, TwapParams memory params);
+        returns (FeedConfig memory feed, TwapParams memory params, uint256 twapMaxAge);
 
-    /// @notice The TWAP head and cursor of `collection`.
-    function twapState(address collection) external view returns (Head memory head, Cursor memory cursor);
+    /// @notice The TWAP state of `collection`.
+    function twapState(address collection)
+        external
+        view
+        returns (Head memory head, TwapState memory state, ClampAnchor memory anchor, Accumulator memory acc);
+
+    /// @notice The outage clock of `collection` as recorded at its last checkpoint (`outage` derives the present).
+    function outageClock(address collection) external view returns (OutageClock memory clock, SequencerClock memory seq);
 
     /// @notice The kept observations of `collection`, oldest first.
     function observations(address collection) external view returns (uint256[] memory prices, uint256[] memory times);
 
     /// @notice Seconds since the newest kept sale of `collection` (type(uint256).max when there is none).
     function newestObservationAge(address collection) external view returns (uint256);
+
+    /// @notice Minimum seconds between two kept sales of `collection`: ceil(minWindow / 15).
+    function minSpacing(address collection) external view returns (uint256);
 
     /// @notice EIP-712 digest of `report` under this contract's domain.
     function hashSaleReport(SaleReport calldata report) external view returns (bytes32);

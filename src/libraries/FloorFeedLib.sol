@@ -1,55 +1,87 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
-import {IValuation} from "../interfaces/IValuation.sol";
 import {ValuationMath} from "./ValuationMath.sol";
 
 /// @title FloorFeedLib
-/// @notice Reads a Chainlink-style floor feed and an optional L2 sequencer-uptime feed without ever reverting: every
-/// failure becomes a status plus the best known start time of the outage.
-/// @dev Checks, in order: the feed call succeeds; `0 < updatedAt <= now`; `now - updatedAt <= heartbeat` (staleness
-/// from a per-feed heartbeat, never from `answeredInRound` or round ids, whose phase encoding makes them unreliable);
-/// `answer > 0` and `minAnswer < answer < maxAnswer` (a circuit-breaker answer equal to a bound is invalid).
+/// @notice Reads Chainlink-style feeds (AggregatorV3Interface: the floor feed and the optional L2 sequencer-uptime
+/// feed) without ever reverting, and judges a floor answer. Every failure becomes `ok == false`.
+/// @dev The calls are hand-written static calls: no try/catch, no ABI decoder, and a feed that returns less than the
+/// five words (no code, wrong interface) counts as failed instead of reverting the caller. Staleness is judged from a
+/// per-feed heartbeat on `updatedAt`, never from `answeredInRound` or round ids (whose phase encoding makes them
+/// unreliable); round ids are only used to walk back through recent rounds (`roundAt`).
 library FloorFeedLib {
-    /// @notice Reads `feed` and returns its answer in pool-asset units (rounded down).
-    /// @return price Normalised answer (0 unless `status` is Ok).
-    /// @return status Ok, FloorStale or FloorInvalid.
-    /// @return since Best known start of the problem (0 when Ok).
-    /// @return updatedAt The feed's `updatedAt` (0 when the call failed).
-    function readFloor(
-        address feed,
-        uint256 heartbeat,
-        int256 shift,
-        uint256 minAnswer,
-        uint256 maxAnswer
-    ) internal view returns (uint256 price, IValuation.Status status, uint256 since, uint256 updatedAt) {
-        try AggregatorV3Interface(feed).latestRoundData() returns (uint80, int256 answer, uint256, uint256 u, uint80) {
-            updatedAt = u;
-            if (u == 0 || u > block.timestamp) return (0, IValuation.Status.FloorStale, block.timestamp, u);
-            if (block.timestamp - u > heartbeat) return (0, IValuation.Status.FloorStale, u + heartbeat, u);
-            if (answer <= 0 || uint256(answer) <= minAnswer || uint256(answer) >= maxAnswer) {
-                return (0, IValuation.Status.FloorInvalid, u, u);
+    /// @dev `latestRoundData()` and `getRoundData(uint80)` selectors.
+    uint256 private constant LATEST_ROUND_DATA = 0xfeaf968c;
+    uint256 private constant GET_ROUND_DATA = 0x9a6fc8f5;
+
+    /// @notice The latest round of `feed`.
+    /// @return ok Whether the call succeeded and returned five words.
+    /// @return id The round id (uint80; with a Chainlink proxy, phase in the high 16 bits).
+    /// @return answer The answer (for a sequencer feed: 0 up, 1 down).
+    /// @return startedAt When the round started (for a sequencer feed: when the status last changed).
+    /// @return updatedAt When the answer was last updated.
+    function latestRound(address feed)
+        internal
+        view
+        returns (bool ok, uint256 id, int256 answer, uint256 startedAt, uint256 updatedAt)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, LATEST_ROUND_DATA))
+            let success := staticcall(gas(), feed, m, 0x04, m, 0xa0)
+            ok := and(success, gt(returndatasize(), 0x9f))
+            if ok {
+                id := and(mload(m), 0xffffffffffffffffffff)
+                answer := mload(add(m, 0x20))
+                startedAt := mload(add(m, 0x40))
+                updatedAt := mload(add(m, 0x60))
             }
-            price = ValuationMath.normaliseDown(uint256(answer), shift);
-        } catch {
-            return (0, IValuation.Status.FloorStale, block.timestamp, 0);
         }
     }
 
-    /// @notice Whether the L2 sequencer is up and past its grace period.
-    /// @return up True when the sequencer answers 0 (up) and came up more than `grace` seconds ago.
-    /// @return since When not up: the feed's `startedAt` (when the current status began), or now if unknown.
-    function sequencerUp(address sequencerFeed, uint256 grace) internal view returns (bool up, uint256 since) {
-        try AggregatorV3Interface(sequencerFeed).latestRoundData() returns (
-            uint80, int256 answer, uint256 startedAt, uint256, uint80
-        ) {
-            if (startedAt == 0 || startedAt > block.timestamp) return (false, block.timestamp);
-            if (answer != 0) return (false, startedAt);
-            if (block.timestamp - startedAt <= grace) return (false, startedAt);
-            return (true, 0);
-        } catch {
-            return (false, block.timestamp);
+    /// @notice Round `id` of `feed` (`getRoundData`); `ok == false` when the call fails or the round is unknown.
+    function roundAt(
+        address feed,
+        uint256 id
+    ) internal view returns (bool ok, int256 answer, uint256 startedAt, uint256 updatedAt) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, GET_ROUND_DATA))
+            mstore(add(m, 0x04), and(id, 0xffffffffffffffffffff))
+            let success := staticcall(gas(), feed, m, 0x24, m, 0xa0)
+            ok := and(success, gt(returndatasize(), 0x9f))
+            if ok {
+                answer := mload(add(m, 0x20))
+                startedAt := mload(add(m, 0x40))
+                updatedAt := mload(add(m, 0x60))
+            }
         }
+    }
+
+    /// @notice Judges a floor answer that is fresh. Invalid: `answer <= 0`, `answer <= minAnswer` or
+    /// `answer >= maxAnswer` (a circuit-breaker answer equal to a bound is invalid). Jumped: the normalised answer is
+    /// more than `deviationBps` away from `ref` (ignored while `ref == 0`).
+    /// @return invalid Whether the answer is rejected outright.
+    /// @return jumped Whether a valid answer moved beyond the deviation.
+    /// @return floor The answer in pool-asset units, rounded down (0 when invalid).
+    function judge(
+        int256 answer,
+        uint256 minAnswer,
+        uint256 maxAnswer,
+        int256 shift,
+        uint256 ref,
+        uint256 deviationBps
+    ) internal pure returns (bool invalid, bool jumped, uint256 floor) {
+        if (answer <= 0 || uint256(answer) <= minAnswer || uint256(answer) >= maxAnswer) {
+            return (true, false, 0);
+        }
+        floor = ValuationMath.normaliseDown(uint256(answer), shift);
+        jumped = ref != 0 && ValuationMath.deviatesBeyond(floor, ref, deviationBps);
+    }
+
+    /// @notice Whether a round time is usable: non-zero and not in the future.
+    function sane(uint256 time) internal view returns (bool) {
+        return time != 0 && time <= block.timestamp;
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
+import {ValuationStorage} from "../oracle/ValuationStorage.sol";
 import {ValuationMath} from "./ValuationMath.sol";
 
 /// @title ValuationConfigLib
@@ -15,34 +16,54 @@ library ValuationConfigLib {
     uint24 internal constant MAX_WINDOW = 7 days;
     uint24 internal constant MIN_HALF_LIFE = 10 minutes;
     uint24 internal constant MAX_HALF_LIFE = 30 days;
+    uint24 internal constant MAX_ANCHOR_PERIOD = 7 days;
     uint16 internal constant MAX_CLAMP_BPS = 5000;
+    uint24 internal constant MAX_TWAP_MAX_AGE = 30 days;
+    uint16 internal constant MIN_DEVIATION_BPS = 100;
+    uint16 internal constant MAX_DEVIATION_BPS = 5000;
     uint256 internal constant CAPACITY = 16;
 
-    /// @notice Validates a feed configuration and returns it with `listed` set and the decimal shift computed.
-    function checkedFeed(
+    /// @notice Validates a feed configuration and returns the feed word and the packed maximum answer.
+    /// @dev The bounds are packed to 32 significant bits, the lower one rounded up and the upper one rounded down, so
+    /// the effective check `minAnswer' < answer < maxAnswer'` is never looser than the configured one.
+    /// @return feedWord The feed word with `flags`, `deviationBps` and the packed lower bound.
+    /// @return maxPacked The packed upper bound (stored in the head word).
+    /// @return minEffective The effective lower bound.
+    /// @return maxEffective The effective upper bound.
+    function feedWord(
         address collection,
         address feed,
         uint24 heartbeat,
         uint96 minAnswer,
         uint96 maxAnswer,
+        uint256 deviationBps,
+        uint256 flags,
         uint8 assetDecimals
-    ) public view returns (IValuationAdmin.FeedConfig memory cfg) {
+    ) public view returns (uint256, uint256 maxPacked, uint256 minEffective, uint256 maxEffective) {
         if (feed.code.length == 0) revert IValuationAdmin.InvalidFeedConfig(collection, "feed");
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) {
             revert IValuationAdmin.InvalidFeedConfig(collection, "heartbeat");
         }
-        if (minAnswer >= maxAnswer) revert IValuationAdmin.InvalidFeedConfig(collection, "bounds");
+        uint256 minPacked = ValuationMath.packBoundUp(minAnswer);
+        maxPacked = ValuationMath.packBoundDown(maxAnswer);
+        minEffective = ValuationMath.unpackBound(minPacked);
+        maxEffective = ValuationMath.unpackBound(maxPacked);
+        // No answer could pass bounds closer than 2 apart.
+        if (minEffective + 1 >= maxEffective) revert IValuationAdmin.InvalidFeedConfig(collection, "bounds");
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
         if (feedDecimals > MAX_DECIMALS) revert IValuationAdmin.InvalidFeedConfig(collection, "decimals");
         // Safe cast: both decimals are <= 36, so the difference fits an int8.
-        int8 shift = int8(int256(uint256(assetDecimals)) - int256(uint256(feedDecimals)));
+        int256 shift = int256(uint256(assetDecimals)) - int256(uint256(feedDecimals));
         // Every accepted answer must fit the packed uint88 price fields once normalised.
-        if (ValuationMath.normaliseDown(maxAnswer, shift) > type(uint88).max) {
+        if (ValuationMath.normaliseDown(maxEffective, shift) > type(uint88).max) {
             revert IValuationAdmin.InvalidFeedConfig(collection, "maxAnswer");
         }
-        cfg = IValuationAdmin.FeedConfig({
-            feed: feed, heartbeat: heartbeat, twapMaxAge: 0, decimalsShift: shift, listed: true, deviationBps: 0
-        });
+        return (
+            ValuationStorage.encodeFeed(feed, heartbeat, shift, deviationBps, flags, minPacked),
+            maxPacked,
+            minEffective,
+            maxEffective
+        );
     }
 
     /// @notice Reverts with `InvalidTwapParams(collection, field)` unless every TWAP parameter is within bounds.
@@ -57,6 +78,20 @@ library ValuationConfigLib {
         }
         if (p.halfLife < MIN_HALF_LIFE || p.halfLife > MAX_HALF_LIFE) {
             revert IValuationAdmin.InvalidTwapParams(collection, "halfLife");
+        }
+        // An anchor period shorter than the window would let the anchor follow a burst that fills it.
+        if (p.anchorPeriod < p.minWindow || p.anchorPeriod > MAX_ANCHOR_PERIOD) {
+            revert IValuationAdmin.InvalidTwapParams(collection, "anchorPeriod");
+        }
+    }
+
+    /// @notice Reverts with `InvalidTwapParams(collection, field)` unless the risk parameters are within bounds.
+    function checkRiskParams(address collection, uint24 twapMaxAge, uint16 deviationBps, uint24 minWindow) public pure {
+        if (twapMaxAge < minWindow || twapMaxAge > MAX_TWAP_MAX_AGE) {
+            revert IValuationAdmin.InvalidTwapParams(collection, "twapMaxAge");
+        }
+        if (deviationBps < MIN_DEVIATION_BPS || deviationBps > MAX_DEVIATION_BPS) {
+            revert IValuationAdmin.InvalidTwapParams(collection, "deviationBps");
         }
     }
 }

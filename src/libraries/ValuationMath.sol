@@ -5,10 +5,12 @@ import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title ValuationMath
 /// @notice Pure helpers of the valuation layer. Every helper names its rounding direction; every direction favours
-/// the pool (a lower price, a lower cap).
+/// the pool (a lower price, a lower cap, a tighter bound).
 library ValuationMath {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = 10_000;
+    /// @notice Mantissa bits of a packed feed bound (`packBoundUp` / `packBoundDown`).
+    uint256 internal constant BOUND_MANTISSA_BITS = 32;
 
     /// @notice Completes value = min(TWAP, floor) x haircut: `price` (from `IValuation.price`) times the loan's
     /// snapshotted `haircutWad` (0.65e18 by default), rounded down. The pool calls this; Valuation has no haircut.
@@ -26,11 +28,11 @@ library ValuationMath {
         return FixedPointMathLib.fullMulDiv(x, wad, WAD);
     }
 
-    /// @notice Clamps `price` into [avg x (1 - band), avg x (1 + band)], both bounds rounded down.
-    function clampToBandDown(uint256 price, uint256 avg, uint256 bandBps) internal pure returns (uint256) {
-        uint256 lo = mulBpsDown(avg, BPS - bandBps);
+    /// @notice Clamps `price` into [centre x (1 - band), centre x (1 + band)], both bounds rounded down.
+    function clampToBandDown(uint256 price, uint256 centre, uint256 bandBps) internal pure returns (uint256) {
+        uint256 lo = mulBpsDown(centre, BPS - bandBps);
         if (price < lo) return lo;
-        uint256 hi = mulBpsDown(avg, BPS + bandBps);
+        uint256 hi = mulBpsDown(centre, BPS + bandBps);
         return price > hi ? hi : price;
     }
 
@@ -43,12 +45,47 @@ library ValuationMath {
 
     /// @notice Converts a feed answer to pool-asset units: `answer x 10^shift`, or `answer / 10^-shift` rounded down.
     function normaliseDown(uint256 answer, int256 shift) internal pure returns (uint256) {
-        if (shift >= 0) return answer * 10 ** uint256(shift);
+        if (shift == 0) return answer;
+        if (shift > 0) return answer * 10 ** uint256(shift);
         return answer / 10 ** uint256(-shift);
     }
 
     /// @notice min(a, b).
     function min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
+    }
+
+    /// @notice max(a, b).
+    function max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    /// @notice Packs a feed LOWER bound into 40 bits (32-bit mantissa, 8-bit binary exponent), rounded UP.
+    /// @dev A lower bound rounded up only rejects more answers: the check never loosens. Exact for every value below
+    /// 2^32 and every value with at most 32 significant bits; otherwise tighter by less than 2^-31 relative.
+    function packBoundUp(uint256 x) internal pure returns (uint256) {
+        if (x >> BOUND_MANTISSA_BITS == 0) return x << 8;
+        uint256 e = FixedPointMathLib.log2(x) + 1 - BOUND_MANTISSA_BITS;
+        uint256 m = x >> e;
+        if (m << e != x) {
+            m += 1;
+            if (m >> BOUND_MANTISSA_BITS != 0) {
+                m >>= 1;
+                e += 1;
+            }
+        }
+        return (m << 8) | e;
+    }
+
+    /// @notice Packs a feed UPPER bound into 40 bits, rounded DOWN (never loosens the check; see `packBoundUp`).
+    function packBoundDown(uint256 x) internal pure returns (uint256) {
+        if (x >> BOUND_MANTISSA_BITS == 0) return x << 8;
+        uint256 e = FixedPointMathLib.log2(x) + 1 - BOUND_MANTISSA_BITS;
+        return ((x >> e) << 8) | e;
+    }
+
+    /// @notice The value of a packed bound.
+    function unpackBound(uint256 packed) internal pure returns (uint256) {
+        return (packed >> 8) << (packed & 0xff);
     }
 }

@@ -71,11 +71,10 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         ILendingPoolTypes.AuctionTerms memory terms;
         (terms, updated) = POOL.startAuction(loanId, loan, msg.sender);
 
-        address valuation = POOL.valuation();
-        (uint64 since, uint64 cumulative) = IValuation(valuation).outage(loan.collection);
+        (uint64 since, uint64 cumulative) = IValuation(terms.valuation).outage(loan.collection);
         auction = Auction({
             keeper: msg.sender,
-            valuation: valuation,
+            valuation: terms.valuation,
             startPrice: terms.startPrice,
             reservePrice: terms.reservePrice,
             start: updated.auctionStart,
@@ -94,7 +93,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         uint256 maxPrice
     ) external nonReentrant returns (uint256 price) {
         DutchAuctionStorage storage $ = _storage();
-        _checkLive($, loanId, loan, auction);
+        _checkCommitted($, loanId, loan, auction);
         price = AuctionLib.price(
             auction.startPrice, auction.reservePrice, auction.duration, _elapsed(loan.collection, auction)
         );
@@ -115,7 +114,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         Auction calldata auction
     ) external nonReentrant returns (uint256 badDebt) {
         DutchAuctionStorage storage $ = _storage();
-        _checkLive($, loanId, loan, auction);
+        _checkCommitted($, loanId, loan, auction);
         uint256 elapsed_ = _elapsed(loan.collection, auction);
         if (elapsed_ < auction.duration) revert AuctionNotEnded(loanId, elapsed_, auction.duration);
 
@@ -172,9 +171,11 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Reverts unless `auction` is the commitment of `loanId` and `loan` is the pool's current commitment of a
-    /// loan in this very auction.
-    function _checkLive(
+    /// @dev Reverts unless `auction` is the commitment of `loanId` and `loan` is a loan in this very auction (its
+    /// auction start is the auction's). `buy` and `settle` stop here: the pool's `settleAuction`, in the same
+    /// transaction, checks `loan` against its own commitment (`UnknownLoan` once it was repaid, bought or settled), so
+    /// asking the pool for it first would only pay for the same check twice.
+    function _checkCommitted(
         DutchAuctionStorage storage $,
         uint256 loanId,
         ILendingPoolTypes.Loan calldata loan,
@@ -184,9 +185,18 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         if (committed == 0) revert AuctionNotLive(loanId);
         bytes32 given = keccak256(abi.encode(auction));
         if (given != committed) revert AuctionMismatch(loanId, committed, given);
-        if (POOL.loanHash(loanId) != keccak256(abi.encode(loan)) || loan.auctionStart != auction.start) {
-            revert AuctionNotLive(loanId);
-        }
+        if (loan.auctionStart != auction.start) revert AuctionNotLive(loanId);
+    }
+
+    /// @dev `_checkCommitted`, plus the pool's commitment of `loan` (for views, which have no settlement after them).
+    function _checkLive(
+        DutchAuctionStorage storage $,
+        uint256 loanId,
+        ILendingPoolTypes.Loan calldata loan,
+        Auction calldata auction
+    ) internal view {
+        _checkCommitted($, loanId, loan, auction);
+        if (POOL.loanHash(loanId) != keccak256(abi.encode(loan))) revert AuctionNotLive(loanId);
     }
 
     function _elapsed(address collection, Auction calldata auction) internal view returns (uint256) {

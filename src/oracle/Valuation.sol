@@ -2,7 +2,6 @@
 pragma solidity 0.8.24;
 
 import {Governed} from "../admin/Governed.sol";
-import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {ITraitPricer} from "../interfaces/ITraitPricer.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
@@ -10,15 +9,20 @@ import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
 import {TwapLib} from "../libraries/TwapLib.sol";
 import {ValuationConfigLib} from "../libraries/ValuationConfigLib.sol";
 import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {OutageLib} from "./OutageLib.sol";
+import {ValuationStorage as S} from "./ValuationStorage.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
 
 /// @title Valuation
-/// @notice Sales TWAP (ring buffer per collection) + Chainlink-style floor feed, with jump and outage tracking.
-/// @dev The TWAP is computed when a sale is written and stored in the per-collection `Head` slot, so a read costs the
-/// three read-path slots (`FeedConfig`, `FeedBounds`, `Head`) plus the feed call (and the sequencer feed on L2s).
-/// The L2 sequencer feed and its grace period are implementation immutables: they are chain constants, and changing
-/// them is an upgrade (timelock only).
+/// @notice Sales TWAP (ring buffer per collection) + Chainlink-style floor feed, with jump detection and an outage
+/// clock for the auctions.
+/// @dev Read path (`price`, `priceView`): two storage slots (the feed word and the head word, see `ValuationStorage`)
+/// plus the feed call (and the sequencer feed on L2s); the TWAP is maintained at write time. `price` writes only when
+/// it records a new jump reference, and touches the outage clock only when that reference moves over more than one
+/// new feed round. The L2 sequencer feed and its grace period are implementation immutables: they are chain
+/// constants, and changing them is an upgrade (timelock only).
+/// Linked libraries (deploy and link them before this contract): `TwapLib`, `ValuationConfigLib`, `OutageLib`.
 contract Valuation is Governed, EIP712, IValuationAdmin {
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
@@ -32,25 +36,23 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     uint24 public constant DEFAULT_MIN_WINDOW = 30 minutes;
     /// @notice Default half-life of a sale's weight.
     uint24 public constant DEFAULT_HALF_LIFE = 6 hours;
-    /// @notice Default clamp band around the current average: +-10 %.
+    /// @notice Default clamp band around the clamp anchor: +-10 %.
     uint16 public constant DEFAULT_CLAMP_BPS = 1000;
+    /// @notice Default clamp anchor period: the anchor is a TWAP at least one hour old, moved at most once an hour.
+    uint24 public constant DEFAULT_ANCHOR_PERIOD = 1 hours;
     /// @notice Default maximum age of the newest sale.
     uint24 public constant DEFAULT_TWAP_MAX_AGE = 24 hours;
-    /// @notice Default jump deviation of either source since the last recorded valuation: 20 %.
+    /// @notice Default jump deviation of either source since the last valuation: 20 %.
     uint16 public constant DEFAULT_DEVIATION_BPS = 2000;
-    /// @notice Recorded outage a jump must last before anyone may move the references to the new prices.
+    /// @notice Outage a jump must have lasted before anyone may move the references to the new prices.
     uint256 public constant JUMP_COOLDOWN = 1 hours;
+    /// @notice A write records the outage clock when its last record is at least this old, so that the clock never
+    /// has to read back more than `OutageLib.MAX_ROUND_LOOKBACK` feed rounds while sales are reported.
+    uint256 public constant CLOCK_REFRESH = 1 hours;
     /// @notice Default L2 sequencer grace period (used by deployments; the value in force is `SEQUENCER_GRACE`).
     uint256 public constant DEFAULT_SEQUENCER_GRACE = 1 hours;
 
-    uint24 internal constant MAX_TWAP_MAX_AGE = 30 days;
-    uint16 internal constant MIN_DEVIATION_BPS = 100;
-    uint16 internal constant MAX_DEVIATION_BPS = 5000;
-    uint8 internal constant MAX_FEED_DECIMALS = 36;
-
-    uint8 internal constant FLAG_READY = 1;
-    uint8 internal constant FLAG_JUMPED = 2;
-    uint8 internal constant FLAG_VALUED = 4;
+    uint8 internal constant MAX_ASSET_DECIMALS = 36;
 
     /// @notice EIP-712 type hash of `SaleReport`.
     bytes32 public constant SALE_REPORT_TYPEHASH =
@@ -60,45 +62,6 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     address public immutable SEQUENCER_FEED;
     /// @notice Seconds after a sequencer restart during which nothing is priced.
     uint256 public immutable SEQUENCER_GRACE;
-
-    /*//////////////////////////////////////////////////////////////
-                                STORAGE
-    //////////////////////////////////////////////////////////////*/
-
-    /// @dev Per-collection storage: 5 header slots, then 8 observation slots.
-    struct Collection {
-        FeedConfig feed;
-        FeedBounds bounds;
-        Head head;
-        Cursor cursor;
-        TwapParams params;
-        uint256[8] observations;
-    }
-
-    /// @custom:storage-location erc7201:nftlend.storage.Valuation
-    struct ValuationStorage {
-        uint8 assetDecimals;
-        address traitPricer;
-        mapping(address reporter => bool) reporters;
-        mapping(address collection => Collection) collections;
-    }
-
-    /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.Valuation")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 internal constant VALUATION_SLOT = 0xcdeba9e8cb8d93d09fd26c9920928c089afc9aae48459448a7e8f306587cd000;
-
-    function _storage() private pure returns (ValuationStorage storage $) {
-        assembly ("memory-safe") {
-            $.slot := VALUATION_SLOT
-        }
-    }
-
-    /// @dev The outcome of evaluating both sources.
-    struct Eval {
-        uint256 price;
-        Status status;
-        uint256 since;
-        uint256 floor;
-    }
 
     /*//////////////////////////////////////////////////////////////
                               CONSTRUCTOR
@@ -114,9 +77,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @notice Initialises the proxy.
     /// @param assetDecimals_ Decimals of the pool asset prices are expressed in (18 for WETH, 6 for USDC).
     function initialize(address timelock_, address guardian_, uint8 assetDecimals_) external initializer {
-        if (assetDecimals_ > MAX_FEED_DECIMALS) revert InvalidFeedConfig(address(0), "assetDecimals");
+        if (assetDecimals_ > MAX_ASSET_DECIMALS) revert InvalidFeedConfig(address(0), "assetDecimals");
         __Governed_init(timelock_, guardian_);
-        _storage().assetDecimals = assetDecimals_;
+        S.layout().assetDecimals = assetDecimals_;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -124,19 +87,28 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IValuation
-    function price(address collection) external returns (uint256) {
-        Collection storage c = _storage().collections[collection];
-        (Eval memory e, Head memory h) = _evaluate(c);
-        if (e.status != Status.Ok) revert ValuationUnavailable(collection, e.status);
-        // Effects only when something changed: the common read costs no SSTORE.
-        _recordOk(c, collection, h, e, true);
-        return e.price;
+    function price(address collection) external returns (uint256 unitPrice) {
+        S.Collection storage c = S.layout().collections[collection];
+        uint256 head = c.headWord;
+        (uint256 p, Status status, uint256 floor, uint256 roundId) = _quote(c.feedWord, head);
+        if (status != Status.Ok) revert ValuationUnavailable(collection, status);
+        // Effects only when a reference changes: the common read writes nothing.
+        uint256 next = S.withHeadFlags(head, S.headFlags(head) | S.VALUED);
+        if (S.lastFloorOf(head) != floor) {
+            // The floor reference judges the rounds the outage clock replays, so it may only move when at most one
+            // round was published since the clock's checkpoint; otherwise record the clock first.
+            uint256 recorded = c.clock.floorRound;
+            if (roundId != recorded && roundId != recorded + 1) _checkpoint(c, collection);
+            next = S.withLastFloor(next, floor);
+        }
+        if (next != head) c.headWord = next;
+        return p;
     }
 
     /// @inheritdoc IValuation
     function priceView(address collection) external view returns (uint256 unitPrice, Status status) {
-        (Eval memory e,) = _evaluate(_storage().collections[collection]);
-        return (e.price, e.status);
+        S.Collection storage c = S.layout().collections[collection];
+        (unitPrice, status,,) = _quote(c.feedWord, c.headWord);
     }
 
     /// @inheritdoc IValuation
@@ -147,25 +119,21 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         bytes32[] calldata proof,
         uint256 unitPrice
     ) external view returns (uint256 cappedPremium) {
-        address pricer = _storage().traitPricer;
+        address pricer = S.layout().traitPricer;
         if (pricer == address(0)) revert TraitPricerNotSet();
         return ITraitPricer(pricer).cappedPremium(collection, tokenId, premium, proof, unitPrice);
     }
 
     /// @inheritdoc IValuation
-    /// @dev Precision: a recorded outage is reported as running until the next touch (price(), an observation write
-    /// or `checkpoint`), which records its end at that touch; so an ended outage may be over-counted by the time
-    /// between its real end and the next touch. An outage that starts and ends with no touch at all is never
-    /// recorded. Unrecorded outages are computed from the sources: feed `updatedAt + heartbeat`, newest sale
-    /// `+ twapMaxAge`, the sequencer's `startedAt`, the guardian's freeze time, or the time of the jumping update.
+    /// @dev Computed by `OutageLib.replay` from the last checkpoint: exactly what `checkpoint` would record now. For a
+    /// collection that was never listed, (0, 0).
     function outage(address collection) external view returns (uint64 since, uint64 cumulative) {
-        Collection storage c = _storage().collections[collection];
-        cumulative = c.cursor.cumulativeOutage;
-        uint256 recorded = c.head.outageSince;
-        if (recorded != 0) return (uint64(recorded), cumulative);
-        if (!c.feed.listed) return (0, cumulative);
-        (Eval memory e,) = _evaluate(c);
-        if (e.status != Status.Ok) since = uint64(e.since);
+        S.Collection storage c = S.layout().collections[collection];
+        bool quiet;
+        (quiet, cumulative) = _quietClock(c);
+        if (quiet) return (0, cumulative);
+        (OutageClock memory clk,) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        return (clk.since, clk.cumulative);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -174,22 +142,34 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @inheritdoc IValuationAdmin
     function reportSale(address collection, uint256 salePrice, uint256 timestamp) external {
-        if (!_storage().reporters[msg.sender]) revert NotReporter(msg.sender);
+        if (!S.layout().reporters[msg.sender]) revert NotReporter(msg.sender);
         _recordSale(collection, salePrice, timestamp, msg.sender);
     }
 
     /// @inheritdoc IValuationAdmin
     function relaySale(SaleReport calldata report, bytes calldata signature) external {
         address reporter = ECDSA.tryRecoverCalldata(_hashSaleReport(report), signature);
-        if (reporter == address(0) || !_storage().reporters[reporter]) revert InvalidReportSignature(reporter);
+        if (reporter == address(0) || !S.layout().reporters[reporter]) revert InvalidReportSignature(reporter);
         _recordSale(report.collection, report.price, report.timestamp, reporter);
     }
 
     /// @inheritdoc IValuationAdmin
     function checkpoint(address collection) external {
-        Collection storage c = _storage().collections[collection];
-        if (!c.feed.listed) revert CollectionNotListed(collection);
-        _touch(c, collection);
+        S.Collection storage c = S.layout().collections[collection];
+        if (c.clock.asOf == 0) revert CollectionNotListed(collection);
+        OutageClock memory clk = _checkpoint(c, collection);
+        if (clk.since == 0 || block.timestamp < uint256(clk.since) + JUMP_COOLDOWN) return;
+        uint256 head = c.headWord;
+        (, Status status, uint256 floor,) = _quote(c.feedWord, head);
+        // Jumped is only reported when both sources are otherwise fresh and valid: accept their new levels.
+        if (status == Status.Jumped) {
+            uint256 twap = S.twapOf(head);
+            c.twap.lastValuedTwap = uint88(twap);
+            c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
+            // The latest round is now within the new reference.
+            c.clock.floorBad = false;
+            emit Reanchored(collection, twap, floor);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -205,33 +185,45 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 maxAnswer,
         uint88 maxPrice
     ) external onlyTimelock {
-        Collection storage c = _storage().collections[collection];
         if (collection == address(0)) revert InvalidFeedConfig(collection, "collection");
-        if (c.feed.listed) revert CollectionAlreadyListed(collection);
-        TwapParams memory params = TwapParams({
+        S.Collection storage c = S.layout().collections[collection];
+        if (S.feedFlags(c.feedWord) & S.LISTED != 0) revert CollectionAlreadyListed(collection);
+        TwapParams memory p = TwapParams({
             maxPrice: maxPrice,
             clampBps: DEFAULT_CLAMP_BPS,
             minSales: DEFAULT_MIN_SALES,
             minWindow: DEFAULT_MIN_WINDOW,
-            halfLife: DEFAULT_HALF_LIFE
+            halfLife: DEFAULT_HALF_LIFE,
+            anchorPeriod: DEFAULT_ANCHOR_PERIOD
         });
-        ValuationConfigLib.checkTwapParams(collection, params);
-        FeedConfig memory cfg =
-            ValuationConfigLib.checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer, _storage().assetDecimals);
-        cfg.twapMaxAge = DEFAULT_TWAP_MAX_AGE;
-        cfg.deviationBps = DEFAULT_DEVIATION_BPS;
-        c.feed = cfg;
-        c.bounds = FeedBounds({minAnswer: minAnswer, maxAnswer: maxAnswer, frozenAt: 0});
-        c.params = params;
+        ValuationConfigLib.checkTwapParams(collection, p);
+        (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
+            collection, feed, heartbeat, minAnswer, maxAnswer, DEFAULT_DEVIATION_BPS, S.LISTED, S.layout().assetDecimals
+        );
+        // A collection listed before keeps its clock: the unlisted time is recorded as an outage first.
+        if (c.clock.asOf == 0) c.clock.asOf = uint32(block.timestamp);
+        else _checkpoint(c, collection);
+        c.feedWord = feedWord;
+        c.headWord = S.encodeHead(0, 0, 0, 0, maxPacked);
+        c.params = p;
+        c.twap.twapMaxAge = DEFAULT_TWAP_MAX_AGE;
+        // The TWAP is not ready yet: an outage from now on, and the feed's current round recorded.
+        _checkpoint(c, collection);
         emit CollectionListed(collection, feed, maxPrice);
-        emit FeedSet(collection, feed, heartbeat, minAnswer, maxAnswer);
+        emit FeedSet(collection, feed, heartbeat, minEff, maxEff);
     }
 
     /// @inheritdoc IValuationAdmin
     function delistCollection(address collection) external onlyTimelock {
-        Collection storage c = _storage().collections[collection];
-        if (!c.feed.listed) revert CollectionNotListed(collection);
-        delete _storage().collections[collection];
+        S.Collection storage c = _listed(collection);
+        _checkpoint(c, collection);
+        delete c.feedWord;
+        delete c.headWord;
+        delete c.twap;
+        delete c.params;
+        delete c.anchor;
+        delete c.acc;
+        delete c.observations;
         emit CollectionDelisted(collection);
     }
 
@@ -243,60 +235,71 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 minAnswer,
         uint96 maxAnswer
     ) external onlyTimelock {
-        Collection storage c = _listed(collection);
-        FeedConfig memory cfg =
-            ValuationConfigLib.checkedFeed(collection, feed, heartbeat, minAnswer, maxAnswer, _storage().assetDecimals);
-        FeedConfig memory old = c.feed;
-        cfg.twapMaxAge = old.twapMaxAge;
-        cfg.deviationBps = old.deviationBps;
-        c.feed = cfg;
-        uint40 frozenAt = c.bounds.frozenAt;
-        c.bounds = FeedBounds({minAnswer: minAnswer, maxAnswer: maxAnswer, frozenAt: frozenAt});
+        S.Collection storage c = _listed(collection);
+        uint256 old = c.feedWord;
+        (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
+            collection,
+            feed,
+            heartbeat,
+            minAnswer,
+            maxAnswer,
+            S.deviationOf(old),
+            S.feedFlags(old),
+            S.layout().assetDecimals
+        );
+        _checkpoint(c, collection);
+        c.feedWord = feedWord;
         // A new feed has no jump reference yet.
-        c.head.lastFloor = 0;
-        emit FeedSet(collection, feed, heartbeat, minAnswer, maxAnswer);
+        c.headWord = S.withMaxPacked(S.withLastFloor(c.headWord, 0), maxPacked);
+        // Record the new feed's current round (judged under the new configuration).
+        _checkpoint(c, collection);
+        emit FeedSet(collection, feed, heartbeat, minEff, maxEff);
     }
 
     /// @inheritdoc IValuationAdmin
     function setTwapParams(address collection, TwapParams calldata params) external onlyTimelock {
-        Collection storage c = _listed(collection);
+        S.Collection storage c = _listed(collection);
         ValuationConfigLib.checkTwapParams(collection, params);
+        // The weights change with the half-life: the sums are rebuilt at the next write.
+        if (params.halfLife != c.params.halfLife) c.twap.accStale = true;
         c.params = params;
         emit TwapParamsSet(collection, params);
     }
 
     /// @inheritdoc IValuationAdmin
     function setRiskParams(address collection, uint24 twapMaxAge, uint16 deviationBps) external onlyTimelock {
-        Collection storage c = _listed(collection);
-        if (twapMaxAge < DEFAULT_MIN_WINDOW || twapMaxAge > MAX_TWAP_MAX_AGE) {
-            revert InvalidTwapParams(collection, "twapMaxAge");
-        }
-        if (deviationBps < MIN_DEVIATION_BPS || deviationBps > MAX_DEVIATION_BPS) {
-            revert InvalidTwapParams(collection, "deviationBps");
-        }
-        c.feed.twapMaxAge = twapMaxAge;
-        c.feed.deviationBps = deviationBps;
+        S.Collection storage c = _listed(collection);
+        ValuationConfigLib.checkRiskParams(collection, twapMaxAge, deviationBps, c.params.minWindow);
+        _checkpoint(c, collection);
+        c.twap.twapMaxAge = twapMaxAge;
+        uint256 newest = c.twap.newestTime;
+        c.headWord = S.withStaleAt(c.headWord, newest == 0 ? 0 : newest + twapMaxAge);
+        c.feedWord = S.withDeviation(c.feedWord, deviationBps);
+        // Re-judge the current round under the new deviation.
+        _checkpoint(c, collection);
         emit RiskParamsSet(collection, twapMaxAge, deviationBps);
     }
 
     /// @inheritdoc IValuationAdmin
     function setReporter(address reporter, bool authorised) external onlyTimelock {
         if (reporter == address(0)) revert ZeroAddress();
-        _storage().reporters[reporter] = authorised;
+        S.layout().reporters[reporter] = authorised;
         emit ReporterSet(reporter, authorised);
     }
 
     /// @inheritdoc IValuationAdmin
     function setTraitPricer(address pricer) external onlyTimelock {
-        _storage().traitPricer = pricer;
+        S.layout().traitPricer = pricer;
         emit TraitPricerSet(pricer);
     }
 
     /// @inheritdoc IValuationAdmin
     function unfreeze(address collection) external onlyTimelock {
-        Collection storage c = _listed(collection);
-        if (c.bounds.frozenAt == 0) revert CollectionNotFrozen(collection);
-        c.bounds.frozenAt = 0;
+        S.Collection storage c = _listed(collection);
+        uint256 word = c.feedWord;
+        if (S.feedFlags(word) & S.FROZEN == 0) revert CollectionNotFrozen(collection);
+        _checkpoint(c, collection);
+        c.feedWord = S.withFeedFlags(word, S.LISTED);
         emit CollectionUnfrozen(collection);
     }
 
@@ -306,21 +309,17 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @inheritdoc IValuationAdmin
     function freeze(address collection) external onlyGuardian {
-        Collection storage c = _listed(collection);
-        if (c.bounds.frozenAt != 0) return;
-        c.bounds.frozenAt = uint40(block.timestamp);
+        S.Collection storage c = _listed(collection);
+        uint256 word = c.feedWord;
+        if (S.feedFlags(word) & S.FROZEN != 0) return;
+        _checkpoint(c, collection);
+        c.feedWord = S.withFeedFlags(word, S.LISTED | S.FROZEN);
         emit CollectionFrozen(collection, block.timestamp);
-        // Record the outage start now so that running auctions see it at once.
-        Head memory h = c.head;
-        if (h.outageSince == 0) {
-            c.head.outageSince = uint32(block.timestamp);
-            emit OutageStarted(collection, block.timestamp, Status.UnknownCollection);
-        }
     }
 
     /// @inheritdoc IValuationAdmin
     function revokeReporter(address reporter) external onlyGuardian {
-        _storage().reporters[reporter] = false;
+        S.layout().reporters[reporter] = false;
         emit ReporterSet(reporter, false);
     }
 
@@ -330,52 +329,89 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @inheritdoc IValuationAdmin
     function assetDecimals() external view returns (uint8) {
-        return _storage().assetDecimals;
+        return S.layout().assetDecimals;
     }
 
     /// @inheritdoc IValuationAdmin
     function traitPricer() external view returns (address) {
-        return _storage().traitPricer;
+        return S.layout().traitPricer;
     }
 
     /// @inheritdoc IValuationAdmin
     function isReporter(address account) external view returns (bool) {
-        return _storage().reporters[account];
+        return S.layout().reporters[account];
     }
 
     /// @inheritdoc IValuationAdmin
     function collectionConfig(address collection)
         external
         view
-        returns (FeedConfig memory feed, FeedBounds memory bounds, TwapParams memory params)
+        returns (FeedConfig memory feed, TwapParams memory params, uint256 twapMaxAge)
     {
-        Collection storage c = _storage().collections[collection];
-        return (c.feed, c.bounds, c.params);
+        S.Collection storage c = S.layout().collections[collection];
+        uint256 a = c.feedWord;
+        uint256 flags = S.feedFlags(a);
+        feed = FeedConfig({
+            feed: S.feedOf(a),
+            heartbeat: uint24(S.heartbeatOf(a)),
+            decimalsShift: int8(S.shiftOf(a)),
+            deviationBps: uint16(S.deviationOf(a)),
+            listed: flags & S.LISTED != 0,
+            frozen: flags & S.FROZEN != 0,
+            minAnswer: S.minAnswerOf(a),
+            maxAnswer: S.maxAnswerOf(c.headWord)
+        });
+        return (feed, c.params, c.twap.twapMaxAge);
     }
 
     /// @inheritdoc IValuationAdmin
-    function twapState(address collection) external view returns (Head memory head, Cursor memory cursor) {
-        Collection storage c = _storage().collections[collection];
-        return (c.head, c.cursor);
+    function twapState(address collection)
+        external
+        view
+        returns (Head memory head, TwapState memory state, ClampAnchor memory anchor, Accumulator memory acc)
+    {
+        S.Collection storage c = S.layout().collections[collection];
+        uint256 b = c.headWord;
+        uint256 flags = S.headFlags(b);
+        head = Head({
+            twap: S.twapOf(b),
+            lastFloor: S.lastFloorOf(b),
+            staleAt: S.staleAtOf(b),
+            ready: flags & S.READY != 0,
+            jumped: flags & S.TWAP_JUMPED != 0,
+            valued: flags & S.VALUED != 0
+        });
+        return (head, c.twap, c.anchor, c.acc);
+    }
+
+    /// @inheritdoc IValuationAdmin
+    function outageClock(address collection) external view returns (OutageClock memory, SequencerClock memory) {
+        S.Collection storage c = S.layout().collections[collection];
+        return (c.clock, c.seq);
     }
 
     /// @inheritdoc IValuationAdmin
     function observations(address collection) external view returns (uint256[] memory prices, uint256[] memory times) {
-        Collection storage c = _storage().collections[collection];
-        Cursor memory cur = c.cursor;
-        prices = new uint256[](cur.count);
-        times = new uint256[](cur.count);
+        S.Collection storage c = S.layout().collections[collection];
+        TwapState memory st = c.twap;
+        prices = new uint256[](st.count);
+        times = new uint256[](st.count);
         // When full, the oldest observation sits at `index`; before that, at 0.
-        uint256 start = cur.count == BUFFER_CAPACITY ? cur.index : 0;
-        for (uint256 i; i < cur.count; ++i) {
+        uint256 start = st.count == BUFFER_CAPACITY ? st.index : 0;
+        for (uint256 i; i < st.count; ++i) {
             (prices[i], times[i]) = TwapLib.read(c.observations, (start + i) % BUFFER_CAPACITY);
         }
     }
 
     /// @inheritdoc IValuationAdmin
     function newestObservationAge(address collection) external view returns (uint256) {
-        uint256 newest = _storage().collections[collection].head.newestTime;
+        uint256 newest = S.layout().collections[collection].twap.newestTime;
         return newest == 0 ? type(uint256).max : block.timestamp - newest;
+    }
+
+    /// @inheritdoc IValuationAdmin
+    function minSpacing(address collection) external view returns (uint256) {
+        return _minSpacing(S.layout().collections[collection].params.minWindow);
     }
 
     /// @inheritdoc IValuationAdmin
@@ -387,167 +423,182 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Checks, effects (buffer, head, cursor), then the outage checkpoint, whose only interaction is the
-    /// static call to the feeds.
-    function _recordSale(address collection, uint256 salePrice, uint256 timestamp, address reporter) internal {
-        Collection storage c = _storage().collections[collection];
-        FeedConfig memory cfg = c.feed;
-        if (!cfg.listed) revert CollectionNotListed(collection);
-        if (salePrice == 0) revert ZeroPrice(collection);
-        TwapParams memory p = c.params;
-        if (salePrice > p.maxPrice) revert PriceAboveMax(collection, salePrice, p.maxPrice);
-        if (timestamp > block.timestamp) revert ObservationInFuture(collection, timestamp, block.timestamp);
-        Head memory h = c.head;
-        if (timestamp <= h.newestTime) revert ObservationOutOfOrder(collection, timestamp, h.newestTime);
-        Cursor memory cur = c.cursor;
-        if (cur.lastWriteBlock == block.number) revert ObservationSameBlock(collection, block.number);
-
-        // Clamp once an average over `minSales` sales exists (whether or not the window is covered yet, so that a
-        // burst which shrinks the window cannot escape the clamp).
-        uint256 recorded = salePrice;
-        if (cur.count >= p.minSales) recorded = ValuationMath.clampToBandDown(salePrice, h.twap, p.clampBps);
-        uint256 avg = _appendObservation(c, h, cur, p, cfg.deviationBps, recorded, timestamp);
-        emit SaleObserved(collection, reporter, salePrice, recorded, timestamp, avg);
-
-        _touch(c, collection);
+    /// @dev Both sources, in order: listed, frozen, TWAP ready and fresh, sequencer, floor fresh and valid, jumps (a
+    /// jump is only reported when everything else is fine). `floor` and `roundId` are set from the feed check on.
+    function _quote(
+        uint256 feedWord,
+        uint256 head
+    ) internal view returns (uint256 unitPrice, Status status, uint256 floor, uint256 roundId) {
+        status = _collectionStatus(feedWord, head);
+        if (status != Status.Ok) return (0, status, 0, 0);
+        (status, floor, roundId) = _floorStatus(feedWord, head);
+        if (status == Status.Ok) unitPrice = ValuationMath.min(S.twapOf(head), floor);
     }
 
-    /// @dev Writes the observation, recomputes the weighted average, readiness and the TWAP jump flag, and stores the
-    /// head and cursor (one SSTORE each).
-    function _appendObservation(
-        Collection storage c,
-        Head memory h,
-        Cursor memory cur,
+    /// @dev Listing, freeze, TWAP readiness and age, L2 sequencer.
+    function _collectionStatus(uint256 feedWord, uint256 head) internal view returns (Status) {
+        uint256 flags = S.feedFlags(feedWord);
+        if (flags & S.LISTED == 0) return Status.UnknownCollection;
+        if (flags & S.FROZEN != 0) return Status.Frozen;
+        if (S.headFlags(head) & S.READY == 0) return Status.TwapNotReady;
+        if (block.timestamp > S.staleAtOf(head)) return Status.TwapStale;
+        if (SEQUENCER_FEED != address(0)) {
+            (bool ok,, int256 down, uint256 startedAt,) = FloorFeedLib.latestRound(SEQUENCER_FEED);
+            if (!ok || down != 0 || !FloorFeedLib.sane(startedAt) || block.timestamp - startedAt <= SEQUENCER_GRACE) {
+                return Status.SequencerDown;
+            }
+        }
+        return Status.Ok;
+    }
+
+    /// @dev Floor freshness, bounds, and the jumps of both sources.
+    function _floorStatus(
+        uint256 feedWord,
+        uint256 head
+    ) internal view returns (Status, uint256 floor, uint256 roundId) {
+        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(S.feedOf(feedWord));
+        if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > S.heartbeatOf(feedWord)) {
+            return (Status.FloorStale, 0, 0);
+        }
+        (bool invalid, bool jumped, uint256 f) = S.judge(answer, feedWord, head);
+        if (invalid) return (Status.FloorInvalid, 0, id);
+        if (jumped || S.headFlags(head) & S.TWAP_JUMPED != 0) return (Status.Jumped, f, id);
+        return (Status.Ok, f, id);
+    }
+
+    /// @dev Checks; the clamp; effects (observation, sums, anchor, head, TWAP state). The outage clock is recorded
+    /// first, under the old head, when the write changes the TWAP's own contribution to it over [asOf, now] or when
+    /// its last record is `CLOCK_REFRESH` old.
+    /// The only interactions are the static calls of that checkpoint to the feeds.
+    function _recordSale(address collection, uint256 salePrice, uint256 timestamp, address reporter) internal {
+        S.Collection storage c = S.layout().collections[collection];
+        (TwapParams memory p, TwapState memory st) = _checkSale(c, collection, salePrice, timestamp);
+        uint256 head = c.headWord;
+        uint256 recorded = salePrice;
+        if (st.count >= p.minSales) recorded = _clamp(c, collection, salePrice, S.twapOf(head), p);
+        uint256 avg = _append(c, collection, head, st, p, recorded, timestamp);
+        emit SaleObserved(collection, reporter, salePrice, recorded, timestamp, avg);
+    }
+
+    /// @dev Every check of a sale: listed, price, time, one per block, spacing.
+    function _checkSale(
+        S.Collection storage c,
+        address collection,
+        uint256 salePrice,
+        uint256 timestamp
+    ) internal view returns (TwapParams memory p, TwapState memory st) {
+        if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
+        if (salePrice == 0) revert ZeroPrice(collection);
+        p = c.params;
+        if (salePrice > p.maxPrice) revert PriceAboveMax(collection, salePrice, p.maxPrice);
+        if (timestamp > block.timestamp) revert ObservationInFuture(collection, timestamp, block.timestamp);
+        st = c.twap;
+        if (timestamp <= st.newestTime) revert ObservationOutOfOrder(collection, timestamp, st.newestTime);
+        if (st.lastWriteBlock == block.number) revert ObservationSameBlock(collection, block.number);
+        if (st.count != 0) {
+            uint256 earliest = uint256(st.newestTime) + _minSpacing(p.minWindow);
+            if (timestamp < earliest) revert ObservationTooSoon(collection, timestamp, earliest);
+        }
+    }
+
+    /// @dev Appends the recorded sale, derives readiness and the TWAP jump, and stores head and TWAP state.
+    function _append(
+        S.Collection storage c,
+        address collection,
+        uint256 head,
+        TwapState memory st,
         TwapParams memory p,
-        uint16 deviationBps,
         uint256 recorded,
         uint256 timestamp
     ) internal returns (uint256 avg) {
-        TwapLib.write(c.observations, cur.index, recorded, timestamp);
-        cur.index = uint8((cur.index + 1) % BUFFER_CAPACITY);
-        if (cur.count < BUFFER_CAPACITY) ++cur.count;
-        cur.lastWriteBlock = uint64(block.number);
-
+        // The TWAP jump reference: the TWAP in force at the last valuation.
+        if (S.headFlags(head) & S.VALUED != 0) st.lastValuedTwap = uint88(S.twapOf(head));
         uint256 oldest;
-        (avg, oldest) = TwapLib.weightedAverageDown(c.observations, cur.count, timestamp, p.halfLife);
-        bool ready = cur.count >= p.minSales && timestamp - oldest >= p.minWindow;
-        uint8 flags = h.flags & ~(FLAG_READY | FLAG_JUMPED | FLAG_VALUED);
-        if (ready) flags |= FLAG_READY;
-        if (ready && cur.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, cur.lastValuedTwap, deviationBps)) {
-            flags |= FLAG_JUMPED;
+        (avg, oldest, st) = TwapLib.append(c, st, recorded, timestamp, p.halfLife);
+        uint256 feedWord = c.feedWord;
+        uint256 flags;
+        if (st.count >= p.minSales && timestamp - oldest >= p.minWindow) {
+            flags = S.READY;
+            if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
+            flags |= S.TWAP_JUMPED;
         }
-        // Safe casts: recorded <= maxPrice <= type(uint88).max, and so is every average; timestamp <= now < 2^32.
-        h.twap = uint88(avg);
-        h.newestTime = uint32(timestamp);
-        h.flags = flags;
-        c.head = h;
-        c.cursor = cur;
+        // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
+        uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));
+        if (_twapSideChanges(feedWord, head, next) || block.timestamp >= uint256(c.clock.asOf) + CLOCK_REFRESH) {
+            _checkpoint(c, collection);
+        }
+        c.headWord = next;
+        st.lastWriteBlock = uint48(block.number);
+        st.newestTime = uint32(timestamp);
+        c.twap = st;
     }
 
-    /// @dev Records the outage state: opens, closes, or re-anchors after a jump cool-down.
-    function _touch(Collection storage c, address collection) internal {
-        (Eval memory e, Head memory h) = _evaluate(c);
-        if (e.status == Status.Ok) {
-            // A touch is not a valuation: it closes outages but leaves the jump references alone.
-            _recordOk(c, collection, h, e, false);
-            return;
-        }
-        if (h.outageSince == 0) {
-            c.head.outageSince = uint32(e.since);
-            emit OutageStarted(collection, e.since, e.status);
-        } else if (e.status == Status.Jumped && block.timestamp >= uint256(h.outageSince) + JUMP_COOLDOWN) {
-            // Both sources are fresh and valid (Jumped is only reported then): accept their new levels.
-            h.lastFloor = uint88(e.floor);
-            h.flags = (h.flags & ~FLAG_JUMPED) | FLAG_VALUED;
-            c.cursor.lastValuedTwap = h.twap;
-            emit Reanchored(collection, h.twap, e.floor);
-            _closeOutage(c, collection, h);
-            c.head = h;
-        }
-    }
-
-    /// @dev When both sources are fine: close a recorded outage and, for a valuation (`price`), move the jump
-    /// references to the current sources. Writes only what changed.
-    function _recordOk(
-        Collection storage c,
+    /// @dev Moves the clamp anchor when its period has passed (see `ClampAnchor`) and clamps `salePrice` around it.
+    function _clamp(
+        S.Collection storage c,
         address collection,
-        Head memory h,
-        Eval memory e,
-        bool valuation
-    ) internal {
-        bool dirty;
-        if (valuation && h.lastFloor != e.floor) {
-            h.lastFloor = uint88(e.floor);
-            dirty = true;
+        uint256 salePrice,
+        uint256 twap,
+        TwapParams memory p
+    ) internal returns (uint256) {
+        ClampAnchor memory an = c.anchor;
+        if (an.anchor == 0) {
+            an = ClampAnchor({anchor: uint88(twap), pending: uint88(twap), pendingAt: uint32(block.timestamp)});
+            c.anchor = an;
+            emit ClampAnchorMoved(collection, twap, twap);
+        } else if (block.timestamp >= uint256(an.pendingAt) + p.anchorPeriod) {
+            an = ClampAnchor({anchor: an.pending, pending: uint88(twap), pendingAt: uint32(block.timestamp)});
+            c.anchor = an;
+            emit ClampAnchorMoved(collection, an.anchor, twap);
         }
-        if (valuation && h.flags & FLAG_VALUED == 0) {
-            c.cursor.lastValuedTwap = h.twap;
-            h.flags |= FLAG_VALUED;
-            dirty = true;
-        }
-        if (h.outageSince != 0) {
-            _closeOutage(c, collection, h);
-            dirty = true;
-        }
-        if (dirty) c.head = h;
+        return ValuationMath.clampToBandDown(salePrice, an.anchor, p.clampBps);
     }
 
-    function _closeOutage(Collection storage c, address collection, Head memory h) internal {
-        uint256 duration = block.timestamp - h.outageSince;
-        uint64 cumulative = c.cursor.cumulativeOutage + uint64(duration);
-        c.cursor.cumulativeOutage = cumulative;
-        h.outageSince = 0;
-        emit OutageEnded(collection, duration, cumulative);
+    /// @dev Whether replacing `head` by `next` changes the collection side of the outage over [asOf, now]: it does
+    /// not when both are unusable throughout, or both usable throughout (ready, not jumped, fresh until now).
+    function _twapSideChanges(uint256 feedWord, uint256 head, uint256 next) internal view returns (bool) {
+        bool outBefore = S.alwaysOut(feedWord, head);
+        bool outAfter = S.alwaysOut(feedWord, next);
+        if (outBefore && outAfter) return false;
+        if (outBefore || outAfter) return true;
+        return S.staleAtOf(head) < block.timestamp || S.staleAtOf(next) < block.timestamp;
     }
 
-    /// @dev Evaluates both sources. Order: listed, frozen, TWAP readiness and age, sequencer, feed, jumps.
-    function _evaluate(Collection storage c) internal view returns (Eval memory e, Head memory h) {
-        FeedConfig memory cfg = c.feed;
-        h = c.head;
-        if (!cfg.listed) return (_fail(Status.UnknownCollection, block.timestamp), h);
-        FeedBounds memory b = c.bounds;
-        if (b.frozenAt != 0) return (_fail(Status.UnknownCollection, b.frozenAt), h);
-        if (h.flags & FLAG_READY == 0) {
-            return (_fail(Status.TwapNotReady, h.newestTime == 0 ? block.timestamp : h.newestTime), h);
-        }
-        if (block.timestamp - h.newestTime > cfg.twapMaxAge) {
-            return (_fail(Status.TwapStale, uint256(h.newestTime) + cfg.twapMaxAge), h);
-        }
-        if (SEQUENCER_FEED != address(0)) {
-            (bool up, uint256 downSince) = FloorFeedLib.sequencerUp(SEQUENCER_FEED, SEQUENCER_GRACE);
-            if (!up) return (_fail(Status.FloorStale, downSince), h);
-        }
-        (uint256 floor, Status s, uint256 since, uint256 updatedAt) =
-            FloorFeedLib.readFloor(cfg.feed, cfg.heartbeat, cfg.decimalsShift, b.minAnswer, b.maxAnswer);
-        if (s != Status.Ok) return (_fail(s, since), h);
-        e.floor = floor;
-        if (h.flags & FLAG_JUMPED != 0) {
-            e.status = Status.Jumped;
-            e.since = _clampSince(h.newestTime);
-            return (e, h);
-        }
-        if (h.lastFloor != 0 && ValuationMath.deviatesBeyond(floor, h.lastFloor, cfg.deviationBps)) {
-            e.status = Status.Jumped;
-            e.since = _clampSince(updatedAt);
-            return (e, h);
-        }
-        e.price = ValuationMath.min(h.twap, floor);
+    /// @dev The common case of `outage`, without the replay: on L1, no outage open at the last record, the collection
+    /// usable now, and the floor fine now with at most one round since the record, which was fine and fresh until
+    /// it. The replay then finds no bad interval: the clock is the recorded one. `quiet == false`: replay.
+    function _quietClock(S.Collection storage c) internal view returns (bool quiet, uint64 cumulative) {
+        OutageClock memory clk = c.clock;
+        if (clk.since != 0 || clk.asOf == 0 || SEQUENCER_FEED != address(0)) return (false, 0);
+        uint256 feedWord = c.feedWord;
+        uint256 head = c.headWord;
+        if (S.alwaysOut(feedWord, head) || S.staleAtOf(head) < block.timestamp) return (false, 0);
+        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(S.feedOf(feedWord));
+        uint256 heartbeat = S.heartbeatOf(feedWord);
+        if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > heartbeat) return (false, 0);
+        (bool invalid, bool jumped,) = S.judge(answer, feedWord, head);
+        if (invalid || jumped) return (false, 0);
+        quiet = updatedAt <= clk.asOf || id == clk.floorRound
+            || (id == uint256(clk.floorRound) + 1 && !clk.floorBad && uint256(clk.floorTime) + heartbeat >= updatedAt);
+        return (quiet, clk.cumulative);
     }
 
-    function _fail(Status status, uint256 since) internal view returns (Eval memory e) {
-        e.status = status;
-        e.since = _clampSince(since);
+    /// @dev Records the clock (what `outage` reports now) and returns it.
+    function _checkpoint(S.Collection storage c, address collection) internal returns (OutageClock memory clk) {
+        SequencerClock memory seq;
+        (clk, seq) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        c.clock = clk;
+        if (SEQUENCER_FEED != address(0)) c.seq = seq;
+        emit OutageCheckpointed(collection, clk.since, clk.cumulative);
     }
 
-    /// @dev An outage start is in [1, now].
-    function _clampSince(uint256 since) internal view returns (uint256) {
-        if (since > block.timestamp) return block.timestamp;
-        return since == 0 ? 1 : since;
+    function _minSpacing(uint256 minWindow) internal pure returns (uint256) {
+        return (minWindow + BUFFER_CAPACITY - 2) / (BUFFER_CAPACITY - 1);
     }
 
-    function _listed(address collection) internal view returns (Collection storage c) {
-        c = _storage().collections[collection];
-        if (!c.feed.listed) revert CollectionNotListed(collection);
+    function _listed(address collection) internal view returns (S.Collection storage c) {
+        c = S.layout().collections[collection];
+        if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
     }
 
     function _hashSaleReport(SaleReport calldata r) internal view returns (bytes32) {

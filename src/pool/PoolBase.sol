@@ -91,6 +91,9 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         RateConfig rateConfig;
         AuctionBook book;
         address liquidator;
+        // Sum of `claimable`: what the pool's balance holds for claimants on top of `market.cash`. Packed with the
+        // liquidator, whose slot settlement reads anyway.
+        uint96 totalClaimable;
         address custody;
         uint128 totalBadDebt;
         uint128 badDebtAbsorbed;

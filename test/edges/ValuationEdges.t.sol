@@ -5,7 +5,7 @@ import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
 import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
-import {TwapLib} from "../../src/libraries/TwapLib.sol";
+import {ValuationMath} from "../../src/libraries/ValuationMath.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
 import {TraitPricer} from "../../src/pricer/TraitPricer.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
@@ -75,13 +75,20 @@ contract ValuationEdgesTest is ValuationBase {
         // The largest that fits is accepted.
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, tooBig - 1, MAX_PRICE);
         vm.stopPrank();
-        (, IValuationAdmin.FeedBounds memory b,) = valuation.collectionConfig(other);
-        assertEq(b.maxAnswer, tooBig - 1);
+        (IValuationAdmin.FeedConfig memory b,,) = valuation.collectionConfig(other);
+        // The stored bound keeps 32 significant bits, rounded down (the interface documents the effective bound).
+        assertEq(b.maxAnswer, ValuationMath.unpackBound(ValuationMath.packBoundDown(tooBig - 1)));
+        assertLe(b.maxAnswer, tooBig - 1);
     }
 
     function test_RevertWhen_twapWindowOrHalfLifeOutOfBounds() public {
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 1000, minSales: 5, minWindow: 10 minutes - 1, halfLife: 6 hours
+            maxPrice: MAX_PRICE,
+            clampBps: 1000,
+            minSales: 5,
+            minWindow: 10 minutes - 1,
+            halfLife: 6 hours,
+            anchorPeriod: 1 hours
         });
         bytes32 before = _stateHash(valuation, collection);
         vm.startPrank(timelock);
@@ -126,8 +133,8 @@ contract ValuationEdgesTest is ValuationBase {
         emit IValuationAdmin.RiskParamsSet(collection, 2 days, 500);
         valuation.setRiskParams(collection, 2 days, 500);
         vm.stopPrank();
-        (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(collection);
-        assertEq(f.twapMaxAge, 2 days);
+        (IValuationAdmin.FeedConfig memory f,, uint256 twapMaxAge) = valuation.collectionConfig(collection);
+        assertEq(twapMaxAge, 2 days);
         assertEq(f.deviationBps, 500);
     }
 
@@ -151,19 +158,20 @@ contract ValuationEdgesTest is ValuationBase {
     function test_freeze_secondCallKeepsTheFirstFreezeTime() public {
         vm.prank(guardian);
         valuation.freeze(collection);
-        (, IValuationAdmin.FeedBounds memory b1,) = valuation.collectionConfig(collection);
-        assertEq(b1.frozenAt, block.timestamp);
+        (IValuationAdmin.FeedConfig memory f1,,) = valuation.collectionConfig(collection);
+        assertTrue(f1.frozen);
         (uint64 since1,) = valuation.outage(collection);
+        assertEq(since1, block.timestamp, "the freeze opens the outage clock now");
 
         _step(1 hours);
         vm.recordLogs();
         vm.prank(guardian);
         valuation.freeze(collection);
         assertEq(vm.getRecordedLogs().length, 0, "no event: nothing changed");
-        (, IValuationAdmin.FeedBounds memory b2,) = valuation.collectionConfig(collection);
-        assertEq(b2.frozenAt, b1.frozenAt, "the outage clock keeps its start");
+        (IValuationAdmin.FeedConfig memory f2,,) = valuation.collectionConfig(collection);
+        assertTrue(f2.frozen);
         (uint64 since2,) = valuation.outage(collection);
-        assertEq(since2, since1);
+        assertEq(since2, since1, "the outage clock keeps its start");
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -181,7 +189,9 @@ contract ValuationEdgesTest is ValuationBase {
         // A round that never started (startedAt 0) is not "up".
         sequencer.setRound(2, 0, 0, block.timestamp);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.FloorStale)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
 
@@ -189,7 +199,9 @@ contract ValuationEdgesTest is ValuationBase {
         sequencer.setRound(3, 0, block.timestamp - 2 days, block.timestamp);
         sequencer.setReverts(true);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.FloorStale)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
 
@@ -235,14 +247,5 @@ contract ValuationEdgesTest is ValuationBase {
         assertEq(AuctionLib.price(reserve + 1, reserve, 36 hours, 18 hours), reserve + 1);
         // At the end the reserve applies as always.
         assertEq(AuctionLib.price(reserve + 1, reserve, 36 hours, 36 hours), reserve);
-    }
-
-    function test_decayWeight_vanishesForVeryOldSales() public pure {
-        uint256 halfLife = 6 hours;
-        assertEq(TwapLib.decayWeightDown(0, halfLife), 1e18);
-        assertApproxEqRel(TwapLib.decayWeightDown(halfLife, halfLife), 0.5e18, 1e12);
-        // 2^-200 is far below 1 wei of WAD: the exponent is cut off and the weight is exactly 0.
-        assertEq(TwapLib.decayWeightDown(200 * halfLife, halfLife), 0);
-        assertEq(TwapLib.decayWeightDown(type(uint64).max, halfLife), 0);
     }
 }

@@ -4,17 +4,22 @@ pragma solidity 0.8.24;
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
-import {AuctionFixture} from "../liquidation/AuctionFixture.sol";
-import {PoolFixture} from "../liquidation/PoolFixture.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
 
-/// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy.
+/// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy over the
+/// fixture's WETH (a plain ERC-20, as cheap as WETH9), like the pool's own gas tests.
 /// Run with `forge test --isolate --match-path test/gas/AuctionGas.t.sol` (each call then is its own transaction, cold
 /// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000.
-contract AuctionGasTest is PoolFixture {
+contract AuctionGasTest is BaseTest {
+    function setUp() public override {
+        super.setUp();
+        _setUpAuctionPool(address(weth));
+    }
+
     function test_start_gas() public {
-        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
         skip(1 days);
-        valuation.setPrice(address(nft), 6 ether);
+        valuation.setPrice(address(apes), 6 ether);
         vm.prank(keeper);
         auction.start(loanId, loan);
         vm.snapshotGasLastCall("auction start (real pool)");
@@ -23,7 +28,7 @@ contract AuctionGasTest is PoolFixture {
     /// @dev A sale above the debt: the keeper and the borrower get claimable balances for the first time.
     function test_buy_gas_surplus() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
-        _fund(buyer, 9 ether);
+        _fundBuyer(buyer, 9 ether);
         skip(1 hours);
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 9 ether);
@@ -32,14 +37,14 @@ contract AuctionGasTest is PoolFixture {
 
     /// @dev A sale at the reserve below the debt: the shortfall is written off in the same transaction.
     function test_buy_gas_shortfall() public {
-        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
         skip(1 days);
-        valuation.setPrice(address(nft), 3 ether);
+        valuation.setPrice(address(apes), 3 ether);
         IDutchAuction.Auction memory a;
         vm.prank(keeper);
         (a, loan) = auction.start(loanId, loan);
         skip(40 hours);
-        _fund(buyer, 2.1 ether);
+        _fundBuyer(buyer, 2.1 ether);
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 2.1 ether);
         vm.snapshotGasLastCall("auction buy, shortfall (real pool)");
@@ -49,10 +54,10 @@ contract AuctionGasTest is PoolFixture {
     /// borrower already hold claims from an earlier sale.
     function test_start_gas_steadyState() public {
         _priorSale(10);
-        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
-        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrow(borrower, 2);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
+        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrowApe(borrower, 2, PRINCIPAL);
         skip(1 days);
-        valuation.setPrice(address(nft), 6 ether);
+        valuation.setPrice(address(apes), 6 ether);
         vm.prank(keeper);
         auction.start(otherId, other);
         vm.prank(keeper);
@@ -62,17 +67,17 @@ contract AuctionGasTest is PoolFixture {
 
     function test_buy_gas_steadyState() public {
         _priorSale(10);
-        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, 1);
-        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrow(borrower, 2);
-        nft.mint(buyer, 99); // the buyer already holds an NFT of the collection
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
+        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrowApe(borrower, 2, PRINCIPAL);
+        apes.mint(buyer, 99); // the buyer already holds an NFT of the collection
         skip(1 days);
-        valuation.setPrice(address(nft), 6 ether);
+        valuation.setPrice(address(apes), 6 ether);
         vm.startPrank(keeper);
         auction.start(otherId, other);
         IDutchAuction.Auction memory a;
         (a, loan) = auction.start(loanId, loan);
         vm.stopPrank();
-        _fund(buyer, 18 ether);
+        _fundBuyer(buyer, 18 ether);
         skip(1 hours);
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 9 ether);
@@ -81,15 +86,15 @@ contract AuctionGasTest is PoolFixture {
 
     /// @dev A completed sale, so that the keeper and the borrower hold claims and the reserve is funded.
     function _priorSale(uint256 tokenId) internal {
-        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(borrower, tokenId);
-        valuation.setPrice(address(nft), 6 ether);
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, tokenId, PRINCIPAL);
+        valuation.setPrice(address(apes), 6 ether);
         IDutchAuction.Auction memory a;
         vm.prank(keeper);
         (a, loan) = auction.start(loanId, loan);
-        _fund(stranger, 9 ether);
+        _fundBuyer(stranger, 9 ether);
         vm.prank(stranger);
         auction.buy(loanId, loan, a, 9 ether);
-        valuation.setPrice(address(nft), UNIT_PRICE);
+        valuation.setPrice(address(apes), UNIT_PRICE);
     }
 
     function test_settle_gas() public {
@@ -102,7 +107,12 @@ contract AuctionGasTest is PoolFixture {
 }
 
 /// @notice The same entry points over the mock pool, whose own work is minimal: the module's share of the budget.
-contract AuctionGasMockPoolTest is AuctionFixture {
+contract AuctionGasMockPoolTest is BaseTest {
+    function setUp() public override {
+        super.setUp();
+        _setUpMockAuction();
+    }
+
     function test_start_gas_mockPool() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _openLoan(1);
         vm.prank(keeper);
@@ -112,7 +122,7 @@ contract AuctionGasMockPoolTest is AuctionFixture {
 
     function test_buy_gas_mockPool() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
-        _fund(buyer, 15 ether);
+        _fundBuyer(buyer, 15 ether);
         skip(1 hours);
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 15 ether);

@@ -18,10 +18,12 @@ contract ValuationGasTest is ValuationBase {
 
     function setUp() public override {
         super.setUp();
-        // Full ring buffer (16 sales, 10 minutes apart) and one recorded valuation: the steady state.
+        // Full ring buffer (16 sales, 10 minutes apart), one recorded valuation and a recorded outage clock: the
+        // steady state.
         _seed(P, 16, 10 minutes);
         feed.setAnswer(int256(P));
         valuation.price(collection);
+        valuation.checkpoint(collection);
 
         address signerAddr;
         (signerAddr, signerKey) = makeAddrAndKey("pricerSigner");
@@ -62,10 +64,29 @@ contract ValuationGasTest is ValuationBase {
         vm.snapshotGasLastCall("valuation priceView read");
     }
 
+    /// @dev The first valuation after a new feed round: records the new floor reference (one hot-slot write, and a
+    /// read of the clock's recorded round).
     function test_gas_priceReadAfterFloorUpdate() public {
         feed.setAnswer(int256(P * 101 / 100));
         valuation.price(collection);
-        vm.snapshotGasLastCall("valuation price read, floor moved (records reference)");
+        vm.snapshotGasLastCall("valuation price read, new floor round (records reference)");
+    }
+
+    /// @dev The same after two feed rounds that nothing recorded: the reference may only move after recording the
+    /// outage clock (one round read back).
+    function test_gas_priceReadAfterTwoFloorUpdates() public {
+        feed.setAnswer(int256(P * 101 / 100));
+        _step(10 minutes);
+        feed.setAnswer(int256(P * 102 / 100));
+        valuation.price(collection);
+        vm.snapshotGasLastCall("valuation price read, two unrecorded floor rounds (records clock and reference)");
+    }
+
+    /// @dev The outage clock as the auction module reads it.
+    function test_gas_outageView() public {
+        _step(10 minutes);
+        valuation.outage(collection);
+        vm.snapshotGasLastCall("outage view");
     }
 
     function test_gas_observationWrite() public {
@@ -73,6 +94,15 @@ contract ValuationGasTest is ValuationBase {
         vm.prank(reporter);
         valuation.reportSale(collection, P, block.timestamp);
         vm.snapshotGasLastCall("twap observation write");
+    }
+
+    /// @dev A write whose clock record is an hour old records it (once an hour at most).
+    function test_gas_observationWriteRecordingClock() public {
+        _step(valuation.CLOCK_REFRESH());
+        feed.setAnswer(int256(P));
+        vm.prank(reporter);
+        valuation.reportSale(collection, P, block.timestamp);
+        vm.snapshotGasLastCall("twap observation write, hourly clock record");
     }
 
     function test_gas_relayedObservationWrite() public {

@@ -55,7 +55,7 @@ contract MockBlocklistToken is MockERC20 {
 
     error Blocked(address account);
 
-    constructor() MockERC20("USD Coin", "USDC", 6) {}
+    constructor(string memory name_, string memory symbol_, uint8 decimals_) MockERC20(name_, symbol_, decimals_) {}
 
     function setBlocked(address account, bool isBlocked) external {
         blocked[account] = isBlocked;

@@ -148,7 +148,8 @@ contract MockLendingPool {
             collateralValue: value,
             startPrice: FixedPointMathLib.fullMulDivUp(value, auctionStartBps, BPS),
             reservePrice: FixedPointMathLib.fullMulDivUp(value, auctionReserveBps, BPS),
-            duration: auctionDuration
+            duration: auctionDuration,
+            valuation: valuation
         });
         updated = loan;
         updated.frozenDebt = debt;

@@ -66,23 +66,30 @@ contract ValuationTest is ValuationBase {
     //////////////////////////////////////////////////////////////*/
 
     function test_listCollection_setsDefaults() public view {
-        (
-            IValuationAdmin.FeedConfig memory f,
-            IValuationAdmin.FeedBounds memory b,
-            IValuationAdmin.TwapParams memory p
-        ) = valuation.collectionConfig(collection);
+        (IValuationAdmin.FeedConfig memory f, IValuationAdmin.TwapParams memory p, uint256 maxAge) =
+            valuation.collectionConfig(collection);
         assertEq(f.feed, address(feed));
         assertEq(f.heartbeat, HEARTBEAT);
-        assertEq(f.twapMaxAge, valuation.DEFAULT_TWAP_MAX_AGE());
+        assertEq(maxAge, valuation.DEFAULT_TWAP_MAX_AGE());
         assertEq(f.deviationBps, valuation.DEFAULT_DEVIATION_BPS());
         assertEq(f.decimalsShift, 0);
         assertTrue(f.listed);
-        assertEq(b.maxAnswer, MAX_ANSWER);
+        assertFalse(f.frozen);
+        assertEq(f.minAnswer, 0);
+        // The upper bound is packed to 32 significant bits, rounded down: never looser than configured.
+        assertLe(f.maxAnswer, MAX_ANSWER);
+        assertGt(f.maxAnswer, MAX_ANSWER - MAX_ANSWER / 2 ** 31);
         assertEq(p.maxPrice, MAX_PRICE);
         assertEq(p.clampBps, 1000);
         assertEq(p.minSales, 5);
         assertEq(p.minWindow, 30 minutes);
         assertEq(p.halfLife, 6 hours);
+        assertEq(p.anchorPeriod, 1 hours);
+        assertEq(valuation.minSpacing(collection), 2 minutes);
+        // The clock starts at listing, with an outage (the TWAP is not ready yet).
+        (uint64 since, uint64 cumulative) = valuation.outage(collection);
+        assertEq(since, START);
+        assertEq(cumulative, 0);
     }
 
     function test_RevertWhen_listCollectionNotTimelock() public {
@@ -91,6 +98,7 @@ contract ValuationTest is ValuationBase {
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, MAX_ANSWER, MAX_PRICE);
         (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(other);
         assertFalse(f.listed);
+        assertEq(_stateHash(valuation, other), _stateHash(valuation, makeAddr("never")));
     }
 
     function test_RevertWhen_listCollectionTwice() public {
@@ -112,21 +120,38 @@ contract ValuationTest is ValuationBase {
         valuation.listCollection(other, address(feed), HEARTBEAT, 5, 5, MAX_PRICE);
         vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, other, bytes32("maxPrice")));
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, MAX_ANSWER, 0);
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("bounds")));
+        valuation.listCollection(other, address(feed), HEARTBEAT, 5, 6, MAX_PRICE); // no answer fits between
         vm.stopPrank();
         (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(other);
         assertFalse(f.listed);
+        assertEq(_stateHash(valuation, other), _stateHash(valuation, makeAddr("never")));
     }
 
-    function test_delistCollection_resetsHistory() public {
+    function test_delistCollection_resetsHistoryKeepsClock() public {
         _makeReady();
-        vm.startPrank(timelock);
+        valuation.price(collection);
+        (uint64 since0, uint64 cumulative0) = valuation.outage(collection);
+        assertEq(since0, 0);
+        vm.prank(timelock);
         valuation.delistCollection(collection);
         assertEq(uint8(_status(collection)), uint8(IValuation.Status.UnknownCollection));
+        (uint64 since, uint64 cumulative) = valuation.outage(collection);
+        assertEq(since, block.timestamp, "delisted: an outage from now");
+        assertEq(cumulative, cumulative0);
+        _step(1 hours);
+        vm.prank(timelock);
         valuation.listCollection(collection, address(feed), HEARTBEAT, 0, MAX_ANSWER, MAX_PRICE);
-        vm.stopPrank();
         (uint256[] memory prices,) = valuation.observations(collection);
         assertEq(prices.length, 0);
+        (IValuationAdmin.Head memory h, IValuationAdmin.TwapState memory st,,) = valuation.twapState(collection);
+        assertEq(h.twap, 0);
+        assertEq(st.count, 0);
         assertEq(uint8(_status(collection)), uint8(IValuation.Status.TwapNotReady));
+        // The outage goes on (not ready), from the delisting: auctions keep counting it.
+        (since, cumulative) = valuation.outage(collection);
+        assertEq(since, block.timestamp - 1 hours);
+        assertEq(cumulative, cumulative0);
     }
 
     function test_RevertWhen_settersNotTimelock() public {
@@ -154,7 +179,12 @@ contract ValuationTest is ValuationBase {
 
     function test_RevertWhen_twapParamsOutOfBounds() public {
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 1000, minSales: 1, minWindow: 30 minutes, halfLife: 6 hours
+            maxPrice: MAX_PRICE,
+            clampBps: 1000,
+            minSales: 1,
+            minWindow: 30 minutes,
+            halfLife: 6 hours,
+            anchorPeriod: 1 hours
         });
         bytes32 before = _stateHash(valuation, collection);
         vm.prank(timelock);
@@ -169,11 +199,23 @@ contract ValuationTest is ValuationBase {
             abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("clampBps"))
         );
         valuation.setTwapParams(collection, p);
+        p.clampBps = 1000;
+        p.anchorPeriod = 29 minutes; // shorter than the window
+        vm.prank(timelock);
+        vm.expectRevert(
+            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("anchorPeriod"))
+        );
+        valuation.setTwapParams(collection, p);
         vm.prank(timelock);
         vm.expectRevert(
             abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("deviationBps"))
         );
         valuation.setRiskParams(collection, 1 days, 50);
+        vm.prank(timelock);
+        vm.expectRevert(
+            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("twapMaxAge"))
+        );
+        valuation.setRiskParams(collection, 29 minutes, 1000);
         assertEq(_stateHash(valuation, collection), before);
     }
 
@@ -205,6 +247,8 @@ contract ValuationTest is ValuationBase {
         _report(10 * P);
         (uint256[] memory prices,) = valuation.observations(collection);
         assertEq(prices[prices.length - 1], P * 11 / 10);
+        (,, IValuationAdmin.ClampAnchor memory an,) = valuation.twapState(collection);
+        assertEq(an.anchor, P, "anchored on the TWAP before the first clamped sale");
     }
 
     function test_reportSale_clampsBelowBand() public {
@@ -316,6 +360,42 @@ contract ValuationTest is ValuationBase {
         assertEq(_stateHash(valuation, collection), before);
     }
 
+    function test_RevertWhen_reportSaleTooSoon() public {
+        _step(10 minutes);
+        _report(P);
+        uint256 newest = block.timestamp;
+        bytes32 before = _stateHash(valuation, collection);
+        _step(2 minutes - 1);
+        vm.prank(reporter);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValuationAdmin.ObservationTooSoon.selector, collection, block.timestamp, newest + 2 minutes
+            )
+        );
+        valuation.reportSale(collection, P, block.timestamp);
+        assertEq(_stateHash(valuation, collection), before);
+        _step(1);
+        _report(P); // exactly the spacing later: accepted
+        (uint256[] memory prices,) = valuation.observations(collection);
+        assertEq(prices.length, 2);
+    }
+
+    /// @dev The spacing follows the window: ceil(minWindow / 15), so 16 kept sales always cover the window.
+    function test_minSpacing_followsWindow() public {
+        IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
+            maxPrice: MAX_PRICE,
+            clampBps: 1000,
+            minSales: 5,
+            minWindow: 1 hours + 1,
+            halfLife: 6 hours,
+            anchorPeriod: 2 hours
+        });
+        vm.prank(timelock);
+        valuation.setTwapParams(collection, p);
+        assertEq(valuation.minSpacing(collection), 241);
+        assertEq(valuation.minSpacing(makeAddr("unknown")), 0);
+    }
+
     /*//////////////////////////////////////////////////////////////
                             RELAYED REPORTS
     //////////////////////////////////////////////////////////////*/
@@ -345,6 +425,18 @@ contract ValuationTest is ValuationBase {
         assertEq(_stateHash(valuation, collection), before);
     }
 
+    function test_RevertWhen_relaySaleUnknownCollection() public {
+        address unknown = makeAddr("unknown");
+        _step(1);
+        IValuationAdmin.SaleReport memory r =
+            IValuationAdmin.SaleReport({collection: unknown, price: P, timestamp: block.timestamp});
+        bytes memory sig = _signReport(reporterKey, valuation, r);
+        bytes32 before = _stateHash(valuation, unknown);
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.CollectionNotListed.selector, unknown));
+        valuation.relaySale(r, sig);
+        assertEq(_stateHash(valuation, unknown), before);
+    }
+
     function test_RevertWhen_relaySaleMalformedSignature() public {
         _step(1);
         bytes32 before = _stateHash(valuation, collection);
@@ -372,7 +464,7 @@ contract ValuationTest is ValuationBase {
         bytes memory sig = _signReport(reporterKey, valuation, r);
         valuation.relaySale(r, sig);
         bytes32 before = _stateHash(valuation, collection);
-        _step(12);
+        _step(10 minutes);
         vm.expectRevert(
             abi.encodeWithSelector(IValuationAdmin.ObservationOutOfOrder.selector, collection, r.timestamp, r.timestamp)
         );
@@ -457,12 +549,20 @@ contract ValuationTest is ValuationBase {
 
     function test_RevertWhen_priceUnknownCollection() public {
         address unknown = makeAddr("unknown");
+        bytes32 before = _stateHash(valuation, unknown);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IValuation.ValuationUnavailable.selector, unknown, IValuation.Status.UnknownCollection
             )
         );
         valuation.price(unknown);
+        assertEq(_stateHash(valuation, unknown), before);
+        (uint256 p, IValuation.Status s) = valuation.priceView(unknown);
+        assertEq(p, 0);
+        assertEq(uint8(s), uint8(IValuation.Status.UnknownCollection));
+        (uint64 since, uint64 cumulative) = valuation.outage(unknown);
+        assertEq(since, 0);
+        assertEq(cumulative, 0);
     }
 
     function test_RevertWhen_priceTooFewSales() public {
@@ -477,7 +577,7 @@ contract ValuationTest is ValuationBase {
     }
 
     function test_RevertWhen_priceWindowNotCovered() public {
-        _seed(P, 5, 12); // five sales in five consecutive blocks: 48 s window
+        _seed(P, 5, 2 minutes); // five sales at the minimum spacing: an 8-minute window
         feed.setAnswer(int256(P));
         vm.expectRevert(
             abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.TwapNotReady)
@@ -549,6 +649,24 @@ contract ValuationTest is ValuationBase {
             abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.FloorInvalid)
         );
         valuation.price(collection);
+        feed.setAnswer(int256(P)); // back inside: fine again (P is the jump reference's level)
+        assertEq(valuation.price(collection), P);
+    }
+
+    /// @dev Bounds are packed to 32 significant bits: a lower bound rounds up, an upper bound down, so the effective
+    /// interval is never wider than the configured one and is exact for values with few significant bits.
+    function testFuzz_boundPacking_neverLoosens(uint96 x) public pure {
+        uint256 up = ValuationMath.unpackBound(ValuationMath.packBoundUp(x));
+        uint256 down = ValuationMath.unpackBound(ValuationMath.packBoundDown(x));
+        assertGe(up, x);
+        assertLe(down, x);
+        // Within 2^-31 relative (one unit of the 32-bit mantissa).
+        assertLe(up - x, x >> 31);
+        assertLe(x - down, x >> 31);
+        if (x < 2 ** 32) {
+            assertEq(up, x);
+            assertEq(down, x);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -565,7 +683,9 @@ contract ValuationTest is ValuationBase {
 
         sequencer.setRound(2, 1, block.timestamp, block.timestamp); // down
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.FloorStale)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
 
@@ -574,7 +694,9 @@ contract ValuationTest is ValuationBase {
         feed.setAnswer(int256(P));
         _step(1 hours);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.FloorStale)
+            abi.encodeWithSelector(
+                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.SequencerDown
+            )
         );
         valuation.price(collection);
         _step(1);
@@ -605,18 +727,22 @@ contract ValuationTest is ValuationBase {
     function test_RevertWhen_priceTwapJumped() public {
         _makeReady();
         valuation.price(collection); // records the TWAP reference
+        // A wide clamp and a short anchor period let the TWAP move 50 % per period.
         IValuationAdmin.TwapParams memory p = IValuationAdmin.TwapParams({
-            maxPrice: MAX_PRICE, clampBps: 5000, minSales: 5, minWindow: 30 minutes, halfLife: 6 hours
+            maxPrice: MAX_PRICE,
+            clampBps: 5000,
+            minSales: 5,
+            minWindow: 30 minutes,
+            halfLife: 6 hours,
+            anchorPeriod: 30 minutes
         });
         vm.prank(timelock);
         valuation.setTwapParams(collection, p);
-        feed.setAnswer(int256(10 * P));
-        vm.prank(timelock);
-        valuation.setFeed(collection, address(feed), HEARTBEAT, 0, MAX_ANSWER);
         _seed(10 * P, 4, 10 minutes);
-        (IValuationAdmin.Head memory h,) = valuation.twapState(collection);
+        IValuationAdmin.Head memory h = _head(collection);
         assertGt(h.twap, P * 12 / 10);
-        feed.setAnswer(int256(10 * P));
+        assertTrue(h.jumped);
+        feed.setAnswer(int256(P));
         vm.expectRevert(
             abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.Jumped)
         );
@@ -627,6 +753,7 @@ contract ValuationTest is ValuationBase {
         _makeReady();
         valuation.price(collection);
         (, uint64 cumulative0) = valuation.outage(collection);
+        _step(1 minutes);
         feed.setAnswer(int256(P / 2));
         valuation.checkpoint(collection); // records the outage
         (uint64 since, uint64 cumulative) = valuation.outage(collection);
@@ -645,67 +772,12 @@ contract ValuationTest is ValuationBase {
         assertEq(cumulative - cumulative0, 1 hours);
     }
 
-    /*//////////////////////////////////////////////////////////////
-                                OUTAGES
-    //////////////////////////////////////////////////////////////*/
-
-    function test_outage_computedFromFeedWithoutTouch() public {
-        _makeReady();
-        (, uint64 cumulative0) = valuation.outage(collection);
-        uint256 updatedAt = block.timestamp;
-        _step(HEARTBEAT + 100);
-        (uint64 since, uint64 cumulative) = valuation.outage(collection);
-        assertEq(since, updatedAt + HEARTBEAT);
-        assertEq(cumulative, cumulative0);
-    }
-
-    function test_outage_recordedAndClosedByPrice() public {
-        _makeReady();
-        (, uint64 cumulative0) = valuation.outage(collection);
-        uint256 updatedAt = block.timestamp;
-        _step(HEARTBEAT + 100);
-        valuation.checkpoint(collection);
-        (IValuationAdmin.Head memory h,) = valuation.twapState(collection);
-        assertEq(h.outageSince, updatedAt + HEARTBEAT);
-        _step(400);
-        _report(P); // also keeps the TWAP fresh
-        feed.setAnswer(int256(P));
-        valuation.price(collection);
-        (uint64 since, uint64 cumulative) = valuation.outage(collection);
-        assertEq(since, 0);
-        assertEq(cumulative - cumulative0, 500);
-    }
-
-    /// @dev The auction module's formula: overlap of outages with [S, now].
-    function test_outage_auctionExtensionFormula() public {
-        _makeReady();
-        valuation.price(collection);
-        uint256 auctionStart = block.timestamp;
-        (, uint64 cumAtStart) = valuation.outage(collection);
-        _step(1 hours);
-        feed.setAnswer(int256(P));
-        feed.setReverts(true); // feed down from here
-        valuation.checkpoint(collection);
-        _step(2 hours);
-        feed.setReverts(false);
-        feed.setAnswer(int256(P));
-        _report(P);
-        valuation.price(collection); // closes: 2 h
-        _step(1 hours);
-        feed.setAnswer(int256(P));
-        (uint64 since, uint64 cum) = valuation.outage(collection);
-        uint256 overlap = (cum - cumAtStart) + (since != 0 ? block.timestamp - _max(since, auctionStart) : 0);
-        assertEq(overlap, 2 hours);
-    }
-
-    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a > b ? a : b;
-    }
-
     function test_RevertWhen_checkpointUnknownCollection() public {
         address unknown = makeAddr("unknown");
+        bytes32 before = _stateHash(valuation, unknown);
         vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.CollectionNotListed.selector, unknown));
         valuation.checkpoint(unknown);
+        assertEq(_stateHash(valuation, unknown), before);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -718,11 +790,11 @@ contract ValuationTest is ValuationBase {
         vm.prank(guardian);
         valuation.freeze(collection);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IValuation.ValuationUnavailable.selector, collection, IValuation.Status.UnknownCollection
-            )
+            abi.encodeWithSelector(IValuation.ValuationUnavailable.selector, collection, IValuation.Status.Frozen)
         );
         valuation.price(collection);
+        (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(collection);
+        assertTrue(f.frozen);
         (uint64 since,) = valuation.outage(collection);
         assertEq(since, block.timestamp);
 
@@ -738,6 +810,14 @@ contract ValuationTest is ValuationBase {
         (uint64 since2, uint64 cumulative) = valuation.outage(collection);
         assertEq(since2, 0);
         assertEq(cumulative - cumulative0, 10 minutes);
+    }
+
+    function test_RevertWhen_unfreezeNotFrozen() public {
+        bytes32 before = _stateHash(valuation, collection);
+        vm.prank(timelock);
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.CollectionNotFrozen.selector, collection));
+        valuation.unfreeze(collection);
+        assertEq(_stateHash(valuation, collection), before);
     }
 
     function test_RevertWhen_freezeByStranger() public {
@@ -759,7 +839,7 @@ contract ValuationTest is ValuationBase {
 
     function testFuzz_reportSale_twapWithinKeptRange(uint256 seed) public {
         for (uint256 i; i < 20; ++i) {
-            _step(bound(uint256(keccak256(abi.encode(seed, i, "dt"))), 12, 6 hours));
+            _step(bound(uint256(keccak256(abi.encode(seed, i, "dt"))), 2 minutes, 6 hours));
             _report(bound(uint256(keccak256(abi.encode(seed, i))), 1, MAX_PRICE));
         }
         (uint256[] memory prices,) = valuation.observations(collection);
@@ -769,18 +849,19 @@ contract ValuationTest is ValuationBase {
             if (prices[i] < lo) lo = prices[i];
             if (prices[i] > hi) hi = prices[i];
         }
-        (IValuationAdmin.Head memory h,) = valuation.twapState(collection);
+        IValuationAdmin.Head memory h = _head(collection);
         assertGe(h.twap, lo);
         assertLe(h.twap, hi);
     }
 
     function testFuzz_price_neverAboveEitherSource(uint256 twapPrice, uint256 floor) public {
         twapPrice = bound(twapPrice, 1, MAX_PRICE);
-        floor = bound(floor, 1, MAX_ANSWER - 1);
+        (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(collection);
+        floor = bound(floor, 1, f.maxAnswer - 1);
         _seed(twapPrice, 5, 10 minutes);
         feed.setAnswer(int256(floor));
         uint256 p = valuation.price(collection);
-        (IValuationAdmin.Head memory h,) = valuation.twapState(collection);
+        IValuationAdmin.Head memory h = _head(collection);
         assertLe(p, h.twap);
         assertLe(p, floor);
         assertEq(p, ValuationMath.min(h.twap, floor));

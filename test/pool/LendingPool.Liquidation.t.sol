@@ -3,8 +3,10 @@ pragma solidity 0.8.24;
 
 import {LendingPool} from "../../src/LendingPool.sol";
 import {IGoverned} from "../../src/interfaces/IGoverned.sol";
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {MockERC20} from "../mocks/MockERC20.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @notice The pool's side of liquidation (startAuction / settleAuction, driven here by the liquidator role) and the
@@ -106,7 +108,6 @@ contract LendingPoolLiquidationTest is BaseTest {
         weth.mint(address(pool), proceeds); // the auction pays in first
         uint256 cashBefore = pool.cash();
         uint256 reserveBefore = pool.reserve();
-        address buyer = makeAddr("buyer");
         vm.prank(liquidator);
         uint256 bad = pool.settleAuction(loanId, l, buyer, proceeds, keeper);
         uint256 penalty = (at.debt * 500 + 9999) / 10_000;
@@ -188,6 +189,113 @@ contract LendingPoolLiquidationTest is BaseTest {
         vm.prank(liquidator);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanNotInAuction.selector, loanId));
         pool.settleAuction(loanId, loan, address(0), 0, keeper);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                     RECEIPT CHECK (a lying liquidation module)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A module that reports more proceeds than it paid in is refused, and nothing changes.
+    function test_RevertWhen_settle_moduleReportsMoreThanItPaid() public {
+        LyingModule liar = _installLiar();
+        _crash(14 ether);
+        ILendingPoolTypes.Loan memory l = liar.start(loanId, loan);
+        _fundLiarBuyer(liar, 12 ether);
+        uint256 cashBefore = pool.cash();
+        uint256 balanceBefore = weth.balanceOf(address(pool));
+        bytes32 hashBefore = pool.loanHash(loanId);
+
+        // Pays 10, reports 12: the pool now owes its cash plus claims plus 12, and holds only 10 more.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ProceedsNotReceived.selector,
+                12 ether,
+                balanceBefore + 10 ether,
+                cashBefore + 12 ether
+            )
+        );
+        vm.prank(buyer);
+        liar.buy(loanId, l, 10 ether, 12 ether, keeper);
+
+        assertEq(apes.ownerOf(1), address(pool), "collateral stays");
+        assertEq(weth.balanceOf(buyer), 12 ether, "payment reverted");
+        assertEq(pool.loanHash(loanId), hashBefore, "still in auction");
+        assertEq(pool.cash(), cashBefore);
+        assertEq(pool.claimable(borrower) + pool.claimable(keeper), 0);
+
+        // One wei short is one wei too little; the exact amount settles.
+        vm.prank(buyer);
+        vm.expectRevert();
+        liar.buy(loanId, l, 12 ether - 1, 12 ether, keeper);
+        vm.prank(buyer);
+        liar.buy(loanId, l, 12 ether, 12 ether, keeper);
+        assertEq(apes.ownerOf(1), buyer);
+        assertEq(weth.balanceOf(address(pool)), pool.cash() + pool.claimable(borrower) + pool.claimable(keeper));
+    }
+
+    /// @dev Claims already owed to others cannot pay for a lie: the check counts every claimable balance, and a
+    /// claim paid out is taken off that count (so an honest sale after it still settles).
+    function test_RevertWhen_settle_priorClaimsCannotMaskALie() public {
+        LyingModule liar = _installLiar();
+        (uint256 id2, ILendingPoolTypes.Loan memory loan2) = _borrowApe(borrower, 2, 9 ether);
+        _crash(14 ether);
+        ILendingPoolTypes.Loan memory l1 = liar.start(loanId, loan);
+        ILendingPoolTypes.Loan memory l2 = liar.start(id2, loan2);
+        _fundLiarBuyer(liar, 40 ether);
+
+        vm.prank(buyer);
+        liar.buy(loanId, l1, 20 ether, 20 ether, keeper); // honest, far above the debt
+        uint256 claims = pool.claimable(borrower) + pool.claimable(keeper);
+        assertGt(claims, 10 ether, "surplus and keeper share are owed");
+        assertEq(weth.balanceOf(address(pool)), pool.cash() + claims);
+
+        // Reports 10 (less than the claims already owed), pays nothing: caught.
+        uint256 balance = weth.balanceOf(address(pool));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ProceedsNotReceived.selector, 10 ether, balance, pool.cash() + claims + 10 ether
+            )
+        );
+        vm.prank(buyer);
+        liar.buy(id2, l2, 0, 10 ether, keeper);
+
+        // The borrower takes its surplus out; the count follows, so the same lie is still caught...
+        vm.prank(borrower);
+        pool.claim(borrower);
+        vm.prank(buyer);
+        vm.expectRevert();
+        liar.buy(id2, l2, 0, 10 ether, keeper);
+        // ...and an honest sale still settles.
+        vm.prank(buyer);
+        liar.buy(id2, l2, 10 ether, 10 ether, keeper);
+        assertEq(apes.ownerOf(2), buyer);
+        assertEq(
+            weth.balanceOf(address(pool)), pool.cash() + pool.claimable(borrower) + pool.claimable(keeper), "solvent"
+        );
+    }
+
+    /// @dev The check is on the pool's solvency, not on who paid: a settlement without a buyer pays nothing and
+    /// needs nothing, and it still settles while claims are outstanding.
+    function test_settle_noBidNeedsNoReceipt() public {
+        _crash(10 ether);
+        (, ILendingPoolTypes.Loan memory l) = _start();
+        uint256 balanceBefore = weth.balanceOf(address(pool));
+        vm.prank(liquidator);
+        pool.settleAuction(loanId, l, address(0), 0, keeper);
+        assertEq(weth.balanceOf(address(pool)), balanceBefore);
+        assertEq(apes.ownerOf(1), custody);
+    }
+
+    function _installLiar() internal returns (LyingModule liar) {
+        liar = new LyingModule(pool);
+        vm.prank(timelock);
+        pool.setLiquidator(address(liar));
+    }
+
+    function _fundLiarBuyer(LyingModule liar, uint256 amount) internal {
+        weth.mint(buyer, amount);
+        vm.prank(buyer);
+        weth.approve(address(liar), type(uint256).max);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -300,5 +408,32 @@ contract LendingPoolLiquidationTest is BaseTest {
 
     function _erc7201(string memory ns) internal pure returns (bytes32) {
         return keccak256(abi.encode(uint256(keccak256(bytes(ns))) - 1)) & ~bytes32(uint256(0xff));
+    }
+}
+
+/// @notice A liquidation module that lies: it pays `paid` of the buyer's money into the pool and reports `reported`.
+contract LyingModule {
+    ILendingPool internal immutable POOL;
+
+    constructor(ILendingPool pool_) {
+        POOL = pool_;
+    }
+
+    function start(
+        uint256 loanId,
+        ILendingPoolTypes.Loan calldata loan
+    ) external returns (ILendingPoolTypes.Loan memory updated) {
+        (, updated) = POOL.startAuction(loanId, loan, msg.sender);
+    }
+
+    function buy(
+        uint256 loanId,
+        ILendingPoolTypes.Loan calldata loan,
+        uint256 paid,
+        uint256 reported,
+        address keeper
+    ) external {
+        if (paid != 0) MockERC20(POOL.asset()).transferFrom(msg.sender, address(POOL), paid);
+        POOL.settleAuction(loanId, loan, msg.sender, reported, keeper);
     }
 }

@@ -267,6 +267,8 @@ contract TraitPricerTest is ValuationBase {
 
     function test_RevertWhen_traitPremiumMalformedProof() public {
         _publish();
+        bytes32 before = _recordHash(collection);
+        bytes32 valuationBefore = _stateHash(valuation, collection);
         bytes32[] memory garbage = new bytes32[](3);
         garbage[0] = keccak256("x");
         vm.expectRevert(
@@ -277,6 +279,15 @@ contract TraitPricerTest is ValuationBase {
             abi.encodeWithSelector(ITraitPricer.InvalidProof.selector, collection, tokenIds[0], premiums[0])
         );
         valuation.traitPremium(collection, tokenIds[0], premiums[0], new bytes32[](0), P);
+        // A proof one level too long (the right siblings plus an extra one).
+        bytes32[] memory longer = new bytes32[](3);
+        (longer[0], longer[1], longer[2]) = (_proof(0)[0], _proof(0)[1], bytes32(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITraitPricer.InvalidProof.selector, collection, tokenIds[0], premiums[0])
+        );
+        valuation.traitPremium(collection, tokenIds[0], premiums[0], longer, P);
+        assertEq(_recordHash(collection), before);
+        assertEq(_stateHash(valuation, collection), valuationBefore);
     }
 
     function test_RevertWhen_traitPremiumProofForAnotherCollection() public {
@@ -307,8 +318,12 @@ contract TraitPricerTest is ValuationBase {
         vm.warp(u.expiry);
         assertEq(valuation.traitPremium(collection, tokenIds[0], premiums[0], _proof(0), P), premiums[0]);
         vm.warp(u.expiry + 1);
+        bytes32 before = _recordHash(collection);
+        bytes32 valuationBefore = _stateHash(valuation, collection);
         vm.expectRevert(abi.encodeWithSelector(ITraitPricer.RootExpired.selector, collection, u.expiry, u.expiry + 1));
         valuation.traitPremium(collection, tokenIds[0], premiums[0], _proof(0), P);
+        assertEq(_recordHash(collection), before);
+        assertEq(_stateHash(valuation, collection), valuationBefore);
     }
 
     function test_RevertWhen_traitPremiumOlderEpochProof() public {
@@ -332,8 +347,10 @@ contract TraitPricerTest is ValuationBase {
 
     function test_RevertWhen_traitPremiumCollectionNotEnabled() public {
         address unknown = makeAddr("unknown");
+        bytes32 before = _recordHash(unknown);
         vm.expectRevert(abi.encodeWithSelector(ITraitPricer.CollectionNotEnabled.selector, unknown));
         valuation.traitPremium(unknown, 1, 1, new bytes32[](0), P);
+        assertEq(_recordHash(unknown), before);
     }
 
     /*//////////////////////////////////////////////////////////////

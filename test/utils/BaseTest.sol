@@ -2,10 +2,13 @@
 pragma solidity 0.8.24;
 
 import {LendingPool} from "../../src/LendingPool.sol";
+import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
 import {MockBlocklistToken, MockERC20} from "../mocks/MockERC20.sol";
+import {MockLendingPool} from "../mocks/MockLendingPool.sol";
 import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
 import {MockValuation} from "../mocks/MockValuation.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
@@ -39,7 +42,7 @@ abstract contract BaseTest is Test {
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         weth = new MockERC20("Wrapped Ether", "WETH", 18);
-        usdc = new MockBlocklistToken();
+        usdc = new MockBlocklistToken("USD Coin", "USDC", 6);
         apes = new MockERC721();
         items = new MockERC1155();
         valuation = new MockValuation();
@@ -171,5 +174,103 @@ abstract contract BaseTest is Test {
 
     function _sharePrice() internal view returns (uint256) {
         return pool.convertToAssets(1e24);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                    LIQUIDATION FIXTURES (auction tests)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Auction fixtures price one unit of either collection at UNIT_PRICE and lend PRINCIPAL against it (the
+    /// mock pool's loans owe MOCK_DEBT).
+    uint256 internal constant UNIT_PRICE = 10 ether;
+    uint256 internal constant PRINCIPAL = 5 ether;
+    uint256 internal constant MOCK_DEBT = 6 ether;
+
+    address internal buyer = makeAddr("buyer");
+    DutchAuction internal auction;
+    DutchAuction internal auctionImpl;
+    MockLendingPool internal mockPool;
+
+    /// @dev Value = price (haircut 100 %), LTV 50 %, liquidation threshold 70 %, penalty 5 % (half to the keeper),
+    /// auction from 150 % to 70 % of the value over 36 h, loans of 30 days with 2 days of grace.
+    function _auctionTerms(uint8 standard) internal pure returns (ILendingPoolTypes.Terms memory t) {
+        t = _defaultTerms(standard);
+        t.haircutBps = 10_000;
+        t.auctionStartBps = 15_000;
+        t.auctionReserveBps = 7000;
+    }
+
+    /// @dev Replaces the fixture's pool by one over `asset` with 100 of it deposited, both collections listed on
+    /// `_auctionTerms` and priced at UNIT_PRICE, and a DutchAuction as its liquidator.
+    function _setUpAuctionPool(address asset) internal {
+        pool = _deployPool(asset, 0.1 ether);
+        vm.startPrank(timelock);
+        pool.setTerms(address(apes), _auctionTerms(1), 1000 ether);
+        pool.setTerms(address(items), _auctionTerms(2), 1000 ether);
+        vm.stopPrank();
+        valuation.setPrice(address(apes), UNIT_PRICE);
+        valuation.setPrice(address(items), UNIT_PRICE);
+        auction = _deployAuction(pool);
+        _deposit(lender, 100 ether);
+    }
+
+    /// @dev The module alone, over MockLendingPool (whose own work is minimal) and the fixture's WETH.
+    function _setUpMockAuction() internal {
+        mockPool = new MockLendingPool(address(weth), address(valuation), custody);
+        mockPool.setStandard(address(items), 2);
+        valuation.setPrice(address(apes), UNIT_PRICE);
+        valuation.setPrice(address(items), UNIT_PRICE);
+        auction = _deployAuction(ILendingPool(address(mockPool)));
+        vm.label(address(mockPool), "mockPool");
+    }
+
+    /// @dev A DutchAuction for `p` behind an ERC-1967 proxy, installed as `p`'s liquidator by the timelock.
+    function _deployAuction(ILendingPool p) internal returns (DutchAuction a) {
+        auctionImpl = new DutchAuction(p);
+        bytes memory init = abi.encodeCall(DutchAuction.initialize, (address(p), timelock, guardian));
+        a = DutchAuction(address(new ERC1967Proxy(address(auctionImpl), init)));
+        vm.prank(timelock);
+        p.setLiquidator(address(a));
+        vm.label(address(a), "auction");
+    }
+
+    /// @dev Real pool: `borrower` borrows PRINCIPAL against ape `tokenId`; a day later a price drop to 6 (limit 4.2 <
+    /// debt 5) lets `keeper` start its auction: start price 9, reserve 4.2.
+    function _unhealthyAuction(uint256 tokenId)
+        internal
+        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a)
+    {
+        (loanId, loan) = _borrowApe(borrower, tokenId, PRINCIPAL);
+        skip(1 days);
+        valuation.setPrice(address(apes), 6 ether);
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+    }
+
+    /// @dev Mock pool: a loan of MOCK_DEBT against ape `tokenId`, marked liquidatable.
+    function _openLoan(uint256 tokenId) internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
+        apes.mint(borrower, tokenId);
+        vm.prank(borrower);
+        apes.setApprovalForAll(address(mockPool), true);
+        (loanId, loan) = mockPool.openLoan(borrower, address(apes), tokenId, 1, MOCK_DEBT);
+        mockPool.setLiquidatable(loanId, true);
+    }
+
+    /// @dev Mock pool: `_openLoan`, then `keeper` starts its auction.
+    function _openAndStart(uint256 tokenId)
+        internal
+        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a)
+    {
+        (loanId, loan) = _openLoan(tokenId);
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+    }
+
+    /// @dev Mints `amount` of the auction's asset to `who` and approves the auction for all of it.
+    function _fundBuyer(address who, uint256 amount) internal {
+        MockERC20 asset = MockERC20(auction.asset());
+        asset.mint(who, amount);
+        vm.prank(who);
+        asset.approve(address(auction), type(uint256).max);
     }
 }

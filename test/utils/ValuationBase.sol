@@ -80,15 +80,27 @@ abstract contract ValuationBase is Test {
         feed.setAnswer(int256(P));
     }
 
+    /// @dev Everything a collection has in storage (config, TWAP state, anchor, sums, observations, outage clock).
     function _stateHash(Valuation v, address c) internal view returns (bytes32) {
-        (IValuationAdmin.Head memory h, IValuationAdmin.Cursor memory cur) = v.twapState(c);
-        (uint256[] memory prices, uint256[] memory times) = v.observations(c);
         (
-            IValuationAdmin.FeedConfig memory f,
-            IValuationAdmin.FeedBounds memory b,
-            IValuationAdmin.TwapParams memory p
-        ) = v.collectionConfig(c);
-        return keccak256(abi.encode(h, cur, prices, times, f, b, p));
+            IValuationAdmin.Head memory h,
+            IValuationAdmin.TwapState memory st,
+            IValuationAdmin.ClampAnchor memory an,
+            IValuationAdmin.Accumulator memory acc
+        ) = v.twapState(c);
+        (uint256[] memory prices, uint256[] memory times) = v.observations(c);
+        (IValuationAdmin.FeedConfig memory f, IValuationAdmin.TwapParams memory p, uint256 maxAge) =
+            v.collectionConfig(c);
+        (IValuationAdmin.OutageClock memory clk, IValuationAdmin.SequencerClock memory seq) = v.outageClock(c);
+        return keccak256(
+            abi.encode(
+                keccak256(abi.encode(h, st, an, acc)), prices, times, f, p, maxAge, keccak256(abi.encode(clk, seq))
+            )
+        );
+    }
+
+    function _head(address c) internal view returns (IValuationAdmin.Head memory h) {
+        (h,,,) = valuation.twapState(c);
     }
 
     function _status(address c) internal view returns (IValuation.Status s) {

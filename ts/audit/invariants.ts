@@ -1,9 +1,9 @@
 // Invariant campaign on the invariants/ harness (contract Tester): forge's invariant runner under
 // FOUNDRY_PROFILE=invariants, then medusa (medusa.json) when it is installed. Skips while there is no harness.
 // Bounds: INVARIANT_BOUND seconds for forge (default 900), MEDUSA_TIMEOUT seconds for medusa (default: medusa.json's).
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AuditError, ROOT, TOOLS, lastLines, readJson, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
+import { AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
 
 const HARNESS_DIR = join(ROOT, "invariants");
 
@@ -44,15 +44,16 @@ async function medusaCampaign(): Promise<string> {
   if (!existsSync(medusa)) throw new AuditError("invariants: medusa is not installed: run 'make medusa-install'");
   const cfg = readJson(join(ROOT, "medusa.json"));
   const timeout = Number(process.env.MEDUSA_TIMEOUT ?? cfg.fuzzing?.timeout ?? 600);
+  // invariants/engines.sh builds out-medusa/ (with build-info) first, then runs medusa on it (medusa.json).
   const res = await withProgress("invariants", `medusa fuzz (<= ${timeout} s, ${cfg.fuzzing?.testLimit ?? "?"} calls)`, () =>
-    sh([medusa, "fuzz", "--config", "medusa.json", "--timeout", String(timeout), "--no-color"], {
-      // medusa.json's slither args name out-medusa: keep these in step.
-      env: toolEnv({ FOUNDRY_PROFILE: "invariants", FOUNDRY_OUT: "out-medusa", FOUNDRY_CACHE_PATH: "cache-medusa" }),
-      timeoutSec: timeout + 300,
+    sh(["bash", "invariants/engines.sh", "medusa"], {
+      env: toolEnv({ MEDUSA_TIMEOUT: String(timeout), INVARIANT_LOG_DIR: reportDir() }),
+      timeoutSec: timeout + 600,
     }),
   );
   writeReport("invariants-medusa.txt", res.stdout + res.stderr);
-  const c = parseCounts(res.stdout + res.stderr);
+  const log = join(reportDir(), "medusa.txt");
+  const c = parseCounts(existsSync(log) ? readFileSync(log, "utf8") : res.stdout);
   if (res.exitCode !== 0 && c.failed === 0) throw new AuditError(`invariants: medusa failed (exit ${res.exitCode}): ${lastLines(res.stdout + res.stderr, 3)}`);
   return `medusa ${c.passed} passed, ${c.failed} failed`;
 }

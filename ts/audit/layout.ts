@@ -71,10 +71,21 @@ export async function readLayout(c: ContractInfo, all: ContractInfo[]): Promise<
   const structs = new Map<number, any>();
   for (const k of all) for (const n of k.node.nodes ?? []) if (n.nodeType === "StructDefinition") structs.set(n.id, n);
   const namespaces: Layout["namespaces"] = [];
-  // Most-base first, so the snapshot reads in inheritance order.
-  for (const baseName of [...c.bases].reverse()) {
-    const base = all.find((k) => k.name === baseName);
-    if (!base) continue;
+  // Most-base first, so the snapshot reads in inheritance order; then the storage libraries the contract's code
+  // refers to (a namespace may live in a library that hands out the storage pointer, as ValuationStorage does).
+  const baseInfos = [...c.bases].reverse().map((name) => all.find((k) => k.name === name)).filter((k): k is ContractInfo => !!k);
+  const refs = new Set<number>();
+  const walk = (node: any): void => {
+    if (!node || typeof node !== "object") return;
+    if (typeof node.referencedDeclaration === "number") refs.add(node.referencedDeclaration);
+    for (const v of Object.values(node)) walk(v);
+  };
+  for (const b of baseInfos) walk(b.node);
+  const libraries = all.filter(
+    (k) => k.node.contractKind === "library" && !baseInfos.includes(k) &&
+      (refs.has(k.node.id) || (k.node.nodes ?? []).some((n: any) => refs.has(n.id))),
+  );
+  for (const base of [...baseInfos, ...libraries]) {
     for (const n of base.node.nodes ?? []) {
       if (n.nodeType !== "StructDefinition") continue;
       const m = /@custom:storage-location\s+erc7201:(\S+)/.exec(n.documentation?.text ?? "");

@@ -1,104 +1,304 @@
-// The main job: start a local chain, deploy the protocol, and drive a real lending scenario through it with
-// progress output, ending in a summary table. `make demo` runs it; RPC_URL points it at another chain (with
-// unlocked accounts) instead of the embedded anvil.
-import { formatEther, isAddressEqual, parseEther, type Address } from 'viem';
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { startAnvil, type Anvil } from '../lib/anvil.js';
-import { connect, read, send, warp, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
+// The main job (`make demo`): start a local chain, deploy everything with the same scripts as a real deployment
+// (ts/deploy: forge script -> verification -> deployments/<chainId>.json), then drive a lending scenario with
+// progress output and end with a summary table:
+//   lenders deposit; loans against an ERC-721 (with a signed trait premium) and an ERC-1155; 20 days of interest;
+//   the floor falls, the oracle holds liquidations for its jump cool-down, an auction starts and a bidder buys;
+//   an expired loan's auction ends with no bid and is written off; a parameter change goes Safe -> timelock ->
+//   executed after 48 h of chain time.
+// RPC_URL points it at another anvil (it needs evm_increaseTime and the default dev mnemonic's accounts).
+import { BaseError, ContractFunctionRevertedError, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import type { LocalAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { deploy, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
+import { executeViaSafe, proposeViaSafe, type SafeHandle, type TimelockCall } from '../deploy/safe.js';
+import type { DeploymentRecord } from '../deploy/record.js';
+import {
+  demoApesAbi,
+  demoItemsAbi,
+  dutchAuctionAbi,
+  iLendingPoolAbi,
+  iTraitPricerAbi,
+  iValuationAdminAbi,
+  localFloorFeedAbi,
+  wethAbi,
+} from '../generated/contracts.js';
+import { signTraitRoot } from '../lib/eip712.js';
+import { buildTree, leafHash } from '../lib/merkle.js';
+import { Keeper, type Auction, type Loan } from '../keeper/keeper.js';
 
-const DAY = 24 * 3600;
-const step = (n: number, msg: string) => console.log(`[${n}] ${msg}`);
-const eth = (x: bigint) => Number(formatEther(x)).toFixed(4);
+const HOUR = 3600;
+const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped', 'Frozen', 'SequencerDown'];
+const DAY = 24 * HOUR;
+const t0 = Date.now();
+let stepNo = 0;
+const step = (msg: string) => console.log(`[${String(++stepNo).padStart(2)}] ${msg}`);
+const info = (msg: string) => console.log(`     ${msg}`);
+const eth = (x: bigint, d = 4) => Number(formatEther(x)).toFixed(d);
+
+interface Ctx {
+  pub: PublicClient;
+  wallet: WalletClient;
+  test: ReturnType<typeof createTestClient>;
+  r: DeploymentRecord;
+  relayer: LocalAccount;
+  reporter: LocalAccount;
+}
+
+/** Simulates (so a revert shows its decoded error), sends from `from`, waits; returns the simulated result. */
+async function tx<T = unknown>(c: Ctx, from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []): Promise<{ result: T; gasUsed: bigint }> {
+  const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from } as never);
+  const hash = await c.wallet.writeContract({ ...(request as object), account: from, chain: foundry } as never);
+  const receipt = await c.pub.waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
+  return { result: result as T, gasUsed: receipt.gasUsed };
+}
+
+/** The custom error name or revert string of a failed call, if any. */
+function revertName(e: unknown): string | undefined {
+  if (!(e instanceof BaseError)) return undefined;
+  const r = e.walk((x) => x instanceof ContractFunctionRevertedError);
+  if (!(r instanceof ContractFunctionRevertedError)) return undefined;
+  return r.data?.errorName && r.data.errorName !== 'Error' ? r.data.errorName : r.reason;
+}
+
+/** The auction of `loanId` as committed: the module's AuctionStarted (auction) and the pool's (loan, debt frozen). */
+async function auctionOf(c: Ctx, loanId: bigint): Promise<{ loan: Loan; auction: Auction }> {
+  const [m] = await c.pub.getContractEvents({ address: c.r.auction, abi: dutchAuctionAbi, eventName: 'AuctionStarted', args: { loanId }, fromBlock: 0n });
+  const [p] = await c.pub.getContractEvents({ address: c.r.pool, abi: iLendingPoolAbi, eventName: 'AuctionStarted', args: { loanId }, fromBlock: 0n });
+  if (!m || !p) throw new Error(`no AuctionStarted event for loan ${loanId}`);
+  return { loan: p.args.loan as Loan, auction: m.args.auction as Auction };
+}
+
+async function now(c: Ctx): Promise<bigint> {
+  return (await c.pub.getBlock()).timestamp;
+}
+
+async function warp(c: Ctx, seconds: number) {
+  await c.test.increaseTime({ seconds });
+  await c.test.mine({ blocks: 1 });
+}
+
+/** The oracle service's round: both floor feeds re-published, one sale per collection (one per block each). */
+async function oracleRound(c: Ctx, floors: { apes: bigint; items: bigint }) {
+  await tx(c, c.reporter, c.r.feed721, localFloorFeedAbi, 'update', [floors.apes]);
+  await tx(c, c.reporter, c.r.feed1155, localFloorFeedAbi, 'update', [floors.items]);
+  const ts = await now(c);
+  await tx(c, c.reporter, c.r.valuation, iValuationAdminAbi, 'reportSale', [c.r.collection721, floors.apes, ts]);
+  await tx(c, c.reporter, c.r.valuation, iValuationAdminAbi, 'reportSale', [c.r.collection1155, floors.items, ts]);
+}
+
+/** Advances chain time in steps of 10 min to 12 h, with an oracle round after each (feeds have a 24 h heartbeat). */
+async function passTime(c: Ctx, seconds: number, floors: { apes: bigint; items: bigint }) {
+  while (seconds > 0) {
+    // At least 10 minutes per step: the valuation refuses sales closer together than its minimum spacing.
+    const s = Math.min(Math.max(seconds, 10 * 60), 12 * HOUR);
+    await warp(c, s);
+    await oracleRound(c, floors);
+    seconds -= s;
+  }
+}
+
+async function sharePrice(c: Ctx): Promise<bigint> {
+  return c.pub.readContract({ address: c.r.pool, abi: iLendingPoolAbi, functionName: 'convertToAssets', args: [10n ** 24n] });
+}
+
+async function fundWeth(c: Ctx, who: LocalAccount, amount: bigint, spender: Address) {
+  if (amount > 0n) {
+    const hash = await c.wallet.writeContract({ address: c.r.asset, abi: wethAbi, functionName: 'deposit', value: amount, account: who, chain: foundry });
+    await c.pub.waitForTransactionReceipt({ hash });
+  }
+  await tx(c, who, c.r.asset, wethAbi, 'approve', [spender, 2n ** 255n]);
+}
 
 async function main() {
-  if (!existsSync('out/LendingPool.sol/LendingPool.json')) {
-    console.log('building contracts (first run)...');
-    execFileSync('bin/forge', ['build'], { stdio: 'inherit' });
-  }
-  let anvil: Anvil | undefined;
-  const rpcUrl = process.env.RPC_URL ?? (anvil = await startAnvil()).rpcUrl;
+  console.log('make demo: deploy the protocol on a local chain and run a lending scenario\n');
+  const { record: r, rpcUrl, anvil, pub } = await deploy({
+    keepAnvil: true,
+    log: (l) => info(`deploy: ${l}`),
+  });
   try {
-    const c = await connect(rpcUrl);
-    if (c.accounts.length < 9) throw new Error(`the chain at ${rpcUrl} exposes ${c.accounts.length} unlocked accounts; 9 are needed`);
-    const [deployer, timelock, guardian, custody, liquidator, lp1, lp2, alice, bob] = c.accounts;
-    step(1, `chain ${await c.pub.getChainId()} at ${rpcUrl}${anvil ? ' (embedded anvil)' : ''}`);
-    const p = await deployProtocol(c, { deployer, timelock, guardian, custody, liquidator });
-    step(2, `deployed: pool ${p.pool}, WETH ${p.weth}, ERC-721 ${p.apes}, ERC-1155 ${p.items}, valuation ${p.valuation}`);
-    await send(c, deployer, p.valuation, p.abi.valuation, 'setPrice', [p.apes, parseEther('30')]);
-    await send(c, deployer, p.valuation, p.abi.valuation, 'setPrice', [p.items, parseEther('1.5')]);
+    const transport = http(rpcUrl, { timeout: 30_000 });
+    const c: Ctx = {
+      pub,
+      wallet: createWalletClient({ chain: foundry, transport }),
+      test: createTestClient({ chain: foundry, mode: 'anvil', transport }),
+      r,
+      relayer: localAccount(LOCAL_ROLES.deployer),
+      reporter: localAccount(LOCAL_ROLES.reporter),
+    };
+    const owners = LOCAL_ROLES.owners.map(localAccount);
+    const safe: SafeHandle = { address: r.safe, owners: [owners[0], owners[2]] }; // 2 of 3 sign
+    const traitSigner = localAccount(LOCAL_ROLES.traitSigner);
+    const [lp1, lp2, alice, bob, bidder, keeper] = [10, 11, 12, 13, 14, 15].map(localAccount);
+    for (const a of [lp1, lp2, alice, bob, bidder, keeper]) await c.test.setBalance({ address: a.address, value: parseEther('10000') });
+    step(`deployed on chain ${r.chainId} (${anvil ? 'embedded anvil' : rpcUrl}): Safe ${r.safe} (${r.safeThreshold}-of-${r.safeOwners.length}), timelock ${r.timelock} (${r.timelockDelay / HOUR} h), pool ${r.pool}`);
+    info(`every role is with the Safe behind the timelock; the deployer holds none (verified on chain); addresses in deployments/${r.chainId}.json`);
 
-    for (const [lp, amount] of [[lp1, '120'], [lp2, '80']] as [Address, string][]) {
-      await fund(c, p, lp, parseEther(amount));
-      await send(c, lp, p.pool, p.abi.pool, 'deposit', [parseEther(amount), lp]);
+    // Oracle: a TWAP needs 5 sales over at least 30 minutes.
+    const floors = { apes: parseEther('30'), items: parseEther('1.5') };
+    for (let i = 0; i < 6; i++) {
+      await warp(c, 10 * 60);
+      await oracleRound(c, floors);
     }
-    step(3, `two lenders deposited 200 WETH; share price ${await sharePrice(c, p)}`);
+    const [apesPrice] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
+    const [itemsPrice] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection1155] });
+    step(`oracle service reported 6 sales per collection over an hour: Demo Apes ${eth(apesPrice, 2)} WETH, Demo Items ${eth(itemsPrice, 2)} WETH per unit`);
 
-    await send(c, alice, p.apes, p.abi.erc721, 'mint', [alice, 42n]);
-    await send(c, alice, p.apes, p.abi.erc721, 'setApprovalForAll', [p.pool, true]);
-    const a = await send(c, alice, p.pool, p.abi.pool, 'borrow', [p.apes, 42n, 1n, parseEther('9'), alice, 0n, []]);
-    const [aliceId, aliceLoan] = a.result as [bigint, unknown];
-    step(4, `alice borrowed 9 WETH against ERC-721 #42 (loan ${aliceId}, gas ${a.gasUsed})`);
+    // Lenders.
+    for (const [lp, amount] of [[lp1, '120'], [lp2, '80']] as const) {
+      await fundWeth(c, lp, parseEther(amount), r.pool);
+      await tx(c, lp, r.pool, iLendingPoolAbi, 'deposit', [parseEther(amount), lp.address]);
+    }
+    step(`two lenders deposited 200 WETH; share price ${eth(await sharePrice(c))} WETH per 10^24 shares`);
 
-    await send(c, bob, p.items, p.abi.erc1155, 'mint', [bob, 7n, 20n]);
-    await send(c, bob, p.items, p.abi.erc1155, 'setApprovalForAll', [p.pool, true]);
-    const b = await send(c, bob, p.pool, p.abi.pool, 'borrow', [p.items, 7n, 20n, parseEther('9.5'), bob, 0n, []]);
-    const [bobId, bobLoan] = b.result as [bigint, unknown];
-    step(5, `bob borrowed 9.5 WETH against 20 units of ERC-1155 id 7 (loan ${bobId}, gas ${b.gasUsed})`);
+    // Trait premiums: a signed Merkle root; Ape #42 carries a 6 WETH premium.
+    const epoch = 1n;
+    const entries = [42n, 7n, 99n].map((tokenId, i) => ({ collection: r.collection721, tokenId, premium: parseEther(['6', '2', '4'][i]), epoch }));
+    const tree = buildTree(entries.map(leafHash));
+    const expiry = (await now(c)) + BigInt(25 * DAY);
+    const update = { collection: r.collection721, epoch, root: tree.root, expiry };
+    const signature = await signTraitRoot(traitSigner, BigInt(r.chainId), r.traitPricer, update);
+    await tx(c, c.relayer, r.traitPricer, iTraitPricerAbi, 'publishRoot', [update, signature]);
+    step(`trait root ${tree.root.slice(0, 10)}… for 3 apes published with the pricer signer's EIP-712 signature`);
 
-    const [rate, util] = await read<[bigint, bigint]>(c, p.pool, p.abi.pool, 'borrowRate');
-    step(6, `utilisation ${(Number(util) / 1e16).toFixed(2)} %, borrow rate ${(Number(rate * 31_536_000n) / 1e16).toFixed(2)} % APR`);
+    // Borrowers.
+    const loans = new Map<bigint, Loan>();
+    let sold = 0;
+    let writtenOff = 0;
+    await tx(c, alice, r.collection721, demoApesAbi, 'mint', [alice.address, 42n]);
+    await tx(c, alice, r.collection721, demoApesAbi, 'setApprovalForAll', [r.pool, true]);
+    const a = await tx<[bigint, Loan]>(c, alice, r.pool, iLendingPoolAbi, 'borrow', [r.collection721, 42n, 1n, parseEther('11.5'), alice.address, entries[0].premium, tree.proofs[0]]);
+    loans.set(a.result[0], a.result[1]);
+    step(`alice borrowed 11.5 WETH against Ape #42 with its trait proof (premium ${eth(entries[0].premium, 1)} WETH; without it the cap would be 9.75); loan ${a.result[0]}, gas ${a.gasUsed}`);
 
+    await tx(c, bob, r.collection1155, demoItemsAbi, 'mint', [bob.address, 7n, 10n]);
+    await tx(c, bob, r.collection1155, demoItemsAbi, 'setApprovalForAll', [r.pool, true]);
+    const b = await tx<[bigint, Loan]>(c, bob, r.pool, iLendingPoolAbi, 'borrow', [r.collection1155, 7n, 10n, parseEther('4.5'), bob.address, 0n, []]);
+    loans.set(b.result[0], b.result[1]);
+    step(`bob borrowed 4.5 WETH against 10 units of Demo Items #7 (ERC-1155); loan ${b.result[0]}, gas ${b.gasUsed}`);
+    const opened = loans.size;
+    const [rate, util] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'borrowRate' });
+    info(`utilisation ${(Number(util) / 1e16).toFixed(2)} %, borrow rate ${(Number(rate * 31_536_000n) / 1e16).toFixed(2)} % APR`);
+
+    // Time passes.
+    const priceBefore = await sharePrice(c);
     await warp(c, 20 * DAY);
-    const aliceDebt = await read<bigint>(c, p.pool, p.abi.pool, 'debtOf', [aliceLoan]);
-    step(7, `20 days later alice owes ${eth(aliceDebt)} WETH; share price ${await sharePrice(c, p)}`);
+    await oracleRound(c, floors);
+    const aliceDebt = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'debtOf', args: [loans.get(a.result[0])!] });
+    step(`20 days later: alice owes ${eth(aliceDebt)} WETH; share price ${eth(priceBefore)} -> ${eth(await sharePrice(c))}; reserve ${eth(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' }))} WETH`);
 
-    await fund(c, p, bob, 0n);
-    const r = await send(c, bob, p.pool, p.abi.pool, 'repay', [bobId, bobLoan, parseEther('4')]);
-    const [, bobLoan2] = r.result as [bigint, unknown];
-    step(8, `bob repaid 4 WETH (partial; gas ${r.gasUsed}); he still owes ${eth(await read<bigint>(c, p.pool, p.abi.pool, 'debtOf', [bobLoan2]))} WETH`);
+    // The floor falls by 40 %: a jump. The oracle stops new liquidations until its cool-down has passed.
+    // Half an hour later (the oracle was fresh in between: the outage of the 20-day gap has ended) the floor falls.
+    await warp(c, 30 * 60);
+    floors.apes = parseEther('18');
+    await tx(c, c.reporter, r.feed721, localFloorFeedAbi, 'update', [floors.apes]);
+    await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
+    const [, status] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
+    step(`the Demo Apes floor fell from 30 to 18 WETH; the valuation reports ${STATUS[status] ?? status}: no new borrow or liquidation for 1 h`);
+    const keeperBot = new Keeper({
+      publicClient: pub,
+      walletClient: createWalletClient({ account: keeper, chain: foundry, transport }),
+      pool: r.pool,
+      auction: r.auction,
+      fromBlock: BigInt(r.startBlock),
+      buy: false, // it starts and closes auctions; the purchase is left to a bidder
+      log: (line) => info(`keeper: ${line}`),
+    });
+    let round = await keeperBot.tick();
+    info(`keeper round during the cool-down: ${round.started.length} auction(s) started, ${round.skipped.length} loan(s) skipped`);
+    if (round.started.length) throw new Error('an auction started during the oracle cool-down');
+    await warp(c, HOUR + 60);
+    await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
+    await oracleRound(c, floors);
+    const [apesNow] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
+    const hf = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'healthFactor', args: [loans.get(a.result[0])!] });
+    step(`after the cool-down the valuation re-anchors at ${eth(apesNow, 2)} WETH; alice's health factor is ${(Number(hf) / 1e18).toFixed(3)}`);
 
-    await fund(c, p, alice, aliceDebt);
-    const f = await send(c, alice, p.pool, p.abi.pool, 'repay', [aliceId, aliceLoan, aliceDebt + parseEther('1')]);
-    const owner = await read<Address>(c, p.apes, p.abi.erc721, 'ownerOf', [42n]);
-    step(9, `alice repaid in full (gas ${f.gasUsed}); ERC-721 #42 is back with ${isAddressEqual(owner, alice) ? 'alice' : owner}`);
+    // The keeper starts the auction; a bidder buys 8 hours in.
+    round = await keeperBot.tick();
+    if (!round.started.includes(a.result[0])) throw new Error("the keeper did not start alice's auction");
+    const aliceAuction = await auctionOf(c, a.result[0]);
+    step(`keeper started the auction of loan ${a.result[0]} (health factor below 1): ${eth(aliceAuction.auction.startPrice, 2)} WETH decaying to ${eth(aliceAuction.auction.reservePrice, 2)} over ${aliceAuction.auction.duration / HOUR} h`);
+    await passTime(c, 8 * HOUR, floors);
+    const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [a.result[0], aliceAuction.loan, aliceAuction.auction] });
+    await fundWeth(c, bidder, price, r.auction);
+    const bought = await tx<bigint>(c, bidder, r.auction, dutchAuctionAbi, 'buy', [a.result[0], aliceAuction.loan, aliceAuction.auction, price]);
+    const surplus = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [alice.address] });
+    const keeperReward = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeper.address] });
+    step(`8 h in, a bidder bought Ape #42 for ${eth(bought.result, 3)} WETH (gas ${bought.gasUsed}): debt repaid, ${eth(keeperReward, 3)} WETH to the keeper, ${eth(surplus, 3)} WETH surplus claimable by alice`);
+    loans.delete(a.result[0]);
+    sold += 1;
 
-    await send(c, guardian, p.pool, p.abi.pool, 'pauseBorrows');
-    step(10, 'guardian paused new borrows; repayment and withdrawal stay open');
-    const lp2Shares = await read<bigint>(c, p.pool, p.abi.pool, 'balanceOf', [lp2]);
-    const w = await send(c, lp2, p.pool, p.abi.pool, 'redeem', [lp2Shares / 2n, lp2, lp2]);
-    step(11, `lp2 redeemed half its shares for ${eth(w.result as bigint)} WETH while borrows are paused`);
+    // Bob never repays: past maturity plus grace his loan is auctioned, nobody bids, the keeper closes it.
+    const bobLoan = loans.get(b.result[0])!;
+    const terms = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'terms', args: [bobLoan.collection, bobLoan.termsId] });
+    const wait = Number(BigInt(bobLoan.dueTime) + BigInt(terms.grace) - (await now(c))) + 60;
+    await passTime(c, wait, floors);
+    round = await keeperBot.tick();
+    if (!round.started.includes(b.result[0])) throw new Error("the keeper did not start bob's auction");
+    const bobAuction = await auctionOf(c, b.result[0]);
+    step(`bob's loan is past maturity plus grace: keeper started its auction (${eth(bobAuction.auction.startPrice, 2)} -> ${eth(bobAuction.auction.reservePrice, 2)} WETH over ${bobAuction.auction.duration / HOUR} h); frozen debt ${eth(bobAuction.loan.frozenDebt)} WETH`);
+    await passTime(c, bobAuction.auction.duration + 60, floors);
+    const [badBefore, absorbedBefore] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
+    round = await keeperBot.tick();
+    if (!round.settled.includes(b.result[0])) throw new Error("the keeper did not close bob's auction");
+    const [badAfter, absorbed] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
+    const custodyUnits = await pub.readContract({ address: r.collection1155, abi: demoItemsAbi, functionName: 'balanceOf', args: [r.safe, 7n] });
+    step(`no bid in ${bobAuction.auction.duration / HOUR} h: the keeper closed it and ${eth(badAfter - badBefore)} WETH was written off in the same transaction (reserve absorbed ${eth(absorbed - absorbedBefore)}, lenders ${eth(badAfter - badBefore - (absorbed - absorbedBefore))}); the ${custodyUnits} units went to the Safe (custody)`);
+    loans.delete(b.result[0]);
+    writtenOff += 1;
 
-    const [badTotal] = await read<[bigint, bigint]>(c, p.pool, p.abi.pool, 'badDebt');
+    // Governance: Safe -> timelock -> 48 h -> executed.
+    const rc = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'rateConfig' });
+    const newRc = { ...rc, slope1: Math.floor((Number(rc.slope1) * 4) / 3) };
+    try {
+      await pub.simulateContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setRateConfig', args: [newRc], account: r.safe });
+      throw new Error('a direct parameter change by the Safe was accepted');
+    } catch (e) {
+      if (revertName(e) !== 'NotTimelock') throw e;
+      info('a direct setRateConfig from the Safe reverts NotTimelock: parameters change only through the timelock');
+    }
+    const call: TimelockCall = { target: r.pool, abi: iLendingPoolAbi, functionName: 'setRateConfig', args: [newRc], salt: `0x${'01'.padStart(64, '0')}` as Hex };
+    const opId = await proposeViaSafe(pub, c.wallet, c.relayer.address, safe, r.timelock, call);
+    step(`Safe (2 of 3 owners) proposed slope1 15 % -> 20 % APR on the timelock: operation ${opId.slice(0, 10)}…`);
+    try {
+      await executeViaSafe(pub, c.wallet, c.relayer.address, safe, r.timelock, call);
+      throw new Error('the timelock executed before its delay');
+    } catch (e) {
+      if (revertName(e) !== 'GS013') throw e;
+      info('executing it at once fails inside the Safe (GS013): the timelock operation is not ready for 48 h');
+    }
+    await warp(c, r.timelockDelay);
+    await executeViaSafe(pub, c.wallet, c.relayer.address, safe, r.timelock, call);
+    const after = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'rateConfig' });
+    step(`48 h of chain time later the Safe executed it: slope1 is now ${((Number(after.slope1) * 31_536_000) / 1e16).toFixed(2)} % APR`);
+    await oracleRound(c, floors);
+
+    // Summary.
+    const [bad, fromReserve] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
+    const read = (fn: 'totalAssets' | 'cash' | 'totalDebt' | 'reserve' | 'totalSupply') => pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: fn });
     const rows: [string, string][] = [
-      ['pool assets (WETH)', eth(await read<bigint>(c, p.pool, p.abi.pool, 'totalAssets'))],
-      ['idle cash (WETH)', eth(await read<bigint>(c, p.pool, p.abi.pool, 'cash'))],
-      ['live debt (WETH)', eth(await read<bigint>(c, p.pool, p.abi.pool, 'totalDebt'))],
-      ['share price (WETH per 1e24 shares)', await sharePrice(c, p)],
-      ['open loans', '1 (bob)'],
-      ['first-loss reserve (WETH)', eth(await read<bigint>(c, p.pool, p.abi.pool, 'reserve'))],
-      ['bad debt written off (WETH)', eth(badTotal)],
+      ['pool assets (WETH)', eth(await read('totalAssets'))],
+      ['  idle cash (WETH)', eth(await read('cash'))],
+      ['  live debt (WETH)', eth(await read('totalDebt'))],
+      ['share price (WETH per 10^24 shares)', `${eth(priceBefore)} -> ${eth(await sharePrice(c))}`],
+      ['loans', `${opened} opened, ${sold} liquidated by a sale, ${writtenOff} written off, ${loans.size} open`],
+      ['bad debt written off (WETH)', `${eth(bad)} (reserve absorbed ${eth(fromReserve)})`],
+      ['first-loss reserve (WETH)', eth(await read('reserve'))],
+      ['governance', `Safe ${r.safeThreshold}-of-${r.safeOwners.length} -> timelock ${r.timelockDelay / HOUR} h; 1 change executed`],
     ];
     console.log('\nsummary');
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(36)} ${v}`);
-    console.log('\nliquidation (Dutch auction) and Safe -> timelock governance join this scenario as those modules land.');
+    console.log(`  ${'─'.repeat(74)}`);
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(38)} ${v}`);
+    console.log(`  ${'─'.repeat(74)}`);
+    console.log(`  finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     await anvil?.stop();
   }
 }
 
-async function fund(c: Chain, p: Protocol, who: Address, amount: bigint) {
-  await send(c, who, p.weth, p.abi.erc20, 'mint', [who, amount]);
-  await send(c, who, p.weth, p.abi.erc20, 'approve', [p.pool, 2n ** 255n]);
-}
-
-async function sharePrice(c: Chain, p: Protocol): Promise<string> {
-  return eth(await read<bigint>(c, p.pool, p.abi.pool, 'convertToAssets', [10n ** 24n]));
-}
-
 main().catch((e) => {
-  const msg = e instanceof Error ? (e as { shortMessage?: string }).shortMessage ?? e.message : String(e);
-  console.error(`demo failed: ${msg.replace(/\s+/g, ' ').trim()}`);
+  if (process.env.DEMO_DEBUG) console.error(e);
+  console.error(`demo failed: ${describe(e)}`);
   process.exit(1);
 });

@@ -50,7 +50,10 @@ export async function send(
   args: unknown[] = [],
 ): Promise<{ hash: Hex; gasUsed: bigint; result: unknown }> {
   const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from } as never);
-  const hash = await c.wallet.writeContract(request as never);
+  // A 25 % gas margin: the estimate is taken against the latest block, and a transaction mined a second later can
+  // take another path (interest accrues once per timestamp), which ran out of gas now and then with the bare estimate.
+  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from } as never);
+  const hash = await c.wallet.writeContract({ ...(request as object), gas: (gas * 5n) / 4n } as never);
   const receipt = await c.pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
   return { hash, gasUsed: receipt.gasUsed, result };

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
+import {MockAggregator} from "../../test/mocks/MockAggregator.sol";
+import {InvariantsSpec} from "../InvariantsSpec.sol";
+import {Actor} from "./Actor.sol";
+import {Setup} from "./Setup.sol";
+
+/// @notice What every handler shares: ghost state, the before/after hooks, postcondition recording and helpers.
+/// @dev Postconditions never revert: a revert would roll the failure back and forge (fail_on_revert = false) would
+/// ignore it. `_check` records the first failure; the property `echidna_postconditions` (and its forge wrapper)
+/// reports it, in all three engines. Handlers call the system through actors with try-style `exec`, so a handler
+/// itself only reverts on a harness bug.
+abstract contract HandlerBase is Setup, InvariantsSpec {
+    /*//////////////////////////////////////////////////////////////
+                           FAILURE RECORDING
+    //////////////////////////////////////////////////////////////*/
+
+    event PropertyFailed(string property, uint256 a, uint256 b);
+
+    /// @notice The first postcondition that failed (its ID and statement), empty while none has.
+    string public firstFailure;
+    uint256 public failureCount;
+
+    /// @notice A handler found nothing to do (no loan, no auction, no shares...). Reverting makes forge's metrics
+    /// table count these no-op calls as "reverts" (the campaign's real mix is calls - reverts); every engine ignores
+    /// reverted calls. Only used before any postcondition was checked, so no failure is rolled back with it.
+    error Skip();
+
+    function _skip() internal pure {
+        revert Skip();
+    }
+
+    function _check(bool ok, string memory property) internal {
+        if (ok) return;
+        _fail(property, 0, 0);
+    }
+
+    function _checkEq(uint256 a, uint256 b, string memory property) internal {
+        if (a != b) _fail(property, a, b);
+    }
+
+    function _checkLe(uint256 a, uint256 b, string memory property) internal {
+        if (a > b) _fail(property, a, b);
+    }
+
+    function _fail(string memory property, uint256 a, uint256 b) internal {
+        failureCount += 1;
+        if (bytes(firstFailure).length == 0) firstFailure = property;
+        emit PropertyFailed(property, a, b);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             GHOST STATE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A live loan as last emitted by the pool, with its auction (if any) as emitted by the module.
+    struct LoanRec {
+        uint256 id;
+        ILendingPoolTypes.Loan loan;
+        IDutchAuction.Auction auc;
+        uint256 lastPrice; // last auction price seen (B1)
+    }
+
+    LoanRec[] internal live;
+    uint256[] internal closedIds;
+    uint256 internal maxLoanId;
+
+    uint256[] internal apeIds;
+    uint256 internal nextApeId = 1;
+    mapping(uint256 id => bool) internal apeDonated;
+    mapping(uint256 id => uint256) internal apeLiveLoans;
+    mapping(uint256 id => uint256) internal itemLiveUnits;
+    mapping(uint256 id => uint256) internal itemClaimableUnits;
+
+    /// @dev The trait root in force as the harness published it: two leaves (tokenIds[i], premiums[i]).
+    struct TraitTree {
+        uint64 epoch;
+        uint64 expiry;
+        uint256[2] tokenIds;
+        uint256[2] premiums;
+        bytes32[2] leaves;
+    }
+
+    TraitTree internal trait;
+
+    // Ledger of everything that crossed the pool's boundary (A1).
+    uint256 internal gDeposits;
+    uint256 internal gWithdrawals;
+    uint256 internal gInterest;
+    uint256 internal gPenaltyKept;
+    uint256 internal gBadDebt;
+    uint256 internal gReserveOut;
+    uint256 internal gDonated;
+    uint256 internal gBorrowed;
+    uint256 internal gDebtRepaid;
+    uint256 internal gAuctionClosedDebt;
+    /// @dev Upper bound of the rounding the pool may keep (each loan operation rounds up by < index/WAD + 2 wei).
+    uint256 internal gRounding;
+
+    // Action counters (coverage evidence in the campaign summary).
+    mapping(bytes32 action => uint256) public okCount;
+
+    /// @dev The pool totals the hooks compare.
+    struct Snap {
+        uint256 totalAssets;
+        uint256 supply;
+        uint256 cash;
+        uint256 totalDebt;
+        uint256 auctionDebt;
+        uint256 impairment;
+        uint256 reserve;
+        uint256 badDebt;
+        uint256 index;
+    }
+
+    Snap internal lastAfter;
+    Snap internal pre;
+    /// @dev Set by a handler that books a loss in this call (A4): the most totalAssets may fall by.
+    uint256 internal lossAllowance;
+    /// @dev Set by a handler that settles an auction in this call (B3).
+    bool internal settling;
+
+    /*//////////////////////////////////////////////////////////////
+                                HOOKS
+    //////////////////////////////////////////////////////////////*/
+
+    modifier step() {
+        _before();
+        _;
+        _after();
+    }
+
+    function _initGhosts() internal {
+        lastAfter = _snap();
+        gDeposits = SEED_LIQUIDITY;
+    }
+
+    function _before() internal {
+        Snap memory s = _snap();
+        // Only time can have changed the pool since the last call (the engines may advance the clock between calls).
+        _timePassed(lastAfter, s);
+        pre = s;
+        lossAllowance = 0;
+        settling = false;
+    }
+
+    function _after() internal {
+        Snap memory s = _snap();
+        _checkLe(pre.index, s.index, I1_INDEX);
+        if (lossAllowance == 0) {
+            _check(_priceNotBelow(s, pre), A4_PRICE);
+        } else {
+            _checkLe(pre.totalAssets, s.totalAssets + lossAllowance, A4_PRICE);
+        }
+        if (!settling) _checkEq(s.badDebt, pre.badDebt, B3_BAD_DEBT_AT_EXIT);
+        lastAfter = s;
+    }
+
+    /// @dev Checks and books a pure passage of time from `a` to `b`: interest only.
+    function _timePassed(Snap memory a, Snap memory b) internal {
+        if (b.index < a.index || b.totalDebt < a.totalDebt || b.reserve < a.reserve) {
+            _fail(I1_INDEX, a.totalDebt, b.totalDebt);
+            return;
+        }
+        uint256 interest = b.totalDebt - a.totalDebt;
+        gInterest += interest;
+        uint256 expected = interest * pool.rateConfig().reserveFactorBps / BPS;
+        uint256 grown = b.reserve - a.reserve;
+        if (grown > expected + 1 || grown + 1 < expected) _fail(I3_RESERVE_SHARE, grown, expected);
+        _check(_priceNotBelow(b, a), A4_PRICE);
+    }
+
+    function _snap() internal view returns (Snap memory s) {
+        s.totalAssets = pool.totalAssets();
+        s.supply = pool.totalSupply();
+        s.cash = pool.cash();
+        s.totalDebt = pool.totalDebt();
+        s.auctionDebt = pool.auctionDebt();
+        s.impairment = pool.impairment();
+        s.reserve = pool.reserve();
+        (s.badDebt,) = pool.badDebt();
+        s.index = pool.borrowIndex();
+    }
+
+    /// @dev Share price of `b` >= that of `a`, exactly: (A + 1) / (S + 1e6), the pool's virtual offsets.
+    function _priceNotBelow(Snap memory b, Snap memory a) internal pure returns (bool) {
+        return (b.totalAssets + 1) * (a.supply + 1e6) >= (a.totalAssets + 1) * (b.supply + 1e6);
+    }
+
+    /// @dev Adds the rounding one loan operation may keep for the pool.
+    function _roundingStep() internal {
+        gRounding += pool.borrowIndex() / WAD + 2;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        if (hi <= lo) return lo;
+        return lo + x % (hi - lo + 1);
+    }
+
+    function _actor(uint256 seed) internal view returns (Actor) {
+        return actors[seed % N_ACTORS];
+    }
+
+    /// @dev A pure passage of time (next block), with its interest booked.
+    function _warp(uint256 dt) internal {
+        Snap memory a = _snap();
+        hevm.warp(block.timestamp + dt);
+        hevm.roll(block.number + 1 + dt / 12);
+        _timePassed(a, _snap());
+    }
+
+    function _count(bytes32 action) internal {
+        okCount[action] += 1;
+    }
+
+    function _blocked(address account) internal view returns (bool) {
+        return usdc.blocked(account);
+    }
+
+    /// @dev An actor the token accepts that takes ERC-1155 transfers normally, or address(0) when there is none.
+    function _honestActor(uint256 seed) internal view returns (Actor) {
+        for (uint256 i; i < N_ACTORS; ++i) {
+            Actor a = actors[(seed + i) % N_ACTORS];
+            if (!_blocked(address(a)) && a.mode() == Actor.Mode.Normal) return a;
+        }
+        return Actor(address(0));
+    }
+
+    function _fund(Actor a, uint256 amount) internal {
+        if (_blocked(address(a))) return;
+        usdc.mint(address(a), amount);
+    }
+
+    function _feed(address collection) internal view returns (MockAggregator) {
+        return collection == address(apes) ? apesFeed : itemsFeed;
+    }
+
+    function _status(address collection) internal view returns (uint256 price, IValuation.Status status) {
+        return valuation.priceView(collection);
+    }
+
+    /// @dev Makes `collection` priceable now when only staleness or a jump stands in the way: a new block, a sale at
+    /// the current TWAP, a fresh floor answer, and after a jump the cool-down and a re-anchoring checkpoint. A guardian
+    /// freeze stays (only the timelock lifts it).
+    function _freshen(address collection) internal {
+        // At least the minimum spacing after the newest sale, so the refreshing sale is accepted.
+        _warp(valuation.minSpacing(collection));
+        MockAggregator feed = _feed(collection);
+        feed.setReverts(false);
+        int256 answer = feed.answer();
+        if (answer <= 1 || uint256(answer) >= FEED_MAX_ANSWER) {
+            answer = int256((collection == address(apes) ? APE_PRICE : ITEM_PRICE) * FEED_SCALE);
+        }
+        feed.setAnswer(answer);
+        (IValuationAdmin.Head memory h,,,) = valuation.twapState(collection);
+        valuation.reportSale(collection, h.twap, block.timestamp);
+        (, IValuation.Status s) = _status(collection);
+        if (s == IValuation.Status.Jumped) {
+            valuation.checkpoint(collection);
+            _warp(1 hours + 1);
+            feed.setAnswer(answer);
+            (h,,,) = valuation.twapState(collection);
+            valuation.reportSale(collection, h.twap, block.timestamp);
+            valuation.checkpoint(collection);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              LOAN BOOK
+    //////////////////////////////////////////////////////////////*/
+
+    function _pickLive(uint256 seed) internal view returns (bool found, uint256 index) {
+        if (live.length == 0) return (false, 0);
+        return (true, seed % live.length);
+    }
+
+    /// @dev The first live loan at or after `seed` (cyclically) whose auction state is `inAuction`.
+    function _pickState(uint256 seed, bool inAuction) internal view returns (bool, uint256) {
+        uint256 n = live.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 i = (seed + k) % n;
+            if ((live[i].loan.auctionStart != 0) == inAuction) return (true, i);
+        }
+        return (false, 0);
+    }
+
+    function _addLoan(uint256 id, ILendingPoolTypes.Loan memory loan) internal {
+        LoanRec storage r = live.push();
+        r.id = id;
+        r.loan = loan;
+        _check(id > maxLoanId, L4_STATE_MACHINE);
+        maxLoanId = id;
+        if (loan.collection == address(apes)) apeLiveLoans[loan.tokenId] += 1;
+        else itemLiveUnits[loan.tokenId] += loan.amount;
+    }
+
+    function _closeLoan(uint256 index) internal {
+        LoanRec storage r = live[index];
+        if (r.loan.collection == address(apes)) apeLiveLoans[r.loan.tokenId] -= 1;
+        else itemLiveUnits[r.loan.tokenId] -= r.loan.amount;
+        if (closedIds.length < 256) closedIds.push(r.id);
+        live[index] = live[live.length - 1];
+        live.pop();
+    }
+}

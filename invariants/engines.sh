@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Runs the invariant harness (invariants/Tester.sol) under one engine, bounded, with a progress line every
+# PROGRESS_EVERY seconds and one summary line at the end:
+#   [invariants] <engine>: PASS|FAIL|SKIP <calls> calls in <s> s (<calls/s> calls/s) <detail>
+# Usage: bash invariants/engines.sh forge|medusa|echidna
+# Knobs (environment):
+#   forge    INVARIANT_RUNS (default: foundry.toml's invariants profile, 1,000), INVARIANT_DEPTH (32),
+#            INVARIANT_SEED (default: foundry.toml's fixed seed), FORGE_BOUND seconds (default 3600)
+#   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: medusa.json's 600), MEDUSA_WORKERS (medusa.json's 2)
+#   echidna  ECHIDNA_TIMEOUT seconds (default: echidna.yaml's 600); needs a running Docker engine
+# Exit status: 0 pass or skip, 1 a property failed or the engine broke. The summary line is also appended to
+# $INVARIANT_SUMMARY when set (ci/invariant-steps.sh collects them).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+engine="${1:-}"
+PROGRESS_EVERY="${PROGRESS_EVERY:-30}"
+FORGE_DIR="$ROOT/node_modules/@foundry-rs/forge-$(uname -s | tr 'A-Z' 'a-z')-$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')/bin"
+export NO_COLOR=1
+log_dir="${INVARIANT_LOG_DIR:-reports/invariants}"
+mkdir -p "$log_dir"
+
+summary() {
+  local line="[invariants] $engine: $*"
+  echo "$line"
+  if [ -n "${INVARIANT_SUMMARY:-}" ]; then echo "$line" >> "$INVARIANT_SUMMARY"; fi
+}
+
+# Runs "$@" with its output in $log, printing a progress line every PROGRESS_EVERY seconds; sets $rc and $took.
+run_logged() {
+  local log="$1" what="$2"; shift 2
+  local start=$SECONDS
+  "$@" > "$log" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $(( (SECONDS - start) % PROGRESS_EVERY )) -eq 0 ] && kill -0 "$pid" 2>/dev/null; then
+      echo "[invariants] $engine: $what: running, $((SECONDS - start)) s$(progress_hint "$log")"
+    fi
+  done
+  wait "$pid"
+  rc=$?
+  took=$((SECONDS - start))
+}
+
+progress_hint() {
+  case "$engine" in
+    medusa) grep -o 'calls: *[0-9]* ([^)]*)' "$1" 2>/dev/null | tail -n 1 | sed 's/^/, /' ;;
+    *) echo "" ;;
+  esac
+}
+
+rate() { # calls seconds
+  if [ "${2:-0}" -gt 0 ]; then echo "$(( $1 / $2 ))"; else echo "$1"; fi
+}
+
+# Builds the harness with build-info into $1 (cache $2), which crytic-compile reads for medusa and Echidna. An
+# incremental build leaves the previous build-info file next to the new, partial one; crytic-compile would read both,
+# so when there is not exactly one file afterwards the folder is emptied and everything is rebuilt (--force).
+# Sets $rc and $took.
+build_info() {
+  local out="$1" cache="$2" log="$log_dir/$engine-build.txt" t0=$SECONDS
+  echo "[invariants] $engine: build (profile invariants, build-info, $out/)"
+  run_logged "$log" build env FOUNDRY_PROFILE=invariants FOUNDRY_OUT="$out" FOUNDRY_CACHE_PATH="$cache" \
+    "$ROOT/bin/forge" build --build-info
+  if [ "$rc" -eq 0 ] && [ "$(ls "$out/build-info" 2>/dev/null | wc -l)" -ne 1 ]; then
+    echo "[invariants] $engine: stale build-info next to a partial one: full rebuild"
+    rm -rf "$out/build-info"
+    run_logged "$log" build env FOUNDRY_PROFILE=invariants FOUNDRY_OUT="$out" FOUNDRY_CACHE_PATH="$cache" \
+      "$ROOT/bin/forge" build --build-info --force
+  fi
+  if grep -q 'Compiler run failed\|solc exited' "$log" || [ "$(ls "$out/build-info" 2>/dev/null | wc -l)" -ne 1 ]; then rc=1; fi
+  took=$((SECONDS - t0))
+}
+
+case "$engine" in
+forge)
+  runs="${INVARIANT_RUNS:-}"
+  depth="${INVARIANT_DEPTH:-}"
+  envs=(FOUNDRY_PROFILE=invariants)
+  [ -n "$runs" ] && envs+=(FOUNDRY_INVARIANT_RUNS="$runs")
+  [ -n "$depth" ] && envs+=(FOUNDRY_INVARIANT_DEPTH="$depth")
+  [ -n "${INVARIANT_SEED:-}" ] && envs+=(FOUNDRY_FUZZ_SEED="$INVARIANT_SEED")
+  echo "[invariants] forge: build (profile invariants)"
+  run_logged "$log_dir/forge-build.txt" build env "${envs[@]}" "$ROOT/bin/forge" build
+  if [ "$rc" -ne 0 ] || grep -q 'Compiler run failed\|solc exited' "$log_dir/forge-build.txt"; then
+    tail -n 20 "$log_dir/forge-build.txt"
+    summary "FAIL build failed (log: $log_dir/forge-build.txt)"
+    exit 1
+  fi
+  echo "[invariants] forge: campaign ${runs:-profile} runs x depth ${depth:-profile}, replays (build ${took} s)"
+  run_logged "$log_dir/forge.txt" campaign timeout "${FORGE_BOUND:-3600}" env "${envs[@]}" "$ROOT/bin/forge" test
+  grep -E '^\[(PASS|FAIL)|Suite result|invariant_|Counterexample|firstFailure|^\s+(sender|addr|calldata|args)=' "$log_dir/forge.txt" | head -n 60
+  calls=$(grep -Eo 'calls: [0-9]+' "$log_dir/forge.txt" | awk '{s+=$2} END {print s+0}')
+  secs=$(grep -Eo 'ForgeInvariants.*|finished in [0-9.]+s' "$log_dir/forge.txt" | grep -Eo 'finished in [0-9.]+' | awk '{print int($3+0.5)}' | sort -n | tail -n 1)
+  secs=${secs:-$took}
+  if [ "$rc" -eq 124 ]; then summary "FAIL hit the ${FORGE_BOUND:-3600} s bound"; exit 1; fi
+  if [ "$rc" -ne 0 ]; then
+    summary "FAIL $calls calls in $secs s: $(grep -Eo '\[FAIL[^]]*\]' "$log_dir/forge.txt" | head -n 1) (log: $log_dir/forge.txt)"
+    exit 1
+  fi
+  summary "PASS $calls calls in $secs s ($(rate "$calls" "$secs") calls/s) $(grep -Eo '[0-9]+ tests passed' "$log_dir/forge.txt" | tail -n 1)"
+  ;;
+
+medusa)
+  if ! command -v go >/dev/null 2>&1 && [ ! -x .venv/tools/medusa ]; then
+    summary "SKIP Go is not installed, so medusa cannot be built (make medusa-install needs Go >= 1.25)"
+    exit 0
+  fi
+  make --no-print-directory medusa-install .venv/audit/.install-stamp >/dev/null || { summary "FAIL medusa or crytic-compile install failed (make medusa-install venv)"; exit 1; }
+  # medusa.json reads a prebuilt out-medusa/ (crytic-compile --foundry-ignore-compile).
+  build_info out-medusa cache-medusa
+  if [ "$rc" -ne 0 ]; then
+    tail -n 20 "$log_dir/medusa-build.txt"
+    summary "FAIL build failed (log: $log_dir/medusa-build.txt)"
+    exit 1
+  fi
+  timeout_s="${MEDUSA_TIMEOUT:-$(node -e 'console.log(require("./medusa.json").fuzzing.timeout)')}"
+  extra=()
+  [ -n "${MEDUSA_WORKERS:-}" ] && extra+=(--workers "$MEDUSA_WORKERS")
+  echo "[invariants] medusa: fuzzing for at most $timeout_s s (build ${took} s)"
+  run_logged "$log_dir/medusa.txt" fuzz timeout --kill-after=30 $((timeout_s + 300)) \
+    env PATH="$FORGE_DIR:$ROOT/.venv/tools:$PATH" FOUNDRY_PROFILE=invariants \
+    .venv/tools/medusa fuzz --config medusa.json --timeout "$timeout_s" --no-color "${extra[@]}"
+  grep -E 'FAILED|Test summary|\[FAILED\]' "$log_dir/medusa.txt" | head -n 40
+  last=$(grep -E 'fuzz: elapsed' "$log_dir/medusa.txt" | tail -n 1)
+  calls=$(echo "$last" | grep -Eo 'calls: *[0-9]+' | grep -Eo '[0-9]+' || echo 0)
+  secs=$(echo "$last" | grep -Eo 'elapsed: *[0-9]+' | grep -Eo '[0-9]+' || echo "$took")
+  failed=$(grep -Eo 'Test summary: [0-9]+ test\(s\) passed, [0-9]+ test\(s\) failed' "$log_dir/medusa.txt" | grep -Eo '[0-9]+ test\(s\) failed' | grep -Eo '^[0-9]+' || echo "?")
+  if [ "$failed" = "0" ] && [ "$rc" -eq 0 ]; then
+    summary "PASS ${calls:-0} calls in ${secs:-0} s ($(rate "${calls:-0}" "${secs:-0}") calls/s) $(grep -Eo 'Test summary: .*' "$log_dir/medusa.txt" | tail -n 1)"
+  else
+    summary "FAIL ${calls:-0} calls in ${secs:-0} s: ${failed} failed test(s), exit $rc (log: $log_dir/medusa.txt; sequences in invariants/_corpus/medusa/test_results)"
+    exit 1
+  fi
+  ;;
+
+echidna)
+  if ! docker info >/dev/null 2>&1; then
+    summary "SKIP no running Docker engine here (Echidna ships no binary on a reachable registry); the same harness ran under forge and medusa"
+    exit 0
+  fi
+  # The image has neither forge nor node: build on the host; Echidna's crytic-compile reads out-echidna/.
+  build_info out-echidna cache-echidna
+  if [ "$rc" -ne 0 ]; then summary "FAIL build failed (log: $log_dir/echidna-build.txt)"; exit 1; fi
+  timeout_s="${ECHIDNA_TIMEOUT:-600}"
+  run_logged "$log_dir/echidna.txt" fuzz docker run --rm -v "$ROOT":/src -w /src ghcr.io/crytic/echidna/echidna:latest \
+    echidna . --contract Tester --config echidna.yaml --timeout "$timeout_s"
+  grep -E 'echidna_|passing|failed|Unique|Total calls' "$log_dir/echidna.txt" | tail -n 30
+  calls=$(grep -Eo 'Total calls: [0-9]+' "$log_dir/echidna.txt" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)
+  if [ "$rc" -eq 0 ] && ! grep -q 'failed' "$log_dir/echidna.txt"; then
+    summary "PASS ${calls} calls in ${took} s ($(rate "${calls:-0}" "$took") calls/s)"
+  else
+    summary "FAIL exit $rc (log: $log_dir/echidna.txt)"
+    exit 1
+  fi
+  ;;
+
+*)
+  echo "usage: bash invariants/engines.sh forge|medusa|echidna" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
+import {Actor} from "../base/Actor.sol";
+import {HandlerBase} from "../base/HandlerBase.sol";
+
+/// @notice The borrower side: borrow (ERC-721, ERC-1155, trait-priced), partial and full repayment, renewal, and
+/// borrowing against someone else's NFT.
+abstract contract BorrowerHandler is HandlerBase {
+    /*//////////////////////////////////////////////////////////////
+                                 BORROW
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param flags bit 0: ERC-1155 instead of ERC-721; bit 1: do not refresh the oracle first; bit 2: reuse an
+    /// ERC-721 token the actor already owns (e.g. returned by an earlier repayment).
+    function borrow(uint256 actorSeed, uint256 idSeed, uint256 units, uint256 principal, uint256 flags) external step {
+        Actor a = _actor(actorSeed);
+        bool isItems = flags & 1 == 1;
+        address c = isItems ? address(items) : address(apes);
+        if (flags & 2 == 0) _freshen(c);
+        uint256 id;
+        uint256 amount = 1;
+        if (isItems) {
+            if (a.mode() == Actor.Mode.Reject) _skip(); // it would refuse the test mint itself
+            id = idSeed % N_ITEM_IDS + 1;
+            amount = _bound(units, 1, 20);
+            items.mint(address(a), id, amount);
+        } else {
+            id = _apeFor(a, idSeed, flags & 4 != 0);
+        }
+        _borrow(a, c, id, amount, principal, 0, new bytes32[](0));
+    }
+
+    /// @notice Borrows against a trait-priced ERC-721 token of the current root, with its leaf's premium and proof.
+    /// @param tamper When odd, claims one more than the leaf's premium: the proof must then fail (O4).
+    function borrowTrait(uint256 actorSeed, uint256 leafSeed, uint256 principal, uint256 tamper) external step {
+        if (trait.epoch == 0) _skip();
+        uint256 k = leafSeed % 2;
+        uint256 id = trait.tokenIds[k];
+        Actor a = _actor(actorSeed);
+        if (!_apeExists(id)) {
+            apes.mint(address(a), id);
+            apeIds.push(id);
+        } else if (apes.ownerOf(id) != address(a)) {
+            _skip();
+        }
+        _freshen(address(apes));
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = trait.leaves[1 - k];
+        uint256 premium = trait.premiums[k] + (tamper % 2);
+        _borrow(a, address(apes), id, 1, principal, premium, proof);
+    }
+
+    /// @dev What the harness knew right before a borrow.
+    struct BorrowCtx {
+        address c;
+        uint256 id;
+        uint256 amount;
+        uint256 principal;
+        uint256 premium;
+        uint256 unitPrice;
+        IValuation.Status status;
+        bool paused;
+        bool frozen;
+        uint32 termsId;
+        bool validRoot;
+    }
+
+    function _borrow(
+        Actor a,
+        address c,
+        uint256 id,
+        uint256 amount,
+        uint256 principal,
+        uint256 premium,
+        bytes32[] memory proof
+    ) internal {
+        BorrowCtx memory x = _borrowCtx(c, id, amount, principal, premium);
+        (bool ok, bytes memory ret) = _execBorrow(a, x, proof);
+        if (!ok) return;
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
+        _checkOrigination(x, loan, proof.length != 0);
+        _addLoan(loanId, loan);
+        gBorrowed += x.principal;
+        _roundingStep();
+        _count(proof.length != 0 ? bytes32("borrowTrait") : c == address(apes) ? bytes32("borrow721") : bytes32("borrow1155"));
+    }
+
+    function _borrowCtx(
+        address c,
+        uint256 id,
+        uint256 amount,
+        uint256 principal,
+        uint256 premium
+    ) internal view returns (BorrowCtx memory x) {
+        x.c = c;
+        x.id = id;
+        x.amount = amount;
+        x.premium = premium;
+        (x.unitPrice, x.status) = _status(c);
+        ILendingPoolTypes.RateConfig memory rc = pool.rateConfig();
+        x.paused = rc.borrowPaused;
+        (x.termsId,,, x.frozen) = pool.collectionState(c);
+        // Up to 10 % above the LTV limit of the terms in force (with the premium the leaf claims): most loans are
+        // near the limit, so price moves make them liquidatable, and about one draw in eleven must be refused (L1).
+        ILendingPoolTypes.Terms memory t = pool.terms(c, x.termsId);
+        uint256 value = x.unitPrice * amount;
+        if (premium != 0) value += premium < 2 * x.unitPrice ? premium : 2 * x.unitPrice;
+        uint256 cap = value * t.haircutBps / BPS * t.ltvBps / BPS * 11 / 10;
+        x.principal = _bound(principal, rc.minLoan, cap > rc.minLoan ? cap : rc.minLoan);
+        x.validRoot = _rootUsable();
+    }
+
+    function _execBorrow(Actor a, BorrowCtx memory x, bytes32[] memory proof) internal returns (bool, bytes memory) {
+        return a.exec(
+            address(pool),
+            abi.encodeCall(ILendingPool.borrow, (x.c, x.id, x.amount, x.principal, address(a), x.premium, proof))
+        );
+    }
+
+    /// @dev L1 / O1 / G1: only a usable price, an unpaused pool and an unfrozen collection originate loans, within
+    /// the LTV of the terms in force, and the pool holds the collateral afterwards.
+    function _checkOrigination(BorrowCtx memory x, ILendingPoolTypes.Loan memory loan, bool withProof) internal {
+        _check(x.status == IValuation.Status.Ok, L1_ORIGINATION);
+        _check(!x.paused && !x.frozen, G1_ONLY_TIMELOCK);
+        _checkEq(loan.termsId, x.termsId, L8_TERMS_FIXED);
+        ILendingPoolTypes.Terms memory t = pool.terms(x.c, loan.termsId);
+        uint256 value = x.unitPrice * x.amount;
+        if (loan.premiumWad != 0) value = value * (WAD + loan.premiumWad) / WAD;
+        _checkLe(x.principal, value * t.haircutBps / BPS * t.ltvBps / BPS, L1_ORIGINATION);
+        if (withProof) _checkTraitLoan(loan, x.premium, x.unitPrice, x.validRoot);
+        if (x.c == address(apes)) _check(apes.ownerOf(x.id) == address(pool), L2_CUSTODY_721);
+    }
+
+    /// @dev O4: a premium needs a usable root and an honest leaf, and is capped by multiple x price (and 10x).
+    function _checkTraitLoan(
+        ILendingPoolTypes.Loan memory loan,
+        uint256 premium,
+        uint256 unitPrice,
+        bool validRoot
+    ) internal {
+        _check(validRoot, O4_TRAIT);
+        _check(premium == trait.premiums[0] || premium == trait.premiums[1], O4_TRAIT);
+        ITraitPricer.RootRecord memory rec = pricer.rootRecord(address(apes));
+        uint256 capped = premium < unitPrice * rec.maxPremiumMultipleWad / WAD
+            ? premium
+            : unitPrice * rec.maxPremiumMultipleWad / WAD;
+        _checkLe(loan.premiumWad, capped * WAD / unitPrice, O4_TRAIT);
+        _checkLe(loan.premiumWad, 10e18, O4_TRAIT);
+    }
+
+    function _rootUsable() internal view returns (bool) {
+        ITraitPricer.RootRecord memory rec = pricer.rootRecord(address(apes));
+        return rec.root != bytes32(0) && rec.generation == pricer.signerGeneration() && block.timestamp <= rec.expiry
+            && rec.epoch == trait.epoch;
+    }
+
+    /// @dev An ERC-721 id for `a` to borrow against: one it owns already when asked and available, else a new one.
+    function _apeFor(Actor a, uint256 seed, bool reuse) internal returns (uint256 id) {
+        if (reuse && apeIds.length != 0) {
+            id = apeIds[seed % apeIds.length];
+            if (apes.ownerOf(id) == address(a)) return id;
+        }
+        id = nextApeId++;
+        apes.mint(address(a), id);
+        apeIds.push(id);
+    }
+
+    function _apeExists(uint256 id) internal view returns (bool) {
+        try apes.ownerOf(id) returns (address) {
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @notice L9: borrowing against another account's NFT without its approval reverts.
+    function borrowOthersNft(uint256 thiefSeed, uint256 idSeed, uint256 principal) external step {
+        if (apeIds.length == 0) _skip();
+        Actor thief = _actor(thiefSeed);
+        uint256 id = apeIds[idSeed % apeIds.length];
+        address owner = apes.ownerOf(id);
+        if (owner == address(thief)) _skip();
+        principal = _bound(principal, MIN_LOAN, 10_000 * USDC);
+        (bool ok,) = thief.exec(
+            address(pool),
+            abi.encodeCall(ILendingPool.borrow, (address(apes), id, 1, principal, owner, 0, new bytes32[](0)))
+        );
+        _check(!ok, L9_NO_THEFT);
+        _checkEq(apes.ownerOf(id) == owner ? 1 : 0, 1, L9_NO_THEFT);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 REPAY
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A partial repayment that leaves at least the minimum loan.
+    function repayPartial(uint256 loanSeed, uint256 payerSeed, uint256 amount) external step {
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
+        ILendingPoolTypes.Loan memory loan = live[i].loan;
+        uint256 debt = pool.debtOf(loan);
+        uint256 minLoan = pool.rateConfig().minLoan;
+        if (debt <= minLoan + 1) _skip();
+        amount = _bound(amount, 1, debt - minLoan - 1);
+        Actor payer = _actor(payerSeed);
+        _fund(payer, amount);
+        (bool ok, bytes memory ret) =
+            payer.exec(address(pool), abi.encodeCall(ILendingPool.repay, (live[i].id, loan, amount)));
+        if (!ok) {
+            // Only a payer the token refuses may fail a valid partial repayment.
+            _check(_blocked(address(payer)), L6_REPAY_LIVENESS);
+            return;
+        }
+        (uint256 paid, ILendingPoolTypes.Loan memory updated) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
+        _checkEq(paid, amount, L6_REPAY_LIVENESS);
+        // The borrower never pays less than it owes: remaining debt + paid >= debt before.
+        _checkLe(debt, pool.debtOf(updated) + paid, A1_DEBT);
+        _checkEq(updated.termsId, loan.termsId, L8_TERMS_FIXED);
+        _checkEq(updated.dueTime, loan.dueTime, L8_TERMS_FIXED);
+        live[i].loan = updated;
+        gDebtRepaid += paid;
+        _roundingStep();
+        _count("repayPartial");
+    }
+
+    /// @notice L6: repayment in full always succeeds for a funded payer the token accepts, whatever the oracle, the
+    /// pause and freeze switches, the borrower's receiver, or an auction in progress.
+    /// @param auctionFirst Picks a loan in auction when there is one (a rarer state worth reaching).
+    function repayFull(uint256 loanSeed, uint256 payerSeed, bool auctionFirst) external step {
+        (bool found, uint256 i) = auctionFirst ? _pickState(loanSeed, true) : (false, 0);
+        if (!found) (found, i) = _pickLive(loanSeed);
+        if (!found) _skip();
+        Actor payer = _honestActor(payerSeed);
+        if (address(payer) == address(0)) _skip();
+        LoanRec memory r = live[i];
+        Actor borrower = Actor(r.loan.borrower);
+        uint256 expected = _fullRepayAmount(r.loan);
+        _fund(payer, expected);
+        bool armed = _armIfHostile(borrower, r);
+        uint256 unitsBefore = r.loan.collection == address(items) ? items.balanceOf(address(borrower), r.loan.tokenId) : 0;
+        uint256 claimBefore = pool.nftClaimable(address(borrower), r.loan.collection, r.loan.tokenId);
+
+        (bool ok, bytes memory ret) =
+            payer.exec(address(pool), abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max)));
+        if (!ok) {
+            borrower.disarm();
+            _fail(L6_REPAY_LIVENESS, r.id, expected);
+            return;
+        }
+        (uint256 paid,) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
+        _checkEq(paid, expected, L6_REPAY_LIVENESS);
+        _checkEq(uint256(pool.loanHash(r.id)), 0, L5_RETURN);
+        _checkReturned(r.loan, borrower, unitsBefore, claimBefore);
+        if (armed) _checkProbe(borrower);
+        borrower.disarm();
+        _bookRepayFull(r, paid);
+        _closeLoan(i);
+        _count(r.loan.auctionStart != 0 ? bytes32("repayInAuction") : bytes32("repayFull"));
+    }
+
+    function _fullRepayAmount(ILendingPoolTypes.Loan memory loan) internal view returns (uint256) {
+        if (loan.auctionStart == 0) return pool.debtOf(loan);
+        uint256 penaltyBps = pool.terms(loan.collection, loan.termsId).penaltyBps;
+        return loan.frozenDebt + _mulBpsUp(loan.frozenDebt, penaltyBps);
+    }
+
+    function _mulBpsUp(uint256 x, uint256 bps) internal pure returns (uint256) {
+        return (x * bps + BPS - 1) / BPS;
+    }
+
+    function _bookRepayFull(LoanRec memory r, uint256 paid) internal {
+        if (r.loan.auctionStart == 0) {
+            gDebtRepaid += paid;
+        } else {
+            gAuctionClosedDebt += r.loan.frozenDebt;
+            gPenaltyKept += paid - r.loan.frozenDebt;
+        }
+        _roundingStep();
+    }
+
+    /// @dev L5: the NFT is the borrower's again (ERC-1155 units it refused are claimable by it alone).
+    function _checkReturned(
+        ILendingPoolTypes.Loan memory loan,
+        Actor borrower,
+        uint256 unitsBefore,
+        uint256 claimBefore
+    ) internal {
+        if (loan.collection == address(apes)) {
+            _check(apes.ownerOf(loan.tokenId) == address(borrower), L5_RETURN);
+            return;
+        }
+        uint256 got = items.balanceOf(address(borrower), loan.tokenId) - unitsBefore;
+        uint256 owed = pool.nftClaimable(address(borrower), loan.collection, loan.tokenId) - claimBefore;
+        _checkEq(got + owed, loan.amount, L5_RETURN);
+        _check(got == 0 || owed == 0, L5_RETURN);
+        if (owed != 0) {
+            _check(borrower.mode() == Actor.Mode.Reject, L5_RETURN);
+            itemClaimableUnits[loan.tokenId] += owed;
+        }
+    }
+
+    /// @notice Takes back ERC-1155 units refused at repayment (the actor turns normal first).
+    function claimNft(uint256 actorSeed, uint256 idSeed) external step {
+        Actor a = _actor(actorSeed);
+        uint256 id = idSeed % N_ITEM_IDS + 1;
+        uint256 owed = pool.nftClaimable(address(a), address(items), id);
+        if (owed == 0) _skip();
+        a.setMode(Actor.Mode.Normal);
+        uint256 before = items.balanceOf(address(a), id);
+        (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claimNft, (address(items), id, address(a))));
+        _check(ok, L5_RETURN);
+        if (!ok) return;
+        _checkEq(items.balanceOf(address(a), id) - before, owed, L5_RETURN);
+        _checkEq(pool.nftClaimable(address(a), address(items), id), 0, B6_ONCE);
+        itemClaimableUnits[id] -= owed;
+        _count("claimNft");
+    }
+
+    /// @notice Renewal: pays the interest and restarts the term; only for a healthy loan before maturity.
+    function renew(uint256 loanSeed, uint256 payerSeed, bool fresh) external step {
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
+        LoanRec memory r = live[i];
+        if (fresh) _freshen(r.loan.collection);
+        Actor payer = _actor(payerSeed);
+        uint256 debt = pool.debtOf(r.loan);
+        _fund(payer, debt);
+        (, IValuation.Status status) = _status(r.loan.collection);
+        uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(r.loan) : 0;
+        (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
+        if (!ok) return;
+        (uint256 interestPaid, ILendingPoolTypes.Loan memory updated) =
+            abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
+        // The health check cannot be skipped (S12): a renewal needs a usable price and health >= 1 before maturity.
+        _check(status == IValuation.Status.Ok && hf >= WAD && block.timestamp <= r.loan.dueTime, L1_ORIGINATION);
+        _checkEq(interestPaid, debt > r.loan.principal ? debt - r.loan.principal : 0, A1_DEBT);
+        _checkEq(updated.principal, r.loan.principal, L8_TERMS_FIXED);
+        _checkEq(updated.termsId, r.loan.termsId, L8_TERMS_FIXED);
+        live[i].loan = updated;
+        gDebtRepaid += interestPaid;
+        _roundingStep();
+        _count("renew");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                         HOSTILE RECEIVER PROBE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Arms a re-entering borrower with pool calls (all must hit the lock); returns whether it did.
+    function _armIfHostile(Actor who, LoanRec memory r) internal returns (bool) {
+        if (who.mode() != Actor.Mode.Reenter || r.loan.collection != address(items)) return false;
+        address[] memory targets = new address[](6);
+        bytes[] memory calls = new bytes[](6);
+        for (uint256 k; k < 6; ++k) {
+            targets[k] = address(pool);
+        }
+        calls[0] = abi.encodeCall(ILendingPool.deposit, (1 * USDC, address(who)));
+        calls[1] = abi.encodeCall(ILendingPool.withdraw, (1, address(who), address(who)));
+        calls[2] = abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max));
+        calls[3] = abi.encodeCall(
+            ILendingPool.borrow, (address(items), r.loan.tokenId, 1, MIN_LOAN, address(who), 0, new bytes32[](0))
+        );
+        calls[4] = abi.encodeCall(ILendingPool.claim, (address(who)));
+        calls[5] = abi.encodeCall(ILendingPool.claimNft, (address(items), r.loan.tokenId, address(who)));
+        who.arm(targets, calls, address(pool));
+        return true;
+    }
+
+    /// @dev R1 and O2: nothing escaped the lock, and the views read inside the hook equal the final state.
+    function _checkProbe(Actor who) internal {
+        if (who.hookRuns() == 0) return;
+        _checkEq(who.reentryEscapes(), 0, R1_REENTRANCY);
+        _checkEq(who.seenTotalAssets(), pool.totalAssets(), O2_CONSISTENT_VIEWS);
+        _checkEq(who.seenShareValue(), pool.convertToAssets(1e18), O2_CONSISTENT_VIEWS);
+    }
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {Actor} from "../base/Actor.sol";
+import {HandlerBase} from "../base/HandlerBase.sol";
+
+/// @notice Liquidation through the real DutchAuction: start (anyone, healthy loans refused), buy at the current
+/// price (anyone), settle after the end without a buyer (anyone), and a price probe.
+abstract contract LiquidationHandler is HandlerBase {
+    /// @notice L7: starts an auction; it must succeed exactly for liquidatable loans while the oracle works.
+    function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh) external step {
+        (bool found, uint256 i) = _pickState(loanSeed, false);
+        if (!found) _skip();
+        LoanRec memory r = live[i];
+        if (fresh) _freshen(r.loan.collection);
+        Actor keeper = _actor(keeperSeed);
+        (, IValuation.Status status) = _status(r.loan.collection);
+        bool usable = status == IValuation.Status.Ok;
+        uint256 hf = usable ? pool.healthFactor(r.loan) : 0;
+        ILendingPoolTypes.Terms memory t = pool.terms(r.loan.collection, r.loan.termsId);
+        bool expired = block.timestamp > uint256(r.loan.dueTime) + t.grace;
+        bool liquidatable = usable && (hf < WAD || expired);
+        uint256 debt = pool.debtOf(r.loan);
+
+        (bool ok, bytes memory ret) =
+            keeper.exec(address(auction), abi.encodeCall(DutchAuction.start, (r.id, r.loan)));
+        if (!ok) {
+            _check(!liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
+            return;
+        }
+        _check(liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
+        (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) =
+            abi.decode(ret, (IDutchAuction.Auction, ILendingPoolTypes.Loan));
+        _checkEq(updated.frozenDebt, debt, B4_FROZEN_DEBT);
+        _checkEq(updated.termsId, r.loan.termsId, L8_TERMS_FIXED);
+        _check(a.reservePrice != 0 && a.reservePrice <= a.startPrice, B1_PRICE_CURVE);
+        _check(a.keeper == address(keeper), B2_WATERFALL);
+        live[i].loan = updated;
+        live[i].auc = a;
+        live[i].lastPrice = a.startPrice;
+        lossAllowance = updated.impairment + 1;
+        _roundingStep();
+        _count("startAuction");
+    }
+
+    /// @notice B5: anyone funded can buy at the current price, whoever the borrower and keeper are.
+    function buy(uint256 loanSeed, uint256 buyerSeed, bool hostile) external step {
+        (bool found, uint256 i) = _pickAuction(loanSeed);
+        if (!found) _skip();
+        LoanRec memory r = live[i];
+        Actor buyer = hostile ? _actor(buyerSeed) : _honestActor(buyerSeed);
+        if (address(buyer) == address(0) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
+        uint256 price = _probePrice(i);
+        _fund(buyer, price);
+        bool armed = _armBuyer(buyer, r);
+        Expect memory e = _expectSettle(r, price);
+        if (r.loan.collection == address(items)) e.buyerUnitsBefore = items.balanceOf(address(buyer), r.loan.tokenId);
+
+        (bool ok, bytes memory ret) =
+            buyer.exec(address(auction), abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, price)));
+        if (armed) buyer.disarm();
+        if (!ok) {
+            _fail(B5_SETTLE_LIVENESS, r.id, price);
+            return;
+        }
+        _checkEq(abi.decode(ret, (uint256)), price, B5_SETTLE_LIVENESS);
+        if (armed) _checkProbeBuyer(buyer);
+        _checkNftTo(r.loan, address(buyer), e.buyerUnitsBefore);
+        _checkSettled(r, e);
+        gPenaltyKept += e.penaltyKept;
+        _count("buy");
+        _closeLoan(i);
+    }
+
+    /// @notice B5: after its (outage-extended) duration anyone can close an auction that found no buyer; before, no one.
+    /// @param waitToEnd First lets the auction run out, keeping the oracle fresh (its outages stop the clock).
+    function settle(uint256 loanSeed, uint256 callerSeed, bool waitToEnd) external step {
+        (bool found, uint256 i) = _pickAuction(loanSeed);
+        if (!found) _skip();
+        LoanRec memory r = live[i];
+        for (uint256 k; waitToEnd && k < 4; ++k) {
+            uint256 ran = auction.elapsed(r.loan.collection, r.auc);
+            if (ran >= r.auc.duration) break;
+            uint256 rest = r.auc.duration - ran;
+            _warp(rest < 20 hours ? rest : 20 hours);
+            _freshen(r.loan.collection);
+        }
+        Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
+        bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;
+        Expect memory e = _expectSettle(r, 0);
+        (bool ok,) = caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
+        if (!ended) {
+            _check(!ok, B5_SETTLE_LIVENESS);
+            return;
+        }
+        if (!ok) {
+            _fail(B5_SETTLE_LIVENESS, r.id, 0);
+            return;
+        }
+        _checkNftTo(r.loan, CUSTODY, e.custodyUnitsBefore);
+        _checkSettled(r, e);
+        _count("settle");
+        _closeLoan(i);
+    }
+
+    /// @notice B1: the price of a running auction, read at any time, never rises and stays within [reserve, start].
+    function probeAuction(uint256 loanSeed) external step {
+        (bool found, uint256 i) = _pickAuction(loanSeed);
+        if (found) _probePrice(i);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev What a settlement at `proceeds` must book, computed independently from the loan's terms.
+    struct Expect {
+        uint256 shortfall;
+        uint256 surplus;
+        uint256 keeperCut;
+        uint256 penaltyKept;
+        uint256 badDebtBefore;
+        uint256 borrowerClaimBefore;
+        uint256 keeperClaimBefore;
+        uint256 buyerUnitsBefore;
+        uint256 custodyUnitsBefore;
+    }
+
+    function _expectSettle(LoanRec memory r, uint256 proceeds) internal view returns (Expect memory e) {
+        ILendingPoolTypes.Terms memory t = pool.terms(r.loan.collection, r.loan.termsId);
+        uint256 debt = r.loan.frozenDebt;
+        uint256 repaid = proceeds < debt ? proceeds : debt;
+        uint256 penalty = (debt * t.penaltyBps + BPS - 1) / BPS; // rounded up, in the pool's favour
+        if (penalty > proceeds - repaid) penalty = proceeds - repaid;
+        e.shortfall = debt - repaid;
+        e.surplus = proceeds - repaid - penalty;
+        e.keeperCut = penalty * t.keeperShareBps / BPS; // rounded down
+        e.penaltyKept = penalty - e.keeperCut;
+        (e.badDebtBefore,) = pool.badDebt();
+        e.borrowerClaimBefore = pool.claimable(r.loan.borrower);
+        e.keeperClaimBefore = pool.claimable(r.auc.keeper);
+        if (r.loan.collection == address(items)) {
+            e.custodyUnitsBefore = items.balanceOf(CUSTODY, r.loan.tokenId);
+        }
+    }
+
+    /// @dev B2/B3/B6/L4 after a buy or a settle; books the ledger.
+    function _checkSettled(LoanRec memory r, Expect memory e) internal {
+        (uint256 badDebtNow,) = pool.badDebt();
+        _checkEq(badDebtNow - e.badDebtBefore, e.shortfall, B2_WATERFALL);
+        uint256 borrowerGain = pool.claimable(r.loan.borrower) - e.borrowerClaimBefore;
+        uint256 keeperGain = pool.claimable(r.auc.keeper) - e.keeperClaimBefore;
+        if (r.loan.borrower == r.auc.keeper) {
+            _checkEq(borrowerGain, e.surplus + e.keeperCut, B2_WATERFALL);
+        } else {
+            _checkEq(borrowerGain, e.surplus, B2_WATERFALL);
+            _checkEq(keeperGain, e.keeperCut, B2_WATERFALL);
+        }
+        _checkEq(uint256(pool.loanHash(r.id)), 0, L4_STATE_MACHINE);
+        _checkEq(uint256(auction.auctionHash(r.id)), 0, B6_ONCE);
+        // B6: the same auction can be neither bought nor settled again.
+        (bool again,) = address(auction).call(abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
+        _check(!again, B6_ONCE);
+        (again,) = address(auction).call(abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, type(uint256).max)));
+        _check(!again, B6_ONCE);
+        settling = true;
+        lossAllowance = e.shortfall + 1;
+        gAuctionClosedDebt += r.loan.frozenDebt;
+        gBadDebt += e.shortfall;
+        _roundingStep();
+    }
+
+    /// @dev B3 and custody: the collateral left the pool for `to` in the settling call.
+    function _checkNftTo(ILendingPoolTypes.Loan memory loan, address to, uint256 unitsBefore) internal {
+        if (loan.collection == address(apes)) {
+            _check(apes.ownerOf(loan.tokenId) == to, B3_BAD_DEBT_AT_EXIT);
+        } else {
+            _checkEq(items.balanceOf(to, loan.tokenId) - unitsBefore, loan.amount, B3_BAD_DEBT_AT_EXIT);
+        }
+    }
+
+    function _pickAuction(uint256 seed) internal view returns (bool, uint256) {
+        return _pickState(seed, true);
+    }
+
+    function _probePrice(uint256 i) internal returns (uint256 price) {
+        LoanRec storage r = live[i];
+        price = auction.currentPrice(r.id, r.loan, r.auc);
+        _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
+        _check(price >= r.auc.reservePrice && price <= r.auc.startPrice, B1_PRICE_CURVE);
+        r.lastPrice = price;
+    }
+
+    /// @dev A re-entering buyer replays every pool and auction entry point from its ERC-1155 hook.
+    function _armBuyer(Actor buyer, LoanRec memory r) internal returns (bool) {
+        if (buyer.mode() != Actor.Mode.Reenter || r.loan.collection != address(items)) return false;
+        address[] memory targets = new address[](6);
+        bytes[] memory calls = new bytes[](6);
+        targets[0] = address(auction);
+        calls[0] = abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, type(uint256).max));
+        targets[1] = address(auction);
+        calls[1] = abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc));
+        targets[2] = address(auction);
+        calls[2] = abi.encodeCall(DutchAuction.start, (r.id, r.loan));
+        targets[3] = address(pool);
+        calls[3] = abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max));
+        targets[4] = address(pool);
+        calls[4] = abi.encodeCall(ILendingPool.deposit, (1 * USDC, address(buyer)));
+        targets[5] = address(pool);
+        calls[5] = abi.encodeCall(ILendingPool.claim, (address(buyer)));
+        buyer.arm(targets, calls, address(pool));
+        return true;
+    }
+
+    function _checkProbeBuyer(Actor buyer) internal {
+        if (buyer.hookRuns() == 0) return;
+        _checkEq(buyer.reentryEscapes(), 0, R1_REENTRANCY);
+        _checkEq(buyer.seenTotalAssets(), pool.totalAssets(), O2_CONSISTENT_VIEWS);
+        _checkEq(buyer.seenShareValue(), pool.convertToAssets(1e18), O2_CONSISTENT_VIEWS);
+    }
+}

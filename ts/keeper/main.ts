@@ -1,0 +1,219 @@
+// The keeper's command line: `tsx ts/keeper/main.ts --pool 0x... [options]`, against the chain at RPC_URL.
+// Keys come from the environment or an encrypted keystore (see account.ts), never from the command line.
+// Bad input ends the program with one line on stderr and exit status 2; a failure at run time with status 1.
+import { pathToFileURL } from 'node:url';
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  isAddress,
+  isAddressEqual,
+  webSocket,
+  type Account,
+  type Address,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import { KEY_SOURCES, accountFromEnv } from './account.js';
+import { Keeper, reasonOf, type TickResult } from './keeper.js';
+
+const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address>] [--from-block <n>] [--interval <s>]
+         [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once]
+environment: RPC_URL (required); the key in ${KEY_SOURCES};
+             or KEEPER_UNLOCKED_ACCOUNT=<address> for an account the node itself unlocks (local chains)`;
+
+export interface Options {
+  pool: Address;
+  auction?: Address;
+  fromBlock?: bigint;
+  intervalSec: number;
+  cooldownSec: number;
+  minProfitWei: bigint;
+  confirmations: number;
+  buy: boolean;
+  once: boolean;
+}
+
+/** Bad input: reported as one line, exit status 2. */
+export class UsageError extends Error {}
+
+const KEY_FLAGS = new Set(['--private-key', '--key', '--mnemonic', '--password', '--keystore-password']);
+
+/** Parses argv (without node and the script). Strict: unknown flags, missing or malformed values are errors. */
+export function parseArgs(argv: string[]): Options {
+  for (const a of argv) {
+    const flag = a.split('=')[0];
+    if (KEY_FLAGS.has(flag) || /^(0x)?[0-9a-fA-F]{64}$/.test(a)) {
+      throw new UsageError(`refusing a key on the command line (every local process can read it): set ${KEY_SOURCES}`);
+    }
+  }
+  const o: Partial<Options> = { intervalSec: 15, cooldownSec: 60, minProfitWei: 0n, confirmations: 0, buy: true, once: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--pool': o.pool = address(flag, value()); break;
+      case '--auction': o.auction = address(flag, value()); break;
+      case '--from-block': o.fromBlock = integer(flag, value()); break;
+      case '--interval': o.intervalSec = seconds(flag, value(), 1); break;
+      case '--cooldown': o.cooldownSec = seconds(flag, value(), 0); break;
+      case '--min-profit-wei': o.minProfitWei = integer(flag, value()); break;
+      case '--confirmations': o.confirmations = Number(integer(flag, value())); break;
+      case '--no-buy': o.buy = false; break;
+      case '--once': o.once = true; break;
+      case '--help': case '-h': throw new UsageError(USAGE);
+      default: throw new UsageError(`unknown argument ${argv[i]} (--help lists the options)`);
+    }
+  }
+  if (!o.pool) throw new UsageError('--pool <address> is required');
+  return o as Options;
+}
+
+function address(flag: string, v: string): Address {
+  if (!isAddress(v, { strict: false })) throw new UsageError(`${flag}: ${v} is not an address`);
+  return getAddress(v);
+}
+
+function integer(flag: string, v: string): bigint {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: ${v} is not a non-negative integer`);
+  return BigInt(v);
+}
+
+function seconds(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < min) throw new UsageError(`${flag}: ${v} is not a number of seconds >= ${min}`);
+  return n;
+}
+
+/** The RPC's origin without credentials or path (API keys often live in the URL). */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '<RPC_URL>';
+  }
+}
+
+const auctionView = [
+  { type: 'function', name: 'pool', stateMutability: 'view', inputs: [], outputs: [{ type: 'address' }] },
+] as const;
+const poolView = [
+  { type: 'function', name: 'liquidator', stateMutability: 'view', inputs: [], outputs: [{ type: 'address' }] },
+] as const;
+
+/** Runs the keeper; resolves to the exit status. `out`/`err` receive whole lines. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void = (l) => console.log(l),
+  err: (line: string) => void = (l) => console.error(l),
+  signal?: AbortSignal,
+): Promise<number> {
+  let opts: Options;
+  let account: Account | Address;
+  let transport: Transport;
+  try {
+    opts = parseArgs(argv);
+    const rpcUrl = env.RPC_URL?.trim();
+    if (!rpcUrl) throw new UsageError('RPC_URL is not set');
+    if (!/^(https?|wss?):\/\//.test(rpcUrl)) throw new UsageError('RPC_URL must be an http(s):// or ws(s):// URL');
+    transport = rpcUrl.startsWith('ws') ? webSocket(rpcUrl) : http(rpcUrl, { timeout: 30_000, retryCount: 1 });
+    const local = accountFromEnv(env);
+    if (local) account = local;
+    else if (env.KEEPER_UNLOCKED_ACCOUNT) account = address('KEEPER_UNLOCKED_ACCOUNT', env.KEEPER_UNLOCKED_ACCOUNT);
+    else throw new UsageError(`no signing key: set ${KEY_SOURCES} (or KEEPER_UNLOCKED_ACCOUNT on a local chain)`);
+  } catch (e) {
+    err(`keeper: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  const rpc = redact(env.RPC_URL!);
+
+  let keeper: Keeper;
+  try {
+    const probe = createPublicClient({ transport });
+    const chainId = await probe.getChainId().catch((e) => {
+      throw new Error(`cannot reach the RPC at ${rpc} (${reasonOf(e)})`);
+    });
+    const chain = defineChain({
+      id: chainId,
+      name: `chain ${chainId}`,
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [] } },
+    });
+    const publicClient = createPublicClient({ chain, transport });
+    const walletClient = createWalletClient({ chain, transport, account });
+    if ((await publicClient.getCode({ address: opts.pool })) === undefined) {
+      throw new UsageError(`no contract at --pool ${opts.pool} on chain ${chainId}`);
+    }
+    const liquidator = await publicClient
+      .readContract({ address: opts.pool, abi: poolView, functionName: 'liquidator' })
+      .catch(() => {
+        throw new UsageError(`--pool ${opts.pool} does not answer liquidator(): not a lending pool`);
+      });
+    const auction = opts.auction ?? liquidator;
+    if ((await publicClient.getCode({ address: auction })) === undefined) {
+      throw new UsageError(`no contract at the auction module ${auction}`);
+    }
+    const served = await publicClient.readContract({ address: auction, abi: auctionView, functionName: 'pool' }).catch(() => {
+      throw new UsageError(`${auction} does not answer pool(): not an auction module`);
+    });
+    if (!isAddressEqual(served, opts.pool)) throw new UsageError(`the auction module ${auction} serves pool ${served}, not ${opts.pool}`);
+    if (!isAddressEqual(liquidator, auction)) {
+      throw new UsageError(`the auction module ${auction} is not the pool's liquidator (${liquidator}): it cannot start auctions`);
+    }
+    const me = typeof account === 'string' ? account : account.address;
+    out(`keeper ${me} on chain ${chainId} at ${rpc}: pool ${opts.pool}, auction ${auction}` +
+      `${opts.buy ? '' : ', buying off'}, cooldown ${opts.cooldownSec} s, min profit ${opts.minProfitWei} wei`);
+    keeper = new Keeper({
+      publicClient: publicClient as unknown as PublicClient,
+      walletClient: walletClient as unknown as WalletClient,
+      pool: opts.pool,
+      auction,
+      account,
+      fromBlock: opts.fromBlock,
+      cooldownSec: opts.cooldownSec,
+      minProfitWei: opts.minProfitWei,
+      buy: opts.buy,
+      confirmations: opts.confirmations,
+      log: (line) => out(`  ${line}`),
+    });
+  } catch (e) {
+    err(`keeper: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+
+  for (;;) {
+    try {
+      out(summary(await keeper.tick()));
+    } catch (e) {
+      err(`keeper: tick failed: ${reasonOf(e)}`);
+      if (opts.once) return 1;
+    }
+    if (opts.once || signal?.aborted) return 0;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, opts.intervalSec * 1000);
+      signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+    if (signal?.aborted) return 0;
+  }
+}
+
+export function summary(r: TickResult): string {
+  const ids = (xs: bigint[]) => (xs.length ? xs.join(',') : '-');
+  return `tick: ${r.scanned} loans, started ${ids(r.started)}, bought ${ids(r.bought)}, settled ${ids(r.settled)}, skipped ${r.skipped.length}`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const ctl = new AbortController();
+  process.once('SIGINT', () => ctl.abort());
+  process.once('SIGTERM', () => ctl.abort());
+  main(process.argv.slice(2), process.env, undefined, undefined, ctl.signal).then((code) => process.exit(code));
+}

@@ -61,7 +61,7 @@ contract CryticToFoundry is Test {
 
         t.warpTime(4 * 3 hours + 1); // ~3 h
         t.repayPartial(0, 1, 1000e6);
-        t.renew(0, 1, true);
+        t.renew(0, 1, true, 1);
         t.withdraw(1, 10_000e6, 1);
         t.redeem(2, 1e15, 2);
         t.transferShares(1, 3, 1e12);
@@ -77,18 +77,18 @@ contract CryticToFoundry is Test {
         // Crash the ape floor and re-anchor: the ape loans become liquidatable.
         t.oracleCrash(0, 0, false); // floor to 30 %
         t.oracleRecover(0);
-        t.startAuction(0, 0, true);
-        t.startAuction(1, 3, true);
-        t.startAuction(2, 2, true);
+        t.startAuction(0, 0, true, 1);
+        t.startAuction(1, 3, true, 1);
+        t.startAuction(2, 2, true, 1);
         assertGe(_ok("startAuction"), 2, "startAuction");
         t.probeAuction(0);
-        t.buy(0, 0, false);
+        t.buy(0, 0, false, false);
         // Past the 36 h auction, keeping the oracle fresh (its outages stop the auction clock).
         for (uint256 k; k < 4; ++k) {
             t.warpTime(4 * 36_000); // 11 h
             t.oracleRecover(0);
         }
-        t.settle(0, 3, false);
+        t.settle(0, 3, false, false);
         assertEq(_ok("buy"), 1, "buy");
         assertGe(_ok("settle"), 1, "settle");
         t.claim(0, 0);
@@ -118,6 +118,26 @@ contract CryticToFoundry is Test {
 
         // Whatever is still open can be repaid in full.
         t.repayFull(0, 0, false);
+        _assertAll();
+    }
+
+    /// @notice The deep liquidation states the mutation check needs: a loan near its limit, a lasting price drop,
+    /// then renewal refused (health check), the auction started, repaid in auction, another bought with a keeper cut.
+    function test_liquidationStatesReachable() public {
+        t.deposit(0, 1_000_000e6, 0);
+        t.borrow(1, 0, 0, 16_000e6, 0); // ape, near the limit
+        t.borrow(2, 0, 0, 16_000e6, 0);
+        t.borrow(3, 0, 0, 16_000e6, 0);
+        t.priceShock(0, 0); // floor to 20 %, re-anchored
+        t.renew(0, 1, false, 1);
+        assertEq(_ok("renew"), 0, "renewal of an unhealthy loan must be refused");
+        t.startAuction(0, 2, false, 1);
+        t.startAuction(0, 2, false, 1);
+        assertEq(_ok("startAuction"), 2, "startAuction");
+        t.repayFull(0, 0, true);
+        assertEq(_ok("repayInAuction"), 1, "repayInAuction");
+        t.buy(0, 3, false, false);
+        assertEq(_ok("buy"), 1, "buy");
         _assertAll();
     }
 }

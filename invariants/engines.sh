@@ -54,23 +54,35 @@ rate() { # calls seconds
   if [ "${2:-0}" -gt 0 ]; then echo "$(( $1 / $2 ))"; else echo "$1"; fi
 }
 
-# Builds the harness with build-info into $1 (cache $2), which crytic-compile reads for medusa and Echidna. An
-# incremental build leaves the previous build-info file next to the new, partial one; crytic-compile would read both,
-# so when there is not exactly one file afterwards the folder is emptied and everything is rebuilt (--force).
-# Sets $rc and $took.
+# Builds the harness with build-info into $1 (cache $2), which crytic-compile reads for medusa and Echidna.
+# crytic-compile reads every file in build-info/, and an incremental build would leave a stale file next to a
+# partial one: so the existing build is reused only when it is one file newer than every source, and otherwise the
+# folder is emptied and everything is rebuilt (--force, ~2.5 min with solcjs). Sets $rc and $took.
 build_info() {
   local out="$1" cache="$2" log="$log_dir/$engine-build.txt" t0=$SECONDS
-  echo "[invariants] $engine: build (profile invariants, build-info, $out/)"
-  run_logged "$log" build env FOUNDRY_PROFILE=invariants FOUNDRY_OUT="$out" FOUNDRY_CACHE_PATH="$cache" \
-    "$ROOT/bin/forge" build --build-info
-  if [ "$rc" -eq 0 ] && [ "$(ls "$out/build-info" 2>/dev/null | wc -l)" -ne 1 ]; then
-    echo "[invariants] $engine: stale build-info next to a partial one: full rebuild"
+  local bi
+  bi=$(ls "$out"/build-info/*.json 2>/dev/null | head -n 1)
+  if [ -n "$bi" ] && [ "$(ls "$out/build-info" | wc -l)" -eq 1 ] && [ -z "$(find src invariants test foundry.toml \
+    remappings.txt -newer "$bi" \( -name '*.sol' -o -name '*.toml' -o -name '*.txt' \) -print -quit 2>/dev/null)" ]; then
+    echo "[invariants] $engine: reusing $out/ (no source changed since its build)"
+    rc=0
+  else
+    echo "[invariants] $engine: build (profile invariants, build-info, $out/)"
     rm -rf "$out/build-info"
     run_logged "$log" build env FOUNDRY_PROFILE=invariants FOUNDRY_OUT="$out" FOUNDRY_CACHE_PATH="$cache" \
       "$ROOT/bin/forge" build --build-info --force
+    if grep -q 'Compiler run failed\|solc exited' "$log" || [ "$(ls "$out/build-info" 2>/dev/null | wc -l)" -ne 1 ]; then rc=1; fi
   fi
-  if grep -q 'Compiler run failed\|solc exited' "$log" || [ "$(ls "$out/build-info" 2>/dev/null | wc -l)" -ne 1 ]; then rc=1; fi
   took=$((SECONDS - t0))
+}
+
+# "1h2m3s" -> seconds (medusa's elapsed time).
+to_secs() {
+  local t="$1" h=0 m=0 s=0
+  [[ $t =~ ([0-9]+)h ]] && h=${BASH_REMATCH[1]}
+  [[ $t =~ ([0-9]+)m ]] && m=${BASH_REMATCH[1]}
+  [[ $t =~ ([0-9]+)s ]] && s=${BASH_REMATCH[1]}
+  echo $((h * 3600 + m * 60 + s))
 }
 
 case "$engine" in
@@ -125,7 +137,7 @@ medusa)
   grep -E 'FAILED|Test summary|\[FAILED\]' "$log_dir/medusa.txt" | head -n 40
   last=$(grep -E 'fuzz: elapsed' "$log_dir/medusa.txt" | tail -n 1)
   calls=$(echo "$last" | grep -Eo 'calls: *[0-9]+' | grep -Eo '[0-9]+' || echo 0)
-  secs=$(echo "$last" | grep -Eo 'elapsed: *[0-9]+' | grep -Eo '[0-9]+' || echo "$took")
+  secs=$(to_secs "$(echo "$last" | grep -Eo 'elapsed: *[0-9hms]+' | sed 's/elapsed: *//')")
   failed=$(grep -Eo 'Test summary: [0-9]+ test\(s\) passed, [0-9]+ test\(s\) failed' "$log_dir/medusa.txt" | grep -Eo '[0-9]+ test\(s\) failed' | grep -Eo '^[0-9]+' || echo "?")
   if [ "$failed" = "0" ] && [ "$rc" -eq 0 ]; then
     summary "PASS ${calls:-0} calls in ${secs:-0} s ($(rate "${calls:-0}" "${secs:-0}") calls/s) $(grep -Eo 'Test summary: .*' "$log_dir/medusa.txt" | tail -n 1)"

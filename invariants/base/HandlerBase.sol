@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
@@ -291,6 +292,65 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             if ((live[i].loan.auctionStart != 0) == inAuction) return (true, i);
         }
         return (false, 0);
+    }
+
+    function _pickAuction(uint256 seed) internal view returns (bool, uint256) {
+        return _pickState(seed, true);
+    }
+
+    /// @dev A running auction; when there is none, the loan at `seed` gets a price shock and is put up for auction.
+    function _ensureAuction(uint256 seed, uint256 keeperSeed) internal returns (bool found, uint256 i) {
+        (found, i) = _pickAuction(seed);
+        if (found) return (found, i);
+        (found, i) = _pickState(seed, false);
+        if (!found) return (false, 0);
+        _shock(live[i].loan.collection, _bound(seed >> 8, 2000, 5000));
+        found = _startAuctionAt(i, _actor(keeperSeed), false);
+    }
+
+    /// @dev Moves `collection`'s floor to `pct` bps of its level and re-anchors the valuation on it.
+    function _shock(address collection, uint256 pct) internal {
+        MockAggregator feed = _feed(collection);
+        int256 answer = feed.answer() * int256(pct) / int256(BPS);
+        if (answer < 2) answer = 2;
+        if (uint256(answer) >= FEED_MAX_ANSWER) answer = int256(uint256(FEED_MAX_ANSWER) / 2);
+        feed.setAnswer(answer);
+        _freshen(collection);
+    }
+
+    /// @dev L7 on live loan `i`: the start must succeed exactly when the loan is liquidatable and the oracle works.
+    function _startAuctionAt(uint256 i, Actor keeper, bool fresh) internal returns (bool) {
+        if (fresh) _freshen(live[i].loan.collection);
+        (bool liquidatable, uint256 debt) = _liquidatable(live[i].loan);
+        (bool ok, bytes memory ret) =
+            keeper.exec(address(auction), abi.encodeCall(DutchAuction.start, (live[i].id, live[i].loan)));
+        _check(ok == liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
+        if (ok) _recordStart(i, address(keeper), ret, debt);
+        return ok;
+    }
+
+    /// @dev Usable price and (health below 1 or past maturity + grace); and the debt now.
+    function _liquidatable(ILendingPoolTypes.Loan memory loan) internal view returns (bool, uint256) {
+        (, IValuation.Status status) = _status(loan.collection);
+        uint256 debt = pool.debtOf(loan);
+        if (status != IValuation.Status.Ok) return (false, debt);
+        uint256 grace = pool.terms(loan.collection, loan.termsId).grace;
+        return (pool.healthFactor(loan) < WAD || block.timestamp > uint256(loan.dueTime) + grace, debt);
+    }
+
+    function _recordStart(uint256 i, address keeper, bytes memory ret, uint256 debt) internal {
+        (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) =
+            abi.decode(ret, (IDutchAuction.Auction, ILendingPoolTypes.Loan));
+        _checkEq(updated.frozenDebt, debt, B4_FROZEN_DEBT);
+        _checkEq(updated.termsId, live[i].loan.termsId, L8_TERMS_FIXED);
+        _check(a.reservePrice != 0 && a.reservePrice <= a.startPrice, B1_PRICE_CURVE);
+        _check(a.keeper == keeper, B2_WATERFALL);
+        live[i].loan = updated;
+        live[i].auc = a;
+        live[i].lastPrice = a.startPrice;
+        lossAllowance += updated.impairment + 1;
+        _roundingStep();
+        _count("startAuction");
     }
 
     function _addLoan(uint256 id, ILendingPoolTypes.Loan memory loan) internal {

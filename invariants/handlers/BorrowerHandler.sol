@@ -230,11 +230,14 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @notice L6: repayment in full always succeeds for a funded payer the token accepts, whatever the oracle, the
     /// pause and freeze switches, the borrower's receiver, or an auction in progress.
-    /// @param auctionFirst Picks a loan in auction when there is one (a rarer state worth reaching).
+    /// @param auctionFirst Repays a loan in auction (starting one, price shock included, when none runs).
     function repayFull(uint256 loanSeed, uint256 payerSeed, bool auctionFirst) external step {
-        (bool found, uint256 i) = auctionFirst ? _pickState(loanSeed, true) : (false, 0);
+        (bool found, uint256 i) = auctionFirst ? _ensureAuction(loanSeed, payerSeed) : (false, 0);
         if (!found) (found, i) = _pickLive(loanSeed);
-        if (!found) _skip();
+        if (!found) {
+            if (!auctionFirst) _skip();
+            return;
+        }
         Actor payer = _honestActor(payerSeed);
         if (address(payer) == address(0)) _skip();
         LoanRec memory r = live[i];
@@ -322,11 +325,14 @@ abstract contract BorrowerHandler is HandlerBase {
     }
 
     /// @notice Renewal: pays the interest and restarts the term; only for a healthy loan before maturity.
-    function renew(uint256 loanSeed, uint256 payerSeed, bool fresh) external step {
+    /// @param shock One call in three first moves the collection's price to 20-100 % (re-anchored): the health check
+    /// must then refuse the renewal of every loan it made unhealthy.
+    function renew(uint256 loanSeed, uint256 payerSeed, bool fresh, uint256 shock) external step {
         (bool found, uint256 i) = _pickState(loanSeed, false);
         if (!found) _skip();
         LoanRec memory r = live[i];
-        if (fresh) _freshen(r.loan.collection);
+        if (shock % 3 == 0) _shock(r.loan.collection, _bound(shock >> 2, 2000, 10_000));
+        else if (fresh) _freshen(r.loan.collection);
         Actor payer = _actor(payerSeed);
         uint256 debt = pool.debtOf(r.loan);
         _fund(payer, debt);

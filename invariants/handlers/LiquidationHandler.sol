@@ -4,7 +4,6 @@ pragma solidity 0.8.24;
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
-import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Actor} from "../base/Actor.sol";
 import {HandlerBase} from "../base/HandlerBase.sol";
@@ -12,46 +11,22 @@ import {HandlerBase} from "../base/HandlerBase.sol";
 /// @notice Liquidation through the real DutchAuction: start (anyone, healthy loans refused), buy at the current
 /// price (anyone), settle after the end without a buyer (anyone), and a price probe.
 abstract contract LiquidationHandler is HandlerBase {
-    /// @notice L7: starts an auction; it must succeed exactly for liquidatable loans while the oracle works.
-    function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh) external step {
+    /// @notice L7: starts an auction on a live loan, healthy or not; it must succeed exactly for liquidatable loans
+    /// while the oracle works.
+    /// @param shock One call in three first moves the collection's price to 20-70 % (re-anchored), so liquidatable
+    /// loans are common and the auction paths get exercised.
+    function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh, uint256 shock) external step {
         (bool found, uint256 i) = _pickState(loanSeed, false);
         if (!found) _skip();
-        LoanRec memory r = live[i];
-        if (fresh) _freshen(r.loan.collection);
-        Actor keeper = _actor(keeperSeed);
-        (, IValuation.Status status) = _status(r.loan.collection);
-        bool usable = status == IValuation.Status.Ok;
-        uint256 hf = usable ? pool.healthFactor(r.loan) : 0;
-        ILendingPoolTypes.Terms memory t = pool.terms(r.loan.collection, r.loan.termsId);
-        bool expired = block.timestamp > uint256(r.loan.dueTime) + t.grace;
-        bool liquidatable = usable && (hf < WAD || expired);
-        uint256 debt = pool.debtOf(r.loan);
-
-        (bool ok, bytes memory ret) =
-            keeper.exec(address(auction), abi.encodeCall(DutchAuction.start, (r.id, r.loan)));
-        if (!ok) {
-            _check(!liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
-            return;
-        }
-        _check(liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
-        (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) =
-            abi.decode(ret, (IDutchAuction.Auction, ILendingPoolTypes.Loan));
-        _checkEq(updated.frozenDebt, debt, B4_FROZEN_DEBT);
-        _checkEq(updated.termsId, r.loan.termsId, L8_TERMS_FIXED);
-        _check(a.reservePrice != 0 && a.reservePrice <= a.startPrice, B1_PRICE_CURVE);
-        _check(a.keeper == address(keeper), B2_WATERFALL);
-        live[i].loan = updated;
-        live[i].auc = a;
-        live[i].lastPrice = a.startPrice;
-        lossAllowance = updated.impairment + 1;
-        _roundingStep();
-        _count("startAuction");
+        if (shock % 3 == 0) _shock(live[i].loan.collection, _bound(shock >> 2, 2000, 7000));
+        _startAuctionAt(i, _actor(keeperSeed), fresh);
     }
 
     /// @notice B5: anyone funded can buy at the current price, whoever the borrower and keeper are.
-    function buy(uint256 loanSeed, uint256 buyerSeed, bool hostile) external step {
-        (bool found, uint256 i) = _pickAuction(loanSeed);
-        if (!found) _skip();
+    /// @param setup When no auction runs, first starts one (price shock included) on a live loan.
+    function buy(uint256 loanSeed, uint256 buyerSeed, bool hostile, bool setup) external step {
+        (bool found, uint256 i) = setup ? _ensureAuction(loanSeed, buyerSeed) : _pickAuction(loanSeed);
+        if (!found) return;
         LoanRec memory r = live[i];
         Actor buyer = hostile ? _actor(buyerSeed) : _honestActor(buyerSeed);
         if (address(buyer) == address(0) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
@@ -79,9 +54,10 @@ abstract contract LiquidationHandler is HandlerBase {
 
     /// @notice B5: after its (outage-extended) duration anyone can close an auction that found no buyer; before, no one.
     /// @param waitToEnd First lets the auction run out, keeping the oracle fresh (its outages stop the clock).
-    function settle(uint256 loanSeed, uint256 callerSeed, bool waitToEnd) external step {
-        (bool found, uint256 i) = _pickAuction(loanSeed);
-        if (!found) _skip();
+    /// @param setup When no auction runs, first starts one (price shock included) on a live loan.
+    function settle(uint256 loanSeed, uint256 callerSeed, bool waitToEnd, bool setup) external step {
+        (bool found, uint256 i) = setup ? _ensureAuction(loanSeed, callerSeed) : _pickAuction(loanSeed);
+        if (!found) return;
         LoanRec memory r = live[i];
         for (uint256 k; waitToEnd && k < 4; ++k) {
             uint256 ran = auction.elapsed(r.loan.collection, r.auc);
@@ -169,7 +145,7 @@ abstract contract LiquidationHandler is HandlerBase {
         (again,) = address(auction).call(abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, type(uint256).max)));
         _check(!again, B6_ONCE);
         settling = true;
-        lossAllowance = e.shortfall + 1;
+        lossAllowance += e.shortfall + 1;
         gAuctionClosedDebt += r.loan.frozenDebt;
         gBadDebt += e.shortfall;
         _roundingStep();
@@ -182,10 +158,6 @@ abstract contract LiquidationHandler is HandlerBase {
         } else {
             _checkEq(items.balanceOf(to, loan.tokenId) - unitsBefore, loan.amount, B3_BAD_DEBT_AT_EXIT);
         }
-    }
-
-    function _pickAuction(uint256 seed) internal view returns (bool, uint256) {
-        return _pickState(seed, true);
     }
 
     function _probePrice(uint256 i) internal returns (uint256 price) {

@@ -70,12 +70,7 @@ abstract contract SimulatorHandler is HandlerBase {
     /// the jump cool-down, so the new price is usable at once (loans near their limit become liquidatable).
     function priceShock(uint256 collSeed, uint256 pct) external step {
         address c = _collection(collSeed);
-        MockAggregator feed = _feed(c);
-        int256 answer = feed.answer() * int256(_bound(pct, 2000, 15_000)) / int256(BPS);
-        if (answer < 2) answer = 2;
-        if (uint256(answer) >= FEED_MAX_ANSWER) answer = int256(uint256(FEED_MAX_ANSWER) / 2);
-        feed.setAnswer(answer);
-        _freshen(c);
+        _shock(c, _bound(pct, 2000, 15_000));
         _checkPrice(c);
         _count("priceShock");
     }

@@ -108,9 +108,9 @@ contract CryticToFoundry is Test {
         t.proposeChange(1, 7, 9); // rates (unpauses)
         t.proposeChange(9, 0, 0); // upgrade
         t.proposeChange(0, 4, 5); // terms
-        t.executeChange(0, true);
-        t.executeChange(0, true);
-        t.executeChange(0, true);
+        t.executeChange(0, true, 0, 0, 0);
+        t.executeChange(0, true, 0, 0, 0);
+        t.executeChange(0, true, 0, 0, 0);
         t.attackAdmin(0, 4, 0);
         t.attackAdmin(0, 9, 0);
         assertEq(_ok("guardianAct"), 1, "guardianAct");

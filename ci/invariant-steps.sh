@@ -44,7 +44,7 @@ step() {
   [ $rc -ne 0 ] && failed+=("$name")
 }
 
-step forge INVARIANT_RUNS="${INVARIANT_CI_RUNS:-3000}" INVARIANT_DEPTH="${INVARIANT_CI_DEPTH:-32}" \
+step forge INVARIANT_RUNS="${INVARIANT_CI_RUNS:-10000}" INVARIANT_DEPTH="${INVARIANT_CI_DEPTH:-32}" \
   FORGE_BOUND="$(( $(left) > 600 ? $(left) - 60 : $(left) ))"
 step medusa MEDUSA_TIMEOUT="${MEDUSA_CI_TIMEOUT:-180}"
 step echidna ECHIDNA_TIMEOUT="${ECHIDNA_CI_TIMEOUT:-180}"

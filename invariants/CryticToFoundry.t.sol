@@ -108,9 +108,9 @@ contract CryticToFoundry is Test {
         t.proposeChange(1, 7, 9); // rates (unpauses)
         t.proposeChange(9, 0, 0); // upgrade
         t.proposeChange(0, 4, 5); // terms
-        t.executeChange(0, true);
-        t.executeChange(0, true);
-        t.executeChange(0, true);
+        t.executeChange(0, true, 0, 0, 0);
+        t.executeChange(0, true, 0, 0, 0);
+        t.executeChange(0, true, 0, 0, 0);
         t.attackAdmin(0, 4, 0);
         t.attackAdmin(0, 9, 0);
         assertEq(_ok("guardianAct"), 1, "guardianAct");
@@ -138,6 +138,120 @@ contract CryticToFoundry is Test {
         assertEq(_ok("repayInAuction"), 1, "repayInAuction");
         t.buy(0, 3, false, false);
         assertEq(_ok("buy"), 1, "buy");
+        _assertAll();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                   REPLAYS OF FUZZER COUNTEREXAMPLES
+    //////////////////////////////////////////////////////////////*/
+
+    // No campaign has found a bug in the real core. These are the shrunk sequences with which the forge campaign
+    // killed each mutant of invariants/mutants/mutants.json (`make mutants`): they pass on the real code and fail
+    // again if that bug comes back. New counterexamples from any engine go here the same way.
+
+    /// @notice Found by the campaign against mutant M01 (skip accrual on deposit): A4_PRICE.
+    function test_replay_M01_depositAfterInterest_previewMatches() public {
+        t.rotateTraitRoot(9509, 11914, 96363, false);
+        t.borrowTrait(36, 7200, 21461, 1851080548);
+        t.settle(3655398373250655533014717094650703831362591415, 300913054340610233717705498528029081989336997251535999064192523684770847655, false, true);
+        t.deposit(3722900612668836092747021379727, 8253758575367, 115792089237316195423570985008687907853269984665640564039457584007913129639933);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M02 (round the wrong way: new loan's scaled debt rounded down): A1_LEDGER / A1_DEBT.
+    function test_replay_M02_newLoanDebtRoundsUp() public {
+        t.oracleCrash(4323, 12130, false);
+        t.oracleTick(89389186140393464019828148528760150708373926403195528133400939063445905923, 115792089237316195423570985008687907853269984665640564039457584007913129639935, 87940043120260602837383059244050340032371538801775233677654725809485574770);
+        t.borrow(12060445892872300561640129207821644107538656729556073407, 1035350822, 4295735023355876907500190745443793984770426495332686035806, 798984292654223282181525888830995029093223123453191048255456204765886318, 115792089237316195423570985008687907853269984665640564039457584007913129639933);
+        t.renew(36505465088817905469025976936963500861464743917674681215686367264, 4596010466016860132504030642522490572181157985878333566248773194687107, true, 65447696985919724);
+        t.borrow(3134326079658717087956316521636381516770438621484312849708639577, 426973, 568491386634713138015570735920512206762, 816118, 253788377099151493386923163133202858438754);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M03 (round the wrong way: redeem pays assets rounded up): A4_PRICE / A5_NO_FREE_VALUE.
+    function test_replay_M03_redeemRoundsDown() public {
+        t.redeem(7200, 256, 72000);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M04 (forget to return the collateral on full repayment): L5_RETURN / L2_CUSTODY_721.
+    function test_replay_M04_fullRepayReturnsNft() public {
+        t.borrow(2386097244491197374756375225, 0, 6155281555902568040165005273382665, 160647574008027510059027610812050727293768025490667615541233888, 239371539672);
+        t.repayFull(4920, 500, false);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M05 (forget to clear the loan commitment at settlement): L4_STATE_MACHINE.
+    function test_replay_M05_settledLoanStaysClosed() public {
+        t.borrow(3228217005884642654964018546143064192275959090779, 20707525860996403511435941617253196918091770560188345036092368290178967, 788171460, 12946459834385805773652921740868731779025123680444641206, 56234921881590437);
+        t.buy(699362723652567870531298258755668773552442797287509824942686223884598, 115792089237316195423570985008687907853269984665640564039457584007913129639933, false, true);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M06 (skip the health check at auction start): L7_HEALTHY_NOT_AUCTIONABLE.
+    function test_replay_M06_healthyLoanNotAuctioned() public {
+        t.borrow(4379, 7, 42000000000000000000, 40922398733250764638215957071247437429864061494219881780750408329752202234130, 19313);
+        t.startAuction(12083, 1800, true, 1700000000);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M07 (LTV check at twice the limit): L1_ORIGINATION.
+    function test_replay_M07_traitBorrowWithinLtv() public {
+        t.rotateTraitRoot(7900, 500, 20000000000000000, false);
+        t.borrowTrait(335388527146944420169815713317022522682, 25884123733950365232783353350305700449626657605676630636346841006303241440076, 411102246417726854892716, 383687534392);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M08 (bad debt written off but not recorded): B2_WATERFALL.
+    function test_replay_M08_noBidSettleRecordsBadDebt() public {
+        t.priceShock(68102, 4275);
+        t.borrow(574, 3, 4784699416090582665404, 218363602679635274945262291885001332080479480573690427425609289, 772991493722364156483663233973398543295362075088347192353813809684848398406);
+        t.settle(204758654500758613024746064590626087357920159, 26395772052487672549776725, true, true);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M09 (impairment not released when a loan in auction is repaid): A3_DEBTS.
+    function test_replay_M09_repayInAuctionReleasesImpairment() public {
+        t.borrow(678018493804445751149885391214548051754, 7286029394053571816027288013713332505735791451269179588684083, 70223447858741499278840534529535713793058934355659, 683531316381595471479220046090623995268180630693053739867281, 16060666);
+        t.repayFull(138, 13077, true);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M10 (reserve takes twice its share of interest): I3_RESERVE_SHARE.
+    function test_replay_M10_reserveTakesItsShareOnly() public {
+        t.borrow(2386097244491197374756375225, 0, 6155281555902568040165005273382665, 160647574008027510059027610812050727293768025490667615541233888, 239371539672);
+        t.oracleTick(60672900498740148821494491130755660280636338442113518904, 14623970680111479108719486177691, 242209349163616);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M11 (keeper reward also left in cash (counted twice)): A2_BACKING.
+    function test_replay_M11_keeperRewardNotInCash() public {
+        t.borrow(3228217005884642654964018546143064192275959090779, 20707525860996403511435941617253196918091770560188345036092368290178967, 788171460, 12946459834385805773652921740868731779025123680444641206, 56234921881590437);
+        t.buy(699362723652567870531298258755668773552442797287509824942686223884598, 115792089237316195423570985008687907853269984665640564039457584007913129639933, false, true);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M12 (no reentrancy lock on repay): R1_REENTRANCY.
+    function test_replay_M12_reenteringBorrowerHitsLock() public {
+        t.borrow(4569593015275313268801292433763459125258985975136010595216640118497, 23105473457678276489412125813, 44320846306, 112, 5148699074989236184715262109176416546523105246546691855434378013977);
+        t.setActorMode(5973, 17);
+        t.repayFull(6267795610410616452487963515111139152974180389247799864858514475392, 2, true);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M13 (renewal skips the health check): L1_ORIGINATION.
+    function test_replay_M13_unhealthyRenewalRefused() public {
+        t.rotateTraitRoot(13, 827810388, 18925081547008689970636487138913021813672535, false);
+        t.borrowTrait(46895331755514020556792960830384915163918077857712908634079, 7315722, 6397162106344454408260815130379777, 11238838677823311905756904903214167974009814258136271390101181789307410);
+        t.buy(888259563307522834752994629870795, 7211348776116132090192001723187106715646779421833530, false, true);
+        t.renew(100000013, 16143456244214879148164316349018615846234863384890050895188628103949606243840, false, 36);
+        _assertAll();
+    }
+
+    /// @notice Found by the campaign against mutant M14 (rate change without accruing first): L8_TERMS_FIXED.
+    function test_replay_M14_rateChangeAccruesFirst() public {
+        t.borrow(3614526023000995988228218934518230531975282788451046348773302679, 12794654946430575949971623185287032218, 115792089237316195423570985008687907853269984665640564039457584007913129639932, 166911003776222681099339116, 4338683075209597815480844);
+        t.executeChange(4144162430426436747404287890160221890294062991260750458021077618088368162396, true, 1641, 526, 5398046728191668760240365707090082762125058065021167968770122015457519);
         _assertAll();
     }
 }

@@ -5,8 +5,11 @@
 # Usage: bash invariants/engines.sh forge|medusa|echidna
 # Knobs (environment):
 #   forge    INVARIANT_RUNS (default: foundry.toml's invariants profile, 1,000), INVARIANT_DEPTH (32),
-#            INVARIANT_SEED (default: foundry.toml's fixed seed), FORGE_BOUND seconds (default 3600)
-#   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: medusa.json's 600), MEDUSA_WORKERS (medusa.json's 2)
+#            INVARIANT_SEED (default: foundry.toml's fixed seed), FORGE_BOUND seconds before the run is killed
+#            (default 3600), FORGE_TIME_CAP seconds after which forge itself stops the campaign cleanly (unset: none;
+#            with INVARIANT_STRICT=1 a campaign the cap cut short fails, otherwise it passes marked SHORT)
+#   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: medusa.json's 600), MEDUSA_WORKERS (medusa.json's 2),
+#            MEDUSA_TEST_LIMIT calls (default: medusa.json's 32,000; 0 = bounded by time only)
 #   echidna  ECHIDNA_TIMEOUT seconds (default: echidna.yaml's 600); needs a running Docker engine
 # Exit status: 0 pass or skip, 1 a property failed or the engine broke. The summary line is also appended to
 # $INVARIANT_SUMMARY when set (ci/invariant-steps.sh collects them).
@@ -93,6 +96,7 @@ forge)
   [ -n "$runs" ] && envs+=(FOUNDRY_INVARIANT_RUNS="$runs")
   [ -n "$depth" ] && envs+=(FOUNDRY_INVARIANT_DEPTH="$depth")
   [ -n "${INVARIANT_SEED:-}" ] && envs+=(FOUNDRY_FUZZ_SEED="$INVARIANT_SEED")
+  [ -n "${FORGE_TIME_CAP:-}" ] && envs+=(FOUNDRY_INVARIANT_TIMEOUT="$FORGE_TIME_CAP")
   echo "[invariants] forge: build (profile invariants)"
   run_logged "$log_dir/forge-build.txt" build env "${envs[@]}" "$ROOT/bin/forge" build
   if [ "$rc" -ne 0 ] || grep -q 'Compiler run failed\|solc exited' "$log_dir/forge-build.txt"; then
@@ -111,7 +115,17 @@ forge)
     summary "FAIL $calls calls in $secs s: $(grep -Eo '\[FAIL[^]]*\]' "$log_dir/forge.txt" | head -n 1) (log: $log_dir/forge.txt)"
     exit 1
   fi
-  summary "PASS $calls calls in $secs s ($(rate "$calls" "$secs") calls/s) $(grep -Eo '[0-9]+ tests passed' "$log_dir/forge.txt" | tail -n 1)"
+  done_runs=$(grep -Eo 'invariant_properties\(\) \(runs: [0-9]+' "$log_dir/forge.txt" | grep -Eo '[0-9]+$' | head -n 1)
+  want_runs="${runs:-$(FOUNDRY_PROFILE=invariants "$ROOT/bin/forge" config --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).invariant.runs))')}"
+  short=""
+  if [ -n "$done_runs" ] && [ -n "$want_runs" ] && [ "$done_runs" -lt "$want_runs" ]; then
+    short="SHORT: $done_runs of $want_runs runs within the ${FORGE_TIME_CAP:-?} s cap; "
+    if [ "${INVARIANT_STRICT:-0}" = 1 ]; then
+      summary "FAIL ${short}$calls calls in $secs s ($(rate "$calls" "$secs") calls/s): the campaign does not fit its budget here"
+      exit 1
+    fi
+  fi
+  summary "PASS ${short}$calls calls in $secs s ($(rate "$calls" "$secs") calls/s) $(grep -Eo '[0-9]+ tests passed' "$log_dir/forge.txt" | tail -n 1)"
   ;;
 
 medusa)
@@ -130,6 +144,7 @@ medusa)
   timeout_s="${MEDUSA_TIMEOUT:-$(node -e 'console.log(require("./medusa.json").fuzzing.timeout)')}"
   extra=()
   [ -n "${MEDUSA_WORKERS:-}" ] && extra+=(--workers "$MEDUSA_WORKERS")
+  [ -n "${MEDUSA_TEST_LIMIT:-}" ] && extra+=(--test-limit "$MEDUSA_TEST_LIMIT")
   echo "[invariants] medusa: fuzzing for at most $timeout_s s (build ${took} s)"
   run_logged "$log_dir/medusa.txt" fuzz timeout --kill-after=30 $((timeout_s + 300)) \
     env PATH="$FORGE_DIR:$ROOT/.venv/tools:$PATH" FOUNDRY_PROFILE=invariants \

@@ -42,6 +42,10 @@ abstract contract AdminHandler is HandlerBase {
     /// @notice Schedules one parameter change with the timelock's 48 h delay; it cannot run at once.
     function proposeChange(uint256 kind, uint256 a, uint256 b) external step {
         if (pending.length >= 8) _skip();
+        _propose(kind, a, b);
+    }
+
+    function _propose(uint256 kind, uint256 a, uint256 b) internal {
         Op memory op = _buildOp(uint8(kind % N_OPS), a, b);
         op.salt = bytes32(++opNonce);
         timelock.schedule(op.target, 0, op.data, bytes32(0), op.salt, TIMELOCK_DELAY);
@@ -55,8 +59,13 @@ abstract contract AdminHandler is HandlerBase {
 
     /// @notice Executes a pending change (waiting out its delay first when asked). L8: no existing loan's debt,
     /// health factor or commitment moves.
-    function executeChange(uint256 opSeed, bool wait) external step {
-        if (pending.length == 0) _skip();
+    /// @param wait Waits out the delay; and when nothing is pending, first proposes change `kind` (so changes
+    /// applied over open loans are common, not only when a proposal happened to come first).
+    function executeChange(uint256 opSeed, bool wait, uint256 kind, uint256 a, uint256 b) external step {
+        if (pending.length == 0) {
+            if (!wait) _skip();
+            _propose(kind, a, b);
+        }
         uint256 k = opSeed % pending.length;
         Op memory op = pending[k];
         bytes32 id = timelock.hashOperation(op.target, 0, op.data, bytes32(0), op.salt);

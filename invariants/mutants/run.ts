@@ -32,6 +32,8 @@ interface Result {
   caughtBy: string;
   runs: string;
   seconds: number;
+  /// Whether this mutant's replay test in CryticToFoundry.t.sol (`test_replay_<id>_*`) fails on it, as it must.
+  replay: "fails" | "PASSES" | "none" | "";
 }
 
 function arg(name: string): string | undefined {
@@ -90,12 +92,14 @@ function runOne(m: Mutant): Result {
   const path = join(ROOT, m.file);
   const original = readFileSync(path, "utf8");
   const hits = original.split(m.find).length - 1;
+  let replay: Result["replay"] = "";
   const done = (outcome: Outcome, caughtBy = "", runsTo = ""): Result => ({
     mutant: m,
     outcome,
     caughtBy,
     runs: runsTo,
     seconds: Math.round((Date.now() - started) / 1000),
+    replay,
   });
   if (hits !== 1) return done("STALE", `find matches ${hits} times`);
 
@@ -106,6 +110,9 @@ function runOne(m: Mutant): Result {
     if (build.status !== 0 || /Error: Compiler run failed|solc exited/.test(build.out)) {
       return done("BUILD FAILED", build.out.split("\n").filter((l) => /Error/.test(l)).slice(0, 2).join(" "));
     }
+    // The counterexample replayed as a regression test must fail on the mutant too.
+    const rp = forge(["test", "--mc", "CryticToFoundry", "--mt", `test_replay_${m.id}_`], 300);
+    replay = /No tests match/.test(rp.out) ? "none" : rp.status !== 0 ? "fails" : "PASSES";
     // Each mutant starts clean: forge would otherwise replay the previous mutant's persisted failure first.
     const persist = join(ROOT, "cache-mutants/failures", m.id);
     rmSync(persist, { recursive: true, force: true });
@@ -136,11 +143,13 @@ for (const [i, m] of mutants.entries()) {
   console.log(`[mutants]   -> ${r.outcome}${r.caughtBy ? ` by ${r.caughtBy}` : ""}${r.runs ? ` after ${r.runs}` : ""} (${r.seconds} s)`);
 }
 
-console.log("\n| Mutant | Change | Expected to trip | Result | Caught by | Found at |");
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log("\n| Mutant | Change | Expected to trip | Campaign | Caught by | Found at | Replay test |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of results) {
-  console.log(`| ${r.mutant.id} | ${r.mutant.name} (\`${r.mutant.file}\`) | ${r.mutant.expect} | ${r.outcome} | ${r.caughtBy} | ${r.runs} |`);
+  console.log(
+    `| ${r.mutant.id} | ${r.mutant.name} (\`${r.mutant.file}\`) | ${r.mutant.expect} | ${r.outcome} | ${r.caughtBy} | ${r.runs} | ${r.replay} |`,
+  );
 }
-const bad = results.filter((r) => r.outcome !== "killed");
+const bad = results.filter((r) => r.outcome !== "killed" || r.replay === "PASSES");
 console.log(`\n[mutants] ${results.length - bad.length}/${results.length} killed${bad.length ? `; not killed: ${bad.map((r) => r.mutant.id).join(", ")}` : ""}`);
 process.exit(bad.length ? 1 : 0);

@@ -2156,31 +2156,6 @@ export const iLendingPoolAbi = [
     anonymous: false,
     inputs: [
       {
-        name: 'borrowIndex',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-      {
-        name: 'interest',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-      {
-        name: 'toReserve',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-    ],
-    name: 'Accrue',
-  },
-  {
-    type: 'event',
-    anonymous: false,
-    inputs: [
-      {
         name: 'loanId',
         internalType: 'uint256',
         type: 'uint256',
@@ -2317,12 +2292,6 @@ export const iLendingPoolAbi = [
         internalType: 'address',
         type: 'address',
         indexed: true,
-      },
-      {
-        name: 'principal',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
       },
       {
         name: 'loan',

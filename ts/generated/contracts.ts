@@ -3347,6 +3347,26 @@ export const iValuationAdminAbi = [
   },
   {
     type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'jumpState',
+    outputs: [
+      {
+        name: 'state',
+        internalType: 'struct IValuationAdmin.JumpState',
+        type: 'tuple',
+        components: [
+          { name: 'floorAt', internalType: 'uint32', type: 'uint32' },
+          { name: 'floorLevel', internalType: 'uint88', type: 'uint88' },
+          { name: 'twapAt', internalType: 'uint32', type: 'uint32' },
+          { name: 'twapLevel', internalType: 'uint88', type: 'uint88' },
+        ],
+      },
+      { name: 'reanchorAt', internalType: 'uint256', type: 'uint256' },
+    ],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
       { name: 'feed', internalType: 'address', type: 'address' },

@@ -132,5 +132,6 @@ interface ILendingPoolTypes {
     event CollectionFrozenSet(address indexed collection, bool frozen);
     event RateConfigSet(RateConfig config);
     event LiquidatorSet(address indexed liquidator);
+    event CustodySet(address indexed custody);
     event ReserveWithdrawn(address indexed to, uint256 amount);
 }

@@ -276,6 +276,7 @@ contract LendingPoolExtension is PoolBase {
     function setCustody(address custody_) external onlyTimelock {
         if (custody_ == address(0)) revert ZeroAddress();
         _s().custody = custody_;
+        emit CustodySet(custody_);
     }
 
     /// @dev See {ILendingPool}.

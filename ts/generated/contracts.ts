@@ -2356,6 +2356,19 @@ export const iLendingPoolAbi = [
     anonymous: false,
     inputs: [
       {
+        name: 'custody',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+    ],
+    name: 'CustodySet',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
         name: 'collection',
         internalType: 'address',
         type: 'address',

@@ -141,7 +141,7 @@ contract LendingPool is PoolBase, Governed {
     /// @dev The body of `borrow`, over the loan being built in memory (keeps the stack shallow).
     function _borrow(Loan memory loan, uint256 premium, bytes32[] calldata proof) internal returns (uint256 loanId) {
         PoolStorage storage $ = _s();
-        (Market memory m, Rates memory r) = _accrue();
+        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
 
         // Checks (the valuation is a trusted read).
         Terms memory t = _checkBorrow($, loan, m.cash);
@@ -162,7 +162,7 @@ contract LendingPool is PoolBase, Governed {
         _storeMarket(m);
         r.totalScaledDebt = (uint256(r.totalScaledDebt) + loan.scaledDebt).toUint112();
         _storeRates(r);
-        emit Borrow(loanId, loan.borrower, msg.sender, loan.principal, loan);
+        emit Borrow(loanId, loan.borrower, msg.sender, loan);
 
         // Interactions: pull the collateral, then pay out.
         if (t.standard == ERC721_STANDARD) {
@@ -182,7 +182,7 @@ contract LendingPool is PoolBase, Governed {
         PoolStorage storage $ = _s();
         if (amount == 0) revert ZeroAmount();
         Loan memory loan = _checkLoan($, loanId, loanIn);
-        (Market memory m, Rates memory r) = _accrue();
+        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         bool closed;
 
         if (loan.auctionStart != 0) {
@@ -218,10 +218,10 @@ contract LendingPool is PoolBase, Governed {
                 updated.principal = paid > interest ? loan.principal - (paid - interest) : loan.principal;
             }
             r.totalScaledDebt -= uint112(scaledRepaid);
-            _storeRates(r);
             _removeCollectionDebt($, loan.collection, scaledRepaid);
             m.cash += uint112(paid);
         }
+        _storeRates(r);
         _storeMarket(m);
         if (closed) {
             delete $.loans[loanId];
@@ -245,7 +245,7 @@ contract LendingPool is PoolBase, Governed {
         Loan memory loan = _checkLoan($, loanId, loanIn);
         if (loan.auctionStart != 0) revert LoanInAuction(loanId);
         if (block.timestamp > loan.dueTime) revert LoanExpired(loanId, loan.dueTime);
-        (Market memory m, Rates memory r) = _accrue();
+        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
         uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
         uint256 hf = _healthFactor(loan, t, debt, VALUATION.price(loan.collection));
@@ -303,7 +303,7 @@ contract LendingPool is PoolBase, Governed {
         if (msg.sender != $.liquidator) revert NotLiquidator(msg.sender);
         Loan memory loan = _checkLoan($, loanId, loanIn);
         if (loan.auctionStart != 0) revert LoanInAuction(loanId);
-        (Market memory m, Rates memory r) = _accrue();
+        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
         uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
         at = _auctionTerms(loanId, loan, t, debt);
@@ -340,9 +340,9 @@ contract LendingPool is PoolBase, Governed {
         if (msg.sender != $.liquidator) revert NotLiquidator(msg.sender);
         Loan memory loan = _checkLoan($, loanId, loanIn);
         if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
-        _accrue();
+        (Market memory m,) = _accrue(); // `_settle` stores the market
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
-        shortfall = _settle($, loanId, loan, t, buyer, proceeds, keeper);
+        shortfall = _settle($, m, loanId, loan, t, buyer, proceeds, keeper);
         if (proceeds != 0) _checkProceeds($, proceeds);
 
         // Interaction: the NFT to the buyer (the caller of the auction, so it cannot freeze anyone else), or to the
@@ -419,6 +419,7 @@ contract LendingPool is PoolBase, Governed {
     /// module only reports `proceeds`, so the pool's balance must cover everything it now owes.
     function _settle(
         PoolStorage storage $,
+        Market memory m,
         uint256 loanId,
         Loan memory loan,
         Terms memory t,
@@ -434,7 +435,6 @@ contract LendingPool is PoolBase, Governed {
         uint256 keeperCut = penalty.mulBpsDown(t.keeperShareBps);
         shortfall = debt - repaid;
 
-        Market memory m = _loadMarket();
         _closeInBook(m, debt, loan.impairment);
         m.cash += uint112(repaid + penalty - keeperCut);
         m.reserve += uint104(penalty - keeperCut);

@@ -214,7 +214,7 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @notice Sets the liquidation module. Timelock only.
     function setLiquidator(address liquidator) external;
 
-    /// @notice Sets where NFTs of auctions without a bid go. Timelock only.
+    /// @notice Sets where NFTs of auctions without a bid go. Timelock only; emits `CustodySet`.
     function setCustody(address custody) external;
 
     /// @notice Withdraws part of the reserve not earmarked for running auctions, from idle cash. Timelock only.

@@ -106,11 +106,8 @@ interface ILendingPoolTypes {
     event Withdraw(
         address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares
     );
-    /// @notice Interest accrued: `interest` added to debt, `toReserve` of it funding the first-loss reserve.
-    event Accrue(uint256 borrowIndex, uint256 interest, uint256 toReserve);
-    event Borrow(
-        uint256 indexed loanId, address indexed borrower, address indexed receiver, uint256 principal, Loan loan
-    );
+    /// @notice A loan opened: `receiver` (the caller) got `loan.principal`; `loan` is the commitment to pass back.
+    event Borrow(uint256 indexed loanId, address indexed borrower, address indexed receiver, Loan loan);
     /// @notice A partial repayment; `loan` is the updated commitment.
     event Repay(uint256 indexed loanId, address indexed payer, uint256 paid, Loan loan);
     /// @notice A full repayment: the loan is closed and its collateral returned (or made claimable).
@@ -135,5 +132,6 @@ interface ILendingPoolTypes {
     event CollectionFrozenSet(address indexed collection, bool frozen);
     event RateConfigSet(RateConfig config);
     event LiquidatorSet(address indexed liquidator);
+    event CustodySet(address indexed custody);
     event ReserveWithdrawn(address indexed to, uint256 amount);
 }

@@ -138,6 +138,23 @@ interface IValuationAdmin is IValuation {
         bool down;
     }
 
+    /// @notice The jump cool-downs of a collection (one storage slot). A source's cool-down runs from the time its
+    /// jumped level was first in force (floor: the `updatedAt` of the first jumped round; TWAP: the write that jumped
+    /// it), whatever outage came before; it restarts when the source moves beyond `deviationBps` from the level the
+    /// cool-down started at, and ends when the source comes back within the deviation of its reference (0 then).
+    /// `checkpoint` re-anchors once every jumped source's cool-down has lasted `JUMP_COOLDOWN`.
+    /// @param floorAt Start of the floor's cool-down (0: the floor has not jumped). Recorded at checkpoints; the view
+    /// `jumpState` replays the rounds published since.
+    /// @param floorLevel The normalised floor at `floorAt`.
+    /// @param twapAt Start of the TWAP's cool-down (meaningful while the head's `jumped` flag is set).
+    /// @param twapLevel The TWAP at `twapAt`.
+    struct JumpState {
+        uint32 floorAt;
+        uint88 floorLevel;
+        uint32 twapAt;
+        uint88 twapLevel;
+    }
+
     /// @notice A sale report, signed by a reporter key with EIP-712 and relayed by anyone.
     /// @dev Type string: `SaleReport(address collection,uint256 price,uint256 timestamp)`. Replay is impossible
     /// because each collection's observation timestamps strictly increase; the domain binds chain id and contract.
@@ -227,8 +244,9 @@ interface IValuationAdmin is IValuation {
     /// @notice Same as `reportSale`, by anyone, for a report signed by an authorised reporter key.
     function relaySale(SaleReport calldata report, bytes calldata signature) external;
 
-    /// @notice Records the outage clock of `collection` now (what `outage` reports), and after a jump that has been
-    /// an outage for `JUMP_COOLDOWN` seconds moves the jump references to the current sources. Permissionless.
+    /// @notice Records the outage clock of `collection` now (what `outage` reports), and once every jumped source has
+    /// been jumped for `JUMP_COOLDOWN` seconds (from its jumped level's first appearance, see `JumpState`; an outage
+    /// before the jump does not count) moves the jump references to the current sources. Permissionless.
     /// Never needed for correctness within the look-back bound (see `outage`); keepers call it to bound that work.
     function checkpoint(address collection) external;
 
@@ -307,6 +325,10 @@ interface IValuationAdmin is IValuation {
 
     /// @notice The outage clock of `collection` as recorded at its last checkpoint (`outage` derives the present).
     function outageClock(address collection) external view returns (OutageClock memory clock, SequencerClock memory seq);
+
+    /// @notice The jump cool-downs of `collection` now (the floor's replayed from the feed's rounds, as a checkpoint
+    /// now would record them) and the earliest time a `checkpoint` re-anchors (0: no source has jumped).
+    function jumpState(address collection) external view returns (JumpState memory state, uint256 reanchorAt);
 
     /// @notice The kept observations of `collection`, oldest first.
     function observations(address collection) external view returns (uint256[] memory prices, uint256[] memory times);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
 import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
+import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {ValuationStorage} from "./ValuationStorage.sol";
 
 /// @title OutageLib
@@ -17,6 +18,10 @@ import {ValuationStorage} from "./ValuationStorage.sol";
 ///   validity (bounds) and jumps (against the floor reference, which is constant between checkpoints), or for
 ///   sequencer downtime and grace;
 /// - the union of all bad intervals gives the outage still running (`since`) and the ended ones (`cumulative`).
+/// The same walk tracks the floor's jump cool-down (`FloorJump`): it starts at the `updatedAt` of the first round
+/// that jumped (however long the feed was stale or invalid before it), restarts at a round beyond the deviation from
+/// the level it started at, and ends at a valid round within the deviation of the reference. An outage before a jump
+/// is part of the same outage interval, but never part of the jump's cool-down.
 /// The view (`IValuation.outage`) and a checkpoint run the same function, so a checkpoint never changes what the view
 /// said, `cumulative` never decreases and a running outage keeps its start: an auction clock built on it is monotone.
 /// Limits: when more than `MAX_ROUND_LOOKBACK` rounds of one feed were published since the last checkpoint, or a
@@ -49,24 +54,49 @@ library OutageLib {
         uint256 deviationBps;
     }
 
-    /// @dev A round: its time (floor: updatedAt; sequencer: startedAt) and whether it is bad regardless of time.
+    /// @dev A round: its time (floor: updatedAt; sequencer: startedAt) and whether it is bad regardless of time;
+    /// for a floor round read from the feed (`known`), whether it is valid and jumped, and its normalised floor.
     struct Round {
         uint256 id;
         uint256 time;
         bool bad;
+        bool jumped;
+        bool known;
+        uint256 floor;
     }
 
-    /// @notice The clock of `c` as a checkpoint now would record it.
+    /// @notice The floor's jump cool-down after a replay (`IValuationAdmin.JumpState.floorAt/floorLevel`).
+    /// @param at Start of the cool-down (0: the last valid round did not jump).
+    /// @param level The normalised floor at `at` (0 when `at == 0`).
+    struct FloorJump {
+        uint256 at;
+        uint256 level;
+    }
+
+    /// @notice The clock of `c` as a checkpoint now would record it, and the floor's jump cool-down.
     /// @param sequencerFeed The L2 sequencer-uptime feed (zero on L1).
     /// @param sequencerGrace Seconds after a sequencer restart during which nothing is priced.
     function replay(
         ValuationStorage.Collection storage c,
         address sequencerFeed,
         uint256 sequencerGrace
-    ) public view returns (IValuationAdmin.OutageClock memory clk, IValuationAdmin.SequencerClock memory seq) {
+    )
+        public
+        view
+        returns (
+            IValuationAdmin.OutageClock memory clk,
+            IValuationAdmin.SequencerClock memory seq,
+            FloorJump memory fj
+        )
+    {
         clk = c.clock;
         uint256 asOf = clk.asOf;
-        if (asOf == 0) return (clk, seq); // never listed: no clock
+        if (asOf == 0) return (clk, seq, fj); // never listed: no clock
+        // The stored cool-down is non-zero only when the recorded round is bad (invariant of every record).
+        if (clk.floorBad) {
+            IValuationAdmin.JumpState storage js = c.jump;
+            (fj.at, fj.level) = (js.floorAt, js.floorLevel);
+        }
         if (sequencerFeed != address(0)) seq = c.seq;
         Intervals memory iv = Intervals({packed: new uint256[](MAX_INTERVALS), n: 0});
         uint256 fw = c.feedWord;
@@ -91,13 +121,13 @@ library OutageLib {
                 ref: ValuationStorage.lastFloorOf(hw),
                 deviationBps: ValuationStorage.deviationOf(fw)
             });
-            Round memory r = _feed(iv, j, Round(clk.floorRound, clk.floorTime, clk.floorBad), whole);
+            Round memory r = _feed(iv, j, _recorded(clk.floorRound, clk.floorTime, clk.floorBad), whole, fj);
             (clk.floorRound, clk.floorTime, clk.floorBad) = (uint80(r.id), uint32(r.time), r.bad);
             if (sequencerFeed != address(0)) {
                 j.feed = sequencerFeed;
                 j.sequencer = true;
                 j.heartbeat = sequencerGrace;
-                r = _feed(iv, j, Round(seq.round, seq.startedAt, seq.down), whole);
+                r = _feed(iv, j, _recorded(seq.round, seq.startedAt, seq.down), whole, fj);
                 (seq.round, seq.startedAt, seq.down) = (uint80(r.id), uint32(r.time), r.bad);
             }
         }
@@ -105,25 +135,33 @@ library OutageLib {
         clk.asOf = uint32(block.timestamp);
     }
 
-    /// @dev Adds the bad intervals of one feed over [asOf, now] (unless `latestOnly`) and returns its latest round.
+    /// @dev Adds the bad intervals of one feed over [asOf, now] (unless `latestOnly`: the collection side is out
+    /// throughout), tracks the floor's jump cool-down in `fj` over the same rounds, and returns the latest round.
     function _feed(
         Intervals memory iv,
         Judge memory j,
         Round memory recorded,
-        bool latestOnly
+        bool latestOnly,
+        FloorJump memory fj
     ) private view returns (Round memory latest) {
-        (bool ok, uint256 id, int256 answer, uint256 startedAt, uint256 updatedAt) = FloorFeedLib.latestRound(j.feed);
-        latest = Round({id: id, time: j.sequencer ? startedAt : updatedAt, bad: false});
-        if (!ok || !FloorFeedLib.sane(latest.time)) {
-            // Unknown since when: an outage from the last checkpoint on (conservative).
-            if (!latestOnly) _add(iv, j.asOf, _open());
-            return Round({id: 0, time: block.timestamp, bad: true});
+        {
+            (bool ok, uint256 id, int256 answer, uint256 startedAt, uint256 updatedAt) =
+                FloorFeedLib.latestRound(j.feed);
+            uint256 time = j.sequencer ? startedAt : updatedAt;
+            if (!ok || !FloorFeedLib.sane(time)) {
+                // Unknown since when: an outage from the last checkpoint on (conservative). The cool-down is kept.
+                if (!latestOnly) _add(iv, j.asOf, _open());
+                return _recorded(0, block.timestamp, true);
+            }
+            latest = _round(j, id, answer, time);
         }
-        latest.bad = _bad(j, answer);
-        if (latestOnly) return latest;
-        if (latest.time <= j.asOf || id == recorded.id) {
+        // With the collection side out throughout, the history only matters for the floor's cool-down, and only
+        // while the latest round is bad (the last valid round before it decides).
+        bool history = !latestOnly || (latest.bad && !j.sequencer);
+        if (!history || latest.time <= j.asOf || latest.id == recorded.id) {
             // No round since the checkpoint: the latest one was in force all along.
-            _segment(iv, j, j.asOf, _open(), latest);
+            if (!latestOnly) _segment(iv, j, j.asOf, _open(), latest);
+            _track(j, fj, latest, j.asOf);
             return latest;
         }
         // Walk back through the rounds published after the checkpoint (newest first).
@@ -131,13 +169,16 @@ library OutageLib {
         rounds[0] = latest;
         (uint256 n, Round memory before) = _walk(j, rounds, recorded);
         // Oldest first: [asOf, t_oldest) under `before`, then each round until the next one, the latest until now.
+        _track(j, fj, before, j.asOf);
         uint256 start = j.asOf;
         for (uint256 i = n; i > 0; --i) {
-            _segment(iv, j, start, rounds[i - 1].time, before);
-            start = rounds[i - 1].time;
-            before = rounds[i - 1];
+            Round memory r = rounds[i - 1];
+            if (!latestOnly) _segment(iv, j, start, r.time, before);
+            _track(j, fj, r, r.time);
+            start = r.time;
+            before = r;
         }
-        _segment(iv, j, start, _open(), latest);
+        if (!latestOnly) _segment(iv, j, start, _open(), latest);
     }
 
     /// @dev Reads back the rounds before `rounds[0]` published after `asOf` into `rounds` (at most
@@ -157,19 +198,48 @@ library OutageLib {
             (bool ok, int256 answer, uint256 startedAt, uint256 updatedAt) = FloorFeedLib.roundAt(j.feed, id);
             uint256 time = j.sequencer ? startedAt : updatedAt;
             if (!ok || !FloorFeedLib.sane(time)) break;
-            if (time <= j.asOf) return (n, Round({id: id, time: time, bad: _bad(j, answer)}));
+            if (time <= j.asOf) return (n, _round(j, id, answer, time));
             // Times never increase going back (a feed that says otherwise is read as simultaneous).
             uint256 newer = rounds[n - 1].time;
-            rounds[n++] = Round({id: id, time: time < newer ? time : newer, bad: _bad(j, answer)});
+            rounds[n++] = _round(j, id, answer, time < newer ? time : newer);
         }
     }
 
-    /// @dev Whether a round is bad whatever the time: floor invalid or jumped; sequencer down.
-    function _bad(Judge memory j, int256 answer) private pure returns (bool) {
-        if (j.sequencer) return answer != 0;
-        (bool invalid, bool jumped,) =
+    /// @dev A round read from the feed, judged: bad whatever the time when the floor is invalid or jumped, or the
+    /// sequencer down.
+    function _round(Judge memory j, uint256 id, int256 answer, uint256 time) private pure returns (Round memory r) {
+        r.id = id;
+        r.time = time;
+        r.known = true;
+        if (j.sequencer) {
+            r.bad = answer != 0;
+            return r;
+        }
+        bool invalid;
+        (invalid, r.jumped, r.floor) =
             FloorFeedLib.judge(answer, j.minAnswer, j.maxAnswer, j.shift, j.ref, j.deviationBps);
-        return invalid || jumped;
+        r.bad = invalid || r.jumped;
+    }
+
+    /// @dev A round known only from the record (its answer was not read back).
+    function _recorded(uint256 id, uint256 time, bool bad) private pure returns (Round memory r) {
+        r.id = id;
+        r.time = time;
+        r.bad = bad;
+    }
+
+    /// @dev One step of the floor's jump cool-down: round `r`, in force from `time` (its own time, or `asOf` for the
+    /// round in force at the checkpoint). Rounds whose answer is unknown or invalid carry no level and change
+    /// nothing; a valid round within the deviation of the reference ends the cool-down; a jumped round starts one
+    /// when none runs, or restarts it when it is beyond the deviation from the level the running one started at.
+    /// Staleness plays no part: the first fresh answer after a stale gap starts the cool-down at its `updatedAt`.
+    function _track(Judge memory j, FloorJump memory fj, Round memory r, uint256 time) private pure {
+        if (j.sequencer || !r.known || (r.bad && !r.jumped)) return;
+        if (!r.jumped) {
+            (fj.at, fj.level) = (0, 0);
+        } else if (fj.at == 0 || ValuationMath.deviatesBeyond(r.floor, fj.level, j.deviationBps)) {
+            (fj.at, fj.level) = (time, r.floor);
+        }
     }
 
     /// @dev Bad part of [s, e] while `r` is in force; `e == _open()` for the round in force now, whose bad part is

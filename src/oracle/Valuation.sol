@@ -132,7 +132,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         bool quiet;
         (quiet, cumulative) = _quietClock(c);
         if (quiet) return (0, cumulative);
-        (OutageClock memory clk,) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        (OutageClock memory clk,,) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
         return (clk.since, clk.cumulative);
     }
 
@@ -157,19 +157,22 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function checkpoint(address collection) external {
         S.Collection storage c = S.layout().collections[collection];
         if (c.clock.asOf == 0) revert CollectionNotListed(collection);
-        OutageClock memory clk = _checkpoint(c, collection);
-        if (clk.since == 0 || block.timestamp < uint256(clk.since) + JUMP_COOLDOWN) return;
+        (OutageClock memory clk, uint256 floorJumpAt) = _checkpoint(c, collection);
+        // A jump is an outage: nothing to re-anchor without one.
+        if (clk.since == 0) return;
         uint256 head = c.headWord;
         (, Status status, uint256 floor,) = _quote(c.feedWord, head);
-        // Jumped is only reported when both sources are otherwise fresh and valid: accept their new levels.
-        if (status == Status.Jumped) {
-            uint256 twap = S.twapOf(head);
-            c.twap.lastValuedTwap = uint88(twap);
-            c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
-            // The latest round is now within the new reference.
-            c.clock.floorBad = false;
-            emit Reanchored(collection, twap, floor);
-        }
+        // Jumped is only reported when both sources are otherwise fresh and valid; their new levels are accepted once
+        // every jumped source has been jumped for the whole cool-down, counted from its own jump (an outage before
+        // it, e.g. a stale feed whose first fresh answer is the jump, does not count).
+        if (status != Status.Jumped || block.timestamp < _reanchorAt(c, head, clk.since, floorJumpAt)) return;
+        uint256 twap = S.twapOf(head);
+        c.twap.lastValuedTwap = uint88(twap);
+        c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
+        // The latest round is now within the new reference: no source is jumped any more.
+        c.clock.floorBad = false;
+        delete c.jump;
+        emit Reanchored(collection, twap, floor);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -224,6 +227,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         delete c.anchor;
         delete c.acc;
         delete c.observations;
+        delete c.jump;
         emit CollectionDelisted(collection);
     }
 
@@ -391,6 +395,17 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     }
 
     /// @inheritdoc IValuationAdmin
+    function jumpState(address collection) external view returns (JumpState memory state, uint256 reanchorAt) {
+        S.Collection storage c = S.layout().collections[collection];
+        state = c.jump;
+        (OutageClock memory clk,, OutageLib.FloorJump memory fj) =
+            OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        (state.floorAt, state.floorLevel) = (uint32(fj.at), uint88(fj.level));
+        uint256 head = c.headWord;
+        if (fj.at != 0 || S.headFlags(head) & S.TWAP_JUMPED != 0) reanchorAt = _reanchorAt(c, head, clk.since, fj.at);
+    }
+
+    /// @inheritdoc IValuationAdmin
     function observations(address collection) external view returns (uint256[] memory prices, uint256[] memory times) {
         S.Collection storage c = S.layout().collections[collection];
         TwapState memory st = c.twap;
@@ -522,6 +537,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
             if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
             flags |= S.TWAP_JUMPED;
         }
+        if (flags & S.TWAP_JUMPED != 0) _trackTwapJump(c, head, avg, S.deviationOf(feedWord));
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
         uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));
         if (_twapSideChanges(feedWord, head, next) || block.timestamp >= uint256(c.clock.asOf) + CLOCK_REFRESH) {
@@ -531,6 +547,32 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         st.lastWriteBlock = uint48(block.number);
         st.newestTime = uint32(timestamp);
         c.twap = st;
+    }
+
+    /// @dev The TWAP's jump cool-down at a write that leaves it jumped: it starts now when the TWAP was not jumped
+    /// before this write (whatever outage came before, e.g. a stale TWAP), and restarts when the TWAP is beyond the
+    /// deviation from the level it started at.
+    function _trackTwapJump(S.Collection storage c, uint256 head, uint256 avg, uint256 deviationBps) internal {
+        JumpState storage js = c.jump;
+        if (S.headFlags(head) & S.TWAP_JUMPED != 0 && !ValuationMath.deviatesBeyond(avg, js.twapLevel, deviationBps)) {
+            return;
+        }
+        // Safe casts: times < 2^32 until 2106; avg <= maxPrice < 2^88.
+        (js.twapAt, js.twapLevel) = (uint32(block.timestamp), uint88(avg));
+    }
+
+    /// @dev When `checkpoint` may re-anchor a jump: `JUMP_COOLDOWN` after the latest start of a jumped source's
+    /// cool-down (the floor's `floorJumpAt`, the TWAP's `twapAt` while it is jumped), and never before the outage has
+    /// lasted that long (`since`; this also covers a TWAP jump recorded before cool-downs were tracked).
+    function _reanchorAt(
+        S.Collection storage c,
+        uint256 head,
+        uint256 since,
+        uint256 floorJumpAt
+    ) internal view returns (uint256) {
+        uint256 from = ValuationMath.max(since, floorJumpAt);
+        if (S.headFlags(head) & S.TWAP_JUMPED != 0) from = ValuationMath.max(from, c.jump.twapAt);
+        return from + JUMP_COOLDOWN;
     }
 
     /// @dev Moves the clamp anchor when its period has passed (see `ClampAnchor`) and clamps `salePrice` around it.
@@ -583,13 +625,26 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         return (quiet, clk.cumulative);
     }
 
-    /// @dev Records the clock (what `outage` reports now) and returns it.
-    function _checkpoint(S.Collection storage c, address collection) internal returns (OutageClock memory clk) {
+    /// @dev Records the clock (what `outage` reports now) and the floor's jump cool-down, and returns both (the
+    /// cool-down's start: 0 when the floor has not jumped).
+    function _checkpoint(
+        S.Collection storage c,
+        address collection
+    ) internal returns (OutageClock memory clk, uint256 floorJumpAt) {
         SequencerClock memory seq;
-        (clk, seq) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        OutageLib.FloorJump memory fj;
+        // The stored cool-down can be non-zero only when the recorded round is bad (the replay's invariant).
+        bool stored = c.clock.floorBad;
+        (clk, seq, fj) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
         c.clock = clk;
         if (SEQUENCER_FEED != address(0)) c.seq = seq;
+        JumpState storage js = c.jump;
+        if (stored ? js.floorAt != fj.at || js.floorLevel != fj.level : fj.at != 0) {
+            // Safe casts: times < 2^32 until 2106; floors fit uint88 (checked at configuration).
+            (js.floorAt, js.floorLevel) = (uint32(fj.at), uint88(fj.level));
+        }
         emit OutageCheckpointed(collection, clk.since, clk.cumulative);
+        return (clk, fj.at);
     }
 
     function _minSpacing(uint256 minWindow) internal pure returns (uint256) {

@@ -15,7 +15,9 @@ import {ValuationMath} from "../libraries/ValuationMath.sol";
 ///   bits   0..87 TWAP | 88..175 floor at the last valuation | 176..207 staleAt | 208..215 flags (1 ready, 2 TWAP
 ///   jumped, 4 valued) | 216..255 max answer, packed rounded down.
 library ValuationStorage {
-    /// @dev Per-collection storage: feed word, head word, six cold slots, then 8 observation slots.
+    /// @dev Per-collection storage: feed word, head word, six cold slots, 8 observation slots, then the jump
+    /// cool-downs (appended; read only while a source is jumped or the recorded floor round is bad).
+    /// Invariant kept by every clock record: `clock.floorBad == false` implies `jump.floorAt == 0`.
     struct Collection {
         uint256 feedWord;
         uint256 headWord;
@@ -26,6 +28,7 @@ library ValuationStorage {
         IValuationAdmin.OutageClock clock;
         IValuationAdmin.SequencerClock seq;
         uint256[8] observations;
+        IValuationAdmin.JumpState jump;
     }
 
     /// @custom:storage-location erc7201:nftlend.storage.Valuation

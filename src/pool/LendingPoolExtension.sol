@@ -223,7 +223,7 @@ contract LendingPoolExtension is PoolBase {
         CollectionState storage cs = $.collections[collection_];
         termsId = cs.termsId;
         if (termsId != 0 && cs.standard != t.standard) revert InvalidTerms();
-        _accrue();
+        _accrueAndStore();
         termsId += 1;
         $.terms[collection_][termsId] = t;
         cs.termsId = termsId;
@@ -254,7 +254,7 @@ contract LendingPoolExtension is PoolBase {
 
     /// @dev See {ILendingPool}.
     function setRateConfig(RateConfig calldata config) external onlyTimelock {
-        _accrue();
+        _accrueAndStore();
         _setRateConfig(config);
     }
 
@@ -276,6 +276,7 @@ contract LendingPoolExtension is PoolBase {
     function setCustody(address custody_) external onlyTimelock {
         if (custody_ == address(0)) revert ZeroAddress();
         _s().custody = custody_;
+        emit CustodySet(custody_);
     }
 
     /// @dev See {ILendingPool}.

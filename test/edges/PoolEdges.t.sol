@@ -308,6 +308,8 @@ contract PoolEdgesTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
         pool.setCustody(vault);
         assertEq(pool.custody(), custody);
+        vm.expectEmit(address(pool));
+        emit ILendingPoolTypes.CustodySet(vault);
         vm.prank(timelock);
         pool.setCustody(vault);
         assertEq(pool.custody(), vault);

@@ -106,6 +106,48 @@ contract LendingPoolRepayTest is BaseTest {
         assertEq(pool.totalDebt(), 5 ether);
     }
 
+    /// @dev `_checkLoan` copies the calldata loan raw, without the ABI decoder's per-field checks: the commitment
+    /// check must still refuse every encoding that is not exactly the clean one (dirty high bits in an address or a
+    /// uint40 word, a truncated struct), with the loan, the cash and the collateral untouched.
+    function test_RevertWhen_repay_dirtyLoanEncoding() public {
+        _fund(borrower, 10 ether);
+        bytes memory clean = abi.encodeCall(pool.repay, (loanId, loan, type(uint256).max));
+        // The loan starts after the selector and the id: word 0 is the borrower, word 9 the start time.
+        uint256[2] memory dirtyWords = [uint256(0), 9];
+        for (uint256 i; i < dirtyWords.length; ++i) {
+            bytes memory dirty = bytes.concat(clean);
+            dirty[4 + 32 + 32 * dirtyWords[i]] = 0x01; // the word's top byte: a value outside its type
+            vm.prank(borrower);
+            (bool ok, bytes memory ret) = address(pool).call(dirty);
+            assertFalse(ok, "a dirty encoding is refused");
+            assertEq(ret, abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
+        }
+        // Truncated: the last loan word and the amount cut off.
+        bytes memory short = new bytes(clean.length - 64);
+        for (uint256 i; i < short.length; ++i) {
+            short[i] = clean[i];
+        }
+        vm.prank(borrower);
+        (bool okShort,) = address(pool).call(short);
+        assertFalse(okShort, "a truncated loan is refused");
+        // And renew checks the commitment the same way.
+        bytes memory renewDirty = abi.encodeCall(pool.renew, (loanId, loan));
+        renewDirty[4 + 32] = 0x01;
+        vm.prank(borrower);
+        (bool okRenew, bytes memory retRenew) = address(pool).call(renewDirty);
+        assertFalse(okRenew);
+        assertEq(retRenew, abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));
+
+        assertEq(pool.loanHash(loanId), keccak256(abi.encode(loan)), "the loan is untouched");
+        assertEq(apes.ownerOf(1), address(pool));
+        assertEq(pool.cash(), 95 ether);
+        // The clean encoding still works.
+        vm.prank(borrower);
+        (bool okClean,) = address(pool).call(clean);
+        assertTrue(okClean);
+        assertEq(apes.ownerOf(1), borrower);
+    }
+
     function test_RevertWhen_repay_closedLoan() public {
         _repayAll(borrower, loanId, loan);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.UnknownLoan.selector, loanId));

@@ -2156,31 +2156,6 @@ export const iLendingPoolAbi = [
     anonymous: false,
     inputs: [
       {
-        name: 'borrowIndex',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-      {
-        name: 'interest',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-      {
-        name: 'toReserve',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-    ],
-    name: 'Accrue',
-  },
-  {
-    type: 'event',
-    anonymous: false,
-    inputs: [
-      {
         name: 'loanId',
         internalType: 'uint256',
         type: 'uint256',
@@ -2319,12 +2294,6 @@ export const iLendingPoolAbi = [
         indexed: true,
       },
       {
-        name: 'principal',
-        internalType: 'uint256',
-        type: 'uint256',
-        indexed: false,
-      },
-      {
         name: 'loan',
         internalType: 'struct ILendingPoolTypes.Loan',
         type: 'tuple',
@@ -2381,6 +2350,19 @@ export const iLendingPoolAbi = [
       { name: 'frozen', internalType: 'bool', type: 'bool', indexed: false },
     ],
     name: 'CollectionFrozenSet',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
+        name: 'custody',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+    ],
+    name: 'CustodySet',
   },
   {
     type: 'event',
@@ -3374,6 +3356,26 @@ export const iValuationAdminAbi = [
     inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
     name: 'isReporter',
     outputs: [{ name: '', internalType: 'bool', type: 'bool' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'jumpState',
+    outputs: [
+      {
+        name: 'state',
+        internalType: 'struct IValuationAdmin.JumpState',
+        type: 'tuple',
+        components: [
+          { name: 'floorAt', internalType: 'uint32', type: 'uint32' },
+          { name: 'floorLevel', internalType: 'uint88', type: 'uint88' },
+          { name: 'twapAt', internalType: 'uint32', type: 'uint32' },
+          { name: 'twapLevel', internalType: 'uint88', type: 'uint88' },
+        ],
+      },
+      { name: 'reanchorAt', internalType: 'uint256', type: 'uint256' },
+    ],
     stateMutability: 'view',
   },
   {

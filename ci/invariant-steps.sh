@@ -3,15 +3,16 @@
 # One harness (invariants/Tester.sol), each available engine in turn, each bounded, every engine runs even when an
 # earlier one failed; a progress line every 30 s while an engine runs, then a summary table; exit 1 if any failed.
 #
-# Budget (measured on this 2-core machine, invariants/README.md "Numbers"):
-#   forge   INVARIANT_CI_RUNS runs x INVARIANT_CI_DEPTH calls (default 10,000 x 32 = 320,000 calls: 474 s measured,
-#           ~675 calls/s on one core), stopped cleanly by forge after the forge cap (the budget minus 7 minutes kept
-#           for medusa); a campaign the cap cuts short FAILS (INVARIANT_STRICT=1): it did not fit its budget
-#   medusa  MEDUSA_CI_TIMEOUT seconds of fuzzing, time-bounded only (default 180; 32,000-45,000 calls measured)
-#           + its own build with build-info (57 s measured on an idle machine, up to ~4 min under load)
-#   echidna ECHIDNA_CI_TIMEOUT seconds (default 180) where a Docker engine runs; one SKIP line where none does
-# INVARIANT_CI_BUDGET (default 1500 s = 25 min) caps the whole script: an engine gets at most what is left, and one
-# that finds less than 2 minutes left is reported NOT RUN and fails the step. Measured end to end: 676 s.
+# Budget (measured on this 2-core machine under load, invariants/README.md "Numbers"):
+#   forge   INVARIANT_CI_RUNS runs x INVARIANT_CI_DEPTH calls (default 10,000 x 32 = 320,000 calls: 470-675 calls/s
+#           on one core, so 475-680 s), killed at FORGE_BOUND (the budget minus 7 minutes kept for medusa); a killed
+#           campaign FAILS: it did not fit its budget
+#   medusa  MEDUSA_CI_TIMEOUT seconds of fuzzing, time-bounded only (default 180; 13,600 calls under load, 32,000-45,000
+#           on a quiet machine) + its own build with build-info (57 s idle, ~2 min under load)
+#   echidna ECHIDNA_CI_TIMEOUT seconds (default 180) where a Docker engine runs; one SKIP line where none does (no
+#           budget taken)
+# INVARIANT_CI_BUDGET (default 1500 s = 25 min; .ci/run passes 1320) caps the whole script: an engine gets at most what
+# is left, and one that finds less than 2 minutes left is reported NOT RUN and fails the step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}"
@@ -30,6 +31,12 @@ left() { echo $((budget - (SECONDS - start))); }
 step() {
   local name="$1"; shift
   local l
+  # Without a Docker engine the Echidna step only prints its SKIP line: no budget needed, never NOT RUN.
+  if [ "$name" = echidna ] && ! docker info >/dev/null 2>&1; then
+    bash invariants/engines.sh echidna
+    times+=("$(printf '%-8s %5s    %s' "$name" "-" "skipped (no Docker engine)")")
+    return
+  fi
   l=$(left)
   if [ "$l" -lt 120 ]; then
     echo "[invariants] $name: NOT RUN: less than 2 minutes of the ${budget} s budget left"
@@ -47,8 +54,11 @@ step() {
   [ $rc -ne 0 ] && failed+=("$name")
 }
 
+# No FORGE_TIME_CAP here: with `invariant.timeout` set, forge 1.7 ignores `runs` and fuzzes until the timeout
+# (invariants/README.md "Numbers"), so a cap would only stretch the step. The campaign runs its 10,000 runs and is
+# killed at FORGE_BOUND (the budget minus 7 minutes kept for medusa), which fails the step: it did not fit.
 step forge INVARIANT_RUNS="${INVARIANT_CI_RUNS:-10000}" INVARIANT_DEPTH="${INVARIANT_CI_DEPTH:-32}" \
-  FORGE_TIME_CAP="$(( $(left) > 720 ? $(left) - 420 : 300 ))" INVARIANT_STRICT="${INVARIANT_STRICT:-1}"
+  FORGE_BOUND="$(( $(left) > 720 ? $(left) - 420 : $(left) ))"
 step medusa MEDUSA_TIMEOUT="${MEDUSA_CI_TIMEOUT:-180}" MEDUSA_TEST_LIMIT=0
 step echidna ECHIDNA_TIMEOUT="${ECHIDNA_CI_TIMEOUT:-180}"
 

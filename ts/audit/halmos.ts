@@ -2,6 +2,8 @@
 // each solver query by HALMOS_SOLVER_TIMEOUT_MS (default 60,000 ms) and the whole run by HALMOS_BOUND seconds
 // (default 900 locally; CI sets 300). A proof that times out counts as failed: it proved nothing.
 // Halmos builds with the same forge flags as the audit build (out-audit/), so its compile is a cache hit.
+// Solver: bitwuzla and cvc5 racing per query (ts/audit/solvers/portfolio.py, both from PyPI in .venv/audit); yices,
+// halmos' default, settles none of the PoolMath queries. HALMOS_SOLVER=yices (or any halmos --solver name) overrides.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AUDIT_OUT, AuditError, ROOT, TOOLS, compileFailure, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
@@ -27,6 +29,16 @@ export function parseHalmos(json: any): ProofResult[] {
   return out;
 }
 
+/// The portfolio solver runs on the audit venv's Python, where bitwuzla and cvc5 are installed.
+export const PORTFOLIO = join(ROOT, "ts/audit/solvers/portfolio.py");
+export const VENV_PYTHON = join(ROOT, ".venv/audit/bin/python");
+
+/// halmos flags for the chosen solver: the portfolio unless `name` names one of halmos' own solvers.
+export function solverArgs(name: string | undefined): string[] {
+  if (name && name !== "portfolio") return ["--solver", name];
+  return ["--solver-command", `${VENV_PYTHON} ${PORTFOLIO}`];
+}
+
 /// Where the proofs live (`check_*` functions in `<Thing>Check` contracts).
 export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
 
@@ -35,10 +47,11 @@ export async function runHalmos(): Promise<ToolResult> {
   if (!existsSync(halmos)) throw new AuditError("halmos: not installed: run 'make venv'");
   const bound = Number(process.env.HALMOS_BOUND ?? 900);
   const solverMs = process.env.HALMOS_SOLVER_TIMEOUT_MS ?? "60000";
+  const solver = solverArgs(process.env.HALMOS_SOLVER);
   const jsonPath = join(reportDir(), "halmos.json");
   rmSync(jsonPath, { force: true });
   const res = await withProgress("halmos", `halmos --function check_ (solver ${solverMs} ms/query, whole run <= ${bound} s)`, () =>
-    sh([halmos, "--root", ROOT, "--function", "check_", "--forge-build-out", AUDIT_OUT, "--solver-timeout-assertion", solverMs, "--json-output", jsonPath, "--no-status"], {
+    sh([halmos, "--root", ROOT, "--function", "check_", "--forge-build-out", AUDIT_OUT, "--solver-timeout-assertion", solverMs, ...solver, "--json-output", jsonPath, "--no-status"], {
       timeoutSec: bound,
       // halmos runs `forge build --ast` over the whole project, which with solcjs costs minutes (97 files, 2 min CPU)
       // for proofs that need src/ and test/halmos/ only: point forge's test and script folders at the proofs.

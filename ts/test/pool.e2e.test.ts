@@ -1,6 +1,6 @@
 // End to end on a real local chain: the compiled pool behind its proxy, driven through viem.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseError, ContractFunctionRevertedError, isAddressEqual, parseEther, type Address } from 'viem';
+import { BaseError, ContractFunctionRevertedError, isAddressEqual, parseEther, parseEventLogs, type Address } from 'viem';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
 import { connect, read, send, warp, type Chain } from '../lib/chain.js';
 import { deployProtocol, type Protocol } from '../lib/protocol.js';
@@ -34,8 +34,14 @@ describe('LendingPool on anvil', () => {
 
     await send(c, borrower, p.apes, p.abi.erc721, 'mint', [borrower, 1n]);
     await send(c, borrower, p.apes, p.abi.erc721, 'setApprovalForAll', [p.pool, true]);
-    const { result } = await send(c, borrower, p.pool, p.abi.pool, 'borrow', [p.apes, 1n, 1n, parseEther('9'), borrower, 0n, []]);
-    const [loanId, loan] = result as [bigint, Record<string, unknown>];
+    const { hash } = await send(c, borrower, p.pool, p.abi.pool, 'borrow', [p.apes, 1n, 1n, parseEther('9'), borrower, 0n, []]);
+    // The loan as mined (its `Borrow` event), not as simulated: anvil stamps blocks with the wall clock, so a
+    // transaction mined a second after its simulation commits other start and due times.
+    const receipt = await c.pub.getTransactionReceipt({ hash });
+    const [borrowed] = parseEventLogs({ abi: p.abi.pool, logs: receipt.logs, eventName: 'Borrow' }) as unknown as {
+      args: { loanId: bigint; loan: Record<string, unknown> };
+    }[];
+    const { loanId, loan } = borrowed.args;
     expect(loanId).toBe(1n);
     expect(isAddressEqual(await read<Address>(c, p.apes, p.abi.erc721, 'ownerOf', [1n]), p.pool)).toBe(true);
 

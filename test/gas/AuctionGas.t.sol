@@ -4,6 +4,8 @@ pragma solidity 0.8.24;
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {Valuation} from "../../src/oracle/Valuation.sol";
+import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy over the
@@ -135,5 +137,76 @@ contract AuctionGasMockPoolTest is BaseTest {
         vm.prank(stranger);
         auction.settle(loanId, loan, a);
         vm.snapshotGasLastCall("auction settle (mock pool)");
+    }
+}
+
+/// @notice Auction start and buy with the real valuation path (a `Valuation` proxy with a ready TWAP and a fresh floor
+/// feed, as in the pool's real-valuation gas tests), so `start` pays for `price()` and both pay for `outage()` as on
+/// chain. A real price cannot be dropped at will (the TWAP clamps each sale and a floor jump starts a cool-down), so
+/// these loans are liquidatable because they expired: 30 days plus 2 days of grace, the oracle kept fresh throughout.
+contract AuctionGasRealValuationTest is BaseTest {
+    Valuation internal real;
+    MockAggregator internal feed;
+    address internal reporter;
+
+    function setUp() public override {
+        super.setUp();
+        (real, feed, reporter) = _deployReadyValuation();
+        pool = _deployPoolWith(address(weth), address(real), 0.1 ether);
+        vm.startPrank(timelock);
+        pool.setTerms(address(apes), _auctionTerms(1), 1000 ether);
+        pool.setTerms(address(items), _auctionTerms(2), 1000 ether);
+        vm.stopPrank();
+        auction = _deployAuction(pool);
+        _deposit(lender, 100 ether);
+    }
+
+    /// @dev Steady state, as in AuctionGasTest: an earlier sale left claims with the keeper and the borrower, another
+    /// auction is running, and the measured loan is past its maturity and grace.
+    function _steadyState()
+        internal
+        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan)
+    {
+        (uint256 firstId, ILendingPoolTypes.Loan memory first) = _borrowApe(borrower, 10, PRINCIPAL);
+        (loanId, loan) = _borrowApe(borrower, 1, PRINCIPAL);
+        (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrowApe(borrower, 2, PRINCIPAL);
+        _expireKeepingOracleFresh(loan.dueTime + 2 days + 1);
+        IDutchAuction.Auction memory a;
+        vm.startPrank(keeper);
+        (a, first) = auction.start(firstId, first);
+        auction.start(otherId, other);
+        vm.stopPrank();
+        _fundBuyer(stranger, 50 ether);
+        vm.prank(stranger);
+        auction.buy(firstId, first, a, 50 ether);
+    }
+
+    /// @dev Moves time to `until` in 12-hour steps, each with a sale of both collections and a fresh floor round.
+    function _expireKeepingOracleFresh(uint256 until) internal {
+        while (block.timestamp < until) {
+            vm.warp(block.timestamp + 12 hours);
+            _reportSales(real, reporter, NFT_PRICE);
+            feed.setAnswer(int256(NFT_PRICE));
+        }
+    }
+
+    function test_start_gas_realValuation() public {
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _steadyState();
+        vm.prank(keeper);
+        auction.start(loanId, loan);
+        vm.snapshotGasLastCall("auction start, steady state (real pool, real valuation)");
+    }
+
+    function test_buy_gas_realValuation() public {
+        (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _steadyState();
+        apes.mint(buyer, 99); // the buyer already holds an NFT of the collection
+        IDutchAuction.Auction memory a;
+        vm.prank(keeper);
+        (a, loan) = auction.start(loanId, loan);
+        _fundBuyer(buyer, 90 ether);
+        skip(1 hours);
+        vm.prank(buyer);
+        auction.buy(loanId, loan, a, 50 ether);
+        vm.snapshotGasLastCall("auction buy, steady state (real pool, real valuation)");
     }
 }

@@ -3,9 +3,7 @@ pragma solidity 0.8.24;
 
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
-import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
 /// @notice Whole-transaction gas of each pool operation, run with `forge test --isolate` so every call is its own
 /// transaction (21,000 base and calldata included, cold storage as on chain). The market is not empty: one earlier
@@ -156,27 +154,7 @@ contract PoolGasRealValuationTest is PoolGasTest {
     }
 
     function _useRealValuation() internal override {
-        vm.roll(1000);
-        (address reporter,) = makeAddrAndKey("reporter");
-        Valuation impl = new Valuation(address(0), 0);
-        Valuation real = Valuation(
-            address(new ERC1967Proxy(address(impl), abi.encodeCall(Valuation.initialize, (timelock, guardian, 18))))
-        );
-        MockAggregator feed = new MockAggregator(18);
-        vm.startPrank(timelock);
-        real.listCollection(address(apes), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
-        real.listCollection(address(items), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
-        real.setReporter(reporter, true);
-        vm.stopPrank();
-        for (uint256 i; i < 16; ++i) {
-            vm.warp(block.timestamp + 10 minutes);
-            vm.roll(block.number + 1);
-            vm.startPrank(reporter);
-            real.reportSale(address(apes), NFT_PRICE, block.timestamp);
-            real.reportSale(address(items), NFT_PRICE, block.timestamp);
-            vm.stopPrank();
-        }
-        feed.setAnswer(int256(NFT_PRICE));
+        (Valuation real,,) = _deployReadyValuation();
         pool = _deployPoolWith(address(weth), address(real), MIN_LOAN);
         _listDefaults(pool);
         vm.prank(borrower);

@@ -11,6 +11,8 @@ import {MockBlocklistToken, MockERC20} from "../mocks/MockERC20.sol";
 import {MockLendingPool} from "../mocks/MockLendingPool.sol";
 import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
 import {MockValuation} from "../mocks/MockValuation.sol";
+import {MockAggregator} from "../mocks/MockAggregator.sol";
+import {Valuation} from "../../src/oracle/Valuation.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -101,6 +103,37 @@ abstract contract BaseTest is Test {
         vm.prank(timelock);
         p.setLiquidator(liquidator);
         vm.label(address(p), "pool");
+    }
+
+    /// @dev A `Valuation` proxy with both collections listed on one 18-decimal floor feed and a ready TWAP: 16 sales
+    /// of NFT_PRICE each, 10 minutes apart, so `price()` runs its full path (ring buffer, feed, jump check) as on chain.
+    function _deployReadyValuation() internal returns (Valuation real, MockAggregator feed, address reporter) {
+        vm.roll(1000);
+        (reporter,) = makeAddrAndKey("reporter");
+        Valuation impl = new Valuation(address(0), 0);
+        real = Valuation(
+            address(new ERC1967Proxy(address(impl), abi.encodeCall(Valuation.initialize, (timelock, guardian, 18))))
+        );
+        feed = new MockAggregator(18);
+        vm.startPrank(timelock);
+        real.listCollection(address(apes), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
+        real.listCollection(address(items), address(feed), 1 days, 0, 1_000_000 ether, 100_000 ether);
+        real.setReporter(reporter, true);
+        vm.stopPrank();
+        for (uint256 i; i < 16; ++i) {
+            vm.warp(block.timestamp + 10 minutes);
+            _reportSales(real, reporter, NFT_PRICE);
+        }
+        feed.setAnswer(int256(NFT_PRICE));
+    }
+
+    /// @dev One sale of each collection at `price_`, in a new block (the TWAP takes one observation per block).
+    function _reportSales(Valuation real, address reporter, uint256 price_) internal {
+        vm.roll(block.number + 1);
+        vm.startPrank(reporter);
+        real.reportSale(address(apes), price_, block.timestamp);
+        real.reportSale(address(items), price_, block.timestamp);
+        vm.stopPrank();
     }
 
     function _listDefaults(ILendingPool p) internal {

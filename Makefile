@@ -17,7 +17,13 @@ $(STAMP): package.json package-lock.json
 	@node ts/preflight.mjs node
 	@# `npm install`, not `npm ci`: the lockfile npm writes here lists only this platform's optional forge/anvil/cast
 	@# binaries, and `npm ci` refuses such a lockfile. `npm install` follows the lockfile and leaves it unchanged.
-	@npm install --no-audit --no-fund --loglevel=error || { echo "make install: 'npm install' failed: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; }
+	@# A registry download can stall without ever timing out (seen here: one tarball hung for 10+ minutes), so each
+	@# attempt is bounded and a stalled or failed one is retried, three attempts in all.
+	@for i in 1 2 3; do \
+	  timeout --kill-after=10 600 npm install --no-audit --no-fund --loglevel=error --fetch-timeout=120000 --fetch-retries=4 && break; \
+	  if [ $$i -eq 3 ]; then echo "make install: 'npm install' failed 3 times: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; fi; \
+	  echo "make install: 'npm install' attempt $$i failed or stalled (10 min bound); retrying" >&2; \
+	done
 	@touch $(STAMP)
 
 install: $(STAMP) ## Install the pinned toolchain and libraries from npm (idempotent)

@@ -5,6 +5,7 @@ import {LendingPool} from "../src/LendingPool.sol";
 import {ILendingPool} from "../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../src/interfaces/ILendingPoolTypes.sol";
 import {LendingPoolExtension} from "../src/pool/LendingPoolExtension.sol";
+import {DefaultParams} from "./lib/DefaultParams.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Script, console2} from "forge-std/Script.sol";
 
@@ -13,23 +14,14 @@ import {Script, console2} from "forge-std/Script.sol";
 /// POOL_TIMELOCK, POOL_GUARDIAN, POOL_CUSTODY, optional POOL_NAME, POOL_SYMBOL, POOL_MIN_LOAN. The broadcaster is
 /// forge's (`--account` keystore or `--private-key` from the environment).
 contract DeployPool is Script {
-    uint256 internal constant YEAR = 365 days;
-
     function run() external returns (ILendingPool pool) {
         address asset = vm.envAddress("POOL_ASSET");
         address valuation = vm.envAddress("POOL_VALUATION");
         address timelock = vm.envAddress("POOL_TIMELOCK");
         address guardian = vm.envAddress("POOL_GUARDIAN");
         address custody = vm.envAddress("POOL_CUSTODY");
-        ILendingPoolTypes.RateConfig memory rc = ILendingPoolTypes.RateConfig({
-            baseRate: uint48(uint256(0.02e18) / YEAR),
-            slope1: uint48(uint256(0.15e18) / YEAR),
-            slope2: uint48(uint256(1.5e18) / YEAR),
-            kinkBps: 7500,
-            reserveFactorBps: 1000,
-            borrowPaused: false,
-            minLoan: uint64(vm.envOr("POOL_MIN_LOAN", uint256(0.01 ether)))
-        });
+        ILendingPoolTypes.RateConfig memory rc =
+            DefaultParams.rateConfig(vm.envOr("POOL_MIN_LOAN", uint256(0.01 ether)));
 
         vm.startBroadcast();
         LendingPoolExtension extension = new LendingPoolExtension(asset, valuation);

@@ -10,6 +10,7 @@ import {DutchAuction} from "../src/liquidation/DutchAuction.sol";
 import {Valuation} from "../src/oracle/Valuation.sol";
 import {LendingPoolExtension} from "../src/pool/LendingPoolExtension.sol";
 import {TraitPricer} from "../src/pricer/TraitPricer.sol";
+import {DefaultParams} from "./lib/DefaultParams.sol";
 import {ISafe} from "./lib/ISafe.sol";
 import {SafeOps} from "./lib/SafeOps.sol";
 import {DemoApes, DemoItems, LocalFloorFeed} from "./local/LocalAssets.sol";
@@ -34,7 +35,6 @@ import {WETH} from "solady/tokens/WETH.sol";
 /// DEPLOYER_PRIVATE_KEY when set, else forge's keystore wallet (ETH_KEYSTORE + ETH_PASSWORD).
 contract DeploySystem is Script, SafeOps {
     uint256 public constant MIN_TIMELOCK_DELAY = 48 hours;
-    uint256 internal constant YEAR = 365 days;
     bytes32 internal constant BOOTSTRAP_SALT = keccak256("nftlend.bootstrap");
     /// @dev ERC-1967 implementation slot: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1).
     /// @dev solady Initializable's `InvalidInitialization()`.
@@ -312,33 +312,13 @@ contract DeploySystem is Script, SafeOps {
 
     /// @notice The default rate model: 2 % base, +15 % to the 75 % kink, +150 % above; 10 % reserve factor.
     function defaultRateConfig() public pure returns (ILendingPoolTypes.RateConfig memory) {
-        return ILendingPoolTypes.RateConfig({
-            baseRate: uint48(uint256(0.02e18) / YEAR),
-            slope1: uint48(uint256(0.15e18) / YEAR),
-            slope2: uint48(uint256(1.5e18) / YEAR),
-            kinkBps: 7500,
-            reserveFactorBps: 1000,
-            borrowPaused: false,
-            minLoan: 0.01 ether
-        });
+        return DefaultParams.rateConfig(0.01 ether);
     }
 
     /// @notice Default listing terms: 50 % LTV, 70 % liquidation threshold, 65 % haircut, 30-day loans with 2 days'
     /// grace, 36 h auctions from 120 % of the value down to 50 %, a 5 % penalty shared half with the keeper.
     function defaultTerms(uint8 standard) public pure returns (ILendingPoolTypes.Terms memory) {
-        return ILendingPoolTypes.Terms({
-            standard: standard,
-            ltvBps: 5000,
-            liqThresholdBps: 7000,
-            haircutBps: 6500,
-            penaltyBps: 500,
-            keeperShareBps: 5000,
-            auctionStartBps: 12_000,
-            auctionReserveBps: 5000,
-            duration: 30 days,
-            grace: 2 days,
-            auctionDuration: 36 hours
-        });
+        return DefaultParams.terms(standard);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {DefaultParams} from "../../script/lib/DefaultParams.sol";
 import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
@@ -205,31 +206,11 @@ abstract contract Setup {
     }
 
     function _rateConfig() internal pure returns (ILendingPoolTypes.RateConfig memory) {
-        return ILendingPoolTypes.RateConfig({
-            baseRate: uint48(uint256(0.02e18) / 365 days),
-            slope1: uint48(uint256(0.15e18) / 365 days),
-            slope2: uint48(uint256(1.5e18) / 365 days),
-            kinkBps: 7500,
-            reserveFactorBps: 1000,
-            borrowPaused: false,
-            minLoan: uint64(MIN_LOAN)
-        });
+        return DefaultParams.rateConfig(MIN_LOAN);
     }
 
     function _terms(uint8 standard) internal pure returns (ILendingPoolTypes.Terms memory) {
-        return ILendingPoolTypes.Terms({
-            standard: standard,
-            ltvBps: 5000,
-            liqThresholdBps: 7000,
-            haircutBps: 6500,
-            penaltyBps: 500,
-            keeperShareBps: 5000,
-            auctionStartBps: 12_000,
-            auctionReserveBps: 5000,
-            duration: 30 days,
-            grace: 2 days,
-            auctionDuration: 36 hours
-        });
+        return DefaultParams.terms(standard);
     }
 
     /// @dev The trait-root signer key of signer generation `generation` (rotations go through the timelock).

@@ -163,10 +163,7 @@ contract AuctionGasRealValuationTest is BaseTest {
 
     /// @dev Steady state, as in AuctionGasTest: an earlier sale left claims with the keeper and the borrower, another
     /// auction is running, and the measured loan is past its maturity and grace.
-    function _steadyState()
-        internal
-        returns (uint256 loanId, ILendingPoolTypes.Loan memory loan)
-    {
+    function _steadyState() internal returns (uint256 loanId, ILendingPoolTypes.Loan memory loan) {
         (uint256 firstId, ILendingPoolTypes.Loan memory first) = _borrowApe(borrower, 10, PRINCIPAL);
         (loanId, loan) = _borrowApe(borrower, 1, PRINCIPAL);
         (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrowApe(borrower, 2, PRINCIPAL);

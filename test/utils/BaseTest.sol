@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {DefaultParams} from "../../script/lib/DefaultParams.sol";
 import {LendingPool} from "../../src/LendingPool.sol";
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {Valuation} from "../../src/oracle/Valuation.sol";
 import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";
+import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {MockBlocklistToken, MockERC20} from "../mocks/MockERC20.sol";
 import {MockLendingPool} from "../mocks/MockLendingPool.sol";
 import {MockERC1155, MockERC721} from "../mocks/MockNFTs.sol";
 import {MockValuation} from "../mocks/MockValuation.sol";
-import {MockAggregator} from "../mocks/MockAggregator.sol";
-import {Valuation} from "../../src/oracle/Valuation.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -62,31 +63,11 @@ abstract contract BaseTest is Test {
     //////////////////////////////////////////////////////////////*/
 
     function _defaultRateConfig(uint256 minLoan) internal pure returns (ILendingPoolTypes.RateConfig memory) {
-        return ILendingPoolTypes.RateConfig({
-            baseRate: uint48(uint256(0.02e18) / YEAR),
-            slope1: uint48(uint256(0.15e18) / YEAR),
-            slope2: uint48(uint256(1.5e18) / YEAR),
-            kinkBps: 7500,
-            reserveFactorBps: 1000,
-            borrowPaused: false,
-            minLoan: uint64(minLoan)
-        });
+        return DefaultParams.rateConfig(minLoan);
     }
 
     function _defaultTerms(uint8 standard) internal pure returns (ILendingPoolTypes.Terms memory) {
-        return ILendingPoolTypes.Terms({
-            standard: standard,
-            ltvBps: 5000,
-            liqThresholdBps: 7000,
-            haircutBps: 6500,
-            penaltyBps: 500,
-            keeperShareBps: 5000,
-            auctionStartBps: 12_000,
-            auctionReserveBps: 5000,
-            duration: 30 days,
-            grace: 2 days,
-            auctionDuration: 36 hours
-        });
+        return DefaultParams.terms(standard);
     }
 
     function _deployPool(address asset, uint256 minLoan) internal returns (ILendingPool p) {

@@ -83,11 +83,7 @@ library OutageLib {
     )
         public
         view
-        returns (
-            IValuationAdmin.OutageClock memory clk,
-            IValuationAdmin.SequencerClock memory seq,
-            FloorJump memory fj
-        )
+        returns (IValuationAdmin.OutageClock memory clk, IValuationAdmin.SequencerClock memory seq, FloorJump memory fj)
     {
         clk = c.clock;
         uint256 asOf = clk.asOf;

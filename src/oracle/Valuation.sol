@@ -398,8 +398,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function jumpState(address collection) external view returns (JumpState memory state, uint256 reanchorAt) {
         S.Collection storage c = S.layout().collections[collection];
         state = c.jump;
-        (OutageClock memory clk,, OutageLib.FloorJump memory fj) =
-            OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
+        (OutageClock memory clk,, OutageLib.FloorJump memory fj) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
         (state.floorAt, state.floorLevel) = (uint32(fj.at), uint88(fj.level));
         uint256 head = c.headWord;
         if (fj.at != 0 || S.headFlags(head) & S.TWAP_JUMPED != 0) reanchorAt = _reanchorAt(c, head, clk.since, fj.at);
@@ -535,7 +534,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (st.count >= p.minSales && timestamp - oldest >= p.minWindow) {
             flags = S.READY;
             if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
-            flags |= S.TWAP_JUMPED;
+            {
+                flags |= S.TWAP_JUMPED;
+            }
         }
         if (flags & S.TWAP_JUMPED != 0) _trackTwapJump(c, head, avg, S.deviationOf(feedWord));
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.

@@ -17,14 +17,24 @@ contract AuctionCheck is Test {
     }
 
     /// @notice The price is never below the reserve and never zero (a zero reserve is read as 1 wei), for any time.
-    function check_price_neverBelowReserveNorZero(uint128 start, uint128 reserve, uint32 duration, uint32 elapsed) public pure {
+    function check_price_neverBelowReserveNorZero(
+        uint128 start,
+        uint128 reserve,
+        uint32 duration,
+        uint32 elapsed
+    ) public pure {
         uint256 p = AuctionLib.price(start, reserve, duration, elapsed);
         assert(p >= _floor(reserve));
         assert(p != 0);
     }
 
     /// @notice From `duration` on, the price is exactly the reserve.
-    function check_price_isReserveFromDuration(uint128 start, uint128 reserve, uint32 duration, uint32 elapsed) public pure {
+    function check_price_isReserveFromDuration(
+        uint128 start,
+        uint128 reserve,
+        uint32 duration,
+        uint32 elapsed
+    ) public pure {
         vm.assume(elapsed >= duration);
         assert(AuctionLib.price(start, reserve, duration, elapsed) == _floor(reserve));
     }

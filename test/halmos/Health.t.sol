@@ -55,9 +55,8 @@ contract HealthCheck is Test, HalmosPrime {
         uint256 haircutValue = PoolMath.mulBpsDown(price, haircut);
         _primeMul(haircutValue, ltv);
         uint256 maxBorrow = PoolMath.mulBpsDown(haircutValue, ltv);
-        (bool ok,) = address(pool).staticcall(
-            abi.encodeCall(PoolHarness.exposedCheckLtv, (_loan(principal), _terms(haircut, ltv, 0), price))
-        );
+        (bool ok,) = address(pool)
+            .staticcall(abi.encodeCall(PoolHarness.exposedCheckLtv, (_loan(principal), _terms(haircut, ltv, 0), price)));
         assert(ok == (principal <= maxBorrow));
     }
 

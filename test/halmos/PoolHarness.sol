@@ -22,7 +22,11 @@ contract PoolHarness is LendingPool {
         _checkLtv(loan, t, unitPrice);
     }
 
-    function exposedCollateralValue(uint256 unitPrice, uint256 amount, uint256 premiumWad) external pure returns (uint256) {
+    function exposedCollateralValue(
+        uint256 unitPrice,
+        uint256 amount,
+        uint256 premiumWad
+    ) external pure returns (uint256) {
         return _collateralValue(unitPrice, amount, premiumWad);
     }
 

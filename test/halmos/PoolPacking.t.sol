@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
-import {Test} from "forge-std/Test.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {PoolBase} from "../../src/pool/PoolBase.sol";
+import {Test} from "forge-std/Test.sol";
 
 /// @notice Exposes the pool's hand-written packing next to Solidity's own storage encoding of the same structs.
 contract PackingHarness is PoolBase {
@@ -104,8 +104,9 @@ contract PoolPackingCheck is Test {
         bool borrowPaused,
         uint64 minLoan
     ) public {
-        ILendingPoolTypes.RateConfig memory rc =
-            ILendingPoolTypes.RateConfig(baseRate, slope1, slope2, kinkBps, reserveFactorBps, borrowPaused, minLoan);
+        ILendingPoolTypes.RateConfig memory rc = ILendingPoolTypes.RateConfig(
+            baseRate, slope1, slope2, kinkBps, reserveFactorBps, borrowPaused, minLoan
+        );
         ILendingPoolTypes.RateConfig memory back = h.rateConfigRoundTrip(rc);
         assert(back.baseRate == baseRate && back.slope1 == slope1 && back.slope2 == slope2);
         assert(back.kinkBps == kinkBps && back.reserveFactorBps == reserveFactorBps);
@@ -139,6 +140,8 @@ contract PoolPackingCheck is Test {
         bool borrowPaused,
         uint64 minLoan
     ) public {
-        check_rateConfig_readIsSolidityLayout(baseRate, slope1, slope2, kinkBps, reserveFactorBps, borrowPaused, minLoan);
+        check_rateConfig_readIsSolidityLayout(
+            baseRate, slope1, slope2, kinkBps, reserveFactorBps, borrowPaused, minLoan
+        );
     }
 }

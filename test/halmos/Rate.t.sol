@@ -36,5 +36,4 @@ contract RateCheck is Test, HalmosPrime {
         _primeMul(x, x);
         assert(PoolMath.compoundedGrowth(rate, dt) >= x);
     }
-
 }

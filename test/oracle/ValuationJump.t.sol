@@ -418,7 +418,8 @@ contract ValuationJumpTest is ValuationBase {
         (, uint256 cumulative0) = _clock();
         _step(staleFor);
         // Stale from `updatedAt + heartbeat` when that is before the jump, else the outage starts at the jump.
-        uint256 outageFrom = lastUpdate + SHORT_HEARTBEAT < block.timestamp ? lastUpdate + SHORT_HEARTBEAT : block.timestamp;
+        uint256 outageFrom =
+            lastUpdate + SHORT_HEARTBEAT < block.timestamp ? lastUpdate + SHORT_HEARTBEAT : block.timestamp;
         feed.setAnswer(int256(level));
         uint256 jumpedAt = block.timestamp;
         (uint256 since,) = _clock();
@@ -449,9 +450,13 @@ contract ValuationJumpTest is ValuationBase {
 
     /// @dev Two moves after a stale gap, checkpointed or not: the cool-down restarts at the second exactly when it is
     /// beyond the deviation from the first, and the view always names the time the checkpoint re-anchors at.
-    function testFuzz_jump_repeated(uint256 staleFor, uint256 firstBps, uint256 secondBps, uint256 gap, bool keeper)
-        public
-    {
+    function testFuzz_jump_repeated(
+        uint256 staleFor,
+        uint256 firstBps,
+        uint256 secondBps,
+        uint256 gap,
+        bool keeper
+    ) public {
         staleFor = bound(staleFor, 0, 5 days);
         firstBps = bound(firstBps, 2001, 5000);
         secondBps = bound(secondBps, 0, 9000);

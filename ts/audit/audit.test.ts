@@ -214,6 +214,18 @@ describe("config mirrors", () => {
     expect(compareConfigs(forge, inv, files)).toEqual([]);
     expect(compareConfigs({ ...forge, optimizer_runs: 999 }, { invariant: { runs: 11, depth: 5 } }, files)).toHaveLength(4);
   });
+  it("requires the invariants profile, which compiles other sources, to build into its own out/ and cache", () => {
+    const dirs = { test: "test", out: "out", cache_path: "cache" };
+    const own = { ...inv, test: "invariants", out: "out-invariants", cache_path: "cache-invariants" };
+    expect(compareConfigs({ ...forge, ...dirs }, own, files)).toEqual([]);
+    const shared = compareConfigs({ ...forge, ...dirs }, { ...own, out: "out", cache_path: "cache" }, files);
+    expect(shared).toEqual([
+      "foundry.toml: the invariants profile builds into the default out/ (out)",
+      "foundry.toml: the invariants profile shares the default cache (cache)",
+    ]);
+    // Same sources (no test folder of its own): sharing is harmless and allowed.
+    expect(compareConfigs({ ...forge, ...dirs }, { ...inv, ...dirs }, files)).toEqual([]);
+  });
 });
 
 describe("compile failures that forge reports with exit 0", () => {

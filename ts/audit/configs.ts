@@ -1,10 +1,12 @@
 // The root audit configs copy settings that forge owns. This check reads `forge config --json` and fails when a
 // copy drifted: slither.config.json and mythril.config.json (remappings, optimizer, EVM version), medusa.json and
-// echidna.yaml (sequence length and call budget = the `invariants` profile's depth and runs x depth).
+// echidna.yaml (sequence length and call budget = the `invariants` profile's depth and runs x depth); and that the
+// `invariants` profile, which compiles another source set, builds into folders of its own.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditError, ROOT, forgeConfig, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from "./lib.ts";
 
+const folders = (c: any) => ({ test: c.test, out: c.out, cache_path: c.cache_path });
 const norm = (xs: string[]) => [...xs].map((x) => x.trim()).sort();
 
 export function compareConfigs(forge: any, invariants: any, files: { slither: any; mythril: any; medusa: any; echidna: string }): string[] {
@@ -28,14 +30,30 @@ export function compareConfigs(forge: any, invariants: any, files: { slither: an
   const num = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, "m").exec(files.echidna)?.[1]);
   if (num("seqLen") !== depth) out.push(`echidna.yaml seqLen is not ${depth}`);
   if (num("testLimit") !== calls) out.push(`echidna.yaml testLimit is not ${calls}`);
+  // A profile that compiles another source set (its own `test` folder) must build into its own folders: sharing the
+  // default's out/ or cache makes every switch between the two a full rebuild (~3 min with solcjs), which once
+  // pushed the deployment test after `make test`'s invariant step past its 300 s set-up in CI.
+  if (invariants.test !== undefined && invariants.test !== forge.test) {
+    if (invariants.out === forge.out) out.push(`foundry.toml: the invariants profile builds into the default out/ (${forge.out})`);
+    if (invariants.cache_path === forge.cache_path) out.push(`foundry.toml: the invariants profile shares the default cache (${forge.cache_path})`);
+  }
   return out;
 }
 
+/** `forge config --json` of `profile` as foundry.toml sets it: without the audit tools' out-audit/ override. */
+async function profileConfig(profile: string): Promise<any> {
+  const env = toolEnv({ FOUNDRY_PROFILE: profile });
+  delete env.FOUNDRY_OUT;
+  delete env.FOUNDRY_CACHE_PATH;
+  const res = await sh(["forge", "config", "--json"], { env });
+  if (res.exitCode !== 0) throw new AuditError(`configs: forge config (${profile} profile) failed: ${lastLines(res.stderr)}`);
+  return JSON.parse(res.stdout);
+}
+
 export async function runConfigs(): Promise<ToolResult> {
-  const forge = await forgeConfig();
-  const inv = await sh(["forge", "config", "--json"], { env: toolEnv({ FOUNDRY_PROFILE: "invariants" }) });
-  if (inv.exitCode !== 0) throw new AuditError(`configs: forge config (invariants profile) failed: ${lastLines(inv.stderr)}`);
-  const problems = compareConfigs(forge, JSON.parse(inv.stdout), {
+  const forge = { ...(await forgeConfig()), ...folders(await profileConfig("default")) };
+  const inv = await profileConfig("invariants");
+  const problems = compareConfigs(forge, inv, {
     slither: readJson(join(ROOT, "slither.config.json")),
     mythril: readJson(join(ROOT, "mythril.config.json")),
     medusa: readJson(join(ROOT, "medusa.json")),
@@ -44,7 +62,7 @@ export async function runConfigs(): Promise<ToolResult> {
   return {
     tool: "configs",
     status: problems.length ? "fail" : "pass",
-    headline: problems.length ? `${problems.length} config(s) drifted from foundry.toml: ${problems.join("; ")}` : "slither, mythril, medusa and echidna configs match foundry.toml",
+    headline: problems.length ? `${problems.length} config(s) drifted from foundry.toml: ${problems.join("; ")}` : "slither, mythril, medusa and echidna configs match foundry.toml; the invariants profile builds into its own folders",
   };
 }
 

@@ -133,9 +133,16 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     forgeEnv.DEPLOY_OUT = outFile;
     log('forge script script/DeploySystem.s.sol --broadcast (compiles first when sources changed: 1-2 min with solcjs) ...');
     const started = Date.now();
-    const args = ['script', 'script/DeploySystem.s.sol:DeploySystem', '--rpc-url', rpcUrl, '--broadcast', '--non-interactive'];
+    // --slow: each transaction is sent once the previous one has its receipt. Without it forge sends the batch
+    // concurrently, and here it once stalled for good after 4 of 21 transactions (anvil idle, nothing pending); the
+    // deployment is ordered anyway. The bound turns any such stall into a clear error instead of a silent hang.
+    const args = ['script', 'script/DeploySystem.s.sol:DeploySystem', '--rpc-url', rpcUrl, '--broadcast', '--non-interactive', '--slow'];
     if (!key && env.ETH_KEYSTORE) args.push('--keystore', env.ETH_KEYSTORE, ...(env.ETH_PASSWORD ? ['--password-file', env.ETH_PASSWORD] : []));
-    const res = await $({ env: forgeEnv, nothrow: true, quiet: true })`bin/forge ${args}`;
+    const boundS = Number(env.DEPLOY_TIMEOUT_S ?? 900);
+    const res = await $({ env: forgeEnv, nothrow: true, quiet: true, timeout: `${boundS}s`, timeoutSignal: 'SIGKILL' })`bin/forge ${args}`;
+    if (res.signal === 'SIGKILL') {
+      throw new DeployError(`forge script did not finish within ${boundS} s (DEPLOY_TIMEOUT_S); on a real chain, check broadcast/ for what was sent before re-running`);
+    }
     if (res.exitCode !== 0) throw new DeployError(`forge script failed: ${forgeFailure(res.stderr + '\n' + res.stdout)}`);
     let json: string;
     try {

@@ -209,18 +209,26 @@ describe('bad input stops with one line and leaves deployments/ untouched', () =
     expect(await failure({ RPC_URL: d.rpcUrl, DEPLOYER_PRIVATE_KEY: generatePrivateKey() })).toBe('missing SAFE_OWNERS (required when deploying to RPC_URL)');
   });
 
+  /** A complete environment for a real RPC, deploying from a fresh key that holds no ETH. */
+  const brokeDeployer = (): NodeJS.ProcessEnv => ({
+    RPC_URL: d.rpcUrl,
+    DEPLOYER_PRIVATE_KEY: generatePrivateKey(),
+    SAFE_OWNERS: [1, 2, 3].map((i) => localAccount(i).address).join(','),
+    ORACLE_REPORTER: privateKeyToAccount(generatePrivateKey()).address,
+    TRAIT_SIGNER: privateKeyToAccount(generatePrivateKey()).address,
+  });
+
   it('a failing transaction (a deployer without funds)', async () => {
-    const owners = [1, 2, 3].map((i) => localAccount(i).address).join(',');
-    const broke = generatePrivateKey();
-    const msg = await failure({
-      RPC_URL: d.rpcUrl,
-      DEPLOYER_PRIVATE_KEY: broke,
-      SAFE_OWNERS: owners,
-      ORACLE_REPORTER: privateKeyToAccount(generatePrivateKey()).address,
-      TRAIT_SIGNER: privateKeyToAccount(generatePrivateKey()).address,
-    });
+    const msg = await failure(brokeDeployer());
     expect(msg).toMatch(/^forge script failed: .*(insufficient funds|lack of funds|Insufficient funds)/i);
   }, 180_000);
+
+  it('a forge script that does not finish within DEPLOY_TIMEOUT_S (killed, one line)', async () => {
+    // Loading the project and simulating alone take forge longer than one second, so the bound fires first (and were
+    // it not to, the unfunded deployer could not change the shared chain).
+    const msg = await failure({ ...brokeDeployer(), DEPLOY_TIMEOUT_S: '1' });
+    expect(msg).toMatch(/^forge script did not finish within 1 s \(DEPLOY_TIMEOUT_S\)/);
+  }, 60_000);
 });
 
 describe('typed bindings', () => {

@@ -38,12 +38,14 @@ test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transa
 	@$(FORGE) test
 	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} FOUNDRY_PROFILE=gas $(FORGE) test
 	@FOUNDRY_PROFILE=invariants FOUNDRY_INVARIANT_RUNS=$${INVARIANT_RUNS:-100} $(FORGE) test
+	@$(BIN)/tsc --noEmit -p . && echo "tsc: the TypeScript tooling type-checks"
 	@$(BIN)/vitest run
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test
 
-test-ts: install ## Run the TypeScript tests only
+test-ts: install ## Type-check and run the TypeScript tests only
+	@$(BIN)/tsc --noEmit -p .
 	@$(BIN)/vitest run
 
 fmt: install ## Format Solidity sources

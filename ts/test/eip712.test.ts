@@ -1,4 +1,4 @@
-import { recoverTypedDataAddress } from "viem";
+import { recoverTypedDataAddress, type Address } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   TRAIT_PRICER_DOMAIN_NAME,
@@ -14,9 +14,9 @@ import { run } from "../pricer/sign.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const env = { SIGNER_PRIVATE_KEY: KEY };
-const pricer = "0x00000000000000000000000000000000000000bb";
-const valuation = "0x00000000000000000000000000000000000000cc";
-const collection = "0x00000000000000000000000000000000000000aa";
+const pricer: Address = "0x00000000000000000000000000000000000000bb";
+const valuation: Address = "0x00000000000000000000000000000000000000cc";
+const collection: Address = "0x00000000000000000000000000000000000000aa";
 
 describe("eip712", () => {
   it("root signature recovers to the signer under the pricer domain", async () => {

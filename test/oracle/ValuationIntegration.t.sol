@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {DefaultParams} from "../../script/lib/DefaultParams.sol";
 import {LendingPool} from "../../src/LendingPool.sol";
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
@@ -64,15 +65,10 @@ contract ValuationIntegrationTest is Test {
         }
         feed.setAnswer(int256(P));
 
-        ILendingPoolTypes.RateConfig memory rc = ILendingPoolTypes.RateConfig({
-            baseRate: uint48(uint256(0.02e18) / 365 days),
-            slope1: uint48(uint256(0.1e18) / 365 days),
-            slope2: uint48(uint256(1e18) / 365 days),
-            kinkBps: 7500,
-            reserveFactorBps: 1000,
-            borrowPaused: false,
-            minLoan: 0.1 ether
-        });
+        // The default model with gentler slopes (10 % and 100 % APR).
+        ILendingPoolTypes.RateConfig memory rc = DefaultParams.rateConfig(0.1 ether);
+        rc.slope1 = uint48(uint256(0.1e18) / 365 days);
+        rc.slope2 = uint48(uint256(1e18) / 365 days);
         LendingPool poolImpl = new LendingPool(
             address(token), address(valuation), address(new LendingPoolExtension(address(token), address(valuation)))
         );

@@ -4,9 +4,8 @@
 // `invariants` profile, which compiles another source set, builds into folders of its own.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AuditError, ROOT, forgeConfig, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from "./lib.ts";
+import { AuditError, ROOT, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from "./lib.ts";
 
-const folders = (c: any) => ({ test: c.test, out: c.out, cache_path: c.cache_path });
 const norm = (xs: string[]) => [...xs].map((x) => x.trim()).sort();
 
 export function compareConfigs(forge: any, invariants: any, files: { slither: any; mythril: any; medusa: any; echidna: string }): string[] {
@@ -40,7 +39,8 @@ export function compareConfigs(forge: any, invariants: any, files: { slither: an
   return out;
 }
 
-/** `forge config --json` of `profile` as foundry.toml sets it: without the audit tools' out-audit/ override. */
+/** `forge config --json` of `profile` as foundry.toml sets it: without the audit tools' out-audit/ override, so the
+ * folder check sees the profiles' own `out` and `cache_path` (the mirrors compare the same way under any profile). */
 async function profileConfig(profile: string): Promise<any> {
   const env = toolEnv({ FOUNDRY_PROFILE: profile });
   delete env.FOUNDRY_OUT;
@@ -51,7 +51,7 @@ async function profileConfig(profile: string): Promise<any> {
 }
 
 export async function runConfigs(): Promise<ToolResult> {
-  const forge = { ...(await forgeConfig()), ...folders(await profileConfig("default")) };
+  const forge = await profileConfig("default");
   const inv = await profileConfig("invariants");
   const problems = compareConfigs(forge, inv, {
     slither: readJson(join(ROOT, "slither.config.json")),

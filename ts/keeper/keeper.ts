@@ -249,7 +249,9 @@ export class Keeper {
   private confirmed: Book = new Map();
   /** The working book: `confirmed` plus the events of the trailing window, plus this keeper's own receipts. */
   private loans: Book = new Map();
-  private ownLogs: RawLog[] = [];
+  /** Events this keeper saw outside its sync (its own receipts, a loan's refresh): applied over the rebuilt book while
+   * newer than what the sync read, dropped once final. */
+  private overlay: RawLog[] = [];
   private readonly lastAction = new Map<bigint, number>();
   private readonly termsCache = new Map<string, Terms>();
   private cursor: bigint;
@@ -433,14 +435,14 @@ export class Keeper {
   //////////////////////////////////////////////////////////////*/
 
   private async considerStart(id: bigint, loan: Loan, chainNow: bigint, hfRead: ReadResult, skip: (reason: string) => void): Promise<void> {
-    const terms = await this.terms(loan);
-    const liquidatableAt = BigInt(loan.dueTime) + BigInt(terms.grace);
-    const pastDue = chainNow >= liquidatableAt; // the next block is later than the latest one
     if (!hfRead.ok) {
       // The pool refuses to start an auction during an oracle outage, due or not; any other failure is not an outage.
       if (revertName(hfRead.error) === 'ValuationUnavailable') return skip(`no auction during an oracle outage (${reasonOf(hfRead.error)})`);
       return skip(`health factor unreadable, not an oracle outage: ${reasonOf(hfRead.error)}`);
     }
+    const terms = await this.terms(loan);
+    const liquidatableAt = BigInt(loan.dueTime) + BigInt(terms.grace);
+    const pastDue = chainNow >= liquidatableAt; // the next block is later than the latest one
     const hf = hfRead.value as bigint;
     if (hf >= WAD && !pastDue) return skip(`healthy (health factor ${formatUnits(hf, 18).slice(0, 8)})`);
 
@@ -602,7 +604,7 @@ export class Keeper {
       for (const log of receipt.logs) {
         const raw = toRaw(log);
         if (!raw) continue;
-        this.ownLogs.push(raw);
+        this.overlay.push(raw);
         this.apply(this.loans, raw);
       }
       if (tx.loanId !== undefined && result) {
@@ -667,12 +669,12 @@ export class Keeper {
     this.stats.syncedBlock = to;
   }
 
-  /** The working book: the final one, the window's events, then own receipts newer than what was read. */
+  /** The working book: the final one, the window's events, then the overlay's events newer than what was read. */
   private rebuild(to: bigint, recent: RawLog[]): void {
     const book: Book = new Map([...this.confirmed].map(([id, t]) => [id, { ...t }]));
     for (const log of recent) this.apply(book, log);
-    this.ownLogs = this.ownLogs.filter((l) => l.blockNumber >= this.cursor);
-    for (const log of this.ownLogs) if (log.blockNumber > to) this.apply(book, log);
+    this.overlay = this.overlay.filter((l) => l.blockNumber >= this.cursor);
+    for (const log of this.overlay) if (log.blockNumber > to) this.apply(book, log);
     this.loans = book;
   }
 
@@ -683,6 +685,7 @@ export class Keeper {
     const logs = await this.reader.read(
       { address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0, numberToHex(id, { size: 32 })] }, from, head);
     for (const log of logs) this.apply(this.loans, log);
+    this.overlay.push(...logs);
     return logs.length > 0;
   }
 

@@ -170,7 +170,8 @@ export interface TickResult {
 export interface KeeperHealth {
   /** Consecutive ticks whose event sync failed (0 after a good one). */
   syncFailures: number;
-  /** Last block whose events are in the book, and the chain head at the last tick. */
+  /** Last block whose events are in the book, the chain head at the last tick, and how far the first is behind the
+   * head less confirmations (0 when the keeper is up to date). */
   syncedBlock: bigint;
   headBlock: bigint;
   lagBlocks: bigint;
@@ -334,7 +335,8 @@ export class Keeper {
       this.stats.syncFailures++;
       this.alert(`event sync failed (${this.stats.syncFailures} in a row) at block ${this.cursor}: ${reasonOf(e)}; checking the ${this.loans.size} loan(s) already known`);
     }
-    this.stats.lagBlocks = block.number - this.stats.syncedBlock;
+    const confirmedHead = block.number - BigInt(this.cfg.confirmations ?? 2);
+    this.stats.lagBlocks = confirmedHead > this.stats.syncedBlock ? confirmedHead - this.stats.syncedBlock : 0n;
     this.absorb(await this.sender!.poll(), result);
 
     // One batch of reads for the whole book: each loan's commitment, and what deciding about it needs.
@@ -660,6 +662,7 @@ export class Keeper {
     const finalTo = to - BigInt(this.cfg.reorgWindow ?? 64);
     if (to < this.cursor) {
       this.rebuild(to, []);
+      this.stats.syncedBlock = to;
       return;
     }
     const logs = await this.reader.read({ address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0] }, this.cursor, to);

@@ -180,13 +180,14 @@ describe('Keeper behind a provider with limits', () => {
     expect(alerts[0]).toMatch(/^event sync failed \(1 in a row\) at block \d+: .*eth_getLogs.*not available.*; checking the 2 loan\(s\) already known$/);
     expect(lines.some((l) => l.startsWith('ALERT: event sync failed'))).toBe(true);
     expect(k.health()).toMatchObject({ syncFailures: 1, alerts: 1 });
+    expect(k.health().lagBlocks).toBeGreaterThan(0n); // the blocks of the late loan and the price change
 
     proxy.limits.refuse = undefined;
     clock += 1000;
     r = await k.tick();
     expect(r.synced).toBe(true);
     expect(r.started).toEqual([late]);
-    expect(k.health().syncFailures).toBe(0);
+    expect(k.health()).toMatchObject({ syncFailures: 0, lagBlocks: 0n });
   });
 
   it('drops a loan the pool no longer holds, and refreshes one changed in blocks it has not read', async () => {

@@ -61,6 +61,7 @@ export class Sender {
   private readonly address: Address;
   private readonly opts: SenderOptions;
   private next?: number;
+  private quote?: { fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }; block: bigint; at: number };
   /** Pending transactions by nonce. */
   readonly pending = new Map<number, PendingTx>();
   /** Replacements sent since the start (a metric). */
@@ -89,8 +90,12 @@ export class Sender {
   async send(label: string, request: TxRequest, loanId?: bigint, note?: string): Promise<PendingTx> {
     if (this.next === undefined) await this.syncNonce();
     const nonce = this.next!;
-    const fees = await this.fees();
-    const block = await this.pub.getBlockNumber({ cacheTime: 0 });
+    // Fees and block change slowly next to a pass that sends hundreds of transactions: read them once a second.
+    if (!this.quote || this.clock() - this.quote.at > 1_000) {
+      const [fees, block] = await Promise.all([this.fees(), this.pub.getBlockNumber({ cacheTime: 0 })]);
+      this.quote = { fees, block, at: this.clock() };
+    }
+    const { fees, block } = this.quote;
     let hash: Hex;
     try {
       hash = await this.broadcast(request, nonce, fees);

@@ -61,6 +61,8 @@ export class Sender {
   private readonly address: Address;
   private readonly opts: SenderOptions;
   private next?: number;
+  /** Nonces below this were pending in the node at start-up and were not sent by this sender. */
+  private foreignUpTo?: number;
   private quote?: { fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }; block: bigint; at: number };
   /** Pending transactions by nonce. */
   readonly pending = new Map<number, PendingTx>();
@@ -89,6 +91,16 @@ export class Sender {
   /** Sends at the next nonce of this sender's own counter and returns at once (the receipt comes from `poll`). */
   async send(label: string, request: TxRequest, loanId?: bigint, note?: string): Promise<PendingTx> {
     if (this.next === undefined) await this.syncNonce();
+    if (this.foreignUpTo !== undefined) {
+      // Transactions of this account that another process (or this one before a restart) left in the mempool: one of
+      // them may be this very action. Send nothing until they are mined or dropped.
+      const latest = await this.pub.getTransactionCount({ address: this.address, blockTag: 'latest' });
+      if (latest < this.foreignUpTo) {
+        throw new Error(`${this.foreignUpTo - latest} earlier transaction(s) of this account are pending (nonces ${latest}..${this.foreignUpTo - 1}); waiting for them`);
+      }
+      this.foreignUpTo = undefined;
+      await this.syncNonce();
+    }
     const nonce = this.next!;
     // Fees and block change slowly next to a pass that sends hundreds of transactions: read them once a second.
     if (!this.quote || this.clock() - this.quote.at > 1_000) {
@@ -157,7 +169,8 @@ export class Sender {
     ]);
     const ours = this.pending.size ? Math.max(...this.pending.keys()) + 1 : 0;
     if (pendingCount > latest && pendingCount > ours) {
-      this.opts.alert?.(`${pendingCount - latest} transaction(s) of ${this.address} not sent by this process are pending in the node's mempool (nonces ${latest}..${pendingCount - 1})`);
+      this.opts.alert?.(`${pendingCount - latest} transaction(s) of ${this.address} not sent by this process are pending in the node's mempool (nonces ${latest}..${pendingCount - 1}); sending nothing until they are mined`);
+      this.foreignUpTo = pendingCount;
     }
     this.next = Math.max(pendingCount, ours);
   }

@@ -330,6 +330,30 @@ describe('Keeper transactions', () => {
     expect(k.health().replacements).toBe(1);
   });
 
+  it('after a restart, sends nothing while a transaction of its account from before is still pending', async () => {
+    const id = await openLoan(1n);
+    await setApePrice(parseEther('15'));
+    const start = await nonce(keeperAcct);
+    await c.test.setAutomine(false);
+    // What the crashed process left in the mempool (here a plain transfer; it could as well be this very start, which
+    // a node that estimates at the latest block would not see).
+    await c.wallet.sendTransaction({ account: keeperAcct, chain: c.wallet.chain, to: keeperAcct, value: 1n });
+
+    const alerts: string[] = [];
+    const k = keeper({ receiptWaitMs: 200, alert: (l) => alerts.push(l) });
+    let r = await k.tick();
+    expect(reasonFor(r, id)).toBe(`start not sent: 1 earlier transaction(s) of this account are pending (nonces ${start}..${start}); waiting for them`);
+    expect(alerts[0]).toMatch(/^1 transaction\(s\) of 0x[0-9a-fA-F]{40} not sent by this process are pending in the node's mempool/);
+    expect(await mempool(keeperAcct)).toHaveLength(1);
+
+    await c.test.mine({ blocks: 1 });
+    await c.test.setAutomine(true);
+    clock += 1000;
+    r = await k.tick();
+    expect(r.started).toEqual([id]);
+    expect(await nonce(keeperAcct)).toBe(start + 2); // the transfer, then its start at the next nonce
+  });
+
   it('works a crash largest debt first and pipelines the starts through its nonce counter', async () => {
     const small = await openLoan(1n, parseEther('5'));
     const big = await openLoan(2n, parseEther('9'));

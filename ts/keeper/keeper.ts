@@ -572,6 +572,8 @@ export class Keeper {
     try {
       await this.sender!.send(functionName, { to: this.cfg.auction, data, gas: (gas * 5n) / 4n }, id, note);
     } catch (e) {
+      // Not a refusal of the action but of the request (a provider's error): no cooldown, the next tick tries again.
+      this.lastAction.delete(id);
       skip(`${functionName} not sent: ${reasonOf(e)}`);
       return false;
     }
@@ -677,7 +679,14 @@ export class Keeper {
     const book: Book = new Map([...this.confirmed].map(([id, t]) => [id, { ...t }]));
     for (const log of recent) this.apply(book, log);
     this.overlay = this.overlay.filter((l) => l.blockNumber >= this.cursor);
-    for (const log of this.overlay) if (log.blockNumber > to) this.apply(book, log);
+    // An overlay event newer than what the read gave for its loan still counts: the read may have ended short of it
+    // (confirmations, or a node behind the head that answered without it). A reorg that dropped it is caught by the
+    // loan's commitment check, and the event leaves the overlay once older than the window.
+    for (const log of this.overlay) {
+      const id = log.topics[1] ? hexToBigInt(log.topics[1]) : undefined;
+      const known = id === undefined ? undefined : book.get(id);
+      if (log.blockNumber > to || (known && known.block < log.blockNumber)) this.apply(book, log);
+    }
     this.loans = book;
   }
 

@@ -64,9 +64,14 @@ export class LogReader {
   private readonly attempts: number;
   private readonly retryDelayMs: number;
   private readonly log: (line: string) => void;
-  /** The span that last worked: starts at the maximum, halves on a limit error, doubles after 4 successes. */
+  /** The span that last worked: starts at the maximum, halves on a limit error, doubles after 4 successes (up to
+   * half the last refused span, for a while). */
   span: bigint;
   private streak = 0;
+  /** Half the span refused last: growth stops there for the next 64 successful requests (a range cap stays; a result
+   * cap depends on how dense the logs are, so a wider span is tried again later). */
+  private ceiling?: bigint;
+  private ceilingTtl = 0;
   /** eth_getLogs requests made, successful or not (for tests and the benchmark). */
   requests = 0;
 
@@ -94,14 +99,18 @@ export class LogReader {
         if (!isLimitError(e)) throw e;
         if (end === pos) throw new Error(`eth_getLogs refuses even the single block ${pos}: ${errorText(e).slice(0, 200)}`);
         this.span = (end - pos + 1n) / 2n;
+        this.ceiling = this.span;
+        this.ceilingTtl = 64;
         this.streak = 0;
         this.log(`eth_getLogs over ${end - pos + 1n} blocks refused as too large; trying ${this.span}`);
         continue;
       }
       out.push(...logs);
       pos = end + 1n;
-      if (++this.streak >= 4 && this.span < this.maxSpan) {
-        this.span = this.span * 2n > this.maxSpan ? this.maxSpan : this.span * 2n;
+      if (this.ceiling !== undefined && --this.ceilingTtl <= 0) this.ceiling = undefined;
+      const limit = this.ceiling ?? this.maxSpan;
+      if (++this.streak >= 4 && this.span < limit) {
+        this.span = this.span * 2n > limit ? limit : this.span * 2n;
         this.streak = 0;
       }
     }

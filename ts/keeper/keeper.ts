@@ -113,6 +113,8 @@ export interface KeeperConfig {
   reorgWindow?: number;
   /** Widest block span per `eth_getLogs` (default 5,000); it halves on a provider's range or result-size refusal. */
   logChunk?: bigint;
+  /** A backlog of final blocks is folded in and saved this many blocks at a time (default 100,000). */
+  syncSliceBlocks?: bigint;
   /** A file holding the cursor and the final part of the loan book: read at the first tick (when it names the same
    * pool and module), written after every successful sync, so a restart resumes instead of rescanning. */
   stateFile?: string;
@@ -662,12 +664,22 @@ export class Keeper {
   private async sync(head: bigint): Promise<void> {
     const to = head - BigInt(this.cfg.confirmations ?? 2);
     const finalTo = to - BigInt(this.cfg.reorgWindow ?? 64);
+    const filter = { address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0] };
+    // A backlog (a first start, a long outage) is folded in slices, each saved: a failure part-way keeps what was read.
+    const slice = this.cfg.syncSliceBlocks ?? 100_000n;
+    while (finalTo - this.cursor + 1n > slice) {
+      const end = this.cursor + slice - 1n;
+      for (const log of await this.reader.read(filter, this.cursor, end)) this.apply(this.confirmed, log);
+      this.cursor = end + 1n;
+      this.stats.syncedBlock = end;
+      this.save();
+    }
     if (to < this.cursor) {
       this.rebuild(to, []);
       this.stats.syncedBlock = to;
       return;
     }
-    const logs = await this.reader.read({ address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0] }, this.cursor, to);
+    const logs = await this.reader.read(filter, this.cursor, to);
     for (const log of logs) if (log.blockNumber <= finalTo) this.apply(this.confirmed, log);
     if (finalTo >= this.cursor) this.cursor = finalTo + 1n;
     this.rebuild(to, logs.filter((l) => l.blockNumber > finalTo));

@@ -301,6 +301,29 @@ describe('Keeper across reorgs and restarts', () => {
     writeFileSync(join(dir, 'other.json'), readFileSync(stateFile, 'utf8').replace(p.pool.slice(2), m.auction.slice(2)));
     await expect(keeper({ stateFile: join(dir, 'other.json') }).tick()).rejects.toThrow(/is the state of pool .* not of/);
   });
+
+  it('folds a long backlog in saved slices, so a sync that fails part-way keeps what it read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keeper-backlog-'));
+    const stateFile = join(dir, 'state.json');
+    const a = await openLoan(1n);
+    await c.test.mine({ blocks: 500 });
+    const b = await openLoan(2n);
+    // The provider answers one log read, then no more: the first 200-block slice is read, the rest refused.
+    proxy = await startProxy(anvil.rpcUrl, { logsBudget: 1 });
+    const cfg = { ...clientsVia(proxy.url), stateFile, syncSliceBlocks: 200n };
+    const r = await keeper(cfg).tick();
+    expect(r.synced).toBe(false);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+    expect(BigInt(saved.cursor)).toBe(fromBlock + 200n); // the slice it finished is kept
+    expect(saved.loans.map(([id]: [string]) => BigInt(id))).toEqual([a]);
+
+    // Resumed by a restarted keeper from the file, it reads only what is left and finds both loans.
+    proxy.limits.logsBudget = undefined;
+    const again = keeper(cfg);
+    await again.tick();
+    expect(sorted(again.tracked().keys())).toEqual([a, b]);
+    expect(again.logStats().requests).toBe(2); // the second slice, then the rest up to the head
+  });
 });
 
 describe('Keeper transactions', () => {

@@ -13,19 +13,21 @@ export interface Limits {
   lagBlocks?: number;
   /** Methods refused outright while set (e.g. a provider that stopped serving `eth_getLogs`). */
   refuse?: Set<string>;
+  /** Refuse `eth_getLogs` once this many have been answered. */
+  logsBudget?: number;
 }
 
 export interface Proxy {
   url: string;
   limits: Limits;
-  counts: { calls: number; injected: number; rangeRefused: number; resultRefused: number; lagged: number };
+  counts: { calls: number; logs: number; injected: number; rangeRefused: number; resultRefused: number; lagged: number };
   stop: () => Promise<void>;
 }
 
 type Req = { id: unknown; method: string; params?: unknown[] };
 
 export async function startProxy(upstream: string, limits: Limits = {}): Promise<Proxy> {
-  const counts = { calls: 0, injected: 0, rangeRefused: 0, resultRefused: 0, lagged: 0 };
+  const counts = { calls: 0, logs: 0, injected: 0, rangeRefused: 0, resultRefused: 0, lagged: 0 };
   const forward = async (body: unknown) => {
     const res = await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return res.json() as Promise<any>;
@@ -36,6 +38,8 @@ export async function startProxy(upstream: string, limits: Limits = {}): Promise
   const handle = async (req: Req): Promise<unknown> => {
     if (limits.refuse?.has(req.method)) return error(req.id, -32601, `${req.method} is not available on this plan`);
     if (req.method !== 'eth_getLogs') return forward(req);
+    if (limits.logsBudget !== undefined && counts.logs >= limits.logsBudget) return error(req.id, -32603, 'eth_getLogs: daily request budget used up');
+    counts.logs++;
     const filter = { ...(req.params?.[0] as Record<string, unknown>) };
     const tip = await head();
     const num = (v: unknown) => (v === undefined || v === 'latest' || v === 'pending' ? tip : v === 'earliest' ? 0n : BigInt(v as string));

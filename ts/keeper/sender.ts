@@ -130,16 +130,12 @@ export class Sender {
     const block = await this.pub.getBlockNumber({ cacheTime: 0 });
     const confirmedNonce = await this.pub.getTransactionCount({ address: this.address, blockTag: 'latest' });
     for (const [nonce, tx] of [...this.pending].sort((a, b) => a[0] - b[0])) {
-      const receipt = await this.receiptOf(tx);
-      if (receipt) {
-        this.pending.delete(nonce);
-        mined.push({ tx, receipt });
-        continue;
-      }
       if (nonce < confirmedNonce) {
-        // Used by a transaction this sender does not know (another process with the same key).
+        // Its nonce is used: by one of its versions (read its receipt), or by a transaction this sender does not know.
         this.pending.delete(nonce);
-        this.opts.alert?.(`nonce ${nonce} (${tx.label}) was used by another transaction of this account; dropping ours`);
+        const receipt = await this.receiptOf(tx);
+        if (receipt) mined.push({ tx, receipt });
+        else this.opts.alert?.(`nonce ${nonce} (${tx.label}) was used by another transaction of this account; dropping ours`);
         continue;
       }
       const age = this.clock() - tx.sentAt;
@@ -151,7 +147,7 @@ export class Sender {
   }
 
   /** Polls until nothing is pending or `timeoutMs` has passed; returns what was mined meanwhile. */
-  async settle(timeoutMs: number, intervalMs = 100): Promise<Mined[]> {
+  async settle(timeoutMs: number, intervalMs = 250): Promise<Mined[]> {
     const deadline = Date.now() + timeoutMs;
     const out: Mined[] = [];
     for (;;) {
@@ -175,15 +171,20 @@ export class Sender {
     this.next = Math.max(pendingCount, ours);
   }
 
+  /** Receipts of the pending transactions whose nonce the chain has used: one nonce read per poll, then one receipt
+   * read per mined transaction (never one per pending transaction per poll: a crash can leave hundreds pending). */
   private async pollReceiptsOnly(): Promise<Mined[]> {
     const out: Mined[] = [];
-    for (const [nonce, tx] of this.pending) {
-      const receipt = await this.receiptOf(tx);
-      if (receipt) {
-        this.pending.delete(nonce);
-        out.push({ tx, receipt });
-      }
-    }
+    if (this.pending.size === 0) return out;
+    const used = await this.pub.getTransactionCount({ address: this.address, blockTag: 'latest' });
+    const done = [...this.pending].filter(([nonce]) => nonce < used);
+    const receipts = await Promise.all(done.map(([, tx]) => this.receiptOf(tx)));
+    done.forEach(([nonce, tx], i) => {
+      const receipt = receipts[i];
+      if (!receipt) return; // a node behind: the receipt of a block it counted is not served yet; next poll
+      this.pending.delete(nonce);
+      out.push({ tx, receipt });
+    });
     return out;
   }
 

@@ -201,6 +201,7 @@ async function main() {
       pool: r.pool,
       auction: r.auction,
       fromBlock: BigInt(r.startBlock),
+      confirmations: 0, // the demo's anvil mines each transaction into a final block
       buy: false, // it starts and closes auctions; the purchase is left to a bidder
       log: (line) => info(`keeper: ${line}`),
     });

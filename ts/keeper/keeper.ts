@@ -1,26 +1,46 @@
 // The liquidation keeper: follows a pool's loans through its events, starts Dutch auctions for liquidatable loans,
-// buys collateral when the price is below its value by more than the gas and a margin, and closes auctions that ended
-// without a buyer (so their shortfall is written off). Every transaction is simulated first; nothing is sent that the
-// simulation says would revert. One `tick()` is one pass over every open loan; the caller decides how often to tick.
+// buys collateral when the price is below its value by more than the gas (costed in the pool's asset) and a margin,
+// closes auctions that ended without a buyer (so their shortfall is written off), and claims its keeper rewards.
+// Every transaction is estimated first; nothing is sent that the node says would revert. One `tick()` is one pass over
+// every open loan; the caller decides how often to tick.
+//
+// Real networks: events are read by topic in spans that halve on a provider's limits (logs.ts); the last
+// `reorgWindow` blocks are read again every pass so a reorg is reconciled, and only older events enter the persisted
+// book (`stateFile`); every loan's commitment is checked against the pool each pass, so one closed or changed while
+// missed is dropped or refreshed; a failed sync leaves the known loans checked and raises an alert. Reads go through
+// Multicall3; loans are taken largest debt first; transactions are pipelined through one nonce counter, and a stuck
+// one is replaced by fee at its nonce, never duplicated (sender.ts).
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   BaseError,
   ContractFunctionRevertedError,
   decodeEventLog,
+  encodeAbiParameters,
+  encodeFunctionData,
   erc20Abi,
   formatUnits,
+  hexToBigInt,
   isAddressEqual,
+  keccak256,
   maxUint256,
+  numberToHex,
   parseAbi,
+  serializeTransaction,
+  toEventSelector,
   type Abi,
+  type AbiEvent,
+  type AbiFunction,
+  type AbiParameter,
   type Account,
   type Address,
   type Hex,
   type Log,
   type PublicClient,
-  type TransactionReceipt,
   type WalletClient,
 } from 'viem';
 import { loadArtifact } from '../lib/artifacts.js';
+import { LogReader, type RawLog } from './logs.js';
+import { Sender, type Mined, type SenderOptions } from './sender.js';
 
 /** A loan as the pool commits it (`ILendingPoolTypes.Loan`), decoded from the pool's events. */
 export interface Loan {
@@ -50,7 +70,7 @@ export interface Auction {
   outageBase: bigint;
 }
 
-interface Terms {
+export interface Terms {
   standard: number;
   penaltyBps: number;
   keeperShareBps: number;
@@ -65,7 +85,8 @@ export interface KeeperConfig {
   pool: Address;
   /** The pool's liquidation module (`DutchAuction` proxy). */
   auction: Address;
-  /** First block to read events from (default 0: the whole chain; set it to the pool's deployment block). */
+  /** First block to read events from when there is no cursor in `stateFile` (default 0; the command line refuses to
+   * start without one, a cursor or a deployment record). */
   fromBlock?: bigint;
   /** After the keeper sent a transaction for a loan, or tried to and the simulation or the chain refused, it leaves
    * that loan alone for this many seconds (default 60) of the cooldown clock: chain time (the latest block's
@@ -84,14 +105,47 @@ export interface KeeperConfig {
   /** The cooldown clock in seconds (default: chain time, so a local chain moved forward by a test or a demo moves
    * the cooldown with it). */
   now?: () => number;
-  /** Read events only up to `latest - confirmations` (default 0). */
+  /** Read events only up to `latest - confirmations` (default 2; 0 suits a local chain whose blocks are final). */
   confirmations?: number;
-  /** Blocks per `eth_getLogs` request (default 5,000; public RPCs limit the range). */
+  /** Blocks below the confirmed head that every sync reads again (default 64): events in them are applied to a copy
+   * of the book, so a reorg inside the window (or a lagging node that answered for them without them) is reconciled
+   * on the next pass. Only events older than the window are folded into the book for good and into `stateFile`. */
+  reorgWindow?: number;
+  /** Widest block span per `eth_getLogs` (default 5,000); it halves on a provider's range or result-size refusal. */
   logChunk?: bigint;
+  /** A backlog of final blocks is folded in and saved this many blocks at a time (default 100,000). */
+  syncSliceBlocks?: bigint;
+  /** A file holding the cursor and the final part of the loan book: read at the first tick (when it names the same
+   * pool and module), written after every successful sync, so a restart resumes instead of rescanning. */
+  stateFile?: string;
+  /** Multicall3 to batch the per-loan reads through (default: the canonical 0xcA11bde0... when it has code; without
+   * one, reads go out as separate concurrent calls). */
+  multicall?: Address | null;
+  /** Bytes of calldata per multicall request (default 32 KiB, about 70 calls with a loan each). */
+  multicallBatchBytes?: number;
   /** Gas price used to cost a purchase (default: `eth_gasPrice` at the time). */
   gasPriceWei?: bigint;
-  /** Asset units per 1e18 wei of the gas token, to cost gas in the asset (default 1e18: a WETH pool). */
+  /** Asset units per 1e18 wei of the gas token, to cost gas in the asset: 1e18 for a WETH pool, 3000e6 for a USDC pool
+   * with ether at 3,000 USD. Default: `nativePriceFeed` when set; else 1e18 when the asset's symbol is WETH; else
+   * unknown, and the keeper does not buy (it cannot tell a profit from a loss). */
   assetPerNativeWad?: bigint;
+  /** A Chainlink-style feed (AggregatorV3) pricing the gas token in the asset (e.g. ETH/USD for a USDC pool). */
+  nativePriceFeed?: Address;
+  /** Oldest feed answer accepted, in seconds of chain time (default 86,400). */
+  nativePriceMaxAgeSec?: number;
+  /** OP-stack `GasPriceOracle` (0x420000000000000000000000000000000000000F on OP chains): when set, the L1 data fee
+   * of a purchase (`getL1Fee` of its serialized transaction) is added to its execution gas. */
+  l1FeeOracle?: Address;
+  /** Claim the keeper rewards once the claimable balance reaches this (default 1) and exceeds the claim's own gas
+   * cost in the asset when that is known. */
+  minClaimWei?: bigint;
+  /** How long a tick waits at its end for the receipts of what it sent (default 30 s); later ones are picked up by
+   * the next tick. */
+  receiptWaitMs?: number;
+  /** Replacement of unmined transactions (see `Sender`). */
+  sender?: SenderOptions;
+  /** Receives each alert line (also logged, prefixed `ALERT:`). */
+  alert?: (line: string) => void;
   /** What the collateral of `loan` is worth to this keeper, in the asset; null when unknown (then it does not buy).
    * Default: the pool's valuation, price x amount x (1 + trait premium), as the pool values it; null in an outage. */
   collateralValue?: (loan: Loan) => Promise<bigint | null>;
@@ -100,15 +154,40 @@ export interface KeeperConfig {
 export interface TickResult {
   /** Open loans looked at (live or in auction). */
   scanned: number;
+  /** Loans whose start, purchase or closing transaction was mined during this tick. */
   started: bigint[];
   bought: bigint[];
   settled: bigint[];
   /** Loans the keeper looked at and left alone, with why (healthy, cooldown, unprofitable, simulation refused...). */
   skipped: { loanId: bigint; reason: string }[];
+  /** Transactions sent and not yet mined when the tick ended. */
+  pending: number;
+  /** Keeper rewards claimed this tick (mined), in the asset. */
+  claimed: bigint;
+  /** False when this tick could not read the new events (the known loans were still checked). */
+  synced: boolean;
+}
+
+/** What an operator watches: any non-zero `syncFailures`, or a growing `lagBlocks`, needs a look. */
+export interface KeeperHealth {
+  /** Consecutive ticks whose event sync failed (0 after a good one). */
+  syncFailures: number;
+  /** Last block whose events are in the book, the chain head at the last tick, and how far the first is behind the
+   * head less confirmations (0 when the keeper is up to date). */
+  syncedBlock: bigint;
+  headBlock: bigint;
+  lagBlocks: bigint;
+  tracked: number;
+  pending: number;
+  replacements: number;
+  alerts: number;
+  lastAlert?: string;
 }
 
 const WAD = 10n ** 18n;
 const BPS = 10_000n;
+/** Multicall3's address on every chain where it was deployed the canonical way. */
+export const MULTICALL3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
 
 /** Errors raised below the module (token transfers) that its ABI does not list. */
 const extraErrors = parseAbi([
@@ -116,10 +195,45 @@ const extraErrors = parseAbi([
   'error TransferFailed()',
   'error ValuationUnavailable(address collection, uint8 status)',
 ]);
+const feedAbi = parseAbi([
+  'function decimals() view returns (uint8)',
+  'function latestRoundData() view returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80)',
+]);
+const l1OracleAbi = parseAbi(['function getL1Fee(bytes) view returns (uint256)']);
 
 interface Tracked {
   loan: Loan;
   auction?: Auction;
+  /** Block of the latest event applied to this loan. */
+  block: bigint;
+}
+type Book = Map<bigint, Tracked>;
+
+/** How a sale at `price` splits under the pool's settlement waterfall (ILendingPool.settleAuction): the frozen debt
+ * first, then the penalty (rounded up, capped by what is left), of which the keeper's share (rounded down), then the
+ * surplus to the borrower. The keeper reads the split through this one function only. */
+export function settlementSplit(loan: Loan, price: bigint, terms: Pick<Terms, 'penaltyBps' | 'keeperShareBps'>) {
+  const debt = loan.frozenDebt;
+  const repaid = price < debt ? price : debt;
+  let penalty = (debt * BigInt(terms.penaltyBps) + BPS - 1n) / BPS;
+  if (penalty > price - repaid) penalty = price - repaid;
+  const keeper = (penalty * BigInt(terms.keeperShareBps)) / BPS;
+  return { repaid, penalty, keeper, reserve: penalty - keeper, surplus: price - repaid - penalty };
+}
+
+/** One pass with a fresh keeper (no cursor unless `cfg.stateFile` holds one): for callers that use the keeper as a
+ * library (replays, scripts). Returns the pass's result and the keeper, whose later `tick()`s continue from it. */
+export async function runPass(cfg: KeeperConfig): Promise<{ result: TickResult; keeper: Keeper }> {
+  const keeper = new Keeper(cfg);
+  return { result: await keeper.tick(), keeper };
+}
+
+type ReadResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+interface Call {
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args?: unknown[];
 }
 
 export class Keeper {
@@ -131,18 +245,33 @@ export class Keeper {
   private readonly valuationAbi: Abi;
   /** ABI used for calls into the module: its own entries plus every error that can bubble up through it. */
   private readonly callAbi: Abi;
-  private readonly loans = new Map<bigint, Tracked>();
+  private readonly loanType: AbiParameter;
+  private readonly topics0: Hex[];
+  private readonly reader: LogReader;
+  /** The book as of the last final block (`cursor - 1`): what the state file holds. */
+  private confirmed: Book = new Map();
+  /** The working book: `confirmed` plus the events of the trailing window, plus this keeper's own receipts. */
+  private loans: Book = new Map();
+  /** Events this keeper saw outside its sync (its own receipts, a loan's refresh): applied over the rebuilt book while
+   * newer than what the sync read, dropped once final. */
+  private overlay: RawLog[] = [];
   private readonly lastAction = new Map<bigint, number>();
   private readonly termsCache = new Map<string, Terms>();
   private cursor: bigint;
   private account?: Account | Address;
   private me?: Address;
   private decimals?: number;
+  private symbol?: string;
   private asset?: Address;
   private valuation?: Address;
+  private multicall?: Address | null;
+  private sender?: Sender;
   private running = false;
   /** Chain time at the start of the current tick: the default cooldown clock. */
   private passClock = 0;
+  private readonly stats: KeeperHealth = {
+    syncFailures: 0, syncedBlock: -1n, headBlock: 0n, lagBlocks: 0n, tracked: 0, pending: 0, replacements: 0, alerts: 0,
+  };
 
   constructor(cfg: KeeperConfig) {
     this.cfg = cfg;
@@ -154,13 +283,32 @@ export class Keeper {
     this.valuationAbi = loadArtifact('IValuation').abi;
     const errors = (abi: Abi) => abi.filter((x) => x.type === 'error');
     // Pool functions the keeper reads go through this ABI too (the names do not collide with the module's).
-    const healthFactor = this.poolAbi.filter((x) => x.type === 'function' && x.name === 'healthFactor');
-    this.callAbi = [...this.auctionAbi, ...healthFactor, ...errors(this.poolAbi), ...errors(this.valuationAbi), ...extraErrors];
+    const poolReads = this.poolAbi.filter((x) => x.type === 'function' && ['healthFactor', 'debtOf', 'loanHash'].includes(x.name));
+    this.callAbi = [...this.auctionAbi, ...poolReads, ...errors(this.poolAbi), ...errors(this.valuationAbi), ...extraErrors];
+    const hf = this.poolAbi.find((x) => x.type === 'function' && x.name === 'healthFactor') as AbiFunction;
+    this.loanType = hf.inputs[0];
+    const wanted = (abi: Abi, names: string[]) =>
+      abi.filter((x): x is AbiEvent => x.type === 'event' && names.includes(x.name)).map((x) => toEventSelector(x));
+    this.topics0 = [
+      ...wanted(this.poolAbi, ['Borrow', 'Repay', 'Renew', 'AuctionStarted', 'LoanRepaid', 'AuctionSettled']),
+      ...wanted(this.auctionAbi, ['AuctionStarted', 'AuctionBought', 'AuctionClosed']),
+    ];
+    this.reader = new LogReader(this.pub, { maxSpan: cfg.logChunk ?? 5_000n, log: (l) => this.say(l) });
   }
 
   /** The loans the keeper currently follows, by id (a copy). */
   tracked(): Map<bigint, { loan: Loan; auction?: Auction }> {
-    return new Map([...this.loans].map(([id, t]) => [id, { ...t }]));
+    return new Map([...this.loans].map(([id, t]) => [id, { loan: t.loan, auction: t.auction }]));
+  }
+
+  /** Counters for monitoring (see `KeeperHealth`). */
+  health(): KeeperHealth {
+    return { ...this.stats, tracked: this.loans.size, pending: this.sender?.pending.size ?? 0, replacements: this.sender?.replacements ?? 0 };
+  }
+
+  /** eth_getLogs requests made so far and the span the reader uses now (tests, benchmark). */
+  logStats(): { requests: number; span: bigint } {
+    return { requests: this.reader.requests, span: this.reader.span };
   }
 
   /** One pass: read new events, then look at every open loan once. */
@@ -176,30 +324,99 @@ export class Keeper {
 
   private async pass(): Promise<TickResult> {
     await this.init();
-    await this.sync();
-    const result: TickResult = { scanned: 0, started: [], bought: [], settled: [], skipped: [] };
+    const result: TickResult = { scanned: 0, started: [], bought: [], settled: [], skipped: [], pending: 0, claimed: 0n, synced: true };
     const block = await this.pub.getBlock({ blockTag: 'latest' });
     const chainNow = block.timestamp;
     this.passClock = Number(chainNow);
-    const ids = [...this.loans.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.stats.headBlock = block.number;
+    try {
+      await this.sync(block.number);
+      this.stats.syncFailures = 0;
+    } catch (e) {
+      result.synced = false;
+      this.stats.syncFailures++;
+      this.alert(`event sync failed (${this.stats.syncFailures} in a row) at block ${this.cursor}: ${reasonOf(e)}; checking the ${this.loans.size} loan(s) already known`);
+    }
+    const confirmedHead = block.number - BigInt(this.cfg.confirmations ?? 2);
+    this.stats.lagBlocks = confirmedHead > this.stats.syncedBlock ? confirmedHead - this.stats.syncedBlock : 0n;
+    this.absorb(await this.sender!.poll(), result);
+
+    // One batch of reads for the whole book: each loan's commitment, and what deciding about it needs.
+    const ids = [...this.loans.keys()];
+    const calls: Call[] = [];
+    const slot = new Map<bigint, number>();
     for (const id of ids) {
+      const t = this.loans.get(id)!;
+      slot.set(id, calls.length);
+      calls.push({ address: this.cfg.pool, abi: this.callAbi, functionName: 'loanHash', args: [id] });
+      if (t.loan.auctionStart === 0) {
+        calls.push({ address: this.cfg.pool, abi: this.callAbi, functionName: 'healthFactor', args: [t.loan] });
+        calls.push({ address: this.cfg.pool, abi: this.callAbi, functionName: 'debtOf', args: [t.loan] });
+      } else if (t.auction) {
+        calls.push({ address: this.cfg.auction, abi: this.callAbi, functionName: 'elapsed', args: [t.loan.collection, t.auction] });
+        calls.push({ address: this.cfg.auction, abi: this.callAbi, functionName: 'currentPrice', args: [id, t.loan, t.auction] });
+      }
+    }
+    const claimSlot = calls.length;
+    calls.push({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'claimable', args: [this.me!] });
+    const reads = await this.batch(calls);
+
+    // Loans the chain no longer holds as we know them: closed while we missed it, or changed by a missed event.
+    for (const id of ids) {
+      const r = reads[slot.get(id)!];
+      if (!r.ok) continue;
+      const onChain = r.value as Hex;
+      const t = this.loans.get(id)!;
+      if (onChain === this.hashOf(t.loan)) continue;
+      if (/^0x0+$/.test(onChain)) {
+        this.forget(id);
+        this.say(`loan ${id}: unknown to the pool now (repaid or settled in blocks not yet read); dropped`);
+      } else {
+        const fresh = await this.refresh(id, t).catch(() => undefined);
+        const why = fresh ? 'refreshed from its events' : 'its latest events could not be read yet';
+        this.say(`loan ${id}: changed on chain since its last event read; ${why}`);
+      }
+      slot.delete(id); // decide about it next tick, from the refreshed record
+      result.skipped.push({ loanId: id, reason: 'changed on chain; looked at again next tick' });
+      result.scanned++;
+    }
+
+    // Debt at risk first: the largest debts are the costliest to leave unliquidated in a crash.
+    const debtOf = (id: bigint) => {
+      const t = this.loans.get(id)!;
+      if (t.loan.auctionStart !== 0) return t.loan.frozenDebt;
+      const r = reads[slot.get(id)! + 2];
+      return r?.ok ? (r.value as bigint) : t.loan.principal;
+    };
+    const order = [...slot.keys()].filter((id) => this.loans.has(id))
+      .map((id) => ({ id, debt: debtOf(id) }))
+      .sort((a, b) => (a.debt === b.debt ? (a.id < b.id ? -1 : 1) : a.debt > b.debt ? -1 : 1));
+
+    const budget = { committed: 0n };
+    const cooldown = this.cfg.cooldownSec ?? 60;
+    for (const { id } of order) {
       const t = this.loans.get(id);
-      if (!t) continue; // closed by a transaction earlier in this pass
+      if (!t) continue;
       result.scanned++;
       const skip = (reason: string) => {
         result.skipped.push({ loanId: id, reason });
         this.say(`loan ${id}: skipped, ${reason}`);
       };
+      const pending = this.sender!.pendingFor(id);
+      if (pending) {
+        skip(`${pending.label} pending at nonce ${pending.nonce} (${pending.hashes.length} version(s) sent)`);
+        continue;
+      }
       const last = this.lastAction.get(id);
-      const cooldown = this.cfg.cooldownSec ?? 60;
       const clock = this.clock();
       if (last !== undefined && clock - last < cooldown) {
         skip(`cooldown (${Math.ceil(cooldown - (clock - last))} s left)`);
         continue;
       }
+      const at = slot.get(id)!;
       try {
-        if (t.loan.auctionStart === 0) await this.considerStart(id, t.loan, chainNow, result, skip);
-        else if (t.auction) await this.considerAuction(id, t.loan, t.auction, result, skip);
+        if (t.loan.auctionStart === 0) await this.considerStart(id, t.loan, chainNow, reads[at + 1], skip);
+        else if (t.auction) await this.considerAuction(id, t.loan, t.auction, reads[at + 1], reads[at + 2], budget, skip);
         else skip('in auction, but not one this module started');
       } catch (e) {
         // A read failed (RPC trouble or a state change under our feet): report and look again after the cooldown.
@@ -207,6 +424,13 @@ export class Keeper {
         skip(`error: ${reasonOf(e)}`);
       }
     }
+
+    const claimable = reads[claimSlot];
+    if (claimable.ok) await this.considerClaim(claimable.value as bigint).catch((e) => this.say(`claim not sent: ${reasonOf(e)}`));
+
+    this.absorb(await this.sender!.settle(this.cfg.receiptWaitMs ?? 30_000), result);
+    result.pending = this.sender!.pending.size;
+    this.save();
     return result;
   }
 
@@ -214,145 +438,199 @@ export class Keeper {
                               DECISIONS
   //////////////////////////////////////////////////////////////*/
 
-  private async considerStart(
-    id: bigint,
-    loan: Loan,
-    chainNow: bigint,
-    result: TickResult,
-    skip: (reason: string) => void,
-  ): Promise<void> {
+  private async considerStart(id: bigint, loan: Loan, chainNow: bigint, hfRead: ReadResult, skip: (reason: string) => void): Promise<void> {
+    if (!hfRead.ok) {
+      // The pool refuses to start an auction during an oracle outage, due or not; any other failure is not an outage.
+      if (revertName(hfRead.error) === 'ValuationUnavailable') return skip(`no auction during an oracle outage (${reasonOf(hfRead.error)})`);
+      return skip(`health factor unreadable, not an oracle outage: ${reasonOf(hfRead.error)}`);
+    }
     const terms = await this.terms(loan);
     const liquidatableAt = BigInt(loan.dueTime) + BigInt(terms.grace);
     const pastDue = chainNow >= liquidatableAt; // the next block is later than the latest one
-    let hf: bigint | undefined;
-    try {
-      hf = (await this.read(this.cfg.pool, this.callAbi, 'healthFactor', [loan])) as bigint;
-    } catch (e) {
-      // The pool refuses to start an auction during an oracle outage, due or not.
-      return skip(`no auction during an oracle outage (${reasonOf(e)})`);
-    }
+    const hf = hfRead.value as bigint;
     if (hf >= WAD && !pastDue) return skip(`healthy (health factor ${formatUnits(hf, 18).slice(0, 8)})`);
 
     const why = hf < WAD ? `health factor ${formatUnits(hf, 18).slice(0, 8)}` : 'past maturity plus grace';
-    const receipt = await this.execute(id, 'start', [id, loan], skip);
-    if (!receipt) return;
-    result.started.push(id);
-    this.say(`loan ${id}: started its auction (${why}); gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+    await this.execute(id, 'start', [id, loan], `started its auction (${why})`, skip);
   }
 
   private async considerAuction(
     id: bigint,
     loan: Loan,
     auction: Auction,
-    result: TickResult,
+    elapsedRead: ReadResult,
+    priceRead: ReadResult,
+    budget: { committed: bigint },
     skip: (reason: string) => void,
   ): Promise<void> {
-    const elapsed = (await this.read(this.cfg.auction, this.callAbi, 'elapsed', [loan.collection, auction])) as bigint;
+    if (!elapsedRead.ok) throw elapsedRead.error;
+    const elapsed = elapsedRead.value as bigint;
     const ended = elapsed >= BigInt(auction.duration);
     let why = ended ? 'ended without a buyer' : `running (${BigInt(auction.duration) - elapsed} s of decay left)`;
 
     if (this.cfg.buy === false) {
       why = `buying is off; auction ${why}`;
     } else {
-      const verdict = await this.considerBuy(id, loan, auction);
-      if (verdict.bought) {
-        result.bought.push(id);
-        return;
-      }
+      if (!priceRead.ok) throw priceRead.error;
+      const verdict = await this.considerBuy(id, loan, auction, priceRead.value as bigint, budget);
+      if (verdict.sent) return;
       why = `${verdict.reason}; auction ${why}`;
     }
     if (!ended) return skip(why);
-
-    const receipt = await this.execute(id, 'settle', [id, loan, auction], skip);
-    if (!receipt) return;
-    result.settled.push(id);
-    this.say(`loan ${id}: closed its auction without a buyer (${why}); gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+    await this.execute(id, 'settle', [id, loan, auction], `closed its auction without a buyer (${why})`, skip);
   }
 
-  /** Buys when value + reward - price - gas >= minProfit. Returns why not otherwise. */
-  private async considerBuy(id: bigint, loan: Loan, auction: Auction): Promise<{ bought: boolean; reason: string }> {
-    const price = (await this.read(this.cfg.auction, this.callAbi, 'currentPrice', [id, loan, auction])) as bigint;
+  /** Buys when value + reward - price - gas (in the asset) >= minProfit. Returns why not otherwise. */
+  private async considerBuy(id: bigint, loan: Loan, auction: Auction, price: bigint, budget: { committed: bigint }): Promise<{ sent: boolean; reason: string }> {
     const value = await (this.cfg.collateralValue ?? ((l: Loan) => this.valuationValue(l)))(loan);
-    if (value === null) return { bought: false, reason: 'no buy: the collateral has no value to judge by (oracle outage)' };
-    const reward = isAddressEqual(auction.keeper, this.me!) ? this.keeperCut(loan, price, await this.terms(loan)) : 0n;
+    if (value === null) return { sent: false, reason: 'no buy: the collateral has no value to judge by (oracle outage)' };
+    const reward = isAddressEqual(auction.keeper, this.me!) ? settlementSplit(loan, price, await this.terms(loan)).keeper : 0n;
     const minProfit = this.cfg.minProfitWei ?? 0n;
     const f = (x: bigint) => formatUnits(x, this.decimals!);
     const before = value + reward - price;
     if (before < minProfit) {
-      return { bought: false, reason: `no buy: price ${f(price)} vs value ${f(value)} + reward ${f(reward)} leaves ${f(before)} before gas, below ${f(minProfit)}` };
+      return { sent: false, reason: `no buy: price ${f(price)} vs value ${f(value)} + reward ${f(reward)} leaves ${f(before)} before gas, below ${f(minProfit)}` };
+    }
+    const perNative = await this.assetPerNative();
+    if (perNative === null) {
+      return { sent: false, reason: 'no buy: the gas token has no price in the asset (set assetPerNativeWad or nativePriceFeed)' };
     }
 
-    const balance = (await this.read(this.asset!, erc20Abi, 'balanceOf', [this.me!])) as bigint;
-    if (balance < price) return { bought: false, reason: `no buy: balance ${f(balance)} below price ${f(price)}` };
+    const balance = ((await this.read(this.asset!, erc20Abi, 'balanceOf', [this.me!])) as bigint) - budget.committed;
+    if (balance < price) return { sent: false, reason: `no buy: balance ${f(balance)} below price ${f(price)}` };
     const allowance = (await this.read(this.asset!, erc20Abi, 'allowance', [this.me!, this.cfg.auction])) as bigint;
-    if (allowance < price) {
+    if (allowance < price + budget.committed) {
       // One standing approval of the module, which pulls exactly the price of each purchase.
-      const { request } = await this.pub.simulateContract({
-        address: this.asset!, abi: erc20Abi, functionName: 'approve', args: [this.cfg.auction, maxUint256], account: this.account!,
-      } as never);
-      const r = await this.pub.waitForTransactionReceipt({ hash: await this.wallet.writeContract(request as never) });
-      if (r.status !== 'success') return { bought: false, reason: `no buy: approving the module reverted (${r.transactionHash})` };
-      this.say(`approved the auction module to pull the asset for purchases; gas ${r.gasUsed}`);
+      if (!(await this.approve())) return { sent: false, reason: 'no buy: the approval of the module is not mined yet' };
     }
 
-    // Simulate at the price just read as the limit: later blocks only lower it.
+    // Estimate at the price just read as the limit: later blocks only lower it. A revert here is the simulation's no.
     const args = [id, loan, auction, price];
     const gas = await this.pub.estimateContractGas({
       address: this.cfg.auction, abi: this.callAbi, functionName: 'buy', args, account: this.account!,
     } as never).catch((e: unknown) => e);
     if (typeof gas !== 'bigint') {
       this.lastAction.set(id, this.clock());
-      return { bought: false, reason: `buy not sent, the simulation reverted: ${reasonOf(gas)}` };
+      return { sent: false, reason: `buy not sent, the simulation reverted: ${reasonOf(gas)}` };
     }
     const gasPrice = this.cfg.gasPriceWei ?? (await this.pub.getGasPrice());
-    const gasCost = (gas * gasPrice * (this.cfg.assetPerNativeWad ?? WAD)) / WAD;
+    const data = encodeFunctionData({ abi: this.callAbi, functionName: 'buy', args } as never);
+    const l1 = this.cfg.l1FeeOracle ? await this.l1Fee(data, gas, gasPrice) : 0n;
+    const gasCost = ((gas * gasPrice + l1) * perNative + WAD - 1n) / WAD; // rounded up: against buying
     const profit = before - gasCost;
+    const l1Note = this.cfg.l1FeeOracle ? ` + L1 data ${l1} wei` : '';
     if (profit < minProfit) {
-      return { bought: false, reason: `no buy: ${f(before)} before gas minus gas ${f(gasCost)} (${gas} gas) is below ${f(minProfit)}` };
+      return { sent: false, reason: `no buy: ${f(before)} before gas minus gas ${f(gasCost)} (${gas} gas${l1Note}) is below ${f(minProfit)}` };
     }
-    const receipt = await this.execute(id, 'buy', args, (reason) => this.say(`loan ${id}: ${reason}`));
-    if (!receipt) return { bought: false, reason: 'no buy: the purchase was refused' };
-    this.say(`loan ${id}: bought its collateral for ${f(price)} (value ${f(value)}, reward ${f(reward)}, expected profit ${f(profit)}); gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
-    return { bought: true, reason: '' };
+    const sent = await this.execute(id, 'buy', args,
+      `bought its collateral for ${f(price)} (value ${f(value)}, reward ${f(reward)}, gas ${f(gasCost)}${l1Note}, expected profit ${f(profit)})`,
+      (reason) => this.say(`loan ${id}: ${reason}`), gas);
+    if (!sent) return { sent: false, reason: 'no buy: the purchase was refused' };
+    budget.committed += price;
+    return { sent: true, reason: '' };
   }
 
-  /** Simulates `functionName` on the module, sends it, waits for it and applies its events. Returns the receipt,
-   * or reports why nothing was sent or why it failed. Either way the loan enters its cooldown. */
+  /** Claims the keeper rewards the pool holds for this account once they exceed the claim's gas. */
+  private async considerClaim(claimable: bigint): Promise<void> {
+    if (claimable === 0n || claimable < (this.cfg.minClaimWei ?? 1n) || this.sender!.pendingLabel('claim')) return;
+    const args = [this.me!];
+    const gas = await this.pub.estimateContractGas({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'claim', args, account: this.account! } as never);
+    const perNative = await this.assetPerNative();
+    if (perNative !== null) {
+      const gasPrice = this.cfg.gasPriceWei ?? (await this.pub.getGasPrice());
+      const cost = (gas * gasPrice * perNative) / WAD;
+      if (claimable <= cost) return this.say(`keeper rewards of ${formatUnits(claimable, this.decimals!)} left unclaimed: the claim costs ${formatUnits(cost, this.decimals!)} in gas`);
+    }
+    const data = encodeFunctionData({ abi: this.poolAbi, functionName: 'claim', args } as never);
+    await this.sender!.send('claim', { to: this.cfg.pool, data, gas: (gas * 5n) / 4n }, undefined, `claimed ${formatUnits(claimable, this.decimals!)} of keeper rewards`);
+  }
+
+  /** Estimates `functionName` on the module (a revert is the simulation's refusal) and sends it through the nonce
+   * manager without waiting; the receipt is picked up at the end of the tick or by a later one. Either way the loan
+   * enters its cooldown. */
   private async execute(
     id: bigint,
     functionName: 'start' | 'buy' | 'settle',
     args: unknown[],
+    note: string,
     skip: (reason: string) => void,
-  ): Promise<TransactionReceipt | undefined> {
+    knownGas?: bigint,
+  ): Promise<boolean> {
     this.lastAction.set(id, this.clock());
-    let request: unknown;
-    try {
-      ({ request } = await this.pub.simulateContract({
-        address: this.cfg.auction, abi: this.callAbi, functionName, args, account: this.account!,
-      } as never));
-    } catch (e) {
-      skip(`${functionName} not sent, the simulation reverted: ${reasonOf(e)}`);
-      return undefined;
+    let gas = knownGas;
+    if (gas === undefined) {
+      try {
+        gas = await this.pub.estimateContractGas({
+          address: this.cfg.auction, abi: this.callAbi, functionName, args, account: this.account!,
+        } as never);
+      } catch (e) {
+        skip(`${functionName} not sent, the simulation reverted: ${reasonOf(e)}`);
+        return false;
+      }
     }
     // The estimate is taken at the latest block; the transaction lands a block or more later, where the pool may take
     // another path (interest accrues once per timestamp) or the price is different. A 25 % margin covers it.
-    const gas = await this.pub.estimateContractGas({
-      address: this.cfg.auction, abi: this.callAbi, functionName, args, account: this.account!,
-    } as never);
-    const hash: Hex = await this.wallet.writeContract({ ...(request as object), gas: (gas * 5n) / 4n } as never);
-    const receipt = await this.pub.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') {
-      skip(`${functionName} reverted on chain (${hash})`);
-      return undefined;
+    const data = encodeFunctionData({ abi: this.callAbi, functionName, args } as never);
+    try {
+      await this.sender!.send(functionName, { to: this.cfg.auction, data, gas: (gas * 5n) / 4n }, id, note);
+    } catch (e) {
+      // Not a refusal of the action but of the request (a provider's error): no cooldown, the next tick tries again.
+      this.lastAction.delete(id);
+      skip(`${functionName} not sent: ${reasonOf(e)}`);
+      return false;
     }
-    for (const log of receipt.logs) this.apply(log);
-    this.lastAction.set(id, this.clock());
-    return receipt;
+    return true;
+  }
+
+  /** Sends the standing approval and waits for it (a purchase cannot be simulated before it is mined). */
+  private async approve(): Promise<boolean> {
+    let tx = this.sender!.pendingLabel('approve');
+    if (!tx) {
+      const data = encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [this.cfg.auction, maxUint256] });
+      const gas = await this.pub.estimateGas({ account: this.account!, to: this.asset!, data } as never);
+      tx = await this.sender!.send('approve', { to: this.asset!, data, gas: (gas * 5n) / 4n }, undefined, 'approved the auction module to pull the asset for purchases');
+    }
+    const mined = await this.sender!.settle(this.cfg.receiptWaitMs ?? 30_000);
+    const ok = mined.find((m) => m.tx === tx);
+    this.absorb(mined, undefined);
+    return ok?.receipt.status === 'success';
+  }
+
+  /** Folds mined transactions into the book and the tick's result. */
+  private absorb(mined: Mined[], result: TickResult | undefined): void {
+    for (const { tx, receipt } of mined) {
+      const what = tx.loanId !== undefined ? `loan ${tx.loanId}: ` : '';
+      if (tx.loanId !== undefined) this.lastAction.set(tx.loanId, this.clock());
+      if (receipt.status !== 'success') {
+        const reason = `${tx.label} reverted on chain (${receipt.transactionHash})`;
+        if (tx.loanId !== undefined) result?.skipped.push({ loanId: tx.loanId, reason });
+        this.say(`${what}${reason}`);
+        continue;
+      }
+      for (const log of receipt.logs) {
+        const raw = toRaw(log);
+        if (!raw) continue;
+        this.overlay.push(raw);
+        this.apply(this.loans, raw);
+      }
+      if (tx.loanId !== undefined && result) {
+        if (tx.label === 'start') result.started.push(tx.loanId);
+        else if (tx.label === 'buy') result.bought.push(tx.loanId);
+        else if (tx.label === 'settle') result.settled.push(tx.loanId);
+      }
+      if (tx.label === 'claim' && result) {
+        const claimed = receipt.logs.find((l) => isAddressEqual(l.address, this.cfg.pool) && l.topics[0] === this.claimTopic);
+        if (claimed) result.claimed += hexToBigInt(claimed.data.slice(0, 66) as Hex);
+      }
+      this.say(`${what}${tx.note ?? tx.label}; gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+    }
   }
 
   /*//////////////////////////////////////////////////////////////
                                STATE
   //////////////////////////////////////////////////////////////*/
+
+  private claimTopic?: Hex;
 
   private async init(): Promise<void> {
     if (this.me) return;
@@ -362,72 +640,180 @@ export class Keeper {
       if (!first) throw new Error('Keeper: the wallet client has no account and the node exposes none');
       this.account = first;
     }
-    this.me = typeof this.account === 'string' ? this.account : this.account.address;
+    const me = typeof this.account === 'string' ? this.account : this.account.address;
     this.asset = (await this.read(this.cfg.pool, this.poolAbi, 'asset')) as Address;
     this.valuation = (await this.read(this.cfg.pool, this.poolAbi, 'valuation')) as Address;
     this.decimals = Number(await this.read(this.asset, erc20Abi, 'decimals'));
+    this.symbol = (await this.read(this.asset, erc20Abi, 'symbol').catch(() => '')) as string;
+    if (this.cfg.multicall !== undefined) this.multicall = this.cfg.multicall;
+    else this.multicall = (await this.pub.getCode({ address: MULTICALL3 })) ? MULTICALL3 : null;
+    const claimEvent = this.poolAbi.find((x) => x.type === 'event' && x.name === 'Claim') as AbiEvent;
+    this.claimTopic = toEventSelector(claimEvent);
+    this.sender = new Sender(this.pub, this.wallet, this.account, {
+      ...this.cfg.sender,
+      log: (l) => this.say(l),
+      alert: (l) => this.alert(l),
+    });
+    this.loadState();
+    this.me = me;
   }
 
-  /** Reads the pool's and the module's events from the cursor up to the head (less confirmations). */
-  private async sync(): Promise<void> {
-    const head = await this.pub.getBlockNumber({ cacheTime: 0 });
-    const to = head - BigInt(this.cfg.confirmations ?? 0);
-    const chunk = this.cfg.logChunk ?? 5_000n;
-    while (this.cursor <= to) {
-      const end = this.cursor + chunk - 1n < to ? this.cursor + chunk - 1n : to;
-      const logs = await this.pub.getLogs({ address: [this.cfg.pool, this.cfg.auction], fromBlock: this.cursor, toBlock: end });
-      logs.sort((a, b) => Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)) || (a.logIndex ?? 0) - (b.logIndex ?? 0));
-      for (const log of logs) this.apply(log);
+  /** Reads the events from the cursor to the confirmed head: those older than the reorg window are folded into the
+   * final book for good, the rest into a fresh copy of it (so they are read again, as the chain now has them, next
+   * time). */
+  private async sync(head: bigint): Promise<void> {
+    const to = head - BigInt(this.cfg.confirmations ?? 2);
+    const finalTo = to - BigInt(this.cfg.reorgWindow ?? 64);
+    const filter = { address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0] };
+    // A backlog (a first start, a long outage) is folded in slices, each saved: a failure part-way keeps what was read.
+    const slice = this.cfg.syncSliceBlocks ?? 100_000n;
+    while (finalTo - this.cursor + 1n > slice) {
+      const end = this.cursor + slice - 1n;
+      for (const log of await this.reader.read(filter, this.cursor, end)) this.apply(this.confirmed, log);
       this.cursor = end + 1n;
+      this.stats.syncedBlock = end;
+      this.save();
     }
+    if (to < this.cursor) {
+      this.rebuild(to, []);
+      this.stats.syncedBlock = to;
+      return;
+    }
+    const logs = await this.reader.read(filter, this.cursor, to);
+    for (const log of logs) if (log.blockNumber <= finalTo) this.apply(this.confirmed, log);
+    if (finalTo >= this.cursor) this.cursor = finalTo + 1n;
+    this.rebuild(to, logs.filter((l) => l.blockNumber > finalTo));
+    this.stats.syncedBlock = to;
   }
 
-  /** Folds one event into the loan book. Every event carries the full new state, so applying one twice is harmless. */
-  private apply(log: Log): void {
+  /** The working book: the final one, the window's events, then the overlay's events newer than what was read. */
+  private rebuild(to: bigint, recent: RawLog[]): void {
+    const book: Book = new Map([...this.confirmed].map(([id, t]) => [id, { ...t }]));
+    for (const log of recent) this.apply(book, log);
+    this.overlay = this.overlay.filter((l) => l.blockNumber >= this.cursor);
+    // An overlay event newer than what the read gave for its loan still counts: the read may have ended short of it
+    // (confirmations, or a node behind the head that answered without it). A reorg that dropped it is caught by the
+    // loan's commitment check, and the event leaves the overlay once older than the window.
+    for (const log of this.overlay) {
+      const id = log.topics[1] ? hexToBigInt(log.topics[1]) : undefined;
+      const known = id === undefined ? undefined : book.get(id);
+      if (log.blockNumber > to || (known && known.block < log.blockNumber)) this.apply(book, log);
+    }
+    this.loans = book;
+  }
+
+  /** Re-reads one loan's events (by its indexed id) since its last known event and applies them to both books. */
+  private async refresh(id: bigint, t: Tracked): Promise<boolean> {
+    const head = await this.pub.getBlockNumber({ cacheTime: 0 });
+    const from = t.block > BigInt(this.cfg.reorgWindow ?? 64) ? t.block - BigInt(this.cfg.reorgWindow ?? 64) : 0n;
+    const logs = await this.reader.read(
+      { address: [this.cfg.pool, this.cfg.auction], topics: [this.topics0, numberToHex(id, { size: 32 })] }, from, head);
+    for (const log of logs) this.apply(this.loans, log);
+    this.overlay.push(...logs);
+    return logs.length > 0;
+  }
+
+  /** Folds one event into a book. Every event carries the full new state, so applying one twice is harmless. */
+  private apply(book: Book, log: RawLog): void {
     const fromPool = isAddressEqual(log.address, this.cfg.pool);
     if (!fromPool && !isAddressEqual(log.address, this.cfg.auction)) return;
     let ev: { eventName: string; args: Record<string, unknown> };
     try {
-      ev = decodeEventLog({ abi: fromPool ? this.poolAbi : this.auctionAbi, data: log.data, topics: log.topics }) as never;
+      ev = decodeEventLog({ abi: fromPool ? this.poolAbi : this.auctionAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] }) as never;
     } catch {
       return; // an event the keeper does not need (shares, deposits, admin)
     }
     const id = ev.args.loanId as bigint;
+    const close = () => {
+      book.delete(id);
+      if (book === this.loans) this.lastAction.delete(id);
+    };
     if (fromPool) {
       switch (ev.eventName) {
         case 'Borrow':
         case 'Repay':
         case 'Renew':
         case 'AuctionStarted': {
-          const prev = this.loans.get(id);
-          this.loans.set(id, { loan: ev.args.loan as Loan, auction: prev?.auction });
+          const prev = book.get(id);
+          book.set(id, { loan: ev.args.loan as Loan, auction: prev?.auction, block: log.blockNumber });
           break;
         }
         case 'LoanRepaid':
         case 'AuctionSettled':
-          this.loans.delete(id);
-          this.lastAction.delete(id);
+          close();
           break;
       }
     } else {
       switch (ev.eventName) {
         case 'AuctionStarted': {
-          const t = this.loans.get(id);
-          if (t) t.auction = ev.args.auction as Auction;
+          const t = book.get(id);
+          if (t) book.set(id, { ...t, auction: ev.args.auction as Auction, block: log.blockNumber });
           break;
         }
         case 'AuctionBought':
         case 'AuctionClosed':
-          this.loans.delete(id);
-          this.lastAction.delete(id);
+          close();
           break;
       }
     }
   }
 
+  private forget(id: bigint): void {
+    this.loans.delete(id);
+    this.confirmed.delete(id);
+    this.lastAction.delete(id);
+  }
+
+  private loadState(): void {
+    const path = this.cfg.stateFile;
+    if (!path || !existsSync(path)) return;
+    const s = parseState(readFileSync(path, 'utf8'), path);
+    if (!isAddressEqual(s.pool, this.cfg.pool) || !isAddressEqual(s.auction, this.cfg.auction)) {
+      throw new Error(`${path} is the state of pool ${s.pool} / module ${s.auction}, not of ${this.cfg.pool} / ${this.cfg.auction}`);
+    }
+    this.cursor = s.cursor;
+    this.confirmed = s.loans;
+    this.loans = new Map([...s.loans].map(([id, t]) => [id, { ...t }]));
+    this.say(`resumed from ${path}: ${s.loans.size} loan(s), events read up to block ${s.cursor - 1n}`);
+  }
+
+  private save(): void {
+    const path = this.cfg.stateFile;
+    if (!path) return;
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, stateJson(this.cfg.pool, this.cfg.auction, this.cursor, this.confirmed));
+    renameSync(tmp, path);
+  }
+
   /*//////////////////////////////////////////////////////////////
                               HELPERS
   //////////////////////////////////////////////////////////////*/
+
+  private hashOf(loan: Loan): Hex {
+    return keccak256(encodeAbiParameters([this.loanType], [loan]));
+  }
+
+  /** Reads through Multicall3 in batches when there is one, else as concurrent single calls; never throws for one
+   * failed call (its error is returned in its place). */
+  private async batch(calls: Call[]): Promise<ReadResult[]> {
+    if (calls.length === 0) return [];
+    if (this.multicall) {
+      const out = (await this.pub.multicall({
+        contracts: calls as never,
+        allowFailure: true,
+        multicallAddress: this.multicall,
+        batchSize: this.cfg.multicallBatchBytes ?? 32_768,
+      } as never)) as Array<{ status: 'success' | 'failure'; result?: unknown; error?: unknown }>;
+      return out.map((r): ReadResult => (r.status === 'success' ? { ok: true, value: r.result } : { ok: false, error: r.error }));
+    }
+    const out: ReadResult[] = [];
+    for (let i = 0; i < calls.length; i += 32) {
+      const chunk = calls.slice(i, i + 32);
+      out.push(...(await Promise.all(chunk.map((c) =>
+        this.read(c.address, c.abi, c.functionName, c.args).then((value): ReadResult => ({ ok: true, value }), (error): ReadResult => ({ ok: false, error }))))));
+    }
+    return out;
+  }
 
   private async terms(loan: Loan): Promise<Terms> {
     const key = `${loan.collection.toLowerCase()}:${loan.termsId}`;
@@ -440,21 +826,41 @@ export class Keeper {
     return t;
   }
 
+  /** Asset units per 1e18 wei of the gas token, or null when the keeper has no trustworthy figure. */
+  private async assetPerNative(): Promise<bigint | null> {
+    if (this.cfg.assetPerNativeWad !== undefined) return this.cfg.assetPerNativeWad;
+    if (this.cfg.nativePriceFeed) {
+      const [dec, round] = await Promise.all([
+        this.read(this.cfg.nativePriceFeed, feedAbi, 'decimals') as Promise<number>,
+        this.read(this.cfg.nativePriceFeed, feedAbi, 'latestRoundData') as Promise<[bigint, bigint, bigint, bigint, bigint]>,
+      ]);
+      const [, answer, , updatedAt] = round;
+      const age = BigInt(this.passClock) - updatedAt;
+      if (answer <= 0n || age > BigInt(this.cfg.nativePriceMaxAgeSec ?? 86_400)) {
+        this.alert(`the gas token's price feed ${this.cfg.nativePriceFeed} is stale or invalid (answer ${answer}, ${age} s old): not buying`);
+        return null;
+      }
+      return (answer * 10n ** BigInt(this.decimals!)) / 10n ** BigInt(dec);
+    }
+    if (this.decimals === 18 && this.symbol?.toUpperCase() === 'WETH') return WAD;
+    return null;
+  }
+
+  /** The L1 data fee of sending `data` to the module, from the OP-stack gas price oracle, in wei. */
+  private async l1Fee(data: Hex, gas: bigint, gasPrice: bigint): Promise<bigint> {
+    const chainId = this.pub.chain?.id ?? (await this.pub.getChainId());
+    const unsigned = serializeTransaction({
+      chainId, type: 'eip1559', to: this.cfg.auction, data, gas, nonce: 0, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice,
+    });
+    return (await this.read(this.cfg.l1FeeOracle!, l1OracleAbi, 'getL1Fee', [unsigned])) as bigint;
+  }
+
   /** price x amount x (1 + premium), rounded down like the pool's collateral value; null during an outage. */
   private async valuationValue(loan: Loan): Promise<bigint | null> {
     const [unitPrice, status] = (await this.read(this.valuation!, this.valuationAbi, 'priceView', [loan.collection])) as [bigint, number];
     if (status !== 0) return null;
     const base = unitPrice * loan.amount;
     return loan.premiumWad === 0n ? base : (base * (WAD + loan.premiumWad)) / WAD;
-  }
-
-  /** The keeper's share of the penalty a sale at `price` pays, as the pool computes it at settlement. */
-  private keeperCut(loan: Loan, price: bigint, terms: Terms): bigint {
-    const debt = loan.frozenDebt;
-    const repaid = price < debt ? price : debt;
-    let penalty = (debt * BigInt(terms.penaltyBps) + BPS - 1n) / BPS;
-    if (penalty > price - repaid) penalty = price - repaid;
-    return (penalty * BigInt(terms.keeperShareBps)) / BPS;
   }
 
   private read(address: Address, abi: Abi, functionName: string, args: unknown[] = []): Promise<unknown> {
@@ -468,6 +874,67 @@ export class Keeper {
   private say(line: string): void {
     this.cfg.log?.(line);
   }
+
+  private alert(line: string): void {
+    this.stats.alerts++;
+    this.stats.lastAlert = line;
+    this.say(`ALERT: ${line}`);
+    this.cfg.alert?.(line);
+  }
+}
+
+/** The custom error's name of a revert, if the error is one. */
+export function revertName(e: unknown): string | undefined {
+  if (!(e instanceof BaseError)) return undefined;
+  const revert = e.walk((x) => x instanceof ContractFunctionRevertedError);
+  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
+}
+
+function toRaw(log: Log): RawLog | undefined {
+  if (log.blockNumber === null || log.logIndex === null) return undefined;
+  return {
+    address: log.address, topics: log.topics as Hex[], data: log.data, blockNumber: log.blockNumber,
+    blockHash: log.blockHash!, logIndex: log.logIndex, transactionHash: log.transactionHash!,
+  };
+}
+
+/*//////////////////////////////////////////////////////////////
+                          STATE FILE
+//////////////////////////////////////////////////////////////*/
+
+const big = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+function stateJson(pool: Address, auction: Address, cursor: bigint, loans: Book): string {
+  return `${JSON.stringify({ version: 1, pool, auction, cursor, loans: [...loans] }, big, 1)}\n`;
+}
+
+function parseState(text: string, path: string): { pool: Address; auction: Address; cursor: bigint; loans: Book } {
+  let s: { version?: number; pool?: Address; auction?: Address; cursor?: string; loans?: [string, Record<string, any>][] };
+  try {
+    s = JSON.parse(text);
+  } catch {
+    throw new Error(`${path} is not JSON (a keeper state file is expected)`);
+  }
+  if (s.version !== 1 || !s.pool || !s.auction || s.cursor === undefined || !Array.isArray(s.loans)) {
+    throw new Error(`${path} is not a keeper state file (version 1)`);
+  }
+  const loans: Book = new Map();
+  for (const [id, t] of s.loans) {
+    const l = t.loan;
+    const loan: Loan = {
+      borrower: l.borrower, collection: l.collection, tokenId: BigInt(l.tokenId), amount: BigInt(l.amount),
+      principal: BigInt(l.principal), scaledDebt: BigInt(l.scaledDebt), premiumWad: BigInt(l.premiumWad),
+      frozenDebt: BigInt(l.frozenDebt), impairment: BigInt(l.impairment), startTime: Number(l.startTime),
+      dueTime: Number(l.dueTime), auctionStart: Number(l.auctionStart), termsId: Number(l.termsId),
+    };
+    const a = t.auction;
+    const auction: Auction | undefined = a && {
+      keeper: a.keeper, valuation: a.valuation, startPrice: BigInt(a.startPrice), reservePrice: BigInt(a.reservePrice),
+      start: Number(a.start), duration: Number(a.duration), outageBase: BigInt(a.outageBase),
+    };
+    loans.set(BigInt(id), { loan, auction, block: BigInt(t.block) });
+  }
+  return { pool: s.pool, auction: s.auction, cursor: BigInt(s.cursor), loans };
 }
 
 /** The decoded custom error of a revert (`Name(arg, ...)`), else viem's short message, on one line. */

@@ -1,6 +1,7 @@
 // The keeper's command line: `tsx ts/keeper/main.ts --pool 0x... [options]`, against the chain at RPC_URL.
 // Keys come from the environment or an encrypted keystore (see account.ts), never from the command line.
 // Bad input ends the program with one line on stderr and exit status 2; a failure at run time with status 1.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   createPublicClient,
@@ -18,10 +19,21 @@ import {
   type WalletClient,
 } from 'viem';
 import { KEY_SOURCES, accountFromEnv } from './account.js';
-import { Keeper, reasonOf, type TickResult } from './keeper.js';
+import { recordPath } from '../deploy/record.js';
+import { Keeper, reasonOf, type KeeperHealth, type TickResult } from './keeper.js';
 
 const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address>] [--from-block <n>] [--interval <s>]
          [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once]
+         [--state-file <path>] [--deployment <record.json>] [--reorg-window <blocks>] [--log-chunk <blocks>]
+         [--multicall <address>] [--asset-per-native-wad <n> | --native-price-feed <address>]
+         [--l1-fee-oracle <address>] [--metrics-file <path>]
+start block: --from-block, else the cursor in --state-file, else the startBlock of the deployment record
+             (default deployments/<chainId>.json) when it names this pool; never block 0 by default.
+confirmations: default 2 (0 on the local chain ids 31337 and 1337); reorg window 64 blocks.
+gas in the asset: --asset-per-native-wad (asset units per 1e18 wei) or --native-price-feed (an AggregatorV3 pricing
+             the gas token in the asset); without either only a WETH pool buys. --l1-fee-oracle adds an OP-stack L1 fee.
+--metrics-file: Prometheus text written after every tick (keeper_sync_failures > 0 or a growing keeper_lag_blocks
+             needs a look).
 environment: RPC_URL (required); the key in ${KEY_SOURCES};
              or KEEPER_UNLOCKED_ACCOUNT=<address> for an account the node itself unlocks (local chains)`;
 
@@ -32,9 +44,19 @@ export interface Options {
   intervalSec: number;
   cooldownSec: number;
   minProfitWei: bigint;
-  confirmations: number;
+  /** Unset: 2, or 0 on a local chain. */
+  confirmations?: number;
   buy: boolean;
   once: boolean;
+  stateFile?: string;
+  deployment?: string;
+  reorgWindow?: number;
+  logChunk?: bigint;
+  multicall?: Address;
+  assetPerNativeWad?: bigint;
+  nativePriceFeed?: Address;
+  l1FeeOracle?: Address;
+  metricsFile?: string;
 }
 
 /** Bad input: reported as one line, exit status 2. */
@@ -50,7 +72,7 @@ export function parseArgs(argv: string[]): Options {
       throw new UsageError(`refusing a key on the command line (every local process can read it): set ${KEY_SOURCES}`);
     }
   }
-  const o: Partial<Options> = { intervalSec: 15, cooldownSec: 60, minProfitWei: 0n, confirmations: 0, buy: true, once: false };
+  const o: Partial<Options> = { intervalSec: 15, cooldownSec: 60, minProfitWei: 0n, buy: true, once: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
     const value = (): string => {
@@ -67,12 +89,22 @@ export function parseArgs(argv: string[]): Options {
       case '--min-profit-wei': o.minProfitWei = integer(flag, value()); break;
       case '--confirmations': o.confirmations = Number(integer(flag, value())); break;
       case '--no-buy': o.buy = false; break;
+      case '--state-file': o.stateFile = value(); break;
+      case '--deployment': o.deployment = value(); break;
+      case '--reorg-window': o.reorgWindow = Number(integer(flag, value())); break;
+      case '--log-chunk': o.logChunk = positive(flag, value()); break;
+      case '--multicall': o.multicall = address(flag, value()); break;
+      case '--asset-per-native-wad': o.assetPerNativeWad = positive(flag, value()); break;
+      case '--native-price-feed': o.nativePriceFeed = address(flag, value()); break;
+      case '--l1-fee-oracle': o.l1FeeOracle = address(flag, value()); break;
+      case '--metrics-file': o.metricsFile = value(); break;
       case '--once': o.once = true; break;
       case '--help': case '-h': throw new UsageError(USAGE);
       default: throw new UsageError(`unknown argument ${argv[i]} (--help lists the options)`);
     }
   }
   if (!o.pool) throw new UsageError('--pool <address> is required');
+  if (o.assetPerNativeWad !== undefined && o.nativePriceFeed) throw new UsageError('--asset-per-native-wad and --native-price-feed are alternatives: give one');
   return o as Options;
 }
 
@@ -84,6 +116,12 @@ function address(flag: string, v: string): Address {
 function integer(flag: string, v: string): bigint {
   if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: ${v} is not a non-negative integer`);
   return BigInt(v);
+}
+
+function positive(flag: string, v: string): bigint {
+  const n = integer(flag, v);
+  if (n === 0n) throw new UsageError(`${flag}: must be at least 1`);
+  return n;
 }
 
 function seconds(flag: string, v: string, min: number): number {
@@ -169,6 +207,7 @@ export async function main(
     if (!isAddressEqual(liquidator, auction)) {
       throw new UsageError(`the auction module ${auction} is not the pool's liquidator (${liquidator}): it cannot start auctions`);
     }
+    const fromBlock = opts.fromBlock ?? startBlock(opts, chainId);
     const me = typeof account === 'string' ? account : account.address;
     out(`keeper ${me} on chain ${chainId} at ${rpc}: pool ${opts.pool}, auction ${auction}` +
       `${opts.buy ? '' : ', buying off'}, cooldown ${opts.cooldownSec} s, min profit ${opts.minProfitWei} wei`);
@@ -178,25 +217,39 @@ export async function main(
       pool: opts.pool,
       auction,
       account,
-      fromBlock: opts.fromBlock,
+      fromBlock,
       cooldownSec: opts.cooldownSec,
       minProfitWei: opts.minProfitWei,
       buy: opts.buy,
-      confirmations: opts.confirmations,
+      confirmations: opts.confirmations ?? (LOCAL_CHAINS.has(chainId) ? 0 : 2),
+      stateFile: opts.stateFile,
+      reorgWindow: opts.reorgWindow,
+      logChunk: opts.logChunk,
+      multicall: opts.multicall,
+      assetPerNativeWad: opts.assetPerNativeWad,
+      nativePriceFeed: opts.nativePriceFeed,
+      l1FeeOracle: opts.l1FeeOracle,
       log: (line) => out(`  ${line}`),
+      alert: (line) => err(`keeper: ALERT: ${line}`),
     });
   } catch (e) {
     err(`keeper: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     return e instanceof UsageError ? 2 : 1;
   }
 
+  let tickFailures = 0;
   for (;;) {
     try {
       out(summary(await keeper.tick()));
     } catch (e) {
+      tickFailures++;
       err(`keeper: tick failed: ${reasonOf(e)}`);
-      if (opts.once) return 1;
+      if (opts.once) {
+        if (opts.metricsFile) writeMetrics(opts.metricsFile, keeper.health(), tickFailures);
+        return 1;
+      }
     }
+    if (opts.metricsFile) writeMetrics(opts.metricsFile, keeper.health(), tickFailures);
     if (opts.once || signal?.aborted) return 0;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, opts.intervalSec * 1000);
@@ -208,7 +261,56 @@ export async function main(
 
 export function summary(r: TickResult): string {
   const ids = (xs: bigint[]) => (xs.length ? xs.join(',') : '-');
-  return `tick: ${r.scanned} loans, started ${ids(r.started)}, bought ${ids(r.bought)}, settled ${ids(r.settled)}, skipped ${r.skipped.length}`;
+  const extra = `${r.pending ? `, pending ${r.pending}` : ''}${r.claimed ? `, claimed ${r.claimed}` : ''}${r.synced ? '' : ', SYNC FAILED'}`;
+  return `tick: ${r.scanned} loans, started ${ids(r.started)}, bought ${ids(r.bought)}, settled ${ids(r.settled)}, skipped ${r.skipped.length}${extra}`;
+}
+
+/** Chain ids of local development chains, whose blocks are final once mined. */
+const LOCAL_CHAINS = new Set([31337, 1337]);
+
+/** The block to start reading at when --from-block is not given: the state file's cursor (the keeper reads it), else
+ * the deployment record's start block when the record names this pool. Never block 0 by default: a real chain's
+ * history is millions of blocks of eth_getLogs. */
+export function startBlock(opts: Pick<Options, 'pool' | 'stateFile' | 'deployment'>, chainId: number): bigint | undefined {
+  if (opts.stateFile && existsSync(opts.stateFile)) return undefined;
+  const file = opts.deployment ?? recordPath(chainId);
+  if (!existsSync(file)) {
+    throw new UsageError(`no start block: give --from-block, a --state-file with a cursor, or a deployment record (${file} does not exist)`);
+  }
+  let record: { pool?: string; startBlock?: number | string };
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new UsageError(`${file} is not JSON (a deployment record is expected)`);
+  }
+  if (!record.pool || !isAddress(record.pool, { strict: false }) || !isAddressEqual(record.pool as Address, opts.pool)) {
+    const named = record.pool && isAddress(record.pool, { strict: false }) ? getAddress(record.pool) : (record.pool ?? '(none)');
+    throw new UsageError(`${file} records pool ${named}, not ${opts.pool}: give --from-block`);
+  }
+  if (record.startBlock === undefined || !/^\d+$/.test(String(record.startBlock))) throw new UsageError(`${file} has no startBlock: give --from-block`);
+  return BigInt(record.startBlock);
+}
+
+/** Writes the keeper's health as Prometheus text (for node_exporter's textfile collector or any scraper), atomically. */
+export function writeMetrics(path: string, h: KeeperHealth, tickFailures: number): void {
+  const lines = [
+    '# HELP keeper_sync_failures Consecutive ticks whose event sync failed (alert when > 0).',
+    '# TYPE keeper_sync_failures gauge',
+    `keeper_sync_failures ${h.syncFailures}`,
+    '# HELP keeper_lag_blocks Blocks between the head (less confirmations) and the last block whose events were read.',
+    '# TYPE keeper_lag_blocks gauge',
+    `keeper_lag_blocks ${h.lagBlocks}`,
+    `keeper_synced_block ${h.syncedBlock}`,
+    `keeper_head_block ${h.headBlock}`,
+    `keeper_loans_tracked ${h.tracked}`,
+    `keeper_pending_transactions ${h.pending}`,
+    `keeper_replacements_total ${h.replacements}`,
+    `keeper_alerts_total ${h.alerts}`,
+    `keeper_tick_failures_total ${tickFailures}`,
+    `keeper_last_tick_seconds ${Math.floor(Date.now() / 1000)}`,
+  ];
+  writeFileSync(`${path}.tmp`, `${lines.join('\n')}\n`);
+  renameSync(`${path}.tmp`, path);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -48,8 +48,13 @@ export interface Roles {
   liquidator: Address;
 }
 
-/** Deploys test assets, a valuation, the pool implementation and its proxy, and lists both collections. */
-export async function deployProtocol(c: Chain, roles: Roles): Promise<Protocol> {
+/** Deploys test assets, a valuation, the pool implementation and its proxy, and lists both collections. The asset is
+ * an 18-decimal WETH unless `asset` names another (e.g. a 6-decimal USDC); the minimum loan is 0.01 of its unit. */
+export async function deployProtocol(
+  c: Chain,
+  roles: Roles,
+  asset: { name: string; symbol: string; decimals: number } = { name: 'Wrapped Ether', symbol: 'WETH', decimals: 18 },
+): Promise<Protocol> {
   const abi = {
     pool: loadArtifact('ILendingPool').abi,
     erc20: loadArtifact('MockERC20').abi,
@@ -58,7 +63,7 @@ export async function deployProtocol(c: Chain, roles: Roles): Promise<Protocol> 
     valuation: loadArtifact('MockValuation').abi,
   };
   const d = roles.deployer;
-  const weth = await deploy(c, d, 'MockERC20', ['Wrapped Ether', 'WETH', 18]);
+  const weth = await deploy(c, d, 'MockERC20', [asset.name, asset.symbol, asset.decimals]);
   const apes = await deploy(c, d, 'MockERC721', [], 'MockNFTs.sol');
   const items = await deploy(c, d, 'MockERC1155', [], 'MockNFTs.sol');
   const valuation = await deploy(c, d, 'MockValuation');
@@ -67,7 +72,7 @@ export async function deployProtocol(c: Chain, roles: Roles): Promise<Protocol> 
   const init = encodeFunctionData({
     abi: abi.pool,
     functionName: 'initialize',
-    args: ['NFT Pool WETH', 'npWETH', roles.timelock, roles.guardian, roles.custody, defaultRateConfig(parseEther('0.01'))],
+    args: ['NFT Pool WETH', 'npWETH', roles.timelock, roles.guardian, roles.custody, defaultRateConfig(10n ** BigInt(asset.decimals) / 100n)],
   });
   const pool = await deploy(c, d, 'ERC1967Proxy', [impl, init]);
   await send(c, roles.timelock, pool, abi.pool, 'setLiquidator', [roles.liquidator]);

@@ -5,9 +5,32 @@
 //   tsx ts/pricer/sign.ts sale --chain-id 1 --contract 0xValuation --collection 0x.. --price 1e18wei --timestamp ..
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type Hex, getAddress } from "viem";
+import { type Address, type Hex, getAddress, isAddress, isAddressEqual } from "viem";
 import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
 import { loadAccount } from "../lib/key.ts";
+import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
+
+/** The tree file's collection, epoch and root, after recomputing the root from its tokens: a root that its own tokens
+ * do not produce (an edited premium, a hand-pasted root) is refused rather than signed. */
+export function checkedTree(tree: unknown, path: string): { collection: Address; epoch: string; root: Hex } {
+  const t = tree as { collection?: string; epoch?: string | number; root?: string; tokens?: Record<string, { premium?: string; leaf?: string }> };
+  if (!t || typeof t.collection !== "string" || t.epoch === undefined || typeof t.root !== "string" || !t.tokens || typeof t.tokens !== "object") {
+    throw new Error(`${path}: not a tree file (collection, epoch, root and tokens expected)`);
+  }
+  const ids = Object.keys(t.tokens);
+  if (ids.length === 0) throw new Error(`${path}: the tree lists no tokens`);
+  const leaves = ids.map((tokenId) => {
+    const premium = t.tokens![tokenId]?.premium;
+    if (premium === undefined) throw new Error(`${path}: token ${tokenId} has no premium`);
+    const leaf = leafHash(normaliseEntry({ collection: t.collection!, tokenId, premium, epoch: t.epoch! }));
+    const stated = t.tokens![tokenId].leaf;
+    if (stated !== undefined && stated.toLowerCase() !== leaf) throw new Error(`${path}: token ${tokenId}'s leaf is not the hash of its entry`);
+    return leaf;
+  });
+  const root = buildTree(leaves).root;
+  if (root !== t.root.toLowerCase()) throw new Error(`${path}: the root ${t.root} is not the root of its tokens (${root})`);
+  return { collection: getAddress(t.collection), epoch: String(t.epoch), root };
+}
 
 function flags(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -37,10 +60,18 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) 
     let epoch = f.epoch;
     let root = f.root;
     if (f.tree) {
-      const tree = JSON.parse(readFileSync(f.tree, "utf8"));
-      collection ??= tree.collection;
-      epoch ??= tree.epoch;
-      root ??= tree.root;
+      const tree = checkedTree(JSON.parse(readFileSync(f.tree, "utf8")), f.tree);
+      // A flag may restate the tree's field, never change it: the signature would vouch for premiums the tree does
+      // not hold for that collection or epoch.
+      const clash = (name: string, given: string | undefined, own: string, same: (a: string, b: string) => boolean) => {
+        if (given !== undefined && !same(given, own)) throw new Error(`--${name} ${given} contradicts the tree's ${name} ${own}`);
+      };
+      clash("collection", collection, tree.collection, (a, b) => isAddress(a) && isAddressEqual(a as Address, b as Address));
+      clash("epoch", epoch, tree.epoch, (a, b) => /^\d+$/.test(a) && BigInt(a) === BigInt(b));
+      clash("root", root, tree.root, (a, b) => a.toLowerCase() === b.toLowerCase());
+      collection = tree.collection;
+      epoch = tree.epoch;
+      root = tree.root;
     }
     const message = {
       collection: getAddress(collection ?? need(f, "collection")),

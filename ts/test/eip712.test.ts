@@ -1,4 +1,7 @@
-import { recoverTypedDataAddress, type Address } from "viem";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getAddress, recoverTypedDataAddress, type Address } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   TRAIT_PRICER_DOMAIN_NAME,
@@ -10,6 +13,7 @@ import {
   traitRootTypes,
 } from "../lib/eip712.ts";
 import { loadAccount } from "../lib/key.ts";
+import { buildTreeFile } from "../pricer/build-tree.ts";
 import { run } from "../pricer/sign.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -63,5 +67,51 @@ describe("eip712", () => {
   it("refuses keys on argv and missing keys", async () => {
     await expect(run(["sale", "--key", KEY], env)).rejects.toThrow(/never read from argv/);
     await expect(run(["sale", "--chain-id", "1"], {})).rejects.toThrow(/no signing key/);
+  });
+
+  describe("root from a tree file", () => {
+    const collection = "0x00000000000000000000000000000000000000c0";
+    const other = "0x00000000000000000000000000000000000000c1";
+    const tree = () =>
+      buildTreeFile([
+        { collection: getAddress(collection), tokenId: 1n, premium: 10n, epoch: 3n },
+        { collection: getAddress(collection), tokenId: 2n, premium: 20n, epoch: 3n },
+        { collection: getAddress(collection), tokenId: 5n, premium: 0n, epoch: 3n },
+      ]);
+    const write = (t: unknown) => {
+      const path = join(mkdtempSync(join(tmpdir(), "sign-")), "tree.json");
+      writeFileSync(path, JSON.stringify(t));
+      return path;
+    };
+    const sign = (path: string, extra: string[] = []) =>
+      run(["root", "--chain-id", "1", "--contract", pricer, "--tree", path, "--expiry", "1735689600", ...extra], env);
+
+    it("signs the root its tokens produce", async () => {
+      const t = tree();
+      const out = await sign(write(t));
+      expect(out.message).toMatchObject({ collection: getAddress(collection), epoch: 3n, root: t.root });
+      // Restating the tree's own fields is fine.
+      await expect(sign(write(t), ["--collection", collection, "--epoch", "3"])).resolves.toBeDefined();
+    });
+
+    it("refuses a root its tokens do not produce", async () => {
+      const t = tree();
+      t.tokens["2"].premium = "2000"; // an edited premium, root left as it was
+      delete (t.tokens["2"] as { leaf?: string }).leaf;
+      await expect(sign(write(t))).rejects.toThrow(/the root 0x[0-9a-f]{64} is not the root of its tokens/);
+      const u = tree();
+      u.root = `0x${"11".repeat(32)}`;
+      await expect(sign(write(u))).rejects.toThrow(/is not the root of its tokens/);
+      const v = tree();
+      v.tokens["1"].leaf = `0x${"22".repeat(32)}`;
+      await expect(sign(write(v))).rejects.toThrow(/token 1's leaf is not the hash of its entry/);
+    });
+
+    it("refuses a --collection, --epoch or --root that contradicts the tree", async () => {
+      const path = write(tree());
+      await expect(sign(path, ["--collection", other])).rejects.toThrow(`--collection ${other} contradicts the tree's collection`);
+      await expect(sign(path, ["--epoch", "4"])).rejects.toThrow(/--epoch 4 contradicts the tree's epoch 3/);
+      await expect(sign(path, ["--root", `0x${"33".repeat(32)}`])).rejects.toThrow(/--root 0x3+ contradicts the tree's root/);
+    });
   });
 });

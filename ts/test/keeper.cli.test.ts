@@ -40,6 +40,9 @@ describe('keeper arguments', () => {
     [['--pool', POOL, '--from-block'], '--from-block needs a value'],
     [['--pool', POOL, '--auction', '--once'], '--auction needs a value'],
     [['--pool', POOL, '--fast'], 'unknown argument --fast (--help lists the options)'],
+    [['--pool', POOL, '--log-chunk', '0'], '--log-chunk: must be at least 1'],
+    [['--pool', POOL, '--native-price-feed', '0x12'], '--native-price-feed: 0x12 is not an address'],
+    [['--pool', POOL, '--asset-per-native-wad', '1', '--native-price-feed', POOL], '--asset-per-native-wad and --native-price-feed are alternatives: give one'],
   ])('rejects %j with one clear line', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(new UsageError(message));
   });
@@ -151,8 +154,31 @@ describe('keeper program', () => {
     expect(r.out.some((l) => /loan 2: skipped, healthy/.test(l))).toBe(true);
   });
 
+  it('starts at the deployment record\'s block, never at block 0 by default, and writes its metrics', async () => {
+    const env = { RPC_URL: anvil.rpcUrl, KEEPER_PRIVATE_KEY: key };
+    const dir = mkdtempSync(join(tmpdir(), 'keeper-rec-'));
+    const missing = join(dir, 'none.json');
+    let r = await run(['--pool', p.pool, '--once', '--deployment', missing], env);
+    expect([r.code, r.err]).toEqual([2, [`keeper: no start block: give --from-block, a --state-file with a cursor, or a deployment record (${missing} does not exist)`]]);
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ pool: m.auction, startBlock: 1 }));
+    r = await run(['--pool', p.pool, '--once', '--deployment', other], env);
+    expect([r.code, r.err]).toEqual([2, [`keeper: ${other} records pool ${getAddress(m.auction)}, not ${getAddress(p.pool)}: give --from-block`]]);
+    // The record's block is after the loans were opened: the keeper reads from there, so it sees none of them.
+    const record = join(dir, '31337.json');
+    writeFileSync(record, JSON.stringify({ pool: p.pool, startBlock: Number(await c.pub.getBlockNumber({ cacheTime: 0 })) + 1 }));
+    const metrics = join(dir, 'keeper.prom');
+    r = await run(['--pool', p.pool, '--once', '--no-buy', '--deployment', record, '--metrics-file', metrics], env);
+    expect(r.err).toEqual([]);
+    expect([r.code, r.out.at(-1)]).toEqual([0, 'tick: 0 loans, started -, bought -, settled -, skipped 0']);
+    const prom = readFileSync(metrics, 'utf8');
+    expect(prom).toMatch(/^keeper_sync_failures 0$/m);
+    expect(prom).toMatch(/^keeper_lag_blocks 0$/m);
+    expect(prom).toMatch(/^keeper_tick_failures_total 0$/m);
+  });
+
   it('runs as a program: tsx ts/keeper/main.ts', () => {
-    const res = spawnSync('node_modules/.bin/tsx', ['ts/keeper/main.ts', '--pool', p.pool, '--once', '--no-buy'], {
+    const res = spawnSync('node_modules/.bin/tsx', ['ts/keeper/main.ts', '--pool', p.pool, '--once', '--no-buy', '--from-block', '0'], {
       env: { ...process.env, RPC_URL: anvil.rpcUrl, KEEPER_PRIVATE_KEY: key },
       encoding: 'utf8',
       timeout: 60_000,

@@ -77,6 +77,7 @@ function keeper(over: Partial<KeeperConfig> = {}): Keeper {
     fromBlock,
     account: keeperAcct,
     cooldownSec: 300,
+    confirmations: 0, // anvil mines each transaction into a final block
     now: () => clock,
     log: (line) => lines.push(line),
     ...over,

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { $, type ProcessOutput } from "zx";
+import { applySkipRule, currentPolicy } from "./gates.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const TOOLS = join(ROOT, ".venv/tools");
@@ -204,21 +205,38 @@ export function rel(path: string): string {
   return relative(ROOT, path);
 }
 
+/// The tool result a gate reports, judged by the skip rule (ts/audit/gates.ts): under CI a SKIP that audit/gates.json
+/// does not allow is a FAIL. AUDIT_RESULT_FILE, when set, receives the result as JSON (make audit's summary reads it).
+export function finish(r: ToolResult): ToolResult {
+  const judged = applySkipRule(r, currentPolicy());
+  if (process.env.AUDIT_RESULT_FILE) writeJson(process.env.AUDIT_RESULT_FILE, judged);
+  return judged;
+}
+
 /// Runs `main` when the module is the entry point (`tsx ts/audit/x.ts`), printing one line and exiting 1 on a
-/// failed gate, so each script is usable both from make and as a library.
+/// failed gate, so each script is usable both from make and as a library. `--help` prints the header comment.
 export function runIfMain(metaUrl: string, main: () => Promise<ToolResult>): void {
   if (!process.argv[1] || metaUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
+  const file = fileURLToPath(metaUrl);
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    const head = readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("//")).slice(0, 12);
+    process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, "")).join("\n")}\n`);
+    return;
+  }
+  const tool = file.split("/").pop()!.replace(/\.ts$/, "");
+  const started = Date.now();
   main()
-    .then((r) => {
+    .catch((e): ToolResult => {
+      if (!(e instanceof AuditError)) return { tool, status: "fail", headline: `unexpected error: ${e?.message ?? e}` };
+      return { tool, status: "fail", headline: String(e.message).replace(new RegExp(`^${tool}: `), "") };
+    })
+    .then((raw) => {
+      const r = finish({ ...raw, seconds: raw.seconds ?? (Date.now() - started) / 1000 });
       for (const line of r.details ?? []) process.stdout.write(`${line}\n`);
       if (r.status === "fail") {
         process.stderr.write(`${r.tool}: FAIL: ${r.headline}\n`);
         process.exit(1);
       }
       process.stderr.write(`${r.tool}: ${r.status === "skip" ? "SKIP" : "OK"}: ${r.headline}\n`);
-    })
-    .catch((e) => {
-      process.stderr.write(`${e instanceof AuditError ? "" : "unexpected error: "}${e?.message ?? e}\n`);
-      process.exit(1);
     });
 }

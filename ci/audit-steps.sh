@@ -13,6 +13,7 @@
 # Bounds (wall clock, this machine: 2 cores, solcjs):
 #   venv        first install ~1.5 min (both venvs), then a stamp check; bound 300 s
 #   configs     bound 120 s     (gate: root audit configs still mirror foundry.toml)
+#   scope       bound 60 s      (gate: AUDIT.md's generated scope table and known issues match the tree)
 #   slither     bound 300 s     (gate: no untriaged finding of any severity, audit/slither-triage.json)
 #   layout      bound 300 s     (gate: append-only vs snapshots/layout/)
 #   sizes       bound 300 s     (gate: EIP-170/3860 and snapshots/sizes.json)
@@ -103,6 +104,7 @@ step() {
 
 step venv     300 make --no-print-directory venv
 step configs  120 tsx ts/audit/configs.ts
+step scope     60 tsx ts/audit/scope.ts
 step slither  300 tsx ts/audit/slither.ts
 step layout   300 tsx ts/audit/layout.ts
 step sizes    300 tsx ts/audit/sizes.ts

@@ -131,3 +131,18 @@ describe("invariant engines", () => {
     expect(execFileSync(tsx, ["ts/audit/gates.ts", "--help"], { cwd: ROOT, encoding: "utf8" })).toContain("usage:");
   });
 });
+
+describe("AUDIT.md's generated parts", () => {
+  it("counts nSLOC without comments, NatSpec or blank lines, and keeps comment markers inside strings", async () => {
+    const { nsloc, declarations, render } = await import("./scope.ts");
+    const src = ['// SPDX', "/// @notice x", "contract A {", "", "    /* block", "       comment */ uint256 x; // tail", '    string s = "a // b";', "}"].join("\n");
+    expect(nsloc(src)).toBe(4);
+    expect(declarations("abstract contract B {}\ncontract A is B {}\nlibrary L {}\ninterface I {}")).toEqual({
+      declares: ["abstract contract B", "contract A", "library L", "interface I"],
+      deployable: ["A"],
+    });
+    const doc = "x\n<!-- generated:scope (make audit-scope) -->\nold\n<!-- /generated:scope -->\ny\n";
+    expect(render(doc, { scope: ["| new |"] })).toBe("x\n<!-- generated:scope (make audit-scope) -->\n| new |\n<!-- /generated:scope -->\ny\n");
+    expect(() => render("no blocks", { scope: [] })).toThrow(/no <!-- generated:scope/);
+  });
+});

@@ -15,7 +15,7 @@ import { ROOT, readJson, rel, reportDir, today, writeJson, writeReport, type Too
 import { type Finding, type GateResult, type TriageFile, SEVERITIES, gate, loadTriage } from "./triage.ts";
 
 export const BASELINE_PATH = "audit/baseline/findings.json";
-const STEP_ORDER = ["venv", "configs", "slither", "layout", "sizes", "gas", "coverage", "halmos", "mythril", "invariants"];
+const STEP_ORDER = ["venv", "configs", "scope", "slither", "layout", "sizes", "gas", "coverage", "halmos", "mythril", "invariants"];
 const TRIAGE = { slither: "audit/slither-triage.json", mythril: "audit/mythril-triage.json" } as const;
 type Tool = keyof typeof TRIAGE;
 
@@ -214,6 +214,7 @@ export function buildSummary(dir: string): string {
   section("Bytecode sizes", "sizes");
   section("Slither", "slither");
   section("Config mirrors", "configs");
+  section("AUDIT.md scope and known issues", "scope");
 
   const files = results.flatMap((r) => (r.files ?? []).map((f) => `- ${r.tool}: \`${f}\``));
   if (files.length) out.push("", "## Raw outputs (in the report folder)", "", ...files, `- every step's log: \`steps/<step>.log\``);

@@ -280,3 +280,29 @@ describe("compile failures that forge reports with exit 0", () => {
     expect(compileFailure("Compiler run successful with warnings:\nWarning (2072): Unused local variable.")).toBeUndefined();
   });
 });
+
+describe("SUMMARY.md for an auditor", () => {
+  it("lists every finding with its entry, expands whole-check entries and marks what the baseline lacks", async () => {
+    const { findingRows, commitLine, invariantIds } = await import("./summary.ts");
+    const { pin } = await import("./retriage.ts");
+    const findings = parseSlitherT({
+      success: true,
+      results: { detectors: [detector("timestamp", "Low", [fn("Pool", "a")]), detector("timestamp", "Low", [fn("Pool", "b")]), detector("arbitrary-send-erc20", "High", [fn("Pool", "borrow")])] },
+    });
+    const g = gate(findings, { tool: "slither", failOn: ["High", "Medium", "Low"] as any, entries: [entry("timestamp:*", "Low")] });
+    const baseline = { commit: "abc", date: "2026-12-01", findings: [{ tool: "slither", key: "timestamp:Pool.a", code: findings[0].code, severity: "Low" }] };
+    const rows = findingRows("slither", g, baseline);
+    // Untriaged first, then by severity; the class entry shows on each finding it covers.
+    expect(rows.map((r) => [r.finding.key, r.status, r.isNew])).toEqual([
+      ["arbitrary-send-erc20:Pool.borrow", "**untriaged**", true],
+      ["timestamp:Pool.a", "false-positive (via `timestamp:*`)", false],
+      ["timestamp:Pool.b", "false-positive (via `timestamp:*`)", true],
+    ]);
+    expect(commitLine("abc1234", "")).toBe("abc1234, tree clean");
+    expect(commitLine("abc1234", " M src/A.sol\n?? x.txt")).toContain("**tree dirty** (2 file(s)");
+    expect(invariantIds("| A1_LEDGER | book == ledger | property |\n| nope | x | y |")).toEqual([{ id: "A1_LEDGER", statement: "book == ledger", checked: "property" }]);
+    // Re-pinning takes the codes the key's findings have now; whole-check entries stay as they are.
+    const stalePin = { ...entry("arbitrary-send-erc20:Pool.borrow"), code: ["000000000000"] };
+    expect(pin([stalePin, entry("timestamp:*", "Low")], findings).map((e) => e.code)).toEqual([[findings[2].code], undefined]);
+  });
+});

@@ -60,8 +60,8 @@ verdict() {
 record() {
   local name="$1" rc="$2" took="$3" bound="$4" file="$results/$1.json" status headline
   if [ -f "$file" ]; then
-    status=$(node -e 'const r=require(process.argv[1]);console.log(r.status)' "$PWD/$file")
-    headline=$(node -e 'const r=require(process.argv[1]);console.log(String(r.headline).replace(/\s+/g," ").slice(0,300))' "$PWD/$file")
+    status=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(r.status)' "$file")
+    headline=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(String(r.headline).replace(/\s+/g," ").slice(0,300))' "$file")
   else
     status=$([ "$rc" -eq 0 ] && echo pass || echo fail)
     headline=$(verdict "$logs/${name}.log")

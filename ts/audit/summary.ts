@@ -63,7 +63,8 @@ export function findingRows(tool: Tool, g: GateResult, baseline?: Baseline): Row
 
 function git(args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    // trimEnd only: a porcelain line starts with a space (" M file").
+    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trimEnd();
   } catch {
     return undefined;
   }
@@ -145,6 +146,7 @@ export function buildSummary(dir: string): string {
   const untriaged = rows.filter((r) => r.status.startsWith("**"));
   const fresh = rows.filter((r) => r.isNew);
   out.push(
+    "",
     `${rows.length} finding(s): ${SEVERITIES.map((s) => `${s} ${rows.filter((r) => r.finding.severity === s).length}`).join(", ")}; ` +
       `${untriaged.length} untriaged; ${fresh.length} new since the baseline${baseline ? ` (\`${BASELINE_PATH}\`, commit ${baseline.commit}, ${baseline.date})` : " (none committed)"}.`,
   );

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   process.stderr.write(untriaged ? `audit-triage: ${untriaged} finding(s) need a triage entry\n` : "audit-triage: nothing new to triage\n");
 }
 
-if (process.argv[1]?.endsWith("retriage.ts")) {
+if (process.argv[1]?.endsWith("retriage.ts") && (process.argv.includes("--help") || process.argv.includes("-h"))) {
+  process.stdout.write("usage: tsx ts/audit/retriage.ts [--run] [--only slither|mythril] [--write] [--pin]\nLists the last run's untriaged findings and the entries whose code changed (make audit-triage).\n");
+} else if (process.argv[1]?.endsWith("retriage.ts")) {
   main().catch((e) => {
     process.stderr.write(`audit-triage: ${e?.message ?? e}\n`);
     process.exit(1);

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { GATES_PATH, halmosCountProblem, loadGates } from "./gates.ts";
+import { HALMOS_DIR, auditBuildEnv } from "./lib.ts";
 import { AUDIT_OUT, AuditError, ROOT, TOOLS, compileFailure, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
 
 export interface ProofResult {
@@ -42,8 +43,6 @@ export function solverArgs(name: string | undefined): string[] {
   return [];
 }
 
-/// Where the proofs live (`check_*` functions in `<Thing>Check` contracts).
-export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
 
 export async function runHalmos(): Promise<ToolResult> {
   const halmos = join(TOOLS, "halmos");
@@ -59,11 +58,12 @@ export async function runHalmos(): Promise<ToolResult> {
       timeoutSec: bound,
       // halmos runs `forge build --ast` over the whole project, which with solcjs costs minutes (97 files, 2 min CPU)
       // for proofs that need src/ and test/halmos/ only: point forge's test and script folders at the proofs.
-      env: toolEnv({ FOUNDRY_TEST: HALMOS_DIR, FOUNDRY_SCRIPT: HALMOS_DIR }),
+      env: auditBuildEnv(),
     }),
   );
   writeReport("halmos.txt", res.stdout + res.stderr);
-  if (res.exitCode === 124 || res.exitCode === 137) {
+  // 124/137: coreutils timeout hit the bound; null: the process died of a signal (timeout's SIGKILL after --kill-after).
+  if (res.exitCode === 124 || res.exitCode === 137 || res.exitCode === null) {
     return { tool: "halmos", status: "fail", headline: `timed out: hit the ${bound} s bound before finishing (raise HALMOS_BOUND or narrow the proofs)`, files: ["halmos.txt"] };
   }
   const broken = compileFailure(res.stdout + res.stderr);

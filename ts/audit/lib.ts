@@ -105,7 +105,8 @@ export async function withProgress<T>(tool: string, what: string, work: () => Pr
 export async function sh(cmd: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutSec?: number } = {}): Promise<ProcessOutput> {
   const run = $({ cwd: ROOT, env: opts.env ?? toolEnv(), nothrow: true, quiet: true, input: opts.input });
   if (opts.timeoutSec) {
-    // coreutils `timeout` so a hung solver is killed with its children; exit 124 means the bound was hit.
+    // coreutils `timeout` so a hung solver is killed with its children; exit 124 (or 137, or no code at all when
+    // the kill came by signal) means the bound was hit.
     return run`timeout --kill-after=10 ${String(opts.timeoutSec)} ${cmd}`;
   }
   return run`${cmd}`;
@@ -133,19 +134,26 @@ export function compileFailure(output: string): string | undefined {
   return m?.[1];
 }
 
-const builtScopes = new Set<string>();
-/// The audit build: src/ and what it imports (`forge build <src>`), with the flags halmos uses, into out-audit/.
-/// Layout, sizes and mythril need nothing else, and leaving tests out keeps it fast.
+let built = false;
+/// The proofs folder halmos builds with src/ (HALMOS_DIR overrides; ts/audit/halmos.ts reads the same).
+export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
+/// The env of the audit build: forge's test and script folders pointed at the Halmos proofs, so the build is
+/// `src/` + its imports + `test/halmos/` and nothing else.
+export function auditBuildEnv(): NodeJS.ProcessEnv {
+  return toolEnv({ FOUNDRY_TEST: HALMOS_DIR, FOUNDRY_SCRIPT: HALMOS_DIR });
+}
+/// The audit build into out-audit/: exactly the build halmos runs (`forge build --ast --extra-output storageLayout
+/// metadata` over src/ + test/halmos/), so layout, sizes, mythril and halmos share one build. Building `src` alone
+/// here made halmos recompile all 65 files afterwards, and mythril recompile src/ after halmos (165 s and 70 s at
+/// load 14 with solcjs): forge treats a build of another file set as another build.
 export async function auditBuild(tool: string): Promise<void> {
-  const src = (await forgeConfig()).src as string;
-  if (builtScopes.has(src)) return;
-  const out = await withProgress(tool, `forge build ${src}/ into ${AUDIT_OUT}/`, () =>
-    // The path goes first: --extra-output takes every following word as a selector.
-    sh(["forge", "build", src, "--ast", "--extra-output", "storageLayout", "metadata"]),
+  if (built) return;
+  const out = await withProgress(tool, `forge build src/ + ${HALMOS_DIR}/ into ${AUDIT_OUT}/`, () =>
+    sh(["forge", "build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"], { env: auditBuildEnv() }),
   );
   const broken = compileFailure(out.stdout + out.stderr);
-  if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of ${src}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
-  builtScopes.add(src);
+  if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of src/ and ${HALMOS_DIR}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
+  built = true;
 }
 
 export interface ContractInfo {

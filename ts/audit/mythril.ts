@@ -193,7 +193,7 @@ export async function runMythril(): Promise<ToolResult> {
     const logFile = writeReport(`mythril/${t.name}.log`, res.stderr);
     const logPath = rel(join(reportDir(), logFile));
     const coverage = parseCoverage(res.stderr, hex);
-    if (res.exitCode === 124 || res.exitCode === 137) {
+    if (res.exitCode === 124 || res.exitCode === 137 || res.exitCode === null) {
       record({ outcome: "timeout", issues: 0, coverage, why: `killed at its ${bound} s wall-clock bound`, log: logPath });
       continue;
     }

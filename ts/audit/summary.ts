@@ -145,8 +145,8 @@ export function buildSummary(dir: string): string {
   }
   const untriaged = rows.filter((r) => r.status.startsWith("**"));
   const fresh = rows.filter((r) => r.isNew);
+  if (out[out.length - 1] !== "") out.push("");
   out.push(
-    "",
     `${rows.length} finding(s): ${SEVERITIES.map((s) => `${s} ${rows.filter((r) => r.finding.severity === s).length}`).join(", ")}; ` +
       `${untriaged.length} untriaged; ${fresh.length} new since the baseline${baseline ? ` (\`${BASELINE_PATH}\`, commit ${baseline.commit}, ${baseline.date})` : " (none committed)"}.`,
   );

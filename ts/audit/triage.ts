@@ -155,7 +155,8 @@ export function gateDetails(g: GateResult, triagePath: string): string[] {
     for (const c of g.changed) lines.push(`- \`${c.entry.key}\`: triaged code ${(c.entry.code ?? []).join("/")}, now ${c.finding.code ?? "?"}${c.finding.location ? ` at ${c.finding.location}` : ""}`);
   }
   if (g.stale.length) {
-    lines.push("", `Triage entries that matched nothing (remove them from \`${triagePath}\`): ${g.stale.map((e) => `\`${e.key}\``).join(", ")}`);
+    const bounded = triagePath.includes("mythril");
+    lines.push("", `Triage entries that matched nothing ${bounded ? "this run (Mythril's search is bounded by time: kept)" : `(remove them from \`${triagePath}\`)`}: ${g.stale.map((e) => `\`${e.key}\``).join(", ")}`);
   }
   return lines;
 }

@@ -106,7 +106,8 @@ export function invariantIds(readme: string): { id: string; statement: string; c
 
 function engineCell(l: EngineLine | undefined): string {
   if (!l) return "not run in this report";
-  if (l.status !== "PASS") return `${l.status}: ${short(l.detail, 80)}`;
+  if (l.status === "SKIP") return "SKIP (why: above)";
+  if (l.status !== "PASS") return `**${l.status}**`;
   return [l.runs !== undefined ? `${l.runs.toLocaleString("en")} runs` : "", l.calls !== undefined ? `${l.calls.toLocaleString("en")} calls` : ""].filter(Boolean).join(", ") || "PASS";
 }
 

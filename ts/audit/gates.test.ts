@@ -146,3 +146,11 @@ describe("AUDIT.md's generated parts", () => {
     expect(() => render("no blocks", { scope: [] })).toThrow(/no <!-- generated:scope/);
   });
 });
+
+describe("halmos property column", () => {
+  it("falls back to docs/audit-tooling.md's proof table for a proof without NatSpec", async () => {
+    const { propertiesFromDocs } = await import("./halmos.ts");
+    const md = "| `PoolPackingCheck.check_rates_unpackInvertsPack(uint256)` | pack ∘ unpack is the identity on every rates word | 0.03 s |\n| other | row |";
+    expect(propertiesFromDocs(md)).toEqual({ check_rates_unpackInvertsPack: "pack ∘ unpack is the identity on every rates word" });
+  });
+});

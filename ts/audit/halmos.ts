@@ -88,10 +88,21 @@ export function propertiesFrom(sources: { path: string; text: string }[]): Recor
   return out;
 }
 
+/// Fallback for proofs without NatSpec: the "Property" column of docs/audit-tooling.md's proof table
+/// (| `Contract.check_x(args)` | property | time |).
+export function propertiesFromDocs(markdown: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of markdown.matchAll(/^\| `\w+\.(check_\w+)\([^`]*\)` \| (.+?) \| [^|]* \|$/gm)) out[m[1]] = m[2].trim();
+  return out;
+}
+
 function propertyDocs(): Record<string, string> {
   const dir = join(ROOT, HALMOS_DIR);
-  if (!existsSync(dir)) return {};
-  return propertiesFrom(readdirSync(dir).filter((f) => f.endsWith(".sol")).map((f) => ({ path: f, text: readFileSync(join(dir, f), "utf8") })));
+  const docs = join(ROOT, "docs/audit-tooling.md");
+  const fromDocs = existsSync(docs) ? propertiesFromDocs(readFileSync(docs, "utf8")) : {};
+  if (!existsSync(dir)) return fromDocs;
+  const fromSource = propertiesFrom(readdirSync(dir).filter((f) => f.endsWith(".sol")).map((f) => ({ path: f, text: readFileSync(join(dir, f), "utf8") })));
+  return { ...fromDocs, ...Object.fromEntries(Object.entries(fromSource).filter(([, v]) => v)) };
 }
 
 /// Pass only when every committed proof ran and held. `properties` maps a proof's name to what it states.

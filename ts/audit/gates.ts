@@ -107,7 +107,7 @@ export function forgeVerdict(log: string, rc: number, wantRuns: number | undefin
 /// medusa from its log: the last `fuzz: elapsed: 3m0s, calls: N` line and `Test summary: P test(s) passed, F test(s)
 /// failed`. FAIL on a failed test, a missing summary (killed or crashed), 0 properties or 0 calls.
 export function medusaVerdict(log: string, rc: number, min: { minProperties: number; minCalls: number } = { minProperties: 1, minCalls: 1 }): Verdict {
-  const last = [...log.matchAll(/fuzz: elapsed: ([0-9hms.]+), calls: (\d+)/g)].pop();
+  const last = [...log.matchAll(/fuzz: elapsed: *([0-9hms.]+), calls: *(\d+)/g)].pop();
   const calls = last ? Number(last[2]) : 0;
   const secs = last ? toSecs(last[1]) : 0;
   const sum = /Test summary: (\d+) test\(s\) passed, (\d+) test\(s\) failed/.exec(log);

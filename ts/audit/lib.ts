@@ -146,10 +146,12 @@ export function auditBuildEnv(): NodeJS.ProcessEnv {
 /// metadata` over src/ + test/halmos/), so layout, sizes, mythril and halmos share one build. Building `src` alone
 /// here made halmos recompile all 65 files afterwards, and mythril recompile src/ after halmos (165 s and 70 s at
 /// load 14 with solcjs): forge treats a build of another file set as another build.
+export const AUDIT_BUILD_ARGS = ["build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"];
+
 export async function auditBuild(tool: string): Promise<void> {
   if (built) return;
   const out = await withProgress(tool, `forge build src/ + ${HALMOS_DIR}/ into ${AUDIT_OUT}/`, () =>
-    sh(["forge", "build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"], { env: auditBuildEnv() }),
+    sh(["forge", ...AUDIT_BUILD_ARGS], { env: auditBuildEnv() }),
   );
   const broken = compileFailure(out.stdout + out.stderr);
   if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of src/ and ${HALMOS_DIR}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);

@@ -10,7 +10,10 @@
 #   medusa  MEDUSA_CI_TIMEOUT seconds of fuzzing, time-bounded only (default 180; 13,600 calls under load, 32,000-45,000
 #           on a quiet machine) + its own build with build-info (57 s idle, ~2 min under load)
 #   echidna ECHIDNA_CI_TIMEOUT seconds (default 180) where a Docker engine runs; one SKIP line where none does (no
-#           budget taken)
+#           budget taken; allowed by audit/gates.json allowSkip, the only engine that is)
+# Under CI=true an engine that does not run (medusa without Go) FAILS, as do medusa with 0 properties or 0 calls and a
+# forge campaign cut short (ts/audit/gates.ts). The forge campaign takes a fresh random seed each CI run and prints
+# it with the command that replays it.
 # INVARIANT_CI_BUDGET (default 1500 s = 25 min; .ci/run passes 1320) caps the whole script: an engine gets at most what
 # is left, and one that finds less than 2 minutes left is reported NOT RUN and fails the step.
 set -uo pipefail

@@ -5,14 +5,16 @@
 # Usage: bash invariants/engines.sh forge|medusa|echidna
 # Knobs (environment):
 #   forge    INVARIANT_RUNS (default: foundry.toml's invariants profile, 1,000), INVARIANT_DEPTH (32),
-#            INVARIANT_SEED (default: foundry.toml's fixed seed), FORGE_BOUND seconds before the run is killed
-#            (default 3600), FORGE_TIME_CAP seconds after which forge itself stops the campaign cleanly (unset: none;
-#            with INVARIANT_STRICT=1 a campaign the cap cut short fails, otherwise it passes marked SHORT)
+#            INVARIANT_SEED (default: foundry.toml's fixed seed locally; under CI=true a fresh random seed each run,
+#            printed with the line that replays it), FORGE_BOUND seconds before the run is killed (default 3600),
+#            FORGE_TIME_CAP seconds after which forge itself stops the campaign (a campaign cut short FAILS)
 #   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: medusa.json's 600), MEDUSA_WORKERS (medusa.json's 2),
 #            MEDUSA_TEST_LIMIT calls (default: medusa.json's 32,000; 0 = bounded by time only)
 #   echidna  ECHIDNA_TIMEOUT seconds (default: echidna.yaml's 600); needs a running Docker engine
-# Exit status: 0 pass or skip, 1 a property failed or the engine broke. The summary line is also appended to
-# $INVARIANT_SUMMARY when set (ci/invariant-steps.sh collects them).
+# Exit status: 0 pass or allowed skip, 1 fail. The verdict comes from ts/audit/gates.ts (rules in audit/gates.json):
+# an engine that cannot run is SKIP locally, but FAIL under CI=true unless allowSkip lists it (Echidna without
+# Docker); medusa with 0 properties or 0 calls, a killed run and a campaign cut short FAIL. The summary line is also
+# appended to $INVARIANT_SUMMARY when set (ci/invariant-steps.sh collects them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -27,6 +29,17 @@ summary() {
   local line="[invariants] $engine: $*"
   echo "$line"
   if [ -n "${INVARIANT_SUMMARY:-}" ]; then echo "$line" >> "$INVARIANT_SUMMARY"; fi
+}
+
+# Prints the verdict of ts/audit/gates.ts (`gates.ts forge|medusa|skip ...`) as the summary line and exits with its
+# status (0 PASS or allowed SKIP, 1 FAIL). $1 is text put before the verdict's detail (the seed, say).
+verdict() {
+  local prefix="$1" out rc; shift
+  out=$("$ROOT/node_modules/.bin/tsx" "$ROOT/ts/audit/gates.ts" "$@")
+  rc=$?
+  if [ -z "$out" ]; then out="FAIL the verdict script failed (exit $rc): tsx ts/audit/gates.ts $*"; rc=1; fi
+  summary "${out%% *} ${prefix}${out#* }"
+  exit $(( rc == 0 ? 0 : 1 ))
 }
 
 # Runs "$@" with its output in $log, printing a progress line every PROGRESS_EVERY seconds; sets $rc and $took.
@@ -95,7 +108,11 @@ forge)
   envs=(FOUNDRY_PROFILE=invariants)
   [ -n "$runs" ] && envs+=(FOUNDRY_INVARIANT_RUNS="$runs")
   [ -n "$depth" ] && envs+=(FOUNDRY_INVARIANT_DEPTH="$depth")
-  [ -n "${INVARIANT_SEED:-}" ] && envs+=(FOUNDRY_FUZZ_SEED="$INVARIANT_SEED")
+  seed="${INVARIANT_SEED:-}"
+  # CI explores: a fresh seed each run (printed, with how to replay it); locally the committed seed reproduces.
+  if [ -z "$seed" ] && { [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; }; then seed="0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"; fi
+  [ -n "$seed" ] && envs+=(FOUNDRY_FUZZ_SEED="$seed")
+  [ -n "$seed" ] && echo "[invariants] forge: seed $seed (replay: INVARIANT_SEED=$seed INVARIANT_RUNS=${runs:-<runs>} bash invariants/engines.sh forge)"
   [ -n "${FORGE_TIME_CAP:-}" ] && envs+=(FOUNDRY_INVARIANT_TIMEOUT="$FORGE_TIME_CAP")
   echo "[invariants] forge: build (profile invariants)"
   run_logged "$log_dir/forge-build.txt" build env "${envs[@]}" "$ROOT/bin/forge" build
@@ -107,31 +124,13 @@ forge)
   echo "[invariants] forge: campaign ${runs:-profile} runs x depth ${depth:-profile}, replays (build ${took} s)"
   run_logged "$log_dir/forge.txt" campaign timeout "${FORGE_BOUND:-3600}" env "${envs[@]}" "$ROOT/bin/forge" test
   grep -E '^\[(PASS|FAIL)|Suite result|invariant_|Counterexample|firstFailure|^\s+(sender|addr|calldata|args)=' "$log_dir/forge.txt" | head -n 60
-  calls=$(grep -Eo 'calls: [0-9]+' "$log_dir/forge.txt" | awk '{s+=$2} END {print s+0}')
-  secs=$(grep -Eo 'ForgeInvariants.*|finished in [0-9.]+s' "$log_dir/forge.txt" | grep -Eo 'finished in [0-9.]+' | awk '{print int($3+0.5)}' | sort -n | tail -n 1)
-  secs=${secs:-$took}
-  if [ "$rc" -eq 124 ]; then summary "FAIL hit the ${FORGE_BOUND:-3600} s bound"; exit 1; fi
-  if [ "$rc" -ne 0 ]; then
-    summary "FAIL $calls calls in $secs s: $(grep -Eo '\[FAIL[^]]*\]' "$log_dir/forge.txt" | head -n 1) (log: $log_dir/forge.txt)"
-    exit 1
-  fi
-  done_runs=$(grep -Eo 'invariant_properties\(\) \(runs: [0-9]+' "$log_dir/forge.txt" | grep -Eo '[0-9]+$' | head -n 1)
   want_runs="${runs:-$(FOUNDRY_PROFILE=invariants "$ROOT/bin/forge" config --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).invariant.runs))')}"
-  short=""
-  if [ -n "$done_runs" ] && [ -n "$want_runs" ] && [ "$done_runs" -lt "$want_runs" ]; then
-    short="SHORT: $done_runs of $want_runs runs within the ${FORGE_TIME_CAP:-?} s cap; "
-    if [ "${INVARIANT_STRICT:-0}" = 1 ]; then
-      summary "FAIL ${short}$calls calls in $secs s ($(rate "$calls" "$secs") calls/s): the campaign does not fit its budget here"
-      exit 1
-    fi
-  fi
-  summary "PASS ${short}$calls calls in $secs s ($(rate "$calls" "$secs") calls/s) $(grep -Eo '[0-9]+ tests passed' "$log_dir/forge.txt" | tail -n 1)"
+  verdict "seed ${seed:-foundry.toml}: " forge "$log_dir/forge.txt" "$rc" "$want_runs" "${FORGE_BOUND:-3600}"
   ;;
 
 medusa)
   if ! command -v go >/dev/null 2>&1 && [ ! -x .venv/tools/medusa ]; then
-    summary "SKIP Go is not installed, so medusa cannot be built (make medusa-install needs Go >= 1.25)"
-    exit 0
+    verdict "" skip medusa "Go is not installed, so medusa cannot be built (make medusa-install needs Go >= 1.25)"
   fi
   make --no-print-directory medusa-install .venv/audit/.install-stamp >/dev/null || { summary "FAIL medusa or crytic-compile install failed (make medusa-install venv)"; exit 1; }
   # medusa.json reads a prebuilt out-medusa/ (crytic-compile --foundry-ignore-compile).
@@ -150,22 +149,12 @@ medusa)
     env PATH="$FORGE_DIR:$ROOT/.venv/tools:$PATH" FOUNDRY_PROFILE=invariants \
     .venv/tools/medusa fuzz --config medusa.json --timeout "$timeout_s" --no-color "${extra[@]}"
   grep -E 'FAILED|Test summary|\[FAILED\]' "$log_dir/medusa.txt" | head -n 40
-  last=$(grep -E 'fuzz: elapsed' "$log_dir/medusa.txt" | tail -n 1)
-  calls=$(echo "$last" | grep -Eo 'calls: *[0-9]+' | grep -Eo '[0-9]+' || echo 0)
-  secs=$(to_secs "$(echo "$last" | grep -Eo 'elapsed: *[0-9hms]+' | sed 's/elapsed: *//')")
-  failed=$(grep -Eo 'Test summary: [0-9]+ test\(s\) passed, [0-9]+ test\(s\) failed' "$log_dir/medusa.txt" | grep -Eo '[0-9]+ test\(s\) failed' | grep -Eo '^[0-9]+' || echo "?")
-  if [ "$failed" = "0" ] && [ "$rc" -eq 0 ]; then
-    summary "PASS ${calls:-0} calls in ${secs:-0} s ($(rate "${calls:-0}" "${secs:-0}") calls/s) $(grep -Eo 'Test summary: .*' "$log_dir/medusa.txt" | tail -n 1)"
-  else
-    summary "FAIL ${calls:-0} calls in ${secs:-0} s: ${failed} failed test(s), exit $rc (log: $log_dir/medusa.txt; sequences in invariants/_corpus/medusa/test_results)"
-    exit 1
-  fi
+  verdict "" medusa "$log_dir/medusa.txt" "$rc"
   ;;
 
 echidna)
   if ! docker info >/dev/null 2>&1; then
-    summary "SKIP no running Docker engine here (Echidna ships no binary on a reachable registry); the same harness ran under forge and medusa"
-    exit 0
+    verdict "" skip echidna "no running Docker engine here"
   fi
   # The image has neither forge nor node: build on the host; Echidna's crytic-compile reads out-echidna/.
   build_info out-echidna cache-echidna

@@ -17,15 +17,14 @@ TSX           := $(BIN)/tsx
 AUDIT_TS      := $(TSX) ts/audit
 
 .PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot audit audit-ci \
-	audit-triage
+	audit-triage audit-summary audit-scope
 # medusa-install, medusa and echidna live in make/invariants.mk with the rest of the invariant campaigns.
 
 # --- installs -------------------------------------------------------------------------------------------------
 
-# The audit targets need forge and tsx from node_modules but do not run `npm ci` themselves (the `install` target
-# does, and it replaces node_modules): they only check that it has been done.
-audit-node:
-	@test -x $(FORGE) -a -x $(TSX) || { echo "audit: node_modules/.bin/forge or tsx is missing: run 'make install' first" >&2; exit 1; }
+# The audit targets need forge and tsx from node_modules: `install` (npm install, idempotent behind its stamp) puts
+# them there, so every audit target works from a clean clone with nothing run before it.
+audit-node: install
 
 $(AUDIT_STAMP): requirements-audit.txt
 	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(AUDIT_VENV) requirements-audit.txt
@@ -45,7 +44,7 @@ venv: $(AUDIT_STAMP) $(MYTH_STAMP) ## Create the audit virtualenvs (.venv/audit,
 
 # --- tools ----------------------------------------------------------------------------------------------------
 
-slither: audit-node $(AUDIT_STAMP) ## Slither on src/; fails on any high/medium finding missing from audit/slither-triage.json
+slither: audit-node $(AUDIT_STAMP) ## Slither on src/; fails on any finding (every severity) no entry of audit/slither-triage.json covers
 	@$(AUDIT_TS)/slither.ts
 
 mythril: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Mythril on every concrete contract in src/ (bounded per contract); triage in audit/mythril-triage.json
@@ -69,11 +68,17 @@ sizes-snapshot: audit-node ## Rewrite snapshots/sizes.json (runtime and initcode
 sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differs from snapshots/sizes.json
 	@$(AUDIT_TS)/sizes.ts
 
-audit: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## Every audit tool in turn, then reports/<date>/SUMMARY.md (read that first)
-	@$(AUDIT_TS)/run.ts
-
-audit-ci: audit-node $(AUDIT_STAMP) $(MYTH_STAMP) ## What CI runs for audit (ci/audit-steps.sh): gates and bounded tools, each timed
+audit: audit-node ## From a clean clone: installs what it needs, runs every audit tool bounded, writes reports/<date>/SUMMARY.md
 	@bash ci/audit-steps.sh
 
-audit-triage: audit-node ## List Slither/Mythril findings of the last run with no triage entry, as entries to fill in (RUN=1 reruns, WRITE=1 edits the files)
-	@$(AUDIT_TS)/retriage.ts $(if $(RUN),--run) $(if $(WRITE),--write) $(if $(ONLY),--only $(ONLY))
+audit-ci: audit-node ## The same run as CI: CI=true (SKIP is FAIL unless allowed), 20 min budget, gas and invariants left out
+	@CI=true AUDIT_SKIP=$${AUDIT_SKIP:-gas,invariants} AUDIT_REPORT_DIR=$${AUDIT_REPORT_DIR:-reports/ci} bash ci/audit-steps.sh
+
+audit-summary: audit-node ## Rewrite SUMMARY.md of the last run (reports/<date>/, AUDIT_REPORT_DIR) without running any tool
+	@$(AUDIT_TS)/summary.ts
+
+audit-scope: audit-node ## Refresh AUDIT.md's generated parts (in-scope table with nSLOC, known issues) from the tree
+	@$(AUDIT_TS)/scope.ts --write
+
+audit-triage: audit-node ## Untriaged and code-changed Slither/Mythril findings of the last run (RUN=1 reruns, WRITE=1 adds entries, PIN=1 re-pins reviewed code)
+	@$(AUDIT_TS)/retriage.ts $(if $(RUN),--run) $(if $(WRITE),--write) $(if $(PIN),--pin) $(if $(ONLY),--only $(ONLY))

@@ -10,14 +10,27 @@ import { functionName, parseMythril, selectorMap } from "./mythril.ts";
 import { checkSizes } from "./sizes.ts";
 import { findingKey, parseSlither } from "./slither.ts";
 import { retriage } from "./retriage.ts";
-import { type TriageEntry, gate, loadTriage, skeleton } from "./triage.ts";
+import { type TriageEntry, codeHash, gate, loadTriage, skeleton } from "./triage.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const fn = (contract: string, name: string) => ({ type: "function", name, type_specific_fields: { parent: { type: "contract", name: contract } } });
+// Each fake function lives in its own fake file `<name>.sol` whose text is `function <name>() {}` (readFake), so a
+// finding's code is the hash of that line, and an entry made with entry() lists it.
+const snippetOf = (name: string) => `function ${name}() {}`;
+const readFake = (file: string) => snippetOf(file.replace(/\.sol$/, ""));
+const fn = (contract: string, name: string) => ({
+  type: "function",
+  name,
+  source_mapping: { filename_relative: `${name}.sol`, start: 0, length: snippetOf(name).length, lines: [1] },
+  type_specific_fields: { parent: { type: "contract", name: contract } },
+});
+const parseSlitherT = (json: any) => parseSlither(json, readFake);
 const detector = (check: string, impact: string, elements: any[]) => ({ check, impact, confidence: "High", description: `${check} found\nmore`, elements });
-const entry = (key: string, severity: any = "High"): TriageEntry => ({ key, severity, status: "false-positive", reason: "explained at length here", by: "t", date: "2026-11-21" });
+const entry = (key: string, severity: any = "High"): TriageEntry => ({
+  key, severity, status: "false-positive", reason: "explained at length here", by: "t", date: "2026-11-21",
+  ...(key.endsWith(":*") ? {} : { code: [codeHash(snippetOf(key.split(".").pop()!))] }),
+});
 
 describe("slither keys and gate", () => {
   it("keys by check + contract + function, never by line", () => {
@@ -28,7 +41,7 @@ describe("slither keys and gate", () => {
   });
 
   it("fails on an untriaged high or medium finding and passes once it is triaged", () => {
-    const findings = parseSlither({
+    const findings = parseSlitherT({
       success: true,
       results: { detectors: [detector("arbitrary-send-eth", "High", [fn("Pool", "sweep")]), detector("assembly", "Informational", [fn("Pool", "_slot")])] },
     });
@@ -41,7 +54,7 @@ describe("slither keys and gate", () => {
   });
 
   it("does not let a low triage cover a finding that became medium", () => {
-    const findings = parseSlither({ success: true, results: { detectors: [detector("timestamp", "Medium", [fn("Auction", "price")])] } });
+    const findings = parseSlitherT({ success: true, results: { detectors: [detector("timestamp", "Medium", [fn("Auction", "price")])] } });
     expect(gate(findings, { tool: "slither", entries: [entry("timestamp:Auction.price", "Low")] }).untriagedGated).toHaveLength(1);
   });
 
@@ -53,7 +66,7 @@ describe("slither keys and gate", () => {
   });
 
   it("fails on any untriaged severity listed in failOn, and a whole-check entry covers only low findings", () => {
-    const findings = parseSlither({
+    const findings = parseSlitherT({
       success: true,
       results: {
         detectors: [
@@ -87,7 +100,7 @@ describe("slither keys and gate", () => {
   });
 
   it("lists new findings as entries to fill in, and pending and stale entries", () => {
-    const findings = parseSlither({
+    const findings = parseSlitherT({
       success: true,
       results: { detectors: [detector("incorrect-equality", "Medium", [fn("Pool", "accrue")]), detector("unused-return", "Medium", [fn("Auction", "buy")])] },
     });
@@ -102,7 +115,39 @@ describe("slither keys and gate", () => {
   });
 
   it("refuses a failed slither run", () => {
-    expect(() => parseSlither({ success: false, error: "boom" })).toThrow(AuditError);
+    expect(() => parseSlitherT({ success: false, error: "boom" })).toThrow(AuditError);
+  });
+
+  it("does not let an entry cover new code under the same key, and reports the entry as changed", () => {
+    const triaged = entry("incorrect-equality:Pool.accrue", "Medium");
+    const node = (text: string, start: number) => ({
+      type: "node", name: text, source_mapping: { filename_relative: "Pool.sol", start, length: text.length, lines: [1] },
+      type_specific_fields: { parent: fn("Pool", "accrue") },
+    });
+    const file = "if (debt == 0) return; if (paid == debt) close();";
+    const read = () => file;
+    const one = (n: any) => parseSlither({ success: true, results: { detectors: [detector("incorrect-equality", "Medium", [fn("Pool", "accrue"), n])] } }, read);
+    const old = one(node("debt == 0", 4));
+    const pinned = { ...triaged, code: [old[0].code!] };
+    expect(gate(old, { tool: "slither", entries: [pinned] }).untriagedGated).toHaveLength(0);
+    // Same check, same function, other code: a new finding, not covered, and the entry is reported.
+    const fresh = one(node("paid == debt", 27));
+    const g = gate(fresh, { tool: "slither", entries: [pinned] });
+    expect(g.untriagedGated.map((f) => f.key)).toEqual(["incorrect-equality:Pool.accrue"]);
+    expect(g.changed.map((c) => c.entry.key)).toEqual(["incorrect-equality:Pool.accrue"]);
+    // Whitespace alone is not a change.
+    expect(codeHash("debt  ==\n 0")).toBe(codeHash("debt == 0"));
+    // An entry without code is refused outright (except whole-check entries).
+    const dir = mkdtempSync(join(tmpdir(), "triage-"));
+    const p = join(dir, "t.json");
+    writeFileSync(p, JSON.stringify({ failOn: ["High", "Medium"], entries: [{ ...triaged, code: undefined }] }));
+    expect(() => loadTriage(p, "slither")).toThrow(/needs 'code'/);
+  });
+
+  it("lists the findings a whole-check entry covers", () => {
+    const findings = parseSlitherT({ success: true, results: { detectors: [detector("timestamp", "Low", [fn("Pool", "a")]), detector("timestamp", "Low", [fn("Pool", "b")])] } });
+    const g = gate(findings, { tool: "slither", failOn: ["High", "Medium", "Low"] as any, entries: [entry("timestamp:*", "Low")] });
+    expect(g.classes.map((c) => [c.entry.key, c.findings.map((f) => f.key)])).toEqual([["timestamp:*", ["timestamp:Pool.a", "timestamp:Pool.b"]]]);
   });
 });
 
@@ -233,5 +278,31 @@ describe("compile failures that forge reports with exit 0", () => {
     expect(compileFailure("Compiling 89 files\nError: solc exited with exit status: 1\nRuntimeError: memory access out of bounds")).toMatch(/solc exited/);
     expect(compileFailure("Error (7576): Undeclared identifier.")).toBeDefined();
     expect(compileFailure("Compiler run successful with warnings:\nWarning (2072): Unused local variable.")).toBeUndefined();
+  });
+});
+
+describe("SUMMARY.md for an auditor", () => {
+  it("lists every finding with its entry, expands whole-check entries and marks what the baseline lacks", async () => {
+    const { findingRows, commitLine, invariantIds } = await import("./summary.ts");
+    const { pin } = await import("./retriage.ts");
+    const findings = parseSlitherT({
+      success: true,
+      results: { detectors: [detector("timestamp", "Low", [fn("Pool", "a")]), detector("timestamp", "Low", [fn("Pool", "b")]), detector("arbitrary-send-erc20", "High", [fn("Pool", "borrow")])] },
+    });
+    const g = gate(findings, { tool: "slither", failOn: ["High", "Medium", "Low"] as any, entries: [entry("timestamp:*", "Low")] });
+    const baseline = { commit: "abc", date: "2026-12-01", findings: [{ tool: "slither", key: "timestamp:Pool.a", code: findings[0].code, severity: "Low" }] };
+    const rows = findingRows("slither", g, baseline);
+    // Untriaged first, then by severity; the class entry shows on each finding it covers.
+    expect(rows.map((r) => [r.finding.key, r.status, r.isNew])).toEqual([
+      ["arbitrary-send-erc20:Pool.borrow", "**untriaged**", true],
+      ["timestamp:Pool.a", "false-positive (via `timestamp:*`)", false],
+      ["timestamp:Pool.b", "false-positive (via `timestamp:*`)", true],
+    ]);
+    expect(commitLine("abc1234", "")).toBe("abc1234, tree clean");
+    expect(commitLine("abc1234", " M src/A.sol\n?? x.txt")).toContain("**tree dirty** (2 file(s)");
+    expect(invariantIds("| A1_LEDGER | book == ledger | property |\n| nope | x | y |")).toEqual([{ id: "A1_LEDGER", statement: "book == ledger", checked: "property" }]);
+    // Re-pinning takes the codes the key's findings have now; whole-check entries stay as they are.
+    const stalePin = { ...entry("arbitrary-send-erc20:Pool.borrow"), code: ["000000000000"] };
+    expect(pin([stalePin, entry("timestamp:*", "Low")], findings).map((e) => e.code)).toEqual([[findings[2].code], undefined]);
   });
 });

@@ -1,17 +1,32 @@
-// Invariant campaign on the invariants/ harness (contract Tester): forge's invariant runner under
-// FOUNDRY_PROFILE=invariants, then medusa (medusa.json) when it is installed. Skips while there is no harness.
-// Bounds: INVARIANT_BOUND seconds for forge (default 900), MEDUSA_TIMEOUT seconds for medusa (default: medusa.json's).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// Invariant campaigns for `make audit`: the invariants/ harness under forge, medusa and Echidna, each through
+// invariants/engines.sh (the same script CI's ci/invariant-steps.sh runs), so the verdict rules are the same:
+// an engine that cannot run is SKIP locally and FAIL under CI unless audit/gates.json allows it; a killed run, a
+// campaign cut short, medusa with 0 properties or 0 calls fail (ts/audit/gates.ts).
+// Knobs: INVARIANT_RUNS (forge, default the invariants profile's 1,000), MEDUSA_TIMEOUT (default 180 s here),
+// ECHIDNA_TIMEOUT (180 s); logs and summary lines in <report dir>/invariants/.
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
+import { reportDir, runIfMain, sh, toolEnv, withProgress, type ToolResult } from "./lib.ts";
 
-const HARNESS_DIR = join(ROOT, "invariants");
+export const ENGINES = ["forge", "medusa", "echidna"] as const;
 
-function hasHarness(): boolean {
-  if (!existsSync(HARNESS_DIR)) return false;
-  const walk = (d: string): boolean =>
-    readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? !e.name.startsWith("_") && walk(join(d, e.name)) : e.name.endsWith(".sol")));
-  return walk(HARNESS_DIR);
+export interface EngineLine {
+  engine: string;
+  status: "PASS" | "FAIL" | "SKIP";
+  detail: string;
+  calls?: number;
+  runs?: number;
+}
+
+/// `[invariants] <engine>: PASS|FAIL|SKIP <detail>` lines (invariants/engines.sh), with the call and run counts.
+export function parseEngineLines(text: string): EngineLine[] {
+  const out: EngineLine[] = [];
+  for (const m of text.matchAll(/^\[invariants\] (\w+): (PASS|FAIL|SKIP) (.*)$/gm)) {
+    const calls = /(\d+) calls/.exec(m[3]);
+    const runs = /(\d+) runs/.exec(m[3]);
+    out.push({ engine: m[1], status: m[2] as EngineLine["status"], detail: m[3], calls: calls ? Number(calls[1]) : undefined, runs: runs ? Number(runs[1]) : undefined });
+  }
+  return out;
 }
 
 /// "Suite result: ok. 3 passed; 0 failed" lines summed, or medusa's "Test summary: 4 test(s) passed, 0 test(s) failed".
@@ -27,45 +42,35 @@ export function parseCounts(text: string): { passed: number; failed: number } {
   return { passed, failed };
 }
 
-async function forgeCampaign(): Promise<string> {
-  const bound = Number(process.env.INVARIANT_BOUND ?? 900);
-  const res = await withProgress("invariants", `FOUNDRY_PROFILE=invariants forge test (<= ${bound} s)`, () =>
-    sh(["forge", "test"], { env: toolEnv({ FOUNDRY_PROFILE: "invariants", FOUNDRY_OUT: "out-invariants", FOUNDRY_CACHE_PATH: "cache-invariants" }), timeoutSec: bound }),
-  );
-  writeReport("invariants-forge.txt", res.stdout + res.stderr);
-  if (res.exitCode === 124) throw new AuditError(`invariants: forge campaign hit the ${bound} s bound`);
-  const c = parseCounts(res.stdout);
-  if (res.exitCode !== 0 && c.failed === 0) throw new AuditError(`invariants: forge test failed (exit ${res.exitCode}): ${lastLines(res.stdout + res.stderr, 3)}`);
-  return `forge ${c.passed} passed, ${c.failed} failed`;
+export async function runInvariants(): Promise<ToolResult> {
+  const dir = join(reportDir(), "invariants");
+  const summaryFile = join(dir, "summary.txt");
+  rmSync(summaryFile, { force: true });
+  const env = toolEnv({
+    INVARIANT_LOG_DIR: dir,
+    INVARIANT_SUMMARY: summaryFile,
+    MEDUSA_TIMEOUT: process.env.MEDUSA_TIMEOUT ?? "180",
+    MEDUSA_TEST_LIMIT: process.env.MEDUSA_TEST_LIMIT ?? "0",
+    ECHIDNA_TIMEOUT: process.env.ECHIDNA_TIMEOUT ?? "180",
+  });
+  // engines.sh builds into the invariants profile's own folders: the audit build's FOUNDRY_OUT must not leak in.
+  delete env.FOUNDRY_OUT;
+  delete env.FOUNDRY_CACHE_PATH;
+  for (const engine of ENGINES) {
+    await withProgress("invariants", `bash invariants/engines.sh ${engine}`, () => sh(["bash", "invariants/engines.sh", engine], { env }));
+  }
+  const lines = parseEngineLines(existsSync(summaryFile) ? readFileSync(summaryFile, "utf8") : "");
+  const missing = ENGINES.filter((e) => !lines.some((l) => l.engine === e));
+  const failed = lines.filter((l) => l.status === "FAIL");
+  const status = failed.length || missing.length ? "fail" : lines.every((l) => l.status === "SKIP") ? "skip" : "pass";
+  return {
+    tool: "invariants",
+    status,
+    headline: [...lines.map((l) => `${l.engine} ${l.status} ${l.detail}`), ...missing.map((e) => `${e}: no verdict line (engines.sh crashed?)`)].join("; "),
+    details: lines.map((l) => `- ${l.engine}: ${l.status} ${l.detail}`),
+    files: ["invariants/summary.txt", ...ENGINES.map((e) => `invariants/${e}.txt`)],
+    data: { engines: lines },
+  };
 }
 
-async function medusaCampaign(): Promise<string> {
-  const medusa = join(TOOLS, "medusa");
-  if (!existsSync(medusa)) throw new AuditError("invariants: medusa is not installed: run 'make medusa-install'");
-  const cfg = readJson(join(ROOT, "medusa.json"));
-  const timeout = Number(process.env.MEDUSA_TIMEOUT ?? cfg.fuzzing?.timeout ?? 600);
-  // invariants/engines.sh builds out-medusa/ (with build-info) first, then runs medusa on it (medusa.json).
-  const res = await withProgress("invariants", `medusa fuzz (<= ${timeout} s, ${cfg.fuzzing?.testLimit ?? "?"} calls)`, () =>
-    sh(["bash", "invariants/engines.sh", "medusa"], {
-      env: toolEnv({ MEDUSA_TIMEOUT: String(timeout), INVARIANT_LOG_DIR: reportDir() }),
-      timeoutSec: timeout + 600,
-    }),
-  );
-  writeReport("invariants-medusa.txt", res.stdout + res.stderr);
-  const log = join(reportDir(), "medusa.txt");
-  const c = parseCounts(existsSync(log) ? readFileSync(log, "utf8") : res.stdout);
-  if (res.exitCode !== 0 && c.failed === 0) throw new AuditError(`invariants: medusa failed (exit ${res.exitCode}): ${lastLines(res.stdout + res.stderr, 3)}`);
-  return `medusa ${c.passed} passed, ${c.failed} failed`;
-}
-
-export async function runInvariants(medusaOnly = false): Promise<ToolResult> {
-  if (!hasHarness()) return { tool: "invariants", status: "skip", headline: "no harness in invariants/ yet" };
-  const parts: string[] = [];
-  if (!medusaOnly) parts.push(await forgeCampaign());
-  if (medusaOnly || existsSync(join(TOOLS, "medusa"))) parts.push(await medusaCampaign());
-  else parts.push("medusa not installed (make medusa-install)");
-  const failed = parts.some((p) => /[1-9]\d* failed/.test(p));
-  return { tool: "invariants", status: failed ? "fail" : "pass", headline: parts.join("; "), files: ["invariants-forge.txt", "invariants-medusa.txt"] };
-}
-
-runIfMain(import.meta.url, () => runInvariants(process.argv.includes("--medusa-only")));
+runIfMain(import.meta.url, runInvariants);

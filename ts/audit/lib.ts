@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { $, type ProcessOutput } from "zx";
+import { applySkipRule, currentPolicy } from "./gates.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const TOOLS = join(ROOT, ".venv/tools");
@@ -104,7 +105,8 @@ export async function withProgress<T>(tool: string, what: string, work: () => Pr
 export async function sh(cmd: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutSec?: number } = {}): Promise<ProcessOutput> {
   const run = $({ cwd: ROOT, env: opts.env ?? toolEnv(), nothrow: true, quiet: true, input: opts.input });
   if (opts.timeoutSec) {
-    // coreutils `timeout` so a hung solver is killed with its children; exit 124 means the bound was hit.
+    // coreutils `timeout` so a hung solver is killed with its children; exit 124 (or 137, or no code at all when
+    // the kill came by signal) means the bound was hit.
     return run`timeout --kill-after=10 ${String(opts.timeoutSec)} ${cmd}`;
   }
   return run`${cmd}`;
@@ -132,19 +134,28 @@ export function compileFailure(output: string): string | undefined {
   return m?.[1];
 }
 
-const builtScopes = new Set<string>();
-/// The audit build: src/ and what it imports (`forge build <src>`), with the flags halmos uses, into out-audit/.
-/// Layout, sizes and mythril need nothing else, and leaving tests out keeps it fast.
+let built = false;
+/// The proofs folder halmos builds with src/ (HALMOS_DIR overrides; ts/audit/halmos.ts reads the same).
+export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
+/// The env of the audit build: forge's test and script folders pointed at the Halmos proofs, so the build is
+/// `src/` + its imports + `test/halmos/` and nothing else.
+export function auditBuildEnv(): NodeJS.ProcessEnv {
+  return toolEnv({ FOUNDRY_TEST: HALMOS_DIR, FOUNDRY_SCRIPT: HALMOS_DIR });
+}
+/// The audit build into out-audit/: exactly the build halmos runs (`forge build --ast --extra-output storageLayout
+/// metadata` over src/ + test/halmos/), so layout, sizes, mythril and halmos share one build. Building `src` alone
+/// here made halmos recompile all 65 files afterwards, and mythril recompile src/ after halmos (165 s and 70 s at
+/// load 14 with solcjs): forge treats a build of another file set as another build.
+export const AUDIT_BUILD_ARGS = ["build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"];
+
 export async function auditBuild(tool: string): Promise<void> {
-  const src = (await forgeConfig()).src as string;
-  if (builtScopes.has(src)) return;
-  const out = await withProgress(tool, `forge build ${src}/ into ${AUDIT_OUT}/`, () =>
-    // The path goes first: --extra-output takes every following word as a selector.
-    sh(["forge", "build", src, "--ast", "--extra-output", "storageLayout", "metadata"]),
+  if (built) return;
+  const out = await withProgress(tool, `forge build src/ + ${HALMOS_DIR}/ into ${AUDIT_OUT}/`, () =>
+    sh(["forge", ...AUDIT_BUILD_ARGS], { env: auditBuildEnv() }),
   );
   const broken = compileFailure(out.stdout + out.stderr);
-  if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of ${src}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
-  builtScopes.add(src);
+  if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of src/ and ${HALMOS_DIR}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
+  built = true;
 }
 
 export interface ContractInfo {
@@ -204,21 +215,38 @@ export function rel(path: string): string {
   return relative(ROOT, path);
 }
 
+/// The tool result a gate reports, judged by the skip rule (ts/audit/gates.ts): under CI a SKIP that audit/gates.json
+/// does not allow is a FAIL. AUDIT_RESULT_FILE, when set, receives the result as JSON (make audit's summary reads it).
+export function finish(r: ToolResult): ToolResult {
+  const judged = applySkipRule(r, currentPolicy());
+  if (process.env.AUDIT_RESULT_FILE) writeJson(process.env.AUDIT_RESULT_FILE, judged);
+  return judged;
+}
+
 /// Runs `main` when the module is the entry point (`tsx ts/audit/x.ts`), printing one line and exiting 1 on a
-/// failed gate, so each script is usable both from make and as a library.
+/// failed gate, so each script is usable both from make and as a library. `--help` prints the header comment.
 export function runIfMain(metaUrl: string, main: () => Promise<ToolResult>): void {
   if (!process.argv[1] || metaUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
+  const file = fileURLToPath(metaUrl);
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    const head = readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("//")).slice(0, 12);
+    process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, "")).join("\n")}\n`);
+    return;
+  }
+  const tool = file.split("/").pop()!.replace(/\.ts$/, "");
+  const started = Date.now();
   main()
-    .then((r) => {
+    .catch((e): ToolResult => {
+      if (!(e instanceof AuditError)) return { tool, status: "fail", headline: `unexpected error: ${e?.message ?? e}` };
+      return { tool, status: "fail", headline: String(e.message).replace(new RegExp(`^${tool}: `), "") };
+    })
+    .then((raw) => {
+      const r = finish({ ...raw, seconds: raw.seconds ?? (Date.now() - started) / 1000 });
       for (const line of r.details ?? []) process.stdout.write(`${line}\n`);
       if (r.status === "fail") {
         process.stderr.write(`${r.tool}: FAIL: ${r.headline}\n`);
         process.exit(1);
       }
       process.stderr.write(`${r.tool}: ${r.status === "skip" ? "SKIP" : "OK"}: ${r.headline}\n`);
-    })
-    .catch((e) => {
-      process.stderr.write(`${e instanceof AuditError ? "" : "unexpected error: "}${e?.message ?? e}\n`);
-      process.exit(1);
     });
 }

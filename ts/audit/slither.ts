@@ -1,9 +1,38 @@
 // Slither on src/ (slither.config.json filters test/, script/, invariants/, node_modules/), then the triage gate:
-// any high or medium finding missing from audit/slither-triage.json fails.
-import { existsSync, rmSync } from "node:fs";
+// any finding (every severity: the file's failOn) that no entry covers fails. An entry covers a finding when its key
+// (check:Contract.function) and the hash of the flagged code both match (triage.ts).
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AuditError, ROOT, TOOLS, lastLines, readJson, reportDir, runIfMain, sh, toolEnv, withProgress, writeReport, type ToolResult } from "./lib.ts";
-import { type Finding, type Severity, SEVERITIES, gate, gateDetails, gateHeadline, loadTriage, skeleton } from "./triage.ts";
+import { type Finding, type Severity, SEVERITIES, codeHash, gate, gateDetails, gateHeadline, loadTriage, skeleton } from "./triage.ts";
+
+export type SourceReader = (file: string) => string | undefined;
+
+const readRepoFile: SourceReader = (file) => {
+  const path = join(ROOT, file);
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+};
+
+/// The code a finding is about: the flagged statements (the `node` elements) when there are any, else the first
+/// element: a variable, struct, event or error whole, a function or contract by its first line (its signature), so
+/// that an edit elsewhere in a long function does not void a triage about its declaration.
+export function findingSnippet(elements: any[], read: SourceReader = readRepoFile): string | undefined {
+  const cut = (e: any) => {
+    const sm = e?.source_mapping;
+    const text = sm?.filename_relative ? read(sm.filename_relative) : undefined;
+    if (text === undefined || typeof sm.start !== "number") return undefined;
+    return Buffer.from(text, "utf8").subarray(sm.start, sm.start + sm.length).toString("utf8");
+  };
+  const nodes = (elements ?? []).filter((e) => e?.type === "node");
+  if (nodes.length) {
+    const parts = nodes.map(cut);
+    return parts.every((p) => p !== undefined) ? parts.join("\n") : undefined;
+  }
+  const first = elements?.[0];
+  const whole = cut(first);
+  if (whole === undefined) return undefined;
+  return first.type === "function" || first.type === "contract" ? whole.split("\n")[0] : whole;
+}
 
 export const TRIAGE_PATH = "audit/slither-triage.json";
 
@@ -41,7 +70,7 @@ export function findingKey(check: string, elements: any[]): string {
   }
 }
 
-export function parseSlither(json: any): Finding[] {
+export function parseSlither(json: any, read: SourceReader = readRepoFile): Finding[] {
   if (!json?.success) throw new AuditError(`slither: analysis failed: ${json?.error ?? "no JSON output"}`);
   const detectors: any[] = json.results?.detectors ?? [];
   const byKey = new Map<string, Finding>();
@@ -49,6 +78,7 @@ export function parseSlither(json: any): Finding[] {
     const severity = (SEVERITIES.includes(d.impact) ? d.impact : "Informational") as Severity;
     const key = findingKey(d.check, d.elements);
     const sm = d.elements?.[0]?.source_mapping;
+    const snippet = findingSnippet(d.elements, read);
     const f: Finding = {
       key,
       check: d.check,
@@ -56,10 +86,14 @@ export function parseSlither(json: any): Finding[] {
       confidence: d.confidence,
       title: String(d.description ?? "").split("\n")[0].trim(),
       location: sm ? `${sm.filename_relative}#${sm.lines?.[0] ?? "?"}` : undefined,
+      code: snippet === undefined ? undefined : codeHash(snippet),
+      snippet: snippet?.replace(/\s+/g, " ").trim().slice(0, 200),
     };
-    // Several results can share a key (same check, same function): keep the most severe.
-    const prev = byKey.get(key);
-    if (!prev || SEVERITIES.indexOf(severity) < SEVERITIES.indexOf(prev.severity)) byKey.set(key, f);
+    // Results with the same key and the same code are one finding (keep the most severe); other code under the
+    // same key is another finding.
+    const id = `${key}@${f.code ?? "?"}`;
+    const prev = byKey.get(id);
+    if (!prev || SEVERITIES.indexOf(severity) < SEVERITIES.indexOf(prev.severity)) byKey.set(id, f);
   }
   return [...byKey.values()];
 }

@@ -1,7 +1,16 @@
 // Triage files (audit/slither-triage.json, audit/mythril-triage.json): every finding a person has looked at, keyed
-// by something that survives edits (check + contract + function, never line numbers), with a written reason.
+// by check + contract + function (never line numbers) AND by the code it is about: `code` lists the hashes of the
+// flagged source (codeHash of the snippet, whitespace-insensitive). A new finding of the same kind in the same
+// function has other code, so it is not covered; an entry whose code no longer matches is reported as changed.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { AuditError, readJson } from "./lib.ts";
+
+/// 12 hex digits of sha256 over the snippet with all whitespace runs collapsed, so a re-format does not count as a
+/// change but any edit to the tokens does.
+export function codeHash(snippet: string): string {
+  return createHash("sha256").update(snippet.replace(/\s+/g, " ").trim()).digest("hex").slice(0, 12);
+}
 
 export type Severity = "High" | "Medium" | "Low" | "Informational" | "Optimization";
 export const SEVERITIES: Severity[] = ["High", "Medium", "Low", "Informational", "Optimization"];
@@ -22,6 +31,10 @@ export interface Finding {
   title: string;
   /// file#lines, for people only (never part of the key).
   location?: string;
+  /// codeHash of the flagged source; what a triage entry's `code` must list to cover this finding.
+  code?: string;
+  /// The flagged source (first 200 characters), for people reading a triage diff.
+  snippet?: string;
 }
 
 export type TriageStatus = "false-positive" | "accepted-risk" | "by-design" | "fixed-pending";
@@ -35,6 +48,8 @@ export interface TriageEntry {
   /// Who triaged it and when (YYYY-MM-DD).
   by: string;
   date: string;
+  /// codeHash of each flagged snippet this entry covers. Required except for whole-check (`check:*`) entries.
+  code?: string[];
 }
 
 export interface TriageFile {
@@ -65,6 +80,9 @@ export function loadTriage(path: string, tool: string): TriageFile {
     if (!STATUSES.includes(e.status)) throw new AuditError(`${where}: status must be one of ${STATUSES.join(", ")}`);
     if (!e.reason || e.reason.trim().length < 20) throw new AuditError(`${where}: reason must say why, in at least 20 characters`);
     if (!e.by || !/^\d{4}-\d{2}-\d{2}$/.test(e.date ?? "")) throw new AuditError(`${where}: needs 'by' and a YYYY-MM-DD 'date'`);
+    if (!e.key.endsWith(":*") && (!Array.isArray(e.code) || e.code.length === 0 || !e.code.every((c) => /^[0-9a-f]{12}$/.test(c)))) {
+      throw new AuditError(`${where}: needs 'code', the hashes of the source it covers ('make audit-triage' prints them with the snippet)`);
+    }
   }
   return { tool: file.tool ?? tool, failOn, entries: file.entries ?? [] };
 }
@@ -78,6 +96,10 @@ export interface GateResult {
   triaged: { finding: Finding; entry: TriageEntry }[];
   /// Triage entries that matched nothing this run (the code moved on: delete them).
   stale: TriageEntry[];
+  /// Entries whose key still names a finding but whose code no longer matches it: the finding is untriaged.
+  changed: { entry: TriageEntry; finding: Finding }[];
+  /// Whole-check entries (`check:*`) and the findings each covered this run.
+  classes: { entry: TriageEntry; findings: Finding[] }[];
 }
 
 export function gate(findings: Finding[], triage: TriageFile): GateResult {
@@ -85,25 +107,32 @@ export function gate(findings: Finding[], triage: TriageFile): GateResult {
   const failOn = triage.failOn ?? GATED;
   const used = new Set<string>();
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const res: GateResult = { counts, untriagedGated: [], untriagedOther: [], triaged: [], stale: [] };
+  const res: GateResult = { counts, untriagedGated: [], untriagedOther: [], triaged: [], stale: [], changed: [], classes: [] };
   const covers = (e: TriageEntry | undefined, f: Finding) =>
     // A triage for a lower severity does not cover a finding whose severity went up.
     e !== undefined && SEVERITIES.indexOf(e.severity) <= SEVERITIES.indexOf(f.severity);
   for (const f of findings) {
     counts[f.severity] += 1;
-    const own = byKey.get(f.key);
+    const named = byKey.get(f.key);
+    // An own entry covers a finding only while the flagged code is one it lists.
+    const own = named && !named.key.endsWith(":*") && f.code !== undefined && named.code?.includes(f.code) ? named : undefined;
+    if (named && !own) res.changed.push({ entry: named, finding: f });
     const cls = byKey.get(`${f.check}:*`);
     const entry = covers(own, f) ? own : covers(cls, f) && CLASS_SEVERITIES.includes(f.severity) ? cls : undefined;
     if (entry) {
       used.add(entry.key);
       res.triaged.push({ finding: f, entry });
+      if (entry.key.endsWith(":*")) {
+        const c = res.classes.find((x) => x.entry === entry) ?? res.classes[res.classes.push({ entry, findings: [] }) - 1];
+        c.findings.push(f);
+      }
     } else if (failOn.includes(f.severity)) {
       res.untriagedGated.push(f);
     } else {
       res.untriagedOther.push(f);
     }
   }
-  res.stale = triage.entries.filter((e) => !used.has(e.key));
+  res.stale = triage.entries.filter((e) => !used.has(e.key) && !res.changed.some((c) => c.entry === e));
   return res;
 }
 
@@ -121,15 +150,20 @@ export function gateDetails(g: GateResult, triagePath: string): string[] {
     lines.push("", "Untriaged low/informational/optimization (reported, not failing):");
     for (const f of g.untriagedOther) lines.push(`- \`${f.key}\` (${f.severity}) ${f.title}`);
   }
+  if (g.changed.length) {
+    lines.push("", `Triage entries whose code changed (the finding is untriaged until someone re-reads it; \`make audit-triage\` shows the code):`);
+    for (const c of g.changed) lines.push(`- \`${c.entry.key}\`: triaged code ${(c.entry.code ?? []).join("/")}, now ${c.finding.code ?? "?"}${c.finding.location ? ` at ${c.finding.location}` : ""}`);
+  }
   if (g.stale.length) {
-    lines.push("", `Triage entries that matched nothing (remove them from \`${triagePath}\`): ${g.stale.map((e) => `\`${e.key}\``).join(", ")}`);
+    const bounded = triagePath.includes("mythril");
+    lines.push("", `Triage entries that matched nothing ${bounded ? "this run (Mythril's search is bounded by time: kept)" : `(remove them from \`${triagePath}\`)`}: ${g.stale.map((e) => `\`${e.key}\``).join(", ")}`);
   }
   return lines;
 }
 
 /// Triage entries to fill in for every untriaged finding, in the triage file's format. The reason is left empty on
 /// purpose: the file refuses an entry without one, so pasting this unread fails the gate.
-export function skeleton(g: GateResult, by = "TODO", date = new Date().toISOString().slice(0, 10)): (TriageEntry & { $where?: string; $title?: string })[] {
+export function skeleton(g: GateResult, by = "TODO", date = new Date().toISOString().slice(0, 10)): (TriageEntry & { $where?: string; $title?: string; $snippet?: string })[] {
   return [...g.untriagedGated, ...g.untriagedOther].map((f) => ({
     key: f.key,
     severity: f.severity,
@@ -137,8 +171,10 @@ export function skeleton(g: GateResult, by = "TODO", date = new Date().toISOStri
     reason: "",
     by,
     date,
+    code: f.code ? [f.code] : [],
     $where: f.location,
     $title: f.title,
+    $snippet: f.snippet,
   }));
 }
 
@@ -148,7 +184,7 @@ export function gateHeadline(g: GateResult, triage: TriageFile, total: number, t
   const counts = `H ${c.High}, M ${c.Medium}, L ${c.Low}, I ${c.Informational}, O ${c.Optimization}`;
   const failOn = (triage.failOn ?? GATED).join("/");
   if (g.untriagedGated.length === 0) {
-    return `${total} ${what} (${counts}), all triaged at ${failOn}${g.stale.length ? `; ${g.stale.length} stale triage entr${g.stale.length === 1 ? "y" : "ies"}` : ""}`;
+    return `${total} ${what} (${counts}), all triaged at ${failOn}${g.stale.length ? `; ${g.stale.length} stale triage entr${g.stale.length === 1 ? "y" : "ies"}` : ""}${g.changed.length ? `; ${g.changed.length} entr${g.changed.length === 1 ? "y" : "ies"} whose code changed` : ""}`;
   }
   return `${g.untriagedGated.length} untriaged ${what} at ${failOn} (${counts}): ${g.untriagedGated.map((f) => f.key).join(", ")} (triage them in ${triagePath}; 'make audit-triage' prints the entries)`;
 }

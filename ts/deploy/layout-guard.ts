@@ -8,7 +8,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { encodeAbiParameters } from "viem";
-import { AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, forgeConfig, lastLines, readJson, sh } from "../audit/lib.js";
+import { AUDIT_BUILD_ARGS, AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, auditBuildEnv, lastLines, readJson, sh } from "../audit/lib.js";
 import { LAYOUT_DIR, diffLayout, readLayout, upgradeableContracts, type Layout } from "../audit/layout.js";
 
 /** Why `contract` may not replace its deployed layout (empty when it may). */
@@ -24,8 +24,7 @@ export async function layoutProblems(contract: string, snapshot?: string): Promi
     rmSync(join(ROOT, AUDIT_OUT), { recursive: true, force: true });
     rmSync(join(ROOT, AUDIT_CACHE), { recursive: true, force: true });
     // auditBuild() runs once per process, so the clean rebuild calls forge with the same arguments itself.
-    const src = (await forgeConfig()).src as string;
-    const res = await sh(["forge", "build", src, "--ast", "--extra-output", "storageLayout", "metadata"]);
+    const res = await sh(["forge", ...AUDIT_BUILD_ARGS], { env: auditBuildEnv() });
     if (res.exitCode !== 0) throw new AuditError(`layout-guard: clean audit build failed: ${lastLines(res.stderr + res.stdout)}`);
     ({ targets, all } = await upgradeableContracts());
     target = targets.find((c) => c.name === contract);

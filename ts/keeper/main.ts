@@ -17,11 +17,12 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem';
+import { redactUrl, wantsHelp } from '../lib/cli.js';
 import { KEY_SOURCES, accountFromEnv } from './account.js';
 import { Keeper, reasonOf, type TickResult } from './keeper.js';
 
 const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address>] [--from-block <n>] [--interval <s>]
-         [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once]
+         [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once] [--help]
 environment: RPC_URL (required); the key in ${KEY_SOURCES};
              or KEEPER_UNLOCKED_ACCOUNT=<address> for an account the node itself unlocks (local chains)`;
 
@@ -92,15 +93,8 @@ function seconds(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** The RPC's origin without credentials or path (API keys often live in the URL). */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '<RPC_URL>';
-  }
-}
+/** The RPC's origin without credentials or path (API keys often live in the URL): the one shared redaction. */
+const redact = redactUrl;
 
 const auctionView = [
   { type: 'function', name: 'pool', stateMutability: 'view', inputs: [], outputs: [{ type: 'address' }] },
@@ -120,6 +114,11 @@ export async function main(
   let opts: Options;
   let account: Account | Address;
   let transport: Transport;
+  // --help anywhere: the usage on stdout and nothing else (the shared convention of every command, ts/lib/cli.ts).
+  if (wantsHelp(argv)) {
+    out(USAGE);
+    return 0;
+  }
   try {
     opts = parseArgs(argv);
     const rpcUrl = env.RPC_URL?.trim();

@@ -169,8 +169,8 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     const forgeEnv: NodeJS.ProcessEnv = { ...env, NO_COLOR: '1' };
     delete forgeEnv.DEPLOYER_KEY_FILE;
     delete forgeEnv.RPC_URL;
-    // forge reads the URL from ETH_RPC_URL: on its argv every local process (ps) would see the API key in it.
-    forgeEnv.ETH_RPC_URL = rpcUrl;
+    // forge reads the URL from FOUNDRY_ETH_RPC_URL (its config key eth_rpc_url; plain ETH_RPC_URL is not read by forge script): on its argv every local process (ps) would see the API key in it.
+    forgeEnv.FOUNDRY_ETH_RPC_URL = rpcUrl;
     const key = readKey(env) ?? (dev && !env.ETH_KEYSTORE ? localKey(LOCAL_ROLES.deployer) : undefined);
     if (key) forgeEnv.DEPLOYER_PRIVATE_KEY = key;
     else if (!env.ETH_KEYSTORE) {

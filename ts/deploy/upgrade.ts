@@ -8,7 +8,7 @@
 //   tsx ts/deploy/upgrade.ts safe-tx <propose|execute> <Contract> --implementation 0x..
 //       prints the Safe transaction (and its hash) the owners sign for SAFE_SIGNATURES: with real owners, deploy the
 //       implementation first, collect signatures over this, then `propose` with UPGRADE_IMPLEMENTATION set.
-// forge gets the RPC URL by environment (ETH_RPC_URL), never on its argv, and runs within UPGRADE_TIMEOUT_S (900).
+// forge gets the RPC URL by environment (FOUNDRY_ETH_RPC_URL), never on its argv, and runs within UPGRADE_TIMEOUT_S (900).
 // Environment only: RPC_URL, DEPLOYER_PRIVATE_KEY (relays the Safe transactions; any funded account) or ETH_KEYSTORE,
 // SAFE_OWNER_KEYS (comma-separated, local chains) or SAFE_SIGNATURES (collected from the owners).
 import { readFileSync, rmSync, mkdirSync } from 'node:fs';
@@ -59,7 +59,7 @@ async function forgeScript(env: NodeJS.ProcessEnv, rpcUrl: string, sig: string):
   // The URL goes to forge by environment: on its argv, `ps` would show the API key in it.
   const args = ['script', 'script/Upgrade.s.sol:Upgrade', '--sig', sig, '--broadcast', '--non-interactive', '--slow'];
   if (!env.DEPLOYER_PRIVATE_KEY && env.ETH_KEYSTORE) args.push('--keystore', env.ETH_KEYSTORE, ...(env.ETH_PASSWORD ? ['--password-file', env.ETH_PASSWORD] : []));
-  const forgeEnv: NodeJS.ProcessEnv = { ...env, ETH_RPC_URL: rpcUrl };
+  const forgeEnv: NodeJS.ProcessEnv = { ...env, FOUNDRY_ETH_RPC_URL: rpcUrl };
   delete forgeEnv.RPC_URL;
   const boundS = Number(env.UPGRADE_TIMEOUT_S ?? 900);
   const res = await $({ env: forgeEnv, nothrow: true, quiet: true, timeout: `${boundS}s`, timeoutSignal: 'SIGTERM' })`bin/forge ${args}`;

@@ -74,7 +74,7 @@ export async function getLogsBounded<T>(read: (from: bigint, to: bigint) => Prom
 
 /** Holders of every timelock role at the head of the chain, replayed from the role events. */
 export async function roleHolders(pub: PublicClient, timelock: Address, fromBlock: bigint, step = LOG_RANGE): Promise<Map<Hex, Set<Address>>> {
-  const head = await pub.getBlockNumber();
+  const head = await pub.getBlockNumber({ cacheTime: 0 }); // not the client's cached head: it may predate the deployment
   const logs = await getLogsBounded((from, to) => pub.getLogs({ address: timelock, events: [roleGranted, roleRevoked], fromBlock: from, toBlock: to }), fromBlock, head, step);
   logs.sort((a, b) => (a.blockNumber === b.blockNumber ? (a.logIndex ?? 0) - (b.logIndex ?? 0) : Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n))));
   const holders = new Map<Hex, Set<Address>>();

@@ -9,7 +9,7 @@
 import { BaseError, ContractFunctionRevertedError, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { deploy, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
+import { deploy, DeployError, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
 import { executeViaSafe, proposeViaSafe, type SafeHandle, type TimelockCall } from '../deploy/safe.js';
 import type { DeploymentRecord } from '../deploy/record.js';
 import {
@@ -131,9 +131,9 @@ async function checkDevChain(rpcUrl: string): Promise<void> {
     const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'web3_clientVersion', params: [] }) });
     client = String(((await res.json()) as { result?: string }).result ?? '');
   } catch {
-    throw new Error(`cannot reach the RPC at ${redactUrl(rpcUrl)}: ${need}`);
+    throw new DeployError(`cannot reach the RPC at ${redactUrl(rpcUrl)}: ${need}`);
   }
-  if (!/^anvil\//i.test(client)) throw new Error(`${redactUrl(rpcUrl)} is ${client || 'not an anvil'}: ${need}`);
+  if (!/^anvil\//i.test(client)) throw new DeployError(`${redactUrl(rpcUrl)} is ${client || 'not an anvil'}: ${need}`);
 }
 
 async function main() {

@@ -12,7 +12,7 @@
 // deployment writes no record. An existing record is never replaced without --force.
 //   tsx ts/deploy/deploy.ts [--force] [--resume]        (make deploy; --help lists the environment)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPublicClient, http, type Hex, type PublicClient } from 'viem';
@@ -193,11 +193,15 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     const outDir = resolve('cache/deploy');
     mkdirSync(outDir, { recursive: true });
     const outFile = join(outDir, `deploy-${chainId}.json`);
+    // The addresses of an interrupted broadcast, as its simulation wrote them. Kept aside: forge --resume executes
+    // the script again against the chain as it is now (nonces moved), so what that run writes is not the deployment.
+    const pendingFile = join(outDir, `deploy-${chainId}.pending.json`);
     if (opts.resume) {
-      if (!existsSync(outFile) || !existsSync(broadcastFile(chainId))) {
-        throw new DeployError(`nothing to resume on chain ${chainId}: no interrupted broadcast (${broadcastFile(chainId)} and ${outFile})`);
+      if (!existsSync(pendingFile) || !existsSync(broadcastFile(chainId))) {
+        throw new DeployError(`nothing to resume on chain ${chainId}: no interrupted broadcast (${broadcastFile(chainId)} and ${pendingFile})`);
       }
-    } else rmSync(outFile, { force: true });
+    } else rmSync(pendingFile, { force: true });
+    rmSync(outFile, { force: true });
     forgeEnv.DEPLOY_OUT = outFile;
     log(`forge script script/DeploySystem.s.sol --broadcast${opts.resume ? ' --resume' : ''} at ${shown} (compiles first when sources changed: 1-2 min with solcjs) ...`);
     const started = Date.now();
@@ -224,6 +228,7 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
       const why = redactIn(forgeFailure(res.out), rpcUrl);
       const seq = !dev || opts.resume ? sentTransactions(chainId) : undefined;
       if (seq && seq.sent.length > 0 && statMtime(broadcastFile(chainId)) >= started) {
+        if (!opts.resume && existsSync(outFile)) renameSync(outFile, pendingFile);
         const partial = writePartial(chainId, seq, opts.deploymentsDir);
         throw new DeployError(`forge script failed after sending ${seq.sent.length} of ${seq.total} transactions (listed in ${partial}): ${why}; finish them with 'deploy --resume'`);
       }
@@ -231,11 +236,12 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     }
     let json: string;
     try {
-      json = readFileSync(outFile, 'utf8');
+      json = readFileSync(opts.resume ? pendingFile : outFile, 'utf8');
     } catch {
       throw new DeployError('forge script succeeded but wrote no deployment output');
     }
     rmSync(outFile, { force: true });
+    rmSync(pendingFile, { force: true });
     const record = parseRecord(json, chainId);
     log(`forge script done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

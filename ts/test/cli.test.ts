@@ -3,6 +3,7 @@
 // "Nothing else" is observable: the environment points at an RPC that refuses connections and carries a key, so any
 // command that went on to act would fail with status 1 (or, on the old code, deploy a whole system).
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +120,25 @@ describe('the shared parser and redaction', () => {
     const out = redactIn(text, url);
     expect(out).not.toContain('0123456789abcdef');
     expect(out).toContain('https://eth.example');
+  });
+
+  it('make demo with RPC_URL refuses anything but an anvil, in one line saying what it needs', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: 'Geth/v1.14.0-stable/linux-amd64/go1.22' }));
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
+    try {
+      const r = await run('ts/demo/main.ts', [], { ...(await env()), RPC_URL: `http://127.0.0.1:${port}/v2/secret-api-key` });
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`demo failed: http://127.0.0.1:${port} is Geth/v1.14.0-stable/linux-amd64/go1.22: RPC_URL must be a plain anvil with its default dev mnemonic (the demo sends from its dev accounts and moves chain time); unset RPC_URL to use an embedded one\n`);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
   });
 
   it('no command prints the URL credentials when the RPC is unreachable', async () => {

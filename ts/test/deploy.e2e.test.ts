@@ -369,8 +369,9 @@ async function realAssets(): Promise<NodeJS.ProcessEnv> {
 }
 
 /** A JSON-RPC proxy in front of the test anvil that refuses every eth_sendRawTransaction after the first `allow`. */
-async function flakyProxy(allow: number): Promise<{ url: string; sent: () => number; close: () => Promise<void> }> {
+async function flakyProxy(allow: number): Promise<{ url: string; sent: () => number; heal: () => void; close: () => Promise<void> }> {
   let sent = 0;
+  let limit = allow;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const ch of req) chunks.push(ch as Buffer);
@@ -378,7 +379,7 @@ async function flakyProxy(allow: number): Promise<{ url: string; sent: () => num
     const calls = JSON.parse(body);
     const list = Array.isArray(calls) ? calls : [calls];
     if (list.some((x: { method?: string }) => x.method === 'eth_sendRawTransaction')) {
-      if (sent >= allow) {
+      if (sent >= limit) {
         const errs = list.map((x: { id?: unknown }) => ({ jsonrpc: '2.0', id: x.id, error: { code: -32000, message: 'upstream connection lost' } }));
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(Array.isArray(calls) ? errs : errs[0]));
@@ -392,7 +393,7 @@ async function flakyProxy(allow: number): Promise<{ url: string; sent: () => num
   });
   const port = await freePort();
   await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${port}`, sent: () => sent, close: () => new Promise((ok) => server.close(() => ok())) };
+  return { url: `http://127.0.0.1:${port}`, sent: () => sent, heal: () => (limit = Infinity), close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
 describe('a deployment to a real network (an anvil at RPC_URL)', () => {
@@ -418,7 +419,8 @@ describe('a deployment to a real network (an anvil at RPC_URL)', () => {
     const proxy = await flakyProxy(5);
     const out = mkdtempSync(join(tmpdir(), 'deployments-resume-'));
     try {
-      const err = await deploy({ env: { ...base, RPC_URL: proxy.url, DEPLOYER_PRIVATE_KEY: key }, deploymentsDir: out, bindings: false }).then(
+      const env = { ...base, RPC_URL: proxy.url, DEPLOYER_PRIVATE_KEY: key };
+      const err = await deploy({ env, deploymentsDir: out, bindings: false }).then(
         () => undefined,
         (e: Error) => e,
       );
@@ -428,13 +430,16 @@ describe('a deployment to a real network (an anvil at RPC_URL)', () => {
       const partial = JSON.parse(readFileSync(join(out, '31337.partial.json'), 'utf8'));
       expect(partial.sent).toHaveLength(5);
       expect(readdirSync(out)).toEqual(['31337.partial.json']);
+      // The provider is back (forge resumes through the RPC it recorded): --resume sends the rest, nothing twice.
+      proxy.heal();
+      const res = await deploy({ env, resume: true, deploymentsDir: out, bindings: false });
+      expect(res.record.deployer).toBe(deployer);
+      expect(await d.pub.getTransactionCount({ address: deployer })).toBe(partial.total);
+      expect(await verifyDeployment(d.pub, res.record)).toEqual([]);
+      expect(readdirSync(out)).toEqual(['31337.json']);
     } finally {
       await proxy.close();
     }
-    const res = await deploy({ env: { ...base, RPC_URL: d.rpcUrl, DEPLOYER_PRIVATE_KEY: key }, resume: true, deploymentsDir: out, bindings: false });
-    expect(res.record.deployer).toBe(deployer);
-    expect(await verifyDeployment(d.pub, res.record)).toEqual([]);
-    expect(readdirSync(out)).toEqual(['31337.json']);
   }, 400_000);
 });
 

@@ -309,8 +309,15 @@ async function runForge(args: string[], env: NodeJS.ProcessEnv, boundS: number, 
     }
   };
   let timer = setTimeout(check, boundS * 1000);
+  // No silent minutes: forge prints nothing while solcjs compiles (1-2 min) or while it simulates.
+  const beat = setInterval(() => {
+    const compiling = /Compiling (\d+) files/.exec(out);
+    const stage = compiling && !/Compiler run/.test(out) ? `, compiling ${compiling[1]} files` : '';
+    log(`forge script still running: ${Math.round((Date.now() - t0) / 1000)} s${stage}`);
+  }, 15_000);
   const code = await new Promise<number | null>((ok) => child.on('close', (c) => ok(c)));
   clearTimeout(timer);
+  clearInterval(beat);
   return { code, out, killed };
 }
 /** @wagmi/cli over the forge artifacts in out/ (wagmi.config.ts). */

@@ -214,6 +214,12 @@ describe('deployment on an embedded anvil', () => {
     expect(problems.some((p) => p.startsWith('DutchAuction proxy'))).toBe(true);
     expect(problems).toContain(`the Safe has module(s) enabled: ${module} (a module bypasses the owners' threshold)`);
     expect(problems).toContain(`the oracle reporter ${r.oracleReporter} is not a reporter of the valuation`);
+    // The Safe proxy pointed at other code (here the timelock's), with the record changed to match: the singleton is
+    // checked against the published Safe 1.4.1 code hashes, not against the record, and reverting reads are findings.
+    await test.setStorageAt({ address: r.safe, index: '0x0', value: `0x${r.timelock.slice(2).padStart(64, '0')}` as Hex });
+    const swapped = await verifyDeployment(d.pub, { ...d.record, safeSingleton: r.timelock }, { allowStandIns: true });
+    expect(swapped).toContain(`the Safe's singleton ${r.timelock} is not Safe 1.4.1 code`);
+    expect(swapped.some((p) => p.startsWith('Safe getOwners(): the call reverted'))).toBe(true);
   });
 });
 

@@ -1,26 +1,39 @@
 # Every target installs what it needs on first use. `make` alone lists the targets.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# A .env file next to this Makefile, if present, is read (make syntax: `KEY=value` lines; git-ignored) and every
+# variable it sets is exported to every command. It is how RPC_URL, keys and the deployment configuration reach
+# `make deploy`, `make demo` and `make keeper` without typing them, so a forgotten .env points a target at a real
+# network: `make env` lists what it sets (README "Setup").
 -include .env
+ENV_VARS := $(shell sed -n 's/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*[:?+]\{0,1\}=.*/\2/p' .env 2>/dev/null)
+export $(ENV_VARS)
 
 BIN   := $(CURDIR)/node_modules/.bin
 FORGE := $(CURDIR)/bin/forge
 export PATH := $(BIN):$(PATH)
 STAMP := node_modules/.install-stamp
 
-.PHONY: help install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
+.PHONY: env help install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
 
+env: ## List the variables .env sets for every target (names only; values stay out of the terminal)
+	@if [ -f .env ]; then echo "make: .env sets $(or $(ENV_VARS),nothing)"; else echo "make: no .env file: targets see only the environment"; fi
+
+# Colour only on a terminal; the name column as wide as the longest target name.
 help: ## List every target with one line each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {n[++k] = $$1; d[k] = $$2; if (length($$1) > w) w = length($$1)} \
+	  END {for (i = 1; i <= k; i++) printf "  %s%-*s%s  %s\n", on, w, n[i], off, d[i]}' $(MAKEFILE_LIST)
 
 $(STAMP): package.json package-lock.json
 	@node ts/preflight.mjs node
-	@# `npm install`, not `npm ci`: the lockfile npm writes here lists only this platform's optional forge/anvil/cast
-	@# binaries, and `npm ci` refuses such a lockfile. `npm install` follows the lockfile and leaves it unchanged.
+	@# The committed lockfile lists the forge/anvil/cast binaries of every platform, as npm 11 writes it (one written
+	@# with some platforms missing is completed, +535 lines, by the first install): `npm install` leaves it unchanged,
+	@# which .ci/run checks with `git diff --exit-code` after installing.
 	@# A registry download can stall without ever timing out (seen here: one tarball hung for 10+ minutes), so each
 	@# attempt is bounded and a stalled or failed one is retried, three attempts in all.
 	@for i in 1 2 3; do \
-	  timeout --kill-after=10 600 npm install --no-audit --no-fund --loglevel=error --fetch-timeout=120000 --fetch-retries=4 && break; \
+	  bash ci/heartbeat.sh "npm install" -- timeout --kill-after=10 600 npm install --no-audit --no-fund --loglevel=error --fetch-timeout=120000 --fetch-retries=4 && break; \
 	  if [ $$i -eq 3 ]; then echo "make install: 'npm install' failed 3 times: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; fi; \
 	  echo "make install: 'npm install' attempt $$i failed or stalled (10 min bound); retrying" >&2; \
 	done
@@ -33,13 +46,8 @@ build: install ## Compile every contract (prints which solc is used)
 	@bin/solc --which
 	@$(FORGE) build
 
-test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transactions), then the TypeScript suite
-	@bin/solc --which
-	@$(FORGE) test
-	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} FOUNDRY_PROFILE=gas $(FORGE) test
-	@FOUNDRY_PROFILE=invariants FOUNDRY_INVARIANT_RUNS=$${INVARIANT_RUNS:-100} $(FORGE) test
-	@$(BIN)/tsc --noEmit -p . && echo "tsc: the TypeScript tooling type-checks"
-	@$(BIN)/vitest run
+test: install ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
+	@bash ci/test-steps.sh
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test

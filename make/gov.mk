@@ -4,8 +4,8 @@
 
 .PHONY: deploy upgrade-propose upgrade-execute verify-deployment bindings
 
-deploy: install ## Deploy Safe + timelock + every proxy (RPC_URL, or a throwaway embedded anvil), verify, write deployments/<chainId>.json
-	@$(BIN)/tsx ts/deploy/deploy.ts
+deploy: install ## Deploy Safe + timelock + every proxy (RPC_URL, or a throwaway embedded anvil), verify, write deployments/<chainId>.json (DEPLOY_ARGS="--force|--resume")
+	@$(BIN)/tsx ts/deploy/deploy.ts $(DEPLOY_ARGS)
 
 upgrade-propose: install ## Safe schedules an upgrade of CONTRACT=<LendingPool|Valuation|TraitPricer|DutchAuction> (layout gate first)
 	@$(BIN)/tsx ts/deploy/upgrade.ts propose "$(CONTRACT)"

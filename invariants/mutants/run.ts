@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cli } from "../../ts/lib/cli.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FORGE = join(ROOT, "bin/forge");
@@ -36,9 +37,21 @@ interface Result {
   replay: "fails" | "PASSES" | "none" | "";
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const { values: flags } = cli({
+  name: "mutants",
+  usage: `usage: tsx invariants/mutants/run.ts [--only M01,M07] [--runs N] [--depth N] [--timeout S]      (make mutants)
+Applies each mutant of invariants/mutants/mutants.json in turn, runs the forge invariant campaign on it and reports
+whether the campaign caught it; sources are restored after each one.
+  --only <ids>     comma-separated mutant ids (default: all)
+  --runs <n>       invariant runs per campaign (MUTANT_RUNS, 500)
+  --depth <n>      calls per run (MUTANT_DEPTH, 32)
+  --timeout <s>    seconds per campaign (MUTANT_TIMEOUT, 600)
+  --help           this text`,
+  options: { only: { type: "string" }, runs: { type: "string" }, depth: { type: "string" }, timeout: { type: "string" } },
+});
+
+function arg(name: "only" | "runs" | "depth" | "timeout"): string | undefined {
+  return flags[name];
 }
 
 const runs = Number(arg("runs") ?? process.env.MUTANT_RUNS ?? 500);

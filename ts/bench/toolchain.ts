@@ -5,6 +5,15 @@ import { execFileSync, execSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cli } from '../lib/cli.js';
+
+cli({
+  name: 'bench',
+  usage: `usage: tsx ts/bench/toolchain.ts      (make bench)
+Benchmarks the toolchain (not a test): a cold npm install into an empty directory with an empty cache, a full forced
+compile through bin/solc (solcjs shim), and with native solc when one is found; prints a table. Takes minutes.
+  --help   this text`,
+});
 
 const time = (fn: () => void): number => {
   const t0 = process.hrtime.bigint();

@@ -9,7 +9,7 @@
 import { BaseError, ContractFunctionRevertedError, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { deploy, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
+import { deploy, DeployError, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
 import { executeViaSafe, proposeViaSafe, type SafeHandle, type TimelockCall } from '../deploy/safe.js';
 import type { DeploymentRecord } from '../deploy/record.js';
 import {
@@ -25,6 +25,18 @@ import {
 import { signTraitRoot } from '../lib/eip712.js';
 import { buildTree, leafHash } from '../lib/merkle.js';
 import { Keeper, type Auction, type Loan } from '../keeper/keeper.js';
+import { cli, redactIn, redactUrl } from '../lib/cli.js';
+
+export const DEMO_USAGE = `usage: tsx ts/demo/main.ts      (make demo)
+Deploys the whole protocol on a local chain with the real deployment scripts, then drives a lending scenario (deposits,
+two loans, interest, a price drop, an auction sold, one written off, a governance change through the Safe and the
+timelock) and prints a summary.
+  --help   this text
+environment (all optional):
+  RPC_URL      a plain anvil to use instead of an embedded one (started with its default dev mnemonic; it needs
+               anvil_setBalance and evm_increaseTime). Its dev accounts play every role: #0 deployer, #1-3 Safe owners,
+               #4 oracle reporter, #5 trait signer, #10-15 lenders, borrowers, bidder, keeper. Nothing else is needed.
+  DEMO_DEBUG   print the whole error on failure`;
 
 const HOUR = 3600;
 const STATUS = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped', 'Frozen', 'SequencerDown'];
@@ -47,7 +59,10 @@ interface Ctx {
 /** Simulates (so a revert shows its decoded error), sends from `from`, waits; returns the simulated result. */
 async function tx<T = unknown>(c: Ctx, from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []): Promise<{ result: T; gasUsed: bigint }> {
   const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from } as never);
-  const hash = await c.wallet.writeContract({ ...(request as object), account: from, chain: foundry } as never);
+  // A 25 % gas margin, as ts/lib/chain.ts send(): the estimate is taken against the latest block, and the transaction
+  // is mined in the next, where interest may accrue along another path (seen on a plain anvil: bob's borrow ran out).
+  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from } as never);
+  const hash = await c.wallet.writeContract({ ...(request as object), gas: (gas * 5n) / 4n, account: from, chain: foundry } as never);
   const receipt = await c.pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
   return { result: result as T, gasUsed: receipt.gasUsed };
@@ -98,6 +113,7 @@ async function passTime(c: Ctx, seconds: number, floors: { apes: bigint; items: 
   }
 }
 
+/** What one pool share (10^24 base units: 18 decimals plus the vault's 6-decimal offset) is worth in WETH. */
 async function sharePrice(c: Ctx): Promise<bigint> {
   return c.pub.readContract({ address: c.r.pool, abi: iLendingPoolAbi, functionName: 'convertToAssets', args: [10n ** 24n] });
 }
@@ -110,10 +126,27 @@ async function fundWeth(c: Ctx, who: LocalAccount, amount: bigint, spender: Addr
   await tx(c, who, c.r.asset, wethAbi, 'approve', [spender, 2n ** 255n]);
 }
 
+/** The demo plays every role with anvil's dev accounts: RPC_URL must be an anvil (not a real network). */
+async function checkDevChain(rpcUrl: string): Promise<void> {
+  const need = `RPC_URL must be a plain anvil with its default dev mnemonic (the demo sends from its dev accounts and moves chain time); unset RPC_URL to use an embedded one`;
+  let client = '';
+  try {
+    const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'web3_clientVersion', params: [] }) });
+    client = String(((await res.json()) as { result?: string }).result ?? '');
+  } catch {
+    throw new DeployError(`cannot reach the RPC at ${redactUrl(rpcUrl)}: ${need}`);
+  }
+  if (!/^anvil\//i.test(client)) throw new DeployError(`${redactUrl(rpcUrl)} is ${client || 'not an anvil'}: ${need}`);
+}
+
 async function main() {
   console.log('make demo: deploy the protocol on a local chain and run a lending scenario\n');
+  const external = process.env.RPC_URL?.trim();
+  if (external) await checkDevChain(external);
   const { record: r, rpcUrl, anvil, pub } = await deploy({
     keepAnvil: true,
+    dev: true,
+    env: { ...process.env, ...(external ? { RPC_URL: external } : {}) },
     log: (l) => info(`deploy: ${l}`),
   });
   try {
@@ -131,8 +164,8 @@ async function main() {
     const traitSigner = localAccount(LOCAL_ROLES.traitSigner);
     const [lp1, lp2, alice, bob, bidder, keeper] = [10, 11, 12, 13, 14, 15].map(localAccount);
     for (const a of [lp1, lp2, alice, bob, bidder, keeper]) await c.test.setBalance({ address: a.address, value: parseEther('10000') });
-    step(`deployed on chain ${r.chainId} (${anvil ? 'embedded anvil' : rpcUrl}): Safe ${r.safe} (${r.safeThreshold}-of-${r.safeOwners.length}), timelock ${r.timelock} (${r.timelockDelay / HOUR} h), pool ${r.pool}`);
-    info(`every role is with the Safe behind the timelock; the deployer holds none (verified on chain); addresses in deployments/${r.chainId}.json`);
+    step(`deployed on chain ${r.chainId} (${anvil ? 'embedded anvil' : redactUrl(rpcUrl)}): Safe ${r.safe} (${r.safeThreshold}-of-${r.safeOwners.length}), timelock ${r.timelock} (${r.timelockDelay / HOUR} h), pool ${r.pool}`);
+    info(`every role is with the Safe behind the timelock; the deployer holds none (verified on chain); a throwaway chain, so no deployments/ record is written`);
 
     // Oracle: a TWAP needs 5 sales over at least 30 minutes.
     const floors = { apes: parseEther('30'), items: parseEther('1.5') };
@@ -149,7 +182,7 @@ async function main() {
       await fundWeth(c, lp, parseEther(amount), r.pool);
       await tx(c, lp, r.pool, iLendingPoolAbi, 'deposit', [parseEther(amount), lp.address]);
     }
-    step(`two lenders deposited 200 WETH; share price ${eth(await sharePrice(c))} WETH per 10^24 shares`);
+    step(`two lenders deposited 200 WETH; one share (npWETH) is worth ${eth(await sharePrice(c))} WETH`);
 
     // Trait premiums: a signed Merkle root; Ape #42 carries a 6 WETH premium.
     const epoch = 1n;
@@ -185,7 +218,7 @@ async function main() {
     await warp(c, 20 * DAY);
     await oracleRound(c, floors);
     const aliceDebt = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'debtOf', args: [loans.get(a.result[0])!] });
-    step(`20 days later: alice owes ${eth(aliceDebt)} WETH; share price ${eth(priceBefore)} -> ${eth(await sharePrice(c))}; reserve ${eth(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' }))} WETH`);
+    step(`20 days later: alice owes ${eth(aliceDebt)} WETH; one share is worth ${eth(priceBefore)} -> ${eth(await sharePrice(c))} WETH; reserve ${eth(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' }))} WETH`);
 
     // The floor falls by 40 %: a jump. The oracle stops new liquidations until its cool-down has passed.
     // Half an hour later (the oracle was fresh in between: the outage of the 20-day gap has ended) the floor falls.
@@ -195,6 +228,10 @@ async function main() {
     await tx(c, c.relayer, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
     const [, status] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [r.collection721] });
     step(`the Demo Apes floor fell from 30 to 18 WETH; the valuation reports ${STATUS[status] ?? status}: no new borrow or liquidation for 1 h`);
+    const keeperLines: string[] = [];
+    const flushKeeper = () => {
+      for (const line of keeperLines.splice(0)) info(`keeper: ${line}`);
+    };
     const keeperBot = new Keeper({
       publicClient: pub,
       walletClient: createWalletClient({ account: keeper, chain: foundry, transport }),
@@ -203,9 +240,11 @@ async function main() {
       fromBlock: BigInt(r.startBlock),
       confirmations: 0, // the demo's anvil mines each transaction into a final block
       buy: false, // it starts and closes auctions; the purchase is left to a bidder
-      log: (line) => info(`keeper: ${line}`),
+      // The keeper's own lines are printed after the step that announces what it did, not before it.
+      log: (line) => keeperLines.push(line),
     });
     let round = await keeperBot.tick();
+    flushKeeper();
     info(`keeper round during the cool-down: ${round.started.length} auction(s) started, ${round.skipped.length} loan(s) skipped`);
     if (round.started.length) throw new Error('an auction started during the oracle cool-down');
     await warp(c, HOUR + 60);
@@ -220,6 +259,7 @@ async function main() {
     if (!round.started.includes(a.result[0])) throw new Error("the keeper did not start alice's auction");
     const aliceAuction = await auctionOf(c, a.result[0]);
     step(`keeper started the auction of loan ${a.result[0]} (health factor below 1): ${eth(aliceAuction.auction.startPrice, 2)} WETH decaying to ${eth(aliceAuction.auction.reservePrice, 2)} over ${aliceAuction.auction.duration / HOUR} h`);
+    flushKeeper();
     await passTime(c, 8 * HOUR, floors);
     const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [a.result[0], aliceAuction.loan, aliceAuction.auction] });
     await fundWeth(c, bidder, price, r.auction);
@@ -239,6 +279,7 @@ async function main() {
     if (!round.started.includes(b.result[0])) throw new Error("the keeper did not start bob's auction");
     const bobAuction = await auctionOf(c, b.result[0]);
     step(`bob's loan is past maturity plus grace: keeper started its auction (${eth(bobAuction.auction.startPrice, 2)} -> ${eth(bobAuction.auction.reservePrice, 2)} WETH over ${bobAuction.auction.duration / HOUR} h); frozen debt ${eth(bobAuction.loan.frozenDebt)} WETH`);
+    flushKeeper();
     await passTime(c, bobAuction.auction.duration + 60, floors);
     const [badBefore, absorbedBefore] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
     round = await keeperBot.tick();
@@ -246,6 +287,7 @@ async function main() {
     const [badAfter, absorbed] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
     const custodyUnits = await pub.readContract({ address: r.collection1155, abi: demoItemsAbi, functionName: 'balanceOf', args: [r.safe, 7n] });
     step(`no bid in ${bobAuction.auction.duration / HOUR} h: the keeper closed it and ${eth(badAfter - badBefore)} WETH was written off in the same transaction (reserve absorbed ${eth(absorbed - absorbedBefore)}, lenders ${eth(badAfter - badBefore - (absorbed - absorbedBefore))}); the ${custodyUnits} units went to the Safe (custody)`);
+    flushKeeper();
     loans.delete(b.result[0]);
     writtenOff += 1;
 
@@ -282,7 +324,7 @@ async function main() {
       ['pool assets (WETH)', eth(await read('totalAssets'))],
       ['  idle cash (WETH)', eth(await read('cash'))],
       ['  live debt (WETH)', eth(await read('totalDebt'))],
-      ['share price (WETH per 10^24 shares)', `${eth(priceBefore)} -> ${eth(await sharePrice(c))}`],
+      ['value of one share (WETH)', `${eth(priceBefore)} -> ${eth(await sharePrice(c))}`],
       ['loans', `${opened} opened, ${sold} liquidated by a sale, ${writtenOff} written off, ${loans.size} open`],
       ['bad debt written off (WETH)', `${eth(bad)} (reserve absorbed ${eth(fromReserve)})`],
       ['first-loss reserve (WETH)', eth(await read('reserve'))],
@@ -298,8 +340,9 @@ async function main() {
   }
 }
 
+cli({ name: 'demo', usage: DEMO_USAGE });
 main().catch((e) => {
   if (process.env.DEMO_DEBUG) console.error(e);
-  console.error(`demo failed: ${describe(e)}`);
+  console.error(`demo failed: ${redactIn(describe(e), process.env.RPC_URL)}`);
   process.exit(1);
 });

@@ -1,7 +1,10 @@
 // Post-deployment verification, read from the chain (not from the forge simulation): owners, roles, delay,
-// implementation slots, locked initialisers, the Safe's owners and threshold. Timelock roles are replayed from every
-// RoleGranted/RoleRevoked log since the deployment block, so an unexpected holder cannot hide.
-//   tsx ts/deploy/verify.ts            (RPC_URL, CHAIN_ID or the record's chain; reads deployments/<chainId>.json)
+// implementation slots, locked initialisers, the Safe (owners, threshold, no module, no guard, a Safe 1.4.1 singleton
+// by its code hash, a known constant, not the record), the oracle reporter, the trait signer, the pool's asset, and
+// no demo stand-in (an open-mint collection, a settable floor feed, a fresh WETH). Timelock roles are replayed from
+// every RoleGranted/RoleRevoked log since the deployment block, read in bounded ranges that halve when a provider
+// refuses one, so an unexpected holder cannot hide and a long-lived deployment can still be re-verified.
+//   tsx ts/deploy/verify.ts [--record <file>]     (make verify-deployment; --help lists the environment)
 import { BaseError, encodeFunctionData, getAddress, isAddressEqual, parseAbi, parseAbiItem, type Address, type Hex, type PublicClient } from 'viem';
 import {
   dutchAuctionAbi,
@@ -10,9 +13,11 @@ import {
   iSafeAbi,
   timelockControllerAbi,
 } from '../generated/contracts.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createPublicClient, http } from 'viem';
+import { createPublicClient, http, keccak256, zeroAddress } from 'viem';
+import { cli, redactIn, redactUrl } from '../lib/cli.js';
 import { PROXIES, readRecord, type DeploymentRecord } from './record.js';
 
 export const MIN_DELAY = 48 * 3600;
@@ -22,9 +27,55 @@ const INVALID_INITIALIZATION = '0xf92ee8a9';
 const roleGranted = parseAbiItem('event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)');
 const roleRevoked = parseAbiItem('event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender)');
 
+/** keccak256 of the runtime code of the Safe 1.4.1 singletons (Safe, SafeL2), as published in the
+ * @safe-global/safe-contracts 1.4.1 artifacts; the canonical deployments carry the same code. */
+export const SAFE_141_CODE_HASHES: readonly Hex[] = [
+  '0x1fe2df852ba3299d6534ef416eefa406e56ced995bca886ab7a553e6d0c5e1c4',
+  '0xb1f926978a0f44a2c0ec8fe822418ae969bd8c3f18d61e5103100339894f81ff',
+];
+export const SAFE_VERSION = '1.4.1';
+/** Safe storage: keccak256("guard_manager.guard.address"). */
+const SAFE_GUARD_SLOT = '0x4a204f620c8c5ccdca3fd54d003badd85ba500436a431f0cbda4f558c93c34c8';
+const SENTINEL = '0x0000000000000000000000000000000000000001';
+const safeExtra = parseAbi([
+  'function getModulesPaginated(address start, uint256 pageSize) view returns (address[] array, address next)',
+]);
+const oracleViews = parseAbi([
+  'function isReporter(address account) view returns (bool)',
+  'function signer() view returns (address)',
+  'function asset() view returns (address)',
+  'function mint(address to, uint256 id)',
+  'function mint(address to, uint256 id, uint256 amount)',
+]);
+
+/** Blocks per getLogs request at first; a refused range is halved down to one block. */
+export const LOG_RANGE = 2_000n;
+
+/**
+ * getLogs over [fromBlock, toBlock] in ranges of at most `step` blocks. A range the provider refuses (a range or
+ * result cap, a transient error) is split in two and each half read again; only a single refused block is an error.
+ */
+export async function getLogsBounded<T>(read: (from: bigint, to: bigint) => Promise<T[]>, fromBlock: bigint, toBlock: bigint, step = LOG_RANGE): Promise<T[]> {
+  const out: T[] = [];
+  const pending: [bigint, bigint][] = [];
+  for (let a = fromBlock; a <= toBlock; a += step) pending.push([a, a + step - 1n < toBlock ? a + step - 1n : toBlock]);
+  while (pending.length) {
+    const [a, b] = pending.shift()!;
+    try {
+      out.push(...(await read(a, b)));
+    } catch (e) {
+      if (a === b) throw e;
+      const mid = (a + b) / 2n;
+      pending.unshift([a, mid], [mid + 1n, b]);
+    }
+  }
+  return out;
+}
+
 /** Holders of every timelock role at the head of the chain, replayed from the role events. */
-export async function roleHolders(pub: PublicClient, timelock: Address, fromBlock: bigint): Promise<Map<Hex, Set<Address>>> {
-  const logs = await pub.getLogs({ address: timelock, events: [roleGranted, roleRevoked], fromBlock, toBlock: 'latest' });
+export async function roleHolders(pub: PublicClient, timelock: Address, fromBlock: bigint, step = LOG_RANGE): Promise<Map<Hex, Set<Address>>> {
+  const head = await pub.getBlockNumber({ cacheTime: 0 }); // not the client's cached head: it may predate the deployment
+  const logs = await getLogsBounded((from, to) => pub.getLogs({ address: timelock, events: [roleGranted, roleRevoked], fromBlock: from, toBlock: to }), fromBlock, head, step);
   logs.sort((a, b) => (a.blockNumber === b.blockNumber ? (a.logIndex ?? 0) - (b.logIndex ?? 0) : Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n))));
   const holders = new Map<Hex, Set<Address>>();
   for (const log of logs) {
@@ -43,8 +94,49 @@ function sameSet(a: Iterable<Address>, b: Iterable<Address>): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+export interface VerifyOptions {
+  /** Demo stand-ins are expected (the embedded anvil, the demo): only then are they not a finding. */
+  allowStandIns?: boolean;
+  /** What the operator configured, when it should be checked against something other than the record. */
+  expect?: { oracleReporter?: Address; traitSigner?: Address; asset?: Address };
+  /** getLogs range (tests). */
+  logRange?: bigint;
+}
+
+/** The local stand-ins of script/local/LocalAssets.sol and the WETH the script deploys, by their forge artifacts. */
+const STAND_INS = [
+  ['DemoApes', 'LocalAssets.sol'],
+  ['DemoItems', 'LocalAssets.sol'],
+  ['LocalFloorFeed', 'LocalAssets.sol'],
+  ['WETH', 'WETH.sol'],
+] as const;
+
+/** Runtime code without its immutables (zeroed) and without the trailing CBOR metadata. */
+function codeShape(code: string, immutables: { start: number; length: number }[] = []): string {
+  let hex = code.startsWith('0x') ? code.slice(2) : code;
+  const chars = hex.split('');
+  for (const { start, length } of immutables) for (let i = start * 2; i < (start + length) * 2 && i < chars.length; i++) chars[i] = '0';
+  hex = chars.join('');
+  const metaLen = parseInt(hex.slice(-4), 16);
+  if (Number.isFinite(metaLen) && (metaLen + 2) * 2 < hex.length) hex = hex.slice(0, hex.length - (metaLen + 2) * 2);
+  return hex.toLowerCase();
+}
+
+/** The stand-in whose code `code` is, if any (compared with out/ artifacts, immutables masked). */
+export function standInName(code: string | undefined): string | undefined {
+  if (!code || code === '0x') return undefined;
+  for (const [name, file] of STAND_INS) {
+    const path = `out/${file}/${name}.json`;
+    if (!existsSync(path)) continue;
+    const art = JSON.parse(readFileSync(path, 'utf8')) as { deployedBytecode: { object: string; immutableReferences?: Record<string, { start: number; length: number }[]> } };
+    const refs = Object.values(art.deployedBytecode.immutableReferences ?? {}).flat();
+    if (code.length === art.deployedBytecode.object.length && codeShape(code, refs) === codeShape(art.deployedBytecode.object, refs)) return name;
+  }
+  return undefined;
+}
+
 /** Every way the chain differs from what governance requires; empty when the deployment is right. */
-export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord): Promise<string[]> {
+export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord, opts: VerifyOptions = {}): Promise<string[]> {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
@@ -77,7 +169,7 @@ export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord): 
   const [admin, proposer, canceller, executor] = await Promise.all(
     (['DEFAULT_ADMIN_ROLE', 'PROPOSER_ROLE', 'CANCELLER_ROLE', 'EXECUTOR_ROLE'] as const).map((f) => pub.readContract({ ...tl, functionName: f })),
   );
-  const holders = await roleHolders(pub, r.timelock, BigInt(r.startBlock));
+  const holders = await roleHolders(pub, r.timelock, BigInt(r.startBlock), opts.logRange);
   const expected: [string, Hex, Address][] = [
     ['admin', admin, r.timelock],
     ['proposer', proposer, r.safe],
@@ -124,16 +216,57 @@ export async function verifyDeployment(pub: PublicClient, r: DeploymentRecord): 
     'valuation trait pricer',
   );
 
+  // Oracle roles and the asset, against what the operator configured (else the record).
+  const reporter = opts.expect?.oracleReporter ?? r.oracleReporter;
+  const signer = opts.expect?.traitSigner ?? r.traitSigner;
+  const asset = opts.expect?.asset ?? r.asset;
+  const isReporter = (who: Address) => readOr('valuation isReporter()', () => pub.readContract({ address: r.valuation, abi: oracleViews, functionName: 'isReporter', args: [who] }));
+  check((await isReporter(reporter)) === true, `the oracle reporter ${reporter} is not a reporter of the valuation`);
+  for (const who of new Set([r.deployer, ...r.safeOwners].map((a) => getAddress(a)))) {
+    if (isAddressEqual(who, reporter)) continue;
+    check((await isReporter(who)) !== true, `${who} (deployer or Safe owner) is an oracle reporter`);
+  }
+  const onChainSigner = await readOr('trait pricer signer()', () => pub.readContract({ address: r.traitPricer, abi: oracleViews, functionName: 'signer' }));
+  check(same(onChainSigner, signer), `trait signer is ${onChainSigner}, expected ${signer}`);
+  const poolAsset = await readOr('pool asset()', () => pub.readContract({ address: r.pool, abi: oracleViews, functionName: 'asset' }));
+  check(same(poolAsset, asset), `pool asset is ${poolAsset}, expected ${asset}`);
+  const auctionAsset = await readOr('auction asset()', () => pub.readContract({ address: r.auction, abi: oracleViews, functionName: 'asset' }));
+  check(same(auctionAsset, asset), `auction asset is ${auctionAsset}, expected ${asset}`);
+
+  // No demo stand-in on a real network: by code, and an open mint by behaviour (whoever the contract is).
+  if (!opts.allowStandIns) {
+    check(!r.localAssets, 'the record says localAssets: demo collections and feeds were deployed');
+    for (const k of ['asset', 'collection721', 'feed721', 'collection1155', 'feed1155'] as const) {
+      const name = standInName(await pub.getCode({ address: r[k] }));
+      check(!name, `${k} ${r[k]} is the local stand-in ${name}`);
+    }
+    const stranger = '0x00000000000000000000000000000000DeaDBeef' as Address;
+    const opens = async (call: () => Promise<unknown>) => call().then(() => true, () => false);
+    check(!(await opens(() => pub.simulateContract({ address: r.collection721, abi: oracleViews, functionName: 'mint', args: [stranger, 2n ** 255n], account: stranger }))), `collection721 ${r.collection721} lets anyone mint`);
+    check(!(await opens(() => pub.simulateContract({ address: r.collection1155, abi: oracleViews, functionName: 'mint', args: [stranger, 2n ** 255n, 1n], account: stranger }))), `collection1155 ${r.collection1155} lets anyone mint`);
+  }
+
   // The Safe: a 1.4.1 proxy to the recorded singleton, with the recorded owners and threshold.
   const safe = { address: r.safe, abi: iSafeAbi } as const;
-  const owners = await pub.readContract({ ...safe, functionName: 'getOwners' });
-  const threshold = Number(await pub.readContract({ ...safe, functionName: 'getThreshold' }));
+  // Reverting reads are findings (a Safe proxy pointed at other code), not a crash of the verification.
+  const owners = (await readOr('Safe getOwners()', () => pub.readContract({ ...safe, functionName: 'getOwners' }))) ?? [];
+  const threshold = Number((await readOr('Safe getThreshold()', () => pub.readContract({ ...safe, functionName: 'getThreshold' }))) ?? 0);
   check(sameSet(owners, r.safeOwners), `Safe owners [${owners.join(', ')}] differ from the record`);
   check(threshold === r.safeThreshold, `Safe threshold ${threshold} differs from the record's ${r.safeThreshold}`);
   check(threshold >= 1 && threshold <= owners.length, `Safe threshold ${threshold} of ${owners.length}`);
-  check((await pub.readContract({ ...safe, functionName: 'VERSION' })) === '1.4.1', 'Safe version is not 1.4.1');
-  const singleton = await pub.getStorageAt({ address: r.safe, slot: '0x0' });
-  check(!!singleton && isAddressEqual(getAddress(`0x${singleton.slice(-40)}`), r.safeSingleton), 'Safe proxy singleton');
+  const version = await readOr('Safe VERSION()', () => pub.readContract({ ...safe, functionName: 'VERSION' }));
+  check(version === SAFE_VERSION, `Safe version is ${version}, not ${SAFE_VERSION}`);
+  // The singleton by its code, against the published 1.4.1 code hashes (the record could name any contract).
+  const slot0 = await pub.getStorageAt({ address: r.safe, slot: '0x0' });
+  const singleton = slot0 ? getAddress(`0x${slot0.slice(-40)}`) : zeroAddress;
+  const singletonCode = await pub.getCode({ address: singleton });
+  check(!!singletonCode && SAFE_141_CODE_HASHES.includes(keccak256(singletonCode)), `the Safe's singleton ${singleton} is not Safe 1.4.1 code`);
+  if (r.safeSingleton && r.safeSingleton !== zeroAddress) check(isAddressEqual(singleton, r.safeSingleton), `the Safe's singleton ${singleton} differs from the record's ${r.safeSingleton}`);
+  // No module (a module executes without the owners' signatures) and no guard (it can block every transaction).
+  const modules = await readOr('Safe getModulesPaginated()', () => pub.readContract({ address: r.safe, abi: safeExtra, functionName: 'getModulesPaginated', args: [SENTINEL, 10n] }));
+  if (modules) check(modules[0].length === 0, `the Safe has module(s) enabled: ${modules[0].join(', ')} (a module bypasses the owners' threshold)`);
+  const guard = await pub.getStorageAt({ address: r.safe, slot: SAFE_GUARD_SLOT });
+  check(!guard || BigInt(guard) === 0n, `the Safe has a guard set: 0x${(guard ?? '').slice(-40)}`);
   return problems;
 }
 
@@ -176,22 +309,37 @@ function revertData(e: unknown): Hex | undefined {
   return data;
 }
 
+export const VERIFY_USAGE = `usage: tsx ts/deploy/verify.ts [--record <file>]      (make verify-deployment)
+Re-verifies a deployment record against the chain; exit 1 with every problem listed when they differ.
+  --record <file>   the record to check (default deployments/<chainId>.json for the chain at RPC_URL)
+  --help            this text
+environment: RPC_URL (required); CHAIN_ID (optional, must match); ORACLE_REPORTER, TRAIT_SIGNER, ASSET (optional:
+             checked instead of the record's values); VERIFY_LOG_RANGE (blocks per getLogs request, 2000)`;
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { values } = cli({ name: 'verify', usage: VERIFY_USAGE, options: { record: { type: 'string' } } });
+  const rpcUrl = process.env.RPC_URL?.trim();
   (async () => {
-    const rpcUrl = process.env.RPC_URL;
-    if (!rpcUrl) throw new Error('missing RPC_URL');
+    if (!rpcUrl) throw new Error('missing RPC_URL (the chain the deployment is on)');
     const pub = createPublicClient({ transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }) }) as PublicClient;
     const chainId = await pub.getChainId().catch(() => {
-      throw new Error(`cannot reach the RPC at ${rpcUrl}`);
+      throw new Error(`cannot reach the RPC at ${redactUrl(rpcUrl)}`);
     });
-    const problems = await verifyDeployment(pub, readRecord(chainId));
+    if (process.env.CHAIN_ID && Number(process.env.CHAIN_ID) !== chainId) throw new Error(`chain id mismatch: the RPC is chain ${chainId}, CHAIN_ID says ${process.env.CHAIN_ID}`);
+    const record = values.record ? (JSON.parse(readFileSync(values.record, 'utf8')) as DeploymentRecord) : readRecord(chainId);
+    const env = process.env;
+    const addr = (k: string) => (env[k]?.trim() ? getAddress(env[k]!.trim()) : undefined);
+    const problems = await verifyDeployment(pub, record, {
+      expect: { oracleReporter: addr('ORACLE_REPORTER'), traitSigner: addr('TRAIT_SIGNER'), asset: addr('ASSET') },
+      logRange: env.VERIFY_LOG_RANGE ? BigInt(env.VERIFY_LOG_RANGE) : undefined,
+    });
     if (problems.length) {
       for (const p of problems) console.error(`  - ${p}`);
       throw new Error(`${problems.length} problem(s), first: ${problems[0]}`);
     }
-    console.log(`verify: deployments/${chainId}.json matches the chain (roles, delay, slots, initialisers, Safe)`);
+    console.log(`verify: ${values.record ?? `deployments/${chainId}.json`} matches the chain (roles, delay, slots, initialisers, Safe, oracle roles, asset, no stand-ins)`);
   })().catch((e) => {
-    console.error(`verify failed: ${e?.message ?? e}`);
+    console.error(`verify failed: ${redactIn(String(e?.message ?? e).split('\n')[0], rpcUrl)}`);
     process.exit(1);
   });
 }

@@ -18,12 +18,13 @@ import {
   type Transport,
   type WalletClient,
 } from 'viem';
+import { redactUrl, wantsHelp } from '../lib/cli.js';
 import { KEY_SOURCES, accountFromEnv } from './account.js';
 import { recordPath } from '../deploy/record.js';
 import { Keeper, reasonOf, type KeeperHealth, type TickResult } from './keeper.js';
 
 const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address>] [--from-block <n>] [--interval <s>]
-         [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once]
+         [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once] [--help]
          [--state-file <path>] [--deployment <record.json>] [--reorg-window <blocks>] [--log-chunk <blocks>]
          [--multicall <address>] [--asset-per-native-wad <n> | --native-price-feed <address>]
          [--l1-fee-oracle <address>] [--metrics-file <path>]
@@ -130,15 +131,8 @@ function seconds(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** The RPC's origin without credentials or path (API keys often live in the URL). */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '<RPC_URL>';
-  }
-}
+/** The RPC's origin without credentials or path (API keys often live in the URL): the one shared redaction. */
+const redact = redactUrl;
 
 const auctionView = [
   { type: 'function', name: 'pool', stateMutability: 'view', inputs: [], outputs: [{ type: 'address' }] },
@@ -158,6 +152,11 @@ export async function main(
   let opts: Options;
   let account: Account | Address;
   let transport: Transport;
+  // --help anywhere: the usage on stdout and nothing else (the shared convention of every command, ts/lib/cli.ts).
+  if (wantsHelp(argv)) {
+    out(USAGE);
+    return 0;
+  }
   try {
     opts = parseArgs(argv);
     const rpcUrl = env.RPC_URL?.trim();

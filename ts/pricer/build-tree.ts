@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Address, Hex } from "viem";
+import { cli } from "../lib/cli.ts";
 import { type PremiumEntry, buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
 
 export interface TreeFile {
@@ -55,11 +56,16 @@ export function buildTreeFile(entries: PremiumEntry[]): TreeFile {
   return { collection, epoch: epoch.toString(), root: tree.root, tokens };
 }
 
+const USAGE = `usage: tsx ts/pricer/build-tree.ts <input.csv|input.json> [--out tree.json]
+Builds the trait-premium Merkle tree of one (collection, epoch); writes the root and every token's proof as JSON.
+  --out <file>   write the tree there (default: stdout)
+  --help         this text
+CSV: a header collection,tokenId,premium,epoch then one row per token; JSON: an array of those objects.`;
+
 function main(argv: string[]) {
-  const input = argv[0];
-  if (!input || input.startsWith("--")) throw new Error("usage: build-tree.ts <input.csv|input.json> [--out tree.json]");
-  const outAt = argv.indexOf("--out");
-  const out = outAt >= 0 ? argv[outAt + 1] : undefined;
+  const { values, positionals } = cli({ name: "build-tree", usage: USAGE, options: { out: { type: "string" } }, positionals: { min: 1, max: 1, names: "<input.csv|input.json>" } }, argv);
+  const input = positionals[0];
+  const out = values.out;
   const format = input.toLowerCase().endsWith(".json") ? "json" : "csv";
   const file = buildTreeFile(parseInput(readFileSync(input, "utf8"), format));
   const json = `${JSON.stringify(file, null, 2)}\n`;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Address, type Hex, getAddress, isAddress, isAddressEqual } from "viem";
 import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
+import { CliError, parseCommand, wantsHelp } from "../lib/cli.ts";
 import { loadAccount } from "../lib/key.ts";
 import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
 
@@ -32,26 +33,29 @@ export function checkedTree(tree: unknown, path: string): { collection: Address;
   return { collection: getAddress(t.collection), epoch: String(t.epoch), root };
 }
 
-function flags(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith("--")) throw new Error(`unexpected argument ${argv[i]}`);
-    const name = argv[i].slice(2);
-    if (name === "key" || name === "private-key") throw new Error("keys are never read from argv: use SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE");
-    out[name] = argv[++i] ?? "";
-  }
-  return out;
+export const SIGN_USAGE = `usage: tsx ts/pricer/sign.ts root --chain-id N --contract 0xPricer (--tree tree.json | --collection 0x.. --epoch N --root 0x..) --expiry T
+       tsx ts/pricer/sign.ts sale --chain-id N --contract 0xValuation --collection 0x.. --price WEI --timestamp T
+Prints the EIP-712 digest and signature as JSON. The key comes from SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE, never argv.
+  --help   this text`;
+
+const FIELDS = ["chain-id", "contract", "tree", "collection", "epoch", "root", "expiry", "price", "timestamp"] as const;
+
+/** The shared strict parser: one <root|sale> positional and string flags. */
+function flags(argv: string[]): { kind: string; f: Record<string, string> } {
+  const options = Object.fromEntries(FIELDS.map((k) => [k, { type: "string" as const }]));
+  const { values, positionals } = parseCommand(argv, { name: "sign", usage: SIGN_USAGE, options, positionals: { min: 1, max: 1, names: "<root|sale>" } });
+  return { kind: positionals[0], f: values as Record<string, string> };
 }
 
 function need(f: Record<string, string>, name: string): string {
   const v = f[name];
-  if (v === undefined || v === "") throw new Error(`missing --${name}`);
+  if (v === undefined || v === "") throw new CliError(`missing --${name}`);
   return v;
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const [kind, ...rest] = argv;
-  const f = flags(rest);
+  const { kind, f } = flags(argv);
+  if (kind !== "root" && kind !== "sale") throw new CliError(`unknown kind ${kind}: root or sale (--help shows the usage)`);
   const account = loadAccount(env);
   const chainId = BigInt(need(f, "chain-id"));
   const contract = getAddress(need(f, "contract"));
@@ -91,14 +95,18 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) 
     const signature = await signSaleReport(account, chainId, contract, message);
     return { signer: account.address, digest: saleReportDigest(chainId, contract, message), message, signature };
   }
-  throw new Error("usage: sign.ts <root|sale> --chain-id N --contract 0x.. [fields]");
+  throw new CliError(`unknown kind ${kind}: root or sale (--help shows the usage)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(SIGN_USAGE);
+    process.exit(0);
+  }
   run(process.argv.slice(2))
     .then((out) => process.stdout.write(`${JSON.stringify(out, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`))
     .catch((err) => {
       console.error(`sign: ${(err as Error).message}`);
-      process.exit(1);
+      process.exit(err instanceof CliError ? 2 : 1);
     });
 }

@@ -25,6 +25,7 @@ import { foundry } from 'viem/chains';
 import { deploy, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
 import type { DeploymentRecord } from '../deploy/record.js';
 import { demoApesAbi, dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
+import { loadArtifact } from '../lib/artifacts.js';
 import { signSaleReport } from '../lib/eip712.js';
 import { Keeper, type Auction, type Loan } from '../keeper/keeper.js';
 import type { ParamSet } from './params.js';
@@ -261,6 +262,10 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const big = 10n ** 30n;
   for (const a of [timelock, relayer, reporter, keeperAddr, bidder]) await test.setBalance({ address: a, value: big });
 
+  // A multicall contract for the hourly reads (script/local/Multicall.sol, Multicall3's aggregate3).
+  const mcHash = (await pub.request({ method: 'eth_sendTransaction', params: [{ from: relayer, data: loadArtifact('Multicall').bytecode, gas: '0x1000000' }] } as never)) as Hex;
+  const multicallAddress = (await pub.waitForTransactionReceipt({ hash: mcHash, pollingInterval: 5 })).contractAddress!;
+
   // Parameter set: the deployed defaults, then the file's overrides, through the timelock (impersonated: the 48 h
   // Safe -> timelock path is exercised by `make demo`; here only the resulting configuration matters).
   const deployed = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'terms', args: [apes, 1] })) as Record<string, number>;
@@ -471,8 +476,9 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
         contracts.push({ address: r.pool, abi: poolAbi, functionName: 'debtOf', args: [t.loan] });
       }
     }
-    const res = (await pub.multicall({ contracts: contracts as never, allowFailure: true, deployless: true, batchSize: 0 })) as unknown as { status: 'success' | 'failure'; result?: unknown }[];
+    const res = (await pub.multicall({ contracts: contracts as never, allowFailure: true, multicallAddress, batchSize: 0 })) as unknown as { status: 'success' | 'failure'; result?: unknown }[];
     const val = res[0].result as [bigint, number];
+    if (res[1].status !== "success") throw new Error(`pool views unreadable: ${String((res[1] as { error?: unknown }).error).slice(0, 300)}`);
     const sharePrice = fromWei(res[1].result as bigint) / fromWei(shareUnit);
     const [bad] = res[2].result as [bigint, bigint];
     const reserve = res[3].result as bigint;
@@ -592,7 +598,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     params,
     scenario: sc,
     terms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, Number(v)])),
-    rate: Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, typeof v === 'bigint' ? Number((v * YEAR * 10_000n) / WAD) / 10_000 : Number(v)])),
+    rate: Object.fromEntries(Object.entries(rate).map(([k, v]) => [k, ['baseRate', 'slope1', 'slope2'].includes(k) ? Number((BigInt(v as number) * YEAR * 10_000n) / WAD) / 10_000 : Number(v)])),
     hours,
     loans: [...outcomes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     lenders,

@@ -156,32 +156,58 @@ export interface RunResult {
 type Rec = DeploymentRecord;
 
 /** Everything the engine sends goes through eth_sendTransaction from an impersonated address, without a prior
- * estimate: anvil mines it at once (automine), so nothing waits. `checked` calls read the receipt. */
+ * estimate, into anvil's pool (automine is off); `mine` then mines everything pending in one block (the block gas
+ * limit is raised so it all fits), so nothing polls for receipts. `checked` calls read the receipt. */
 class Sender {
   count = 0;
-  private last?: Hex;
-  constructor(private pub: PublicClient) {}
-  /** Waits until everything sent so far is mined (anvil mines in order, so the last one is enough). */
-  async settle(): Promise<void> {
-    if (this.last) await this.pub.waitForTransactionReceipt({ hash: this.last, pollingInterval: 5 });
-    this.last = undefined;
+  /** The chain's latest block number, followed locally (every block the engine mines goes through here). */
+  head = 0n;
+  private pending = 0;
+  /** Next nonce per sender, as a promise chain: sends may be issued concurrently (one JSON-RPC batch) and anvil
+   * still orders each sender's transactions by nonce. */
+  private nonces = new Map<string, Promise<number>>();
+  constructor(
+    private pub: PublicClient,
+    private test: ReturnType<typeof createTestClient>,
+  ) {}
+  private nonce(from: Address): Promise<number> {
+    const key = from.toLowerCase();
+    const n = this.nonces.get(key) ?? this.pub.getTransactionCount({ address: from, blockTag: 'pending' });
+    this.nonces.set(key, n.then((x) => x + 1));
+    return n;
   }
   async send(from: Address, to: Address, abi: Abi, functionName: string, args: readonly unknown[] = [], value?: bigint): Promise<Hex> {
     const data = encodeFunctionData({ abi, functionName, args } as never);
+    const nonce = this.nonce(from);
     this.count++;
-    return (this.last = (await this.pub.request({
+    this.pending++;
+    return (await this.pub.request({
       method: 'eth_sendTransaction',
-      params: [{ from, to, data, gas: `0x${GAS.toString(16)}`, ...(value ? { value: `0x${value.toString(16)}` } : {}) }],
-    } as never)) as Hex);
+      params: [{ from, to, data, nonce: `0x${(await nonce).toString(16)}`, gas: `0x${GAS.toString(16)}`, ...(value ? { value: `0x${value.toString(16)}` } : {}) }],
+    } as never)) as Hex;
+  }
+  /** Mines one block at `timestamp` (default: the previous block's plus one second), pending or not. */
+  async mineAt(timestamp?: number): Promise<void> {
+    await this.pub.request({ method: 'evm_mine', params: timestamp === undefined ? [] : [timestamp] } as never);
+    this.pending = 0;
+    this.head++;
+  }
+  /** Mines one block with everything sent so far (no-op when nothing is pending). */
+  async mine(): Promise<void> {
+    if (this.pending === 0) return;
+    await this.mineAt();
+  }
+  async refreshHead(): Promise<void> {
+    this.head = await this.pub.getBlockNumber({ cacheTime: 0 });
   }
   async ok(hashes: Hex[]): Promise<boolean[]> {
-    await this.settle();
+    await this.mine();
     const rs = await Promise.all(hashes.map((hash) => this.pub.getTransactionReceipt({ hash })));
     return rs.map((r) => r.status === 'success');
   }
   async checked(from: Address, to: Address, abi: Abi, functionName: string, args: readonly unknown[] = [], value?: bigint): Promise<Log[]> {
     const hash = await this.send(from, to, abi, functionName, args, value);
-    await this.settle();
+    await this.mine();
     const r = await this.pub.getTransactionReceipt({ hash });
     if (r.status !== 'success') {
       // Re-run it as a call to get the revert reason for the message.
@@ -236,7 +262,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const chain = { ...foundry, id: r.chainId };
   const pub = createPublicClient({ chain, transport, pollingInterval: 20 }) as PublicClient;
   const test = createTestClient({ chain, mode: 'anvil', transport });
-  const tx = new Sender(pub);
+  const tx = new Sender(pub, test);
   const poolAbi = iLendingPoolAbi as Abi;
   const auctionAbi = dutchAuctionAbi as Abi;
   const valAbi = iValuationAdminAbi as Abi;
@@ -247,11 +273,9 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   if (Number(latest.timestamp) >= CHAIN_BASE - WARMUP) throw new Error('the chain clock is already past the replay base time (2030-01-01)');
   await pub.request({ method: 'anvil_autoImpersonateAccount', params: [true] } as never);
   await test.setBlockTimestampInterval({ interval: 1 });
+  await test.setBlockGasLimit({ gasLimit: 10n ** 10n });
+  await test.setAutomine(false);
   const chainTime = (h: number) => CHAIN_BASE + h * HOUR;
-  const setTime = async (ts: number) => {
-    await tx.settle();
-    await test.setNextBlockTimestamp({ timestamp: BigInt(ts) });
-  };
 
   const reporterKey = localAccount(LOCAL_ROLES.reporter);
   const reporter = reporterKey.address;
@@ -264,7 +288,8 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
 
   // A multicall contract for the hourly reads (script/local/Multicall.sol, Multicall3's aggregate3).
   const mcHash = (await pub.request({ method: 'eth_sendTransaction', params: [{ from: relayer, data: loadArtifact('Multicall').bytecode, gas: '0x1000000' }] } as never)) as Hex;
-  const multicallAddress = (await pub.waitForTransactionReceipt({ hash: mcHash, pollingInterval: 5 })).contractAddress!;
+  await test.mine({ blocks: 1 });
+  const multicallAddress = (await pub.getTransactionReceipt({ hash: mcHash })).contractAddress!;
 
   // Parameter set: the deployed defaults, then the file's overrides, through the timelock (impersonated: the 48 h
   // Safe -> timelock path is exercised by `make demo`; here only the resulting configuration matters).
@@ -285,28 +310,35 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const saleRng = rng(sc.seed * 7919 + 17);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - saleRng())) * Math.cos(2 * Math.PI * saleRng());
   const salePrice = (floor: number) => (floorOnly ? floor * 1.25 : floor * (1 + Math.abs(gauss()) * sc.saleNoise));
-  const report = async (floor: number, ts: number) => {
+  // One sender with consecutive nonces, so the four land in this order in the hour's block: the feed moves, the
+  // signed sale is relayed, then the oracle service's keeper checkpoints (re-anchors after a jump's cool-down) and
+  // records the valuation. Sent as one JSON-RPC batch; the block is mined at the hour.
+  const oracleRound = async (floor: number, ts: number, extra: () => Promise<unknown> = async () => {}) => {
+    await tx.mine();
     const sale = { collection: apes, price: toWei(salePrice(floor)), timestamp: BigInt(ts) };
     const signature = await signSaleReport(reporterKey, BigInt(r.chainId), r.valuation, sale);
-    return tx.send(relayer, r.valuation, valAbi, 'relaySale', [sale, signature]);
+    const hashes = await Promise.all([
+      tx.send(reporter, r.feed721, localFloorFeedAbi as Abi, 'update', [toWei(floor)]),
+      tx.send(reporter, r.valuation, valAbi, 'relaySale', [sale, signature]),
+      tx.send(reporter, r.valuation, valAbi, 'checkpoint', [apes]),
+      tx.send(reporter, r.valuation, valAbi, 'price', [apes]),
+    ]);
+    await extra();
+    await tx.mineAt(ts);
+    return hashes.slice(0, 2);
   };
-  const oracleRound = async (floor: number, ts: number) => {
-    await setTime(ts);
-    const hashes = [
-      await tx.send(reporter, r.feed721, localFloorFeedAbi as Abi, 'update', [toWei(floor)]),
-      await report(floor, ts),
-    ];
+  const checkRound = async (hashes: Hex[], ts: number) => {
     const ok = await tx.ok(hashes);
     if (!ok.every(Boolean)) throw new Error(`the oracle round at chain time ${ts} failed (feed ${ok[0]}, sale ${ok[1]})`);
-    // Keeps the jump references current and re-anchors after a cool-down, as the oracle service's keeper would.
-    await tx.send(relayer, r.valuation, valAbi, 'checkpoint', [apes]);
-    await tx.send(relayer, r.valuation, valAbi, 'price', [apes]);
   };
 
   const floors = series.floors;
   const hoursTotal = floors.length;
   // Warm-up: the TWAP needs 5 sales over 30 minutes; six rounds 10 minutes apart in the hour before hour 0.
-  for (let i = 0; i < 6; i++) await oracleRound(floors[0], chainTime(0) - WARMUP + i * 600);
+  for (let i = 0; i < 6; i++) {
+    const ts = chainTime(0) - WARMUP + i * 600;
+    await checkRound(await oracleRound(floors[0], ts), ts);
+  }
 
   // Loan book plan and lenders.
   const planRng = rng(sc.seed * 104729 + 3);
@@ -347,15 +379,15 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const loans = new Map<bigint, { loan: Loan; auction?: Auction; idx: number }>();
   const outcomes = new Map<bigint, LoanOutcome>();
   let cursor = BigInt(r.startBlock);
+  await tx.refreshHead();
   const ledger = { deposits: 0n, withdrawals: 0n, principal: 0n, owedPaid: 0n, penalties: 0n, badDebt: 0n };
   let hour = -1;
   let curFloor = floors[0];
   const sync = async () => {
-    await tx.settle();
-    const head = await pub.getBlockNumber();
-    if (head < cursor) return;
-    const logs = await pub.getLogs({ address: [r.pool, r.auction], fromBlock: cursor, toBlock: head });
-    cursor = head + 1n;
+    await tx.mine();
+    if (tx.head < cursor) return;
+    const logs = await pub.getLogs({ address: [r.pool, r.auction], fromBlock: cursor, toBlock: tx.head });
+    cursor = tx.head + 1n;
     for (const l of logs) {
       const fromPool = isAddressEqual(l.address, r.pool);
       let ev: { eventName: string; args: Record<string, unknown> };
@@ -441,7 +473,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     // Loans due to open this hour.
     for (let i = 0; i < sc.loans; i++) {
       if (opensAt(i) !== hour || inTail) continue;
-      await tx.settle();
+      await tx.mine();
       const [price, status] = (await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [apes] })) as [bigint, number];
       if (status !== 0) continue; // no borrowing during an outage: the loan is not opened
       const principal = (maxAt(price) * BigInt(Math.floor(fracs[i] * 1e6))) / 1_000_000n;
@@ -462,6 +494,8 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       { address: r.pool, abi: poolAbi, functionName: 'badDebt' },
       { address: r.pool, abi: poolAbi, functionName: 'reserve' },
       { address: r.pool, abi: poolAbi, functionName: 'borrowRate' },
+      { address: r.feed721, abi: localFloorFeedAbi as Abi, functionName: 'latestRoundData' },
+      { address: r.valuation, abi: valAbi, functionName: 'newestObservationAge', args: [apes] },
     ];
     for (const id of ids) {
       const t = loans.get(id)!;
@@ -484,14 +518,18 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     const reserve = res[3].result as bigint;
     const [, util] = res[4].result as [bigint, bigint];
     const utilisation = fromWei(util);
+    // The hour's oracle round landed: the feed shows the floor and the newest sale is this hour's.
+    const answer = (res[5].result as [bigint, bigint])?.[1];
+    const age = res[6].result as bigint | undefined;
+    if (answer !== toWei(curFloor) || age === undefined || age > 600n) throw new Error(`the oracle round of hour ${hour} did not land (feed ${answer}, newest sale ${age} s old)`);
     let below1 = 0;
     let keeperWork = false;
     const actions: { id: bigint; kind: 'repay' | 'renew' | 'buy'; price?: bigint }[] = [];
     ids.forEach((id, k) => {
       const t = loans.get(id)!;
       const o = outcomes.get(id)!;
-      const a = res[5 + 2 * k];
-      const b = res[6 + 2 * k];
+      const a = res[7 + 2 * k];
+      const b = res[8 + 2 * k];
       if (t.loan.auctionStart === 0) {
         const hf = a.status === 'success' ? (a.result as bigint) : undefined;
         const pastDue = ts >= t.loan.dueTime + terms.grace;
@@ -534,7 +572,11 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     await sync();
     if (keeperWork) {
       keeperTicks++;
+      // The keeper sends and waits for its own receipts: anvil mines its transactions as they come.
+      await test.setAutomine(true);
       await keeper.tick();
+      await test.setAutomine(false);
+      await tx.refreshHead();
       await sync();
     }
 
@@ -547,7 +589,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
         if (runnerExit.has(i)) continue;
         const max = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'maxWithdraw', args: [l.address] })) as bigint;
         if (max > 0n) await tx.send(l.address, r.pool, poolAbi, 'withdraw', [max, l.address, l.address]);
-        await tx.settle();
+        await tx.mine();
         const left = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'balanceOf', args: [l.address] })) as bigint;
         if (left === 0n || (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'convertToAssets', args: [left] })) === 0n) {
           runnerExit.set(i, hour);

@@ -33,7 +33,7 @@ build: install ## Compile every contract (prints which solc is used)
 	@bin/solc --which
 	@$(FORGE) build
 
-test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transactions), then the TypeScript suite
+test: install replay-setup ## Run every test: forge unit/fuzz, gas snapshots (isolated transactions), then the TypeScript suite
 	@bin/solc --which
 	@$(FORGE) test
 	@FORGE_SNAPSHOT_CHECK=$${FORGE_SNAPSHOT_CHECK:-$${CI:-false}} FOUNDRY_PROFILE=gas $(FORGE) test
@@ -44,7 +44,7 @@ test: install ## Run every test: forge unit/fuzz, gas snapshots (isolated transa
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test
 
-test-ts: install ## Type-check and run the TypeScript tests only
+test-ts: install replay-setup ## Type-check and run the TypeScript tests only
 	@$(BIN)/tsc --noEmit -p .
 	@$(BIN)/vitest run
 

@@ -234,25 +234,46 @@ const fromWei = (w: bigint): number => Number(w / 10n ** 9n) / 1e9;
 
 export interface RunOptions {
   log?: (line: string) => void;
-  /** Reuse a running deployment (tests); default: deploy a fresh one on an embedded anvil. */
 }
 
-/** Replays `series` under `params` and `scenario`. Deploys on its own embedded anvil and stops it at the end. */
-export async function runReplay(series: Series, params: ParamSet, scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
-  const log = opts.log ?? (() => {});
+/** A deployment on an embedded anvil that several runs share: each starts from the same snapshot. */
+export interface ReplayChain {
+  rpcUrl: string;
+  record: Rec;
+  stop: () => Promise<void>;
+  snapshot: Hex;
+}
+
+/** Deploys the system with `make deploy`'s code on an embedded anvil and snapshots it. */
+export async function openChain(log: (line: string) => void = () => {}): Promise<ReplayChain> {
   const tmp = mkdtempSync(join(tmpdir(), 'replay-deploy-'));
   const env = { ...process.env };
-  delete env.RPC_URL;
-  delete env.CHAIN_ID;
-  delete env.DEPLOYER_PRIVATE_KEY;
-  delete env.DEPLOYER_KEY_FILE;
-  delete env.ETH_KEYSTORE;
-  const { record, rpcUrl, anvil } = await deploy({ env, keepAnvil: true, bindings: false, deploymentsDir: tmp, log: (l) => log(`deploy: ${l}`) });
-  rmSync(tmp, { recursive: true, force: true });
+  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE']) delete env[k];
   try {
-    return await drive(rpcUrl, record, series, params, scenario, log);
+    const { record, rpcUrl, anvil } = await deploy({ env, keepAnvil: true, bindings: false, deploymentsDir: tmp, log: (l) => log(`deploy: ${l}`) });
+    const test = createTestClient({ chain: { ...foundry, id: record.chainId }, mode: 'anvil', transport: http(rpcUrl) });
+    return { rpcUrl, record, stop: async () => anvil?.stop(), snapshot: await test.snapshot() };
   } finally {
-    await anvil?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Replays on a shared deployment: back to its snapshot first, a fresh snapshot for the next run after. */
+export async function runOn(c: ReplayChain, series: Series, params: ParamSet, scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
+  const test = createTestClient({ chain: { ...foundry, id: c.record.chainId }, mode: 'anvil', transport: http(c.rpcUrl) });
+  await test.revert({ id: c.snapshot });
+  c.snapshot = await test.snapshot();
+  await test.setAutomine(true);
+  return drive(c.rpcUrl, c.record, series, params, scenario, opts.log ?? (() => {}));
+}
+
+/** Replays `series` under `params` and `scenario` on a deployment of its own (an embedded anvil, stopped after). */
+export async function runReplay(series: Series, params: ParamSet, scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
+  const c = await openChain(opts.log);
+  try {
+    return await drive(c.rpcUrl, c.record, series, params, scenario, opts.log ?? (() => {}));
+  } finally {
+    await c.stop();
   }
 }
 

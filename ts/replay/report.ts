@@ -223,9 +223,10 @@ export async function render(spec: Record<string, unknown>): Promise<{ svg: stri
   return { svg, png: Buffer.from(png) };
 }
 
-/** The JSON summary: figures plus the run's settings and hourly series (bigints as decimal strings). */
+/** The JSON summary: figures, the run's settings, loans, lenders and ledger (bigints as decimal strings). The
+ * hourly rows are left out: for a real series they would be a copy of its floor column. */
 export function summaryJson(r: RunResult, fig: Figures): string {
-  const { elapsedMs: _omit, ...rest } = r;
+  const { elapsedMs: _omit, hours, ...rest } = r;
   void _omit;
-  return JSON.stringify({ figures: fig, run: rest }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1) + '\n';
+  return JSON.stringify({ figures: fig, run: { ...rest, hourCount: hours.length } }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1) + '\n';
 }

@@ -156,7 +156,8 @@ describe('replay: a short synthetic crash on the real deployment', () => {
     expect(md).toContain('| **residual** | **0** |');
     const json = JSON.parse(readFileSync(join(outA, 'summary.json'), 'utf8'));
     expect(json.figures.auctionsStarted).toBe(figures(first).auctionsStarted);
-    expect(json.run.hours.length).toBe(first.hours.length);
+    expect(json.run.hourCount).toBe(first.hours.length);
+    expect(json.run.ledger.totalAssets).toBe(first.ledger.totalAssets.toString());
     const svg = readFileSync(join(outA, 'plot.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('cumulative bad debt');

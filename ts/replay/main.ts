@@ -10,7 +10,9 @@ import { loadParams, type ParamSet } from './params.js';
 import { figures, markdown, plotSpec, render, summaryJson, type Figures } from './report.js';
 import { DEFAULT_CRASH, InputError, loadSeries, syntheticSeries, type CrashSpec, type Series } from './series.js';
 
-export const DATA_DIR = process.env.CRASH_DATA ?? '../shared/data/crashes';
+/** Where the real series are: CRASH_DATA, else ../shared/data/crashes (CI has them beside the clone). */
+export const dataDir = () => process.env.CRASH_DATA ?? '../shared/data/crashes';
+export const DATA_DIR = dataDir();
 export const DEFAULT_SERIES = 'bayc_2022-07_2022-09_benddao_floorask_1h_reservoir.csv';
 
 const HELP = `usage: tsx ts/replay/main.ts [options]      (make replay REPLAY_ARGS="...")
@@ -150,7 +152,7 @@ export function parseInvocation(argv: string[]): Invocation {
 
   let series: Series;
   let note: string | undefined;
-  const defaultFile = join(DATA_DIR, DEFAULT_SERIES);
+  const defaultFile = join(dataDir(), DEFAULT_SERIES);
   if (values.synthetic || (!values.series && !existsSync(defaultFile))) {
     if (!values.synthetic) note = `no data at ${defaultFile}: running the seeded synthetic series instead (--synthetic)`;
     series = syntheticSeries(crash);

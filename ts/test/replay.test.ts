@@ -81,6 +81,21 @@ describe('replay: bad input', () => {
     expect(() => parseInvocation(['--synthetic', '--params', file])).toThrow(`${file}:3: terms.ltvBps must be a non-negative integer`);
   });
 
+  it('with no data present it says so and runs the seeded synthetic series', () => {
+    const before = process.env.CRASH_DATA;
+    process.env.CRASH_DATA = join(dir, 'no-data-here');
+    try {
+      const inv = parseInvocation(['--hours', '50']);
+      expect(inv.note).toBe(`no data at ${join(dir, 'no-data-here', 'bayc_2022-07_2022-09_benddao_floorask_1h_reservoir.csv')}: running the seeded synthetic series instead (--synthetic)`);
+      expect(inv.series.format).toBe('synthetic');
+      expect(inv.series.floors).toHaveLength(50);
+      expect(parseInvocation(['--hours', '50']).series.floors).toEqual(inv.series.floors);
+    } finally {
+      if (before === undefined) delete process.env.CRASH_DATA;
+      else process.env.CRASH_DATA = before;
+    }
+  });
+
   it('the events format resamples to hours and allows several events in one block', () => {
     const file = join(dir, 'events.csv');
     writeFileSync(file, 'timestamp,price_eth,block_number\n2021-07-01T00:10:00Z,10,1\n2021-07-01T00:10:00Z,12,1\n2021-07-01T03:30:00Z,9,2\n');

@@ -17,15 +17,18 @@ export const REAL_SERIES = [
   'bayc_2022-10_2022-12_ftx_floorask_1h_reservoir.csv',
   'cryptopunks_2021-07_2021-09_nftx_vault_swaps.csv',
 ];
-export const SPEEDS = [6, 24, 72]; // hours from the top to the bottom of a 50 % crash
+export const SPEEDS = [6, 24, 72]; // hours from the top to the bottom of the crash
 export const DEPTHS = [1, 3, 10]; // purchases per day
+/** The sweep's fall: deep enough to reach the BendDAO-like set's liquidation level (90 % of the floor on loans of up
+ * to 40 % of it: a fall of more than 55.6 % for the largest loans). */
+export const SWEEP_DEPTH = 0.65;
 export const LTVS = [5000, 6500, 8000];
 
 const HELP = `usage: tsx ts/replay/risk.ts [options]      (make risk-report RISK_ARGS="...")
 
 Regenerates docs/risk/: the replay of replay/params/ours.json and benddao.json on the three real series
 (${REAL_SERIES.join(', ')}),
-the synthetic sweep (a 50 % crash over ${SPEEDS.join(' / ')} h against ${DEPTHS.join(' / ')} purchases a day, both sets),
+the synthetic sweep (a 65 % crash over ${SPEEDS.join(' / ')} h against ${DEPTHS.join(' / ')} purchases a day, both sets),
 the LTV frontier of our design (max LTV ${LTVS.map((l) => l / 100).join(' / ')} %, liquidation threshold LTV + 20 points,
 on BAYC Jul-Sep 2022 and two fast thin-market crashes), and docs/risk/SUMMARY.md.
 
@@ -42,8 +45,8 @@ interface Row {
 const scenarioFor = (over: Partial<Scenario> = {}): Scenario => ({ ...DEFAULT_SCENARIO, ...over });
 
 function sweepSeries(speed: number): Series {
-  const s = syntheticSeries({ ...DEFAULT_CRASH, calmHours: 36, crashHours: speed, bottomHours: 96, recovery: 0.3, recoveryHours: 72 });
-  s.name = `synthetic-d50-h${speed}`;
+  const s = syntheticSeries({ ...DEFAULT_CRASH, depth: SWEEP_DEPTH, calmHours: 36, crashHours: speed, bottomHours: 96, recovery: 0.3, recoveryHours: 72 });
+  s.name = `synthetic-d${SWEEP_DEPTH * 100}-h${speed}`;
   return s;
 }
 
@@ -161,18 +164,18 @@ export async function risk(argv: string[]): Promise<number> {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
         background: 'white',
         config: { font: 'DejaVu Sans' },
-        title: { text: 'Bad debt (% of deposits): 50 % crash speed against market depth', fontSize: 14 },
+        title: { text: `Bad debt (% of deposits): a ${SWEEP_DEPTH * 100} % crash, its speed against market depth`, fontSize: 14 },
         data: { values: cells.map((x) => ({ ...x, speed: `${x.speed} h`, label: x.pct.toFixed(2) })) },
         facet: { column: { field: 'set', type: 'nominal', title: null } },
         spec: {
           width: 260, height: 200,
           layer: [
-            { mark: 'rect', encoding: { x: { field: 'depth', type: 'ordinal', title: 'purchases per day (K)' }, y: { field: 'speed', type: 'ordinal', title: 'crash from top to bottom', sort: SPEEDS.map((s) => `${s} h`) }, color: { field: 'pct', type: 'quantitative', title: '% bad debt', scale: { scheme: 'reds', domainMin: 0 } } } },
+            { mark: 'rect', encoding: { x: { field: 'depth', type: 'ordinal', title: 'purchases per day (K)', axis: { labelAngle: 0 } }, y: { field: 'speed', type: 'ordinal', title: 'crash from top to bottom', sort: SPEEDS.map((s) => `${s} h`) }, color: { field: 'pct', type: 'quantitative', title: '% bad debt', scale: { scheme: 'reds', domainMin: 0 } } } },
             { mark: { type: 'text', fontSize: 13 }, encoding: { x: { field: 'depth', type: 'ordinal' }, y: { field: 'speed', type: 'ordinal', sort: SPEEDS.map((s) => `${s} h`) }, text: { field: 'label' } } },
           ],
         },
       });
-      section('sweep', `## Sweep: crash speed against market depth (synthetic, 50 % fall)\n\n![sweep](sweep.svg)\n\n${figuresTable(rows)}`);
+      section('sweep', `## Sweep: crash speed against market depth (synthetic, ${SWEEP_DEPTH * 100} % fall, 30 % of it recovered)\n\n![sweep](sweep.svg)\n\n${figuresTable(rows)}`);
     }
 
     if (parts.has('frontier')) {

@@ -46,6 +46,8 @@ export interface Scenario {
   ltvMin: number;
   /** Hours over which the book is opened (loans spread evenly). */
   openHours: number;
+  /** Hour at which the book starts to open (before it the pool only has its deposits). */
+  openAt: number;
   /** Deposits = the planned book / this utilisation. */
   utilisation: number;
   lenders: number;
@@ -69,6 +71,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   loans: 50,
   ltvMin: 0.5,
   openHours: 24,
+  openAt: 0,
   utilisation: 0.6,
   lenders: 10,
   repayShare: 0.5,
@@ -365,7 +368,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const planRng = rng(sc.seed * 104729 + 3);
   const fracs = Array.from({ length: sc.loans }, () => sc.ltvMin + (1 - sc.ltvMin) * planRng());
   const responsive = Array.from({ length: sc.loans }, () => planRng() < sc.repayShare);
-  const [p0] = (await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'priceView', args: [apes] })) as [bigint, number];
+  const p0 = toWei(floors[sc.openAt]);
   const maxAt = (price: bigint) => (((price * haircut) / BPS) * ltv) / BPS;
   const planned = fracs.reduce((s, f) => s + (maxAt(p0) * BigInt(Math.floor(f * 1e6))) / 1_000_000n, 0n);
   const totalDeposit = ((planned * 1000n) / BigInt(Math.round(sc.utilisation * 1000)) / WAD + 1n) * WAD;
@@ -472,7 +475,8 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     // A buffer for interest (renewals) and for repaying a loan whose principal the borrower spent elsewhere.
     await tx.send(b, r.asset, wethAbi as Abi, 'deposit', [], 10n ** 24n);
   }
-  const opensAt = (i: number) => Math.floor((i * Math.min(sc.openHours, Math.max(1, Math.floor(hoursTotal / 4)))) / sc.loans);
+  if (sc.openAt >= hoursTotal - 1) throw new Error(`the book opens at hour ${sc.openAt}, but the series has ${hoursTotal} hours`);
+  const opensAt = (i: number) => sc.openAt + Math.floor((i * Math.min(sc.openHours, Math.max(1, Math.floor((hoursTotal - sc.openAt) / 4)))) / sc.loans);
 
   const hours: HourRow[] = [];
   let peakShare = 0;

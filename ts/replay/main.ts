@@ -42,6 +42,8 @@ scenario
   --loans N              loans in the book (default ${DEFAULT_SCENARIO.loans})
   --ltv-min X            smallest loan as a fraction of the maximum LTV (default ${DEFAULT_SCENARIO.ltvMin})
   --open-hours N         hours over which the book opens (default ${DEFAULT_SCENARIO.openHours})
+  --open-at N|peak       hour at which the book starts to open; peak: the open hours before the series' highest
+                         floor (default 0: the first hour)
   --utilisation X        deposits = planned book / X (default ${DEFAULT_SCENARIO.utilisation})
   --lenders N            lenders sharing the deposits (default ${DEFAULT_SCENARIO.lenders})
   --repay-share X        share of borrowers who repay when health falls below --repay-hf (default ${DEFAULT_SCENARIO.repayShare})
@@ -76,6 +78,7 @@ const OPTIONS = {
   loans: { type: 'string' },
   'ltv-min': { type: 'string' },
   'open-hours': { type: 'string' },
+  'open-at': { type: 'string' },
   utilisation: { type: 'string' },
   lenders: { type: 'string' },
   'repay-share': { type: 'string' },
@@ -102,6 +105,15 @@ export interface Invocation {
   note?: string;
 }
 
+/** The book opens over the `openHours` before the series' highest floor (its first hour at that level). */
+export function peakOpen(series: Series, openHours: number): number {
+  let peak = 0;
+  series.floors.forEach((f, i) => {
+    if (f > series.floors[peak]) peak = i;
+  });
+  return Math.min(Math.max(0, peak - openHours), series.floors.length - 2);
+}
+
 /** Parses argv (strict): unknown flags and missing values are usage errors; files are read and checked here. */
 export function parseInvocation(argv: string[]): Invocation {
   let values: Record<string, string | boolean | undefined>;
@@ -124,6 +136,7 @@ export function parseInvocation(argv: string[]): Invocation {
     loans: num('loans', DEFAULT_SCENARIO.loans, (x) => int(x) && x >= 1 && x <= 1000, 'an integer 1..1000'),
     ltvMin: num('ltv-min', DEFAULT_SCENARIO.ltvMin, (x) => x > 0 && x <= 1, 'a fraction in (0, 1]'),
     openHours: num('open-hours', DEFAULT_SCENARIO.openHours, (x) => int(x) && x >= 1, 'a positive integer'),
+    openAt: 0,
     utilisation: num('utilisation', DEFAULT_SCENARIO.utilisation, (x) => x > 0 && x <= 1, 'a fraction in (0, 1]'),
     lenders: num('lenders', DEFAULT_SCENARIO.lenders, (x) => int(x) && x >= 1 && x <= 100, 'an integer 1..100'),
     repayShare: num('repay-share', DEFAULT_SCENARIO.repayShare, frac, 'a fraction 0..1'),
@@ -163,6 +176,15 @@ export function parseInvocation(argv: string[]): Invocation {
     series.name = basename(file).replace(/\.csv$/i, '');
   }
   if (hoursLimit !== undefined) series.floors = series.floors.slice(0, hoursLimit);
+  const openAt = values['open-at'];
+  if (openAt === 'peak') scenario.openAt = peakOpen(series, scenario.openHours);
+  else if (openAt !== undefined) {
+    const x = Number(openAt);
+    if (typeof openAt !== 'string' || openAt.trim() === '' || !Number.isInteger(x) || x < 0 || x >= series.floors.length - 1) {
+      throw new UsageError(`--open-at ${openAt}: expected 'peak' or an hour 0..${series.floors.length - 2}`);
+    }
+    scenario.openAt = x;
+  }
   const params = loadParams((values.params as string | undefined) ?? 'replay/params/ours.json');
   const out = (values.out as string | undefined) ?? join('replay/out', `${params.name}-${series.name}`);
   return { help: false, quiet: !!values.quiet, series, params, scenario, out, note };

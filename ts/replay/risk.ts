@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describe } from '../deploy/deploy.js';
 import { DEFAULT_SCENARIO, openChain, runOn, type ReplayChain, type Scenario } from './engine.js';
-import { DATA_DIR, writeOutputs } from './main.js';
+import { DATA_DIR, peakOpen, writeOutputs } from './main.js';
 import { loadParams, type ParamSet } from './params.js';
 import { render, type Figures } from './report.js';
 import { DEFAULT_CRASH, InputError, loadSeries, syntheticSeries, type Series } from './series.js';
@@ -137,12 +137,12 @@ export async function risk(argv: string[]): Promise<number> {
       const rows: Row[] = [];
       for (const s of real) {
         for (const p of [ours, bend]) {
-          const r = await run(s, p, scenarioFor());
+          const r = await run(s, p, scenarioFor({ openAt: peakOpen(s, DEFAULT_SCENARIO.openHours) }));
           const fig = await writeOutputs(r, join(out, `${p.name}-${s.name}`));
           rows.push({ label: `[${p.name} on ${s.name}](${p.name}-${s.name}/report.md)`, fig });
         }
       }
-      section('reports', `## Both parameter sets on the three real series\n\nDefault scenario (${DEFAULT_SCENARIO.loans} loans, bidders at ${(1 - DEFAULT_SCENARIO.discount) * 100} % of the floor, ${DEFAULT_SCENARIO.depth} purchases a day, seed ${DEFAULT_SCENARIO.seed}).\n\n${figuresTable(rows)}`);
+      section('reports', `## Both parameter sets on the three real series\n\nDefault scenario, the book opened over the ${DEFAULT_SCENARIO.openHours} h before each series' highest floor (${DEFAULT_SCENARIO.loans} loans, bidders at ${(1 - DEFAULT_SCENARIO.discount) * 100} % of the floor, ${DEFAULT_SCENARIO.depth} purchases a day, seed ${DEFAULT_SCENARIO.seed}).\n\n${figuresTable(rows)}`);
     }
 
     if (parts.has('sweep')) {
@@ -182,7 +182,7 @@ export async function risk(argv: string[]): Promise<number> {
       const rows: Row[] = [];
       const pts: { ltv: number; scenario: string; pct: number }[] = [];
       const scen: { s: Series; sc: Scenario; label: string }[] = [
-        { s: real[0], sc: scenarioFor(), label: 'BAYC Jul-Sep 2022' },
+        { s: real[0], sc: scenarioFor({ openAt: peakOpen(real[0], DEFAULT_SCENARIO.openHours) }), label: 'BAYC Jul-Sep 2022' },
         { s: sweepSeries(6), sc: scenarioFor({ depth: 1, tailHours: 96 }), label: 'synthetic 6 h, K=1' },
         { s: sweepSeries(24), sc: scenarioFor({ depth: 3, tailHours: 96 }), label: 'synthetic 24 h, K=3' },
       ];

@@ -4,10 +4,8 @@
 # missing (root with apt-get), skips when present, and fails with one clear line otherwise.
 set -euo pipefail
 font="${REPLAY_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf}"
-if [ -f "$font" ]; then
-  echo "replay-setup: font present ($font)"
-  exit 0
-fi
+# Present: nothing to do, nothing printed (so `make replay REPLAY_ARGS=--help` prints only the help).
+[ -f "$font" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
   echo "replay-setup: $font is missing; install Debian's fonts-dejavu-core (apt-get install -y fonts-dejavu-core, as root) or set REPLAY_FONT to a TTF file" >&2
   exit 1

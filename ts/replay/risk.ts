@@ -30,7 +30,7 @@ Regenerates docs/risk/: the replay of replay/params/ours.json and benddao.json o
 (${REAL_SERIES.join(', ')}),
 the synthetic sweep (a 65 % crash over ${SPEEDS.join(' / ')} h against ${DEPTHS.join(' / ')} purchases a day, both sets),
 the LTV frontier of our design (max LTV ${LTVS.map((l) => l / 100).join(' / ')} %, liquidation threshold LTV + 20 points,
-on BAYC Jul-Sep 2022 and two fast thin-market crashes), and docs/risk/SUMMARY.md.
+on the three real series and two fast thin-market crashes), and docs/risk/SUMMARY.md.
 
   --data DIR     folder of the real series (default ${DATA_DIR})
   --out DIR      output folder (default docs/risk)
@@ -182,7 +182,7 @@ export async function risk(argv: string[]): Promise<number> {
       const rows: Row[] = [];
       const pts: { ltv: number; scenario: string; pct: number }[] = [];
       const scen: { s: Series; sc: Scenario; label: string }[] = [
-        { s: real[0], sc: scenarioFor({ openAt: peakOpen(real[0], DEFAULT_SCENARIO.openHours) }), label: 'BAYC Jul-Sep 2022' },
+        ...real.map((s, i) => ({ s, sc: scenarioFor({ openAt: peakOpen(s, DEFAULT_SCENARIO.openHours) }), label: ['BAYC Jul-Sep 2022', 'BAYC Oct-Dec 2022', 'Punks Jul-Sep 2021'][i] })),
         { s: sweepSeries(6), sc: scenarioFor({ depth: 1, tailHours: 96 }), label: 'synthetic 6 h, K=1' },
         { s: sweepSeries(24), sc: scenarioFor({ depth: 3, tailHours: 96 }), label: 'synthetic 24 h, K=3' },
       ];

@@ -46,13 +46,13 @@ build: install ## Compile every contract (prints which solc is used)
 	@bin/solc --which
 	@$(FORGE) build
 
-test: install ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
+test: install replay-setup ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
 	@bash ci/test-steps.sh
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test
 
-test-ts: install ## Type-check and run the TypeScript tests only
+test-ts: install replay-setup ## Type-check and run the TypeScript tests only
 	@$(BIN)/tsc --noEmit -p .
 	@$(BIN)/vitest run
 

@@ -404,7 +404,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const outcomes = new Map<bigint, LoanOutcome>();
   let cursor = BigInt(r.startBlock);
   await tx.refreshHead();
-  const ledger = { deposits: 0n, withdrawals: 0n, principal: 0n, owedPaid: 0n, penalties: 0n, badDebt: 0n };
+  const ledger = { deposits: 0n, withdrawals: 0n, principal: 0n, owedPaid: 0n, penalties: 0n, badDebt: 0n, claimed: 0n };
   let hour = -1;
   let curFloor = floors[0];
   const sync = async () => {
@@ -427,6 +427,8 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
         switch (ev.eventName) {
           case 'Deposit': ledger.deposits += a.assets as bigint; break;
           case 'Withdraw': ledger.withdrawals += a.assets as bigint; break;
+          // Paid-out claims (the keeper claims its rewards as it goes): they left the pool like withdrawals.
+          case 'Claim': if (isAddressEqual(a.account as Address, keeperAddr)) ledger.claimed += a.amount as bigint; break;
           case 'Borrow': {
             const loan = a.loan as Loan;
             ledger.principal += loan.principal;
@@ -658,7 +660,8 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const [badTotal, fromReserve] = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' })) as [bigint, bigint];
   const reserveEnd = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' })) as bigint;
   const totalAssets = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'totalAssets' })) as bigint;
-  const keeperRewards = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeperAddr] })) as bigint;
+  // Keeper rewards: what the keeper already claimed (Claim events) plus what it can still claim.
+  const keeperRewards = ledger.claimed + ((await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeperAddr] })) as bigint);
   if (badTotal !== ledger.badDebt) throw new Error(`bad debt: the pool says ${badTotal}, its BadDebt events add up to ${ledger.badDebt}`);
   return {
     series: { name: series.name, source: series.source, format: series.format, start: series.start, hours: hoursTotal, filled: series.filled },

@@ -56,8 +56,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     uint8 internal constant MAX_ASSET_DECIMALS = 36;
 
     /// @notice EIP-712 type hash of `SaleReport`.
-    bytes32 public constant SALE_REPORT_TYPEHASH =
-        keccak256("SaleReport(address collection,uint256 price,uint256 timestamp)");
+    bytes32 public constant SALE_REPORT_TYPEHASH = keccak256(
+        "SaleReport(address collection,uint256 price,uint256 timestamp,uint256 listingEpoch,uint256 deadline)"
+    );
 
     /// @notice L2 sequencer-uptime feed (zero on L1).
     address public immutable SEQUENCER_FEED;
@@ -154,6 +155,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function relaySale(SaleReport calldata report, bytes calldata signature) external {
         address reporter = ECDSA.tryRecoverCalldata(_hashSaleReport(report), signature);
         if (reporter == address(0) || !S.layout().reporters[reporter]) revert InvalidReportSignature(reporter);
+        if (block.timestamp > report.deadline) {
+            revert ReportExpired(report.collection, report.deadline, block.timestamp);
+        }
+        uint256 epoch = S.layout().listingEpochs[report.collection];
+        if (report.listingEpoch != epoch) revert WrongListingEpoch(report.collection, report.listingEpoch, epoch);
         _recordSale(report.collection, report.price, report.timestamp, reporter);
     }
 
@@ -207,6 +213,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
             collection, feed, heartbeat, minAnswer, maxAnswer, DEFAULT_DEVIATION_BPS, S.LISTED, S.layout().assetDecimals
         );
+        // Reports signed for an earlier listing are void from now on.
+        ++S.layout().listingEpochs[collection];
         // A collection listed before keeps its clock: the unlisted time is recorded as an outage first.
         if (c.clock.asOf == 0) c.clock.asOf = uint32(block.timestamp);
         else _checkpoint(c, collection);
@@ -430,6 +438,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @inheritdoc IValuationAdmin
     function minSpacing(address collection) external view returns (uint256) {
         return _minSpacing(S.layout().collections[collection].params.minWindow);
+    }
+
+    /// @inheritdoc IValuationAdmin
+    function listingEpoch(address collection) external view returns (uint256) {
+        return S.layout().listingEpochs[collection];
     }
 
     /// @inheritdoc IValuationAdmin
@@ -665,7 +678,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     }
 
     function _hashSaleReport(SaleReport calldata r) internal view returns (bytes32) {
-        return _hashTypedData(keccak256(abi.encode(SALE_REPORT_TYPEHASH, r.collection, r.price, r.timestamp)));
+        return _hashTypedData(
+            keccak256(abi.encode(SALE_REPORT_TYPEHASH, r.collection, r.price, r.timestamp, r.listingEpoch, r.deadline))
+        );
     }
 
     function _domainNameAndVersion() internal pure override returns (string memory, string memory) {

@@ -31,6 +31,7 @@ interface ITraitPricer {
         uint64 expiry;
         uint32 generation;
         uint64 maxPremiumMultipleWad;
+        bool revoked; // set by `revokeRoot`; no root can be published until the timelock calls `restoreRoots`
     }
 
     error CollectionNotEnabled(address collection);
@@ -43,9 +44,12 @@ interface ITraitPricer {
     error RootFromRotatedSigner(address collection, uint256 generation, uint256 currentGeneration);
     error InvalidProof(address collection, uint256 tokenId, uint256 premium);
     error InvalidPremiumMultiple(uint256 multipleWad, uint256 maxMultipleWad);
+    error RootsRevoked(address collection);
+    error RootsNotRevoked(address collection);
 
     event RootPublished(address indexed collection, uint256 indexed epoch, bytes32 root, uint256 expiry);
     event RootRevoked(address indexed collection, uint256 epoch);
+    event RootsRestored(address indexed collection);
     event SignerRotated(address indexed signer, uint256 generation);
     event PremiumMultipleSet(address indexed collection, uint256 multipleWad);
 
@@ -74,8 +78,13 @@ interface ITraitPricer {
     /// @notice Replaces the signer and invalidates every root it signed (timelock only).
     function setSigner(address newSigner) external;
 
-    /// @notice Clears the current root of `collection`, keeping its epoch (guardian or timelock).
+    /// @notice Clears the current root of `collection`, keeping its epoch, and blocks `publishRoot` for it until the
+    /// timelock calls `restoreRoots` (guardian or timelock): a signed later epoch cannot undo the revocation.
     function revokeRoot(address collection) external;
+
+    /// @notice Lifts a revocation of `collection` so that roots can be published again (timelock only). Reverts with
+    /// `RootsNotRevoked` when there is none.
+    function restoreRoots(address collection) external;
 
     /// @notice Current signer.
     function signer() external view returns (address);

@@ -156,12 +156,17 @@ interface IValuationAdmin is IValuation {
     }
 
     /// @notice A sale report, signed by a reporter key with EIP-712 and relayed by anyone.
-    /// @dev Type string: `SaleReport(address collection,uint256 price,uint256 timestamp)`. Replay is impossible
-    /// because each collection's observation timestamps strictly increase; the domain binds chain id and contract.
+    /// @dev Type string: `SaleReport(address collection,uint256 price,uint256 timestamp,uint256 listingEpoch,
+    /// uint256 deadline)`. No report is valid twice: within one listing, each collection's observation timestamps
+    /// strictly increase; across a delist and relist, `listingEpoch` (incremented by every `listCollection`) no longer
+    /// matches, so old reports from public calldata cannot rebuild a new listing's baseline; and a report is void after
+    /// `deadline`. The domain binds chain id and contract.
     struct SaleReport {
         address collection;
         uint256 price;
         uint256 timestamp;
+        uint256 listingEpoch;
+        uint256 deadline;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -176,6 +181,10 @@ interface IValuationAdmin is IValuation {
     error NotReporter(address caller);
     /// @notice A relayed report's signature does not recover to an authorised reporter (`recovered` may be zero).
     error InvalidReportSignature(address recovered);
+    /// @notice A relayed report past its `deadline`.
+    error ReportExpired(address collection, uint256 deadline, uint256 blockTimestamp);
+    /// @notice A relayed report signed for another listing of `collection` (before a delist and relist).
+    error WrongListingEpoch(address collection, uint256 listingEpoch, uint256 currentEpoch);
     /// @notice A sale price of zero.
     error ZeroPrice(address collection);
     /// @notice A sale price above the collection's configured maximum.
@@ -241,7 +250,8 @@ interface IValuationAdmin is IValuation {
     /// updated in O(1); the outage clock is checkpointed (with a feed call) only when the TWAP's own status changes.
     function reportSale(address collection, uint256 price, uint256 timestamp) external;
 
-    /// @notice Same as `reportSale`, by anyone, for a report signed by an authorised reporter key.
+    /// @notice Same as `reportSale`, by anyone, for a report signed by an authorised reporter key, for the
+    /// collection's current `listingEpoch` and not past its `deadline`.
     function relaySale(SaleReport calldata report, bytes calldata signature) external;
 
     /// @notice Records the outage clock of `collection` now (what `outage` reports), and once every jumped source has
@@ -338,6 +348,10 @@ interface IValuationAdmin is IValuation {
 
     /// @notice Minimum seconds between two kept sales of `collection`: ceil(minWindow / 15).
     function minSpacing(address collection) external view returns (uint256);
+
+    /// @notice The listing epoch of `collection`: 0 before its first listing, incremented by every `listCollection`.
+    /// Relayed reports must carry it.
+    function listingEpoch(address collection) external view returns (uint256);
 
     /// @notice EIP-712 digest of `report` under this contract's domain.
     function hashSaleReport(SaleReport calldata report) external view returns (bytes32);

@@ -23,6 +23,10 @@ library AuctionLib {
     /// @dev Taken off the exponent's magnitude (in WAD, so 2e-17 relative) so that the price stays at or above the
     /// exact curve despite the ~1e-18 relative error of `lnWad` and `expWad`.
     uint256 internal constant APPROXIMATION_MARGIN = 20;
+    /// @notice The most an auction's clock is ever extended by oracle outages, in total: a quiet collection (a stale
+    /// TWAP, a deprecated feed, a freeze, a delist) cannot hold its auctions at their high prices for ever. One day,
+    /// the shortest auction duration the pool allows: an auction ends at most one duration later than without outages.
+    uint256 internal constant MAX_OUTAGE_EXTENSION = 24 hours;
 
     /// @notice Price at `elapsed` seconds into an auction, rounded up.
     function price(
@@ -67,9 +71,10 @@ library AuctionLib {
     }
 
     /// @notice Seconds of an auction that count towards its decay: the time since `start` minus the seconds of
-    /// oracle outage inside [start, now], never negative, and non-decreasing in `now_`.
+    /// oracle outage inside [start, now], at most `MAX_OUTAGE_EXTENSION` of them, never negative, and non-decreasing in
+    /// `now_` (the outage grows by at most the time that passes, and stops growing at the cap).
     /// @dev Outage seconds = ended outages since the start (`cumulative - base`, saturating at 0 while an outage
-    /// that began before the start is still running) plus the running one (`now - max(since, start)`).
+    /// that began before the start is still running) plus the running one (`now - max(since, start)`), capped.
     function effectiveElapsed(
         uint256 start,
         uint256 now_,
@@ -81,6 +86,7 @@ library AuctionLib {
         uint256 running = now_ - start;
         uint256 outage = cumulative > base ? cumulative - base : 0;
         if (since != 0 && since < now_) outage += now_ - FixedPointMathLib.max(since, start);
+        if (outage > MAX_OUTAGE_EXTENSION) outage = MAX_OUTAGE_EXTENSION;
         return outage >= running ? 0 : running - outage;
     }
 }

@@ -60,8 +60,10 @@ library FloorFeedLib {
     }
 
     /// @notice Judges a floor answer that is fresh. Invalid: `answer <= 0`, `answer <= minAnswer` or
-    /// `answer >= maxAnswer` (a circuit-breaker answer equal to a bound is invalid). Jumped: the normalised answer is
-    /// more than `deviationBps` away from `ref` (ignored while `ref == 0`).
+    /// `answer >= maxAnswer` (a circuit-breaker answer equal to a bound is invalid), or an answer that normalises to 0
+    /// pool-asset units (e.g. a tiny 18-decimal answer for a 6-decimal asset): a zero floor would price at 0 and, as a
+    /// jump reference, switch jump detection off. Jumped: the normalised answer is at least `deviationBps` away from
+    /// `ref` (ignored while `ref == 0`).
     /// @return invalid Whether the answer is rejected outright.
     /// @return jumped Whether a valid answer moved beyond the deviation.
     /// @return floor The answer in pool-asset units, rounded down (0 when invalid).
@@ -77,7 +79,8 @@ library FloorFeedLib {
             return (true, false, 0);
         }
         floor = ValuationMath.normaliseDown(uint256(answer), shift);
-        jumped = ref != 0 && ValuationMath.deviatesBeyond(floor, ref, deviationBps);
+        if (floor == 0) return (true, false, 0);
+        jumped = ref != 0 && ValuationMath.deviatesAtLeast(floor, ref, deviationBps);
     }
 
     /// @notice Whether a round time is usable: non-zero and not in the future.

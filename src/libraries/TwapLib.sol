@@ -29,6 +29,10 @@ library TwapLib {
     /// @notice The reference time moves when the newest sale is more than this many half-lives after it.
     uint256 internal constant REBASE_HALF_LIVES = 15;
 
+    /// @notice The least total weight of the kept sales, in units of the newest sale's weight, for a ready TWAP (WAD).
+    /// 1.5: the newest sale carries at most 2/3 of the average. Sales one half-life apart settle at a depth of 2.
+    uint256 internal constant MIN_DEPTH_WAD = 1.5e18;
+
     uint256 private constant MASK_128 = type(uint128).max;
 
     /// @notice Packs one observation into a 128-bit half-word.
@@ -61,7 +65,11 @@ library TwapLib {
     }
 
     /// @notice Writes the sale (`price`, `time`) at `state.index`, updates the two sums and returns the new average
-    /// (rounded down: in the pool's favour), the oldest kept sale time and the updated `state` (index, count, base).
+    /// (rounded down: in the pool's favour), whether the kept sales make the average ready, and the updated `state`
+    /// (index, count, base). Ready: at least `p.minSales` sales, the oldest at least `p.minWindow` before `time`, and a
+    /// `depth` of at least `MIN_DEPTH_WAD` (the newest sale carries at most 2/3 of the average, so one sale moves the
+    /// TWAP by at most 2/3 of the clamp: 6.7 % with the default 10 % clamp), so that after a quiet period, when the older
+    /// sales have decayed, one sale cannot carry the average (before: 9.5 % after 48 h without sales, status Ok).
     /// @dev Reads the written observation slot (for the evicted sale) and, when the buffer is full and the oldest
     /// sale sits in the next slot, that one. Writes the observation slot and the accumulator slot. The caller stores
     /// the returned `state`. Preconditions (checked by the caller): `time` > every kept time, `price` < 2^88.
@@ -70,15 +78,27 @@ library TwapLib {
         IValuationAdmin.TwapState memory state,
         uint256 price,
         uint256 time,
-        uint256 halfLife
-    ) internal returns (uint256 avg, uint256 oldest, IValuationAdmin.TwapState memory) {
+        IValuationAdmin.TwapParams memory p
+    ) internal returns (uint256 avg, bool ready, IValuationAdmin.TwapState memory) {
         (uint256 evictedPrice, uint256 evictedTime) = _write(c.observations, state, price, time);
-        (uint256 num, uint256 den) = _sums(c, state, evictedPrice, evictedTime, price, time, halfLife);
+        (uint256 num, uint256 den) = _sums(c, state, evictedPrice, evictedTime, price, time, p.halfLife);
         // Safe casts: with every weight <= 2^15 WAD < 2^76 and prices < 2^88, 16 terms fit 168 and 80 bits.
         c.acc = IValuationAdmin.Accumulator({num: uint168(num), den: uint80(den)});
         avg = num / den;
-        (, oldest) = read(c.observations, state.count < CAPACITY ? 0 : state.index);
-        return (avg, oldest, state);
+        if (state.count >= p.minSales) {
+            (, uint256 oldest) = read(c.observations, state.count < CAPACITY ? 0 : state.index);
+            ready = time - oldest >= p.minWindow && depth(den, time, state.accBase, p.halfLife) >= MIN_DEPTH_WAD;
+        }
+        return (avg, ready, state);
+    }
+
+    /// @notice The total weight of the kept sales in units of the newest sale's weight (WAD), rounded down: the newest
+    /// sale carries `1 / depth` of the average, so one sale moves the TWAP by at most `clamp / depth`. After a quiet
+    /// period the older sales have decayed and the depth falls towards 1 (one sale would carry the whole average).
+    /// @param den The sum of the weights relative to `base`; `time` is the newest sale (`time - base` is at most
+    /// `REBASE_HALF_LIVES` half-lives, so its weight is at least 1 WAD).
+    function depth(uint256 den, uint256 time, uint256 base, uint256 halfLife) internal pure returns (uint256) {
+        return FixedPointMathLib.fullMulDiv(den, 1e18, weight(time, base, halfLife));
     }
 
     /// @dev Writes the sale at `state.index`, advances index and count, and returns the sale it evicted (a price of 0

@@ -85,6 +85,16 @@ library ValuationConfigLib {
         }
     }
 
+    /// @notice Reverts with `InvalidTwapParams(collection, "auctionStartBps")` unless an auction starting at
+    /// `auctionStartBps` of the value opens above the value before any unflagged move of a source, i.e.
+    /// `auctionStartBps >= ValuationMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). For the pool
+    /// to call where it sets an auction start multiple, with the collection's `deviationBps` from `collectionConfig`.
+    function checkAuctionStart(address collection, uint256 auctionStartBps, uint256 deviationBps) public pure {
+        if (deviationBps >= ValuationMath.BPS || auctionStartBps < ValuationMath.minAuctionStartBps(deviationBps)) {
+            revert IValuationAdmin.InvalidTwapParams(collection, "auctionStartBps");
+        }
+    }
+
     /// @notice Reverts with `InvalidTwapParams(collection, field)` unless the risk parameters are within bounds.
     function checkRiskParams(address collection, uint24 twapMaxAge, uint16 deviationBps, uint24 minWindow) public pure {
         if (twapMaxAge < minWindow || twapMaxAge > MAX_TWAP_MAX_AGE) {

@@ -36,11 +36,22 @@ library ValuationMath {
         return price > hi ? hi : price;
     }
 
-    /// @notice Whether `value` is more than `bps` away from `ref`, i.e. |value - ref| x 10_000 > bps x ref.
-    /// @dev The test is symmetric in the direction of the move (a drop and a rise of the same size both count).
-    function deviatesBeyond(uint256 value, uint256 ref, uint256 bps) internal pure returns (bool) {
+    /// @notice Whether `value` is at least `bps` away from `ref`, i.e. |value - ref| x 10_000 >= bps x ref.
+    /// @dev The test is symmetric in the direction of the move (a drop and a rise of the same size both count). A move
+    /// of exactly `bps` counts: an unflagged drop is always strictly smaller than the deviation, so an auction that
+    /// starts at `minAuctionStartBps(bps)` of the value opens strictly above the value before the drop.
+    function deviatesAtLeast(uint256 value, uint256 ref, uint256 bps) internal pure returns (bool) {
         uint256 diff = value > ref ? value - ref : ref - value;
-        return diff * BPS > bps * ref;
+        return diff * BPS >= bps * ref;
+    }
+
+    /// @notice The smallest auction start multiple (bps of the value) that covers an unflagged drop of just under
+    /// `deviationBps`: `10_000 / (1 - deviation)` in bps, i.e. `ceil(10_000^2 / (10_000 - deviationBps))`, rounded up
+    /// (the tighter requirement). A start at or above it opens above the value before any unflagged drop, because a
+    /// drop is unflagged only when strictly smaller than the deviation (`deviatesAtLeast`).
+    /// @dev `deviationBps < 10_000` (the configured bound is 5,000).
+    function minAuctionStartBps(uint256 deviationBps) internal pure returns (uint256) {
+        return FixedPointMathLib.divUp(BPS * BPS, BPS - deviationBps);
     }
 
     /// @notice Converts a feed answer to pool-asset units: `answer x 10^shift`, or `answer / 10^-shift` rounded down.

@@ -233,7 +233,7 @@ library OutageLib {
         if (j.sequencer || !r.known || (r.bad && !r.jumped)) return;
         if (!r.jumped) {
             (fj.at, fj.level) = (0, 0);
-        } else if (fj.at == 0 || ValuationMath.deviatesBeyond(r.floor, fj.level, j.deviationBps)) {
+        } else if (fj.at == 0 || ValuationMath.deviatesAtLeast(r.floor, fj.level, j.deviationBps)) {
             (fj.at, fj.level) = (time, r.floor);
         }
     }

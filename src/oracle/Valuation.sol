@@ -42,8 +42,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     uint24 public constant DEFAULT_ANCHOR_PERIOD = 1 hours;
     /// @notice Default maximum age of the newest sale.
     uint24 public constant DEFAULT_TWAP_MAX_AGE = 24 hours;
-    /// @notice Default jump deviation of either source since the last valuation: 20 %.
-    uint16 public constant DEFAULT_DEVIATION_BPS = 2000;
+    /// @notice Default jump deviation of either source from its reference: 16 %, so that the default auction start
+    /// (120 % of the value, `DefaultParams`) covers an unflagged drop: 1 / (1 - 16 %) = 119.05 % <= 120 %.
+    uint16 public constant DEFAULT_DEVIATION_BPS = 1600;
     /// @notice Outage a jump must have lasted before anyone may move the references to the new prices.
     uint256 public constant JUMP_COOLDOWN = 1 hours;
     /// @notice A write records the outage clock when its last record is at least this old, so that the clock never
@@ -55,8 +56,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     uint8 internal constant MAX_ASSET_DECIMALS = 36;
 
     /// @notice EIP-712 type hash of `SaleReport`.
-    bytes32 public constant SALE_REPORT_TYPEHASH =
-        keccak256("SaleReport(address collection,uint256 price,uint256 timestamp)");
+    bytes32 public constant SALE_REPORT_TYPEHASH = keccak256(
+        "SaleReport(address collection,uint256 price,uint256 timestamp,uint256 listingEpoch,uint256 deadline)"
+    );
 
     /// @notice L2 sequencer-uptime feed (zero on L1).
     address public immutable SEQUENCER_FEED;
@@ -92,9 +94,12 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint256 head = c.headWord;
         (uint256 p, Status status, uint256 floor, uint256 roundId) = _quote(c.feedWord, head);
         if (status != Status.Ok) revert ValuationUnavailable(collection, status);
-        // Effects only when a reference changes: the common read writes nothing.
+        // Effects only when the valued flag or the first reference is set: the common read writes nothing. The
+        // floor reference is set here only when there is none (listing, new feed); otherwise it moves only at a
+        // re-anchor (`checkpoint`, after a flagged move and its cool-down), so repeated valuations cannot walk it: every
+        // Ok valuation is within the deviation of the same reference.
         uint256 next = S.withHeadFlags(head, S.headFlags(head) | S.VALUED);
-        if (S.lastFloorOf(head) != floor) {
+        if (S.lastFloorOf(head) == 0) {
             // The floor reference judges the rounds the outage clock replays, so it may only move when at most one
             // round was published since the clock's checkpoint; otherwise record the clock first.
             uint256 recorded = c.clock.floorRound;
@@ -150,6 +155,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function relaySale(SaleReport calldata report, bytes calldata signature) external {
         address reporter = ECDSA.tryRecoverCalldata(_hashSaleReport(report), signature);
         if (reporter == address(0) || !S.layout().reporters[reporter]) revert InvalidReportSignature(reporter);
+        if (block.timestamp > report.deadline) {
+            revert ReportExpired(report.collection, report.deadline, block.timestamp);
+        }
+        uint256 epoch = S.layout().listingEpochs[report.collection];
+        if (report.listingEpoch != epoch) revert WrongListingEpoch(report.collection, report.listingEpoch, epoch);
         _recordSale(report.collection, report.price, report.timestamp, reporter);
     }
 
@@ -203,6 +213,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
             collection, feed, heartbeat, minAnswer, maxAnswer, DEFAULT_DEVIATION_BPS, S.LISTED, S.layout().assetDecimals
         );
+        // Reports signed for an earlier listing are void from now on.
+        ++S.layout().listingEpochs[collection];
         // A collection listed before keeps its clock: the unlisted time is recorded as an outage first.
         if (c.clock.asOf == 0) c.clock.asOf = uint32(block.timestamp);
         else _checkpoint(c, collection);
@@ -429,6 +441,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     }
 
     /// @inheritdoc IValuationAdmin
+    function listingEpoch(address collection) external view returns (uint256) {
+        return S.layout().listingEpochs[collection];
+    }
+
+    /// @inheritdoc IValuationAdmin
     function hashSaleReport(SaleReport calldata report) external view returns (bytes32) {
         return _hashSaleReport(report);
     }
@@ -525,16 +542,19 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint256 recorded,
         uint256 timestamp
     ) internal returns (uint256 avg) {
-        // The TWAP jump reference: the TWAP in force at the last valuation.
-        if (S.headFlags(head) & S.VALUED != 0) st.lastValuedTwap = uint88(S.twapOf(head));
-        uint256 oldest;
-        (avg, oldest, st) = TwapLib.append(c, st, recorded, timestamp, p.halfLife);
+        // The TWAP jump reference: the TWAP in force at the first valuation; afterwards it moves only at a re-anchor
+        // (`checkpoint`), so sales cannot walk it down in unflagged steps.
+        if (st.lastValuedTwap == 0 && S.headFlags(head) & S.VALUED != 0) st.lastValuedTwap = uint88(S.twapOf(head));
+        bool ready;
+        // Ready: enough sales, over the window, still carrying enough weight (see `TwapLib.append`).
+        (avg, ready, st) = TwapLib.append(c, st, recorded, timestamp, p);
         uint256 feedWord = c.feedWord;
         uint256 flags;
-        if (st.count >= p.minSales && timestamp - oldest >= p.minWindow) {
+        if (ready) {
             flags = S.READY;
-            if (st.lastValuedTwap != 0 && ValuationMath.deviatesBeyond(avg, st.lastValuedTwap, S.deviationOf(feedWord)))
-            {
+            if (
+                st.lastValuedTwap != 0 && ValuationMath.deviatesAtLeast(avg, st.lastValuedTwap, S.deviationOf(feedWord))
+            ) {
                 flags |= S.TWAP_JUMPED;
             }
         }
@@ -555,7 +575,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// deviation from the level it started at.
     function _trackTwapJump(S.Collection storage c, uint256 head, uint256 avg, uint256 deviationBps) internal {
         JumpState storage js = c.jump;
-        if (S.headFlags(head) & S.TWAP_JUMPED != 0 && !ValuationMath.deviatesBeyond(avg, js.twapLevel, deviationBps)) {
+        if (S.headFlags(head) & S.TWAP_JUMPED != 0 && !ValuationMath.deviatesAtLeast(avg, js.twapLevel, deviationBps)) {
             return;
         }
         // Safe casts: times < 2^32 until 2106; avg <= maxPrice < 2^88.
@@ -658,7 +678,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     }
 
     function _hashSaleReport(SaleReport calldata r) internal view returns (bytes32) {
-        return _hashTypedData(keccak256(abi.encode(SALE_REPORT_TYPEHASH, r.collection, r.price, r.timestamp)));
+        return _hashTypedData(
+            keccak256(abi.encode(SALE_REPORT_TYPEHASH, r.collection, r.price, r.timestamp, r.listingEpoch, r.deadline))
+        );
     }
 
     function _domainNameAndVersion() internal pure override returns (string memory, string memory) {

@@ -37,6 +37,8 @@ library ValuationStorage {
         address traitPricer;
         mapping(address reporter => bool) reporters;
         mapping(address collection => Collection) collections;
+        // Appended: incremented by every listing; relayed sale reports must carry the current one.
+        mapping(address collection => uint256) listingEpochs;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.Valuation")) - 1)) & ~bytes32(uint256(0xff))

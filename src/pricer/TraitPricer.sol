@@ -70,6 +70,7 @@ contract TraitPricer is Governed, EIP712, ITraitPricer {
         if (rec.maxPremiumMultipleWad == 0) revert CollectionNotEnabled(update.collection);
         if (update.root == bytes32(0)) revert ZeroRoot(update.collection);
         if (update.epoch <= rec.epoch) revert StaleEpoch(update.collection, update.epoch, rec.epoch);
+        if (rec.revoked) revert RootsRevoked(update.collection);
         if (update.expiry <= block.timestamp) revert RootExpired(update.collection, update.expiry, block.timestamp);
         if (update.expiry > block.timestamp + MAX_ROOT_LIFETIME) {
             revert ExpiryTooFar(update.collection, update.expiry, block.timestamp + MAX_ROOT_LIFETIME);
@@ -136,7 +137,17 @@ contract TraitPricer is Governed, EIP712, ITraitPricer {
         RootRecord storage rec = _storage().roots[collection];
         // The epoch is kept, so a revoked root (or any older one) can never be published again.
         rec.root = bytes32(0);
+        // Until the timelock lifts it, no root (of any epoch, by any signer) can be published.
+        rec.revoked = true;
         emit RootRevoked(collection, rec.epoch);
+    }
+
+    /// @inheritdoc ITraitPricer
+    function restoreRoots(address collection) external onlyTimelock {
+        RootRecord storage rec = _storage().roots[collection];
+        if (!rec.revoked) revert RootsNotRevoked(collection);
+        rec.revoked = false;
+        emit RootsRestored(collection);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -104,14 +104,21 @@ contract ValuationDifferentialTest is ValuationBase {
         vm.chainId(chainId);
         _step(1);
         vm.setEnv("FFI_SIGNER_KEY", vm.toString(bytes32(reporterKey)));
+        uint256 epoch = valuation.listingEpoch(collection);
+        uint256 deadline = block.timestamp + 1 hours;
         bytes memory out = _ffi(
             "ts/ffi/sign.ts",
             "sale",
-            abi.encode(uint256(chainId), address(valuation), collection, salePrice, block.timestamp)
+            abi.encode(uint256(chainId), address(valuation), collection, salePrice, block.timestamp, epoch, deadline)
         );
         (bytes32 digest, bytes memory signature) = abi.decode(out, (bytes32, bytes));
-        IValuationAdmin.SaleReport memory report =
-            IValuationAdmin.SaleReport({collection: collection, price: salePrice, timestamp: block.timestamp});
+        IValuationAdmin.SaleReport memory report = IValuationAdmin.SaleReport({
+            collection: collection,
+            price: salePrice,
+            timestamp: block.timestamp,
+            listingEpoch: epoch,
+            deadline: deadline
+        });
         assertEq(digest, valuation.hashSaleReport(report));
         valuation.relaySale(report, signature);
         (uint256[] memory prices,) = valuation.observations(collection);

@@ -178,10 +178,11 @@ contract AuctionGasRealValuationTest is BaseTest {
         auction.buy(firstId, first, a, 50 ether);
     }
 
-    /// @dev Moves time to `until` in 12-hour steps, each with a sale of both collections and a fresh floor round.
+    /// @dev Moves time to `until` in 6-hour steps, each with a sale of both collections and a fresh floor round (sales
+    /// one half-life apart keep the TWAP's weight ready; 12 hours apart, each sale would carry 3/4 of it).
     function _expireKeepingOracleFresh(uint256 until) internal {
         while (block.timestamp < until) {
-            vm.warp(block.timestamp + 12 hours);
+            vm.warp(block.timestamp + 6 hours);
             _reportSales(real, reporter, NFT_PRICE);
             feed.setAnswer(int256(NFT_PRICE));
         }

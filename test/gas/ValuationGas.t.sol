@@ -113,7 +113,13 @@ contract ValuationGasTest is ValuationBase {
     }
 
     function _report() internal view returns (IValuationAdmin.SaleReport memory r) {
-        r = IValuationAdmin.SaleReport({collection: collection, price: P, timestamp: block.timestamp});
+        r = IValuationAdmin.SaleReport({
+            collection: collection,
+            price: P,
+            timestamp: block.timestamp,
+            listingEpoch: valuation.listingEpoch(collection),
+            deadline: block.timestamp + 1 hours
+        });
     }
 
     function test_gas_traitProofVerify() public {

@@ -156,14 +156,17 @@ contract ValuationIntegrationTest is Test {
     }
 
     /// @dev Steps the floor down by at most 15 % per valuation (never a jump) until the loan is unhealthy.
+    /// @dev A drop beyond the deviation is a jump: the new level is used once it has held for the cool-down and a
+    /// checkpoint re-anchors (repeated valuations in smaller steps cannot walk the reference down).
     function _dropFloorTo(uint256 target) internal {
-        uint256 f = P;
-        while (f > target) {
-            f = f * 85 / 100 < target ? target : f * 85 / 100;
-            _step(1 minutes);
-            feed.setAnswer(int256(f));
-            valuation.price(address(nft));
-        }
+        _step(1 minutes);
+        feed.setAnswer(int256(target));
+        valuation.checkpoint(address(nft));
+        _step(valuation.JUMP_COOLDOWN());
+        _sale(0);
+        feed.setAnswer(int256(target));
+        valuation.checkpoint(address(nft));
+        assertEq(valuation.price(address(nft)), target);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -172,8 +175,11 @@ contract ValuationIntegrationTest is Test {
 
     function test_staleFloor_stopsBorrowAndLiquidationStart_repayStillWorks() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrow(1);
-        _step(1 days + 1);
-        _sale(0); // keep the TWAP fresh: only the floor is stale
+        _step(1 days + 1 - 4 * 10 minutes);
+        // Keep the TWAP fresh (five sales over the last 40 minutes): only the floor is stale.
+        for (uint256 i; i < 5; ++i) {
+            _sale(i == 0 ? 0 : 10 minutes);
+        }
         assertEq(uint8(_statusNow()), uint8(IValuation.Status.FloorStale));
         _expectBorrowAndStartBlocked(IValuation.Status.FloorStale, loanId, loan);
         // Repayment never reads the oracle.

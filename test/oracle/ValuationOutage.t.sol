@@ -197,6 +197,11 @@ contract ValuationOutageTest is ValuationBase {
         _assertStatus(IValuation.Status.TwapStale);
         (uint256 since,) = _clock();
         assertEq(since, staleAt);
+        _report(P); // the older sales have decayed: one sale is not enough weight, the outage goes on
+        _assertStatus(IValuation.Status.TwapNotReady);
+        (uint256 since1,) = _clock();
+        assertEq(since1, staleAt);
+        _step(valuation.minSpacing(collection));
         _report(P); // the write records the clock, then refreshes the TWAP
         (uint256 since2, uint256 cumulative) = _clock();
         assertEq(since2, 0);

@@ -1,7 +1,8 @@
 // forge FFI: EIP-712 digest and signature from the TS implementation, with the key from FFI_SIGNER_KEY (set by the
 // test through vm.setEnv, never on the command line).
 //   argv[2] = "root": argv[3] = ABI-encoded (uint256 chainId, address pricer, address collection, uint64 epoch, bytes32 root, uint64 expiry)
-//   argv[2] = "sale": argv[3] = ABI-encoded (uint256 chainId, address valuation, address collection, uint256 price, uint256 timestamp)
+//   argv[2] = "sale": argv[3] = ABI-encoded (uint256 chainId, address valuation, address collection, uint256 price, uint256 timestamp,
+//                                            uint256 listingEpoch, uint256 deadline)
 // stdout = ABI-encoded (bytes32 digest, bytes signature)
 import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
 import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
@@ -21,11 +22,19 @@ if (kind === "root") {
   digest = traitRootDigest(chainId, pricer, message);
   signature = await signTraitRoot(account, chainId, pricer, message);
 } else if (kind === "sale") {
-  const [chainId, valuation, collection, price, timestamp] = decodeAbiParameters(
-    [{ type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint256" }, { type: "uint256" }],
+  const [chainId, valuation, collection, price, timestamp, listingEpoch, deadline] = decodeAbiParameters(
+    [
+      { type: "uint256" },
+      { type: "address" },
+      { type: "address" },
+      { type: "uint256" },
+      { type: "uint256" },
+      { type: "uint256" },
+      { type: "uint256" },
+    ],
     data,
   );
-  const message = { collection, price, timestamp };
+  const message = { collection, price, timestamp, listingEpoch, deadline };
   digest = saleReportDigest(chainId, valuation, message);
   signature = await signSaleReport(account, chainId, valuation, message);
 } else {

@@ -3041,6 +3041,13 @@ export const iTraitPricerAbi = [
   {
     type: 'function',
     inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'restoreRoots',
+    outputs: [],
+    stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
     name: 'revokeRoot',
     outputs: [],
     stateMutability: 'nonpayable',
@@ -3064,6 +3071,7 @@ export const iTraitPricerAbi = [
             internalType: 'uint64',
             type: 'uint64',
           },
+          { name: 'revoked', internalType: 'bool', type: 'bool' },
         ],
       },
     ],
@@ -3174,6 +3182,19 @@ export const iTraitPricerAbi = [
     anonymous: false,
     inputs: [
       {
+        name: 'collection',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+    ],
+    name: 'RootsRestored',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
         name: 'signer',
         internalType: 'address',
         type: 'address',
@@ -3246,6 +3267,16 @@ export const iTraitPricerAbi = [
       { name: 'currentGeneration', internalType: 'uint256', type: 'uint256' },
     ],
     name: 'RootFromRotatedSigner',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'RootsNotRevoked',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'RootsRevoked',
   },
   {
     type: 'error',
@@ -3344,6 +3375,8 @@ export const iValuationAdminAbi = [
           { name: 'collection', internalType: 'address', type: 'address' },
           { name: 'price', internalType: 'uint256', type: 'uint256' },
           { name: 'timestamp', internalType: 'uint256', type: 'uint256' },
+          { name: 'listingEpoch', internalType: 'uint256', type: 'uint256' },
+          { name: 'deadline', internalType: 'uint256', type: 'uint256' },
         ],
       },
     ],
@@ -3391,6 +3424,13 @@ export const iValuationAdminAbi = [
     name: 'listCollection',
     outputs: [],
     stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'listingEpoch',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
   },
   {
     type: 'function',
@@ -3485,6 +3525,8 @@ export const iValuationAdminAbi = [
           { name: 'collection', internalType: 'address', type: 'address' },
           { name: 'price', internalType: 'uint256', type: 'uint256' },
           { name: 'timestamp', internalType: 'uint256', type: 'uint256' },
+          { name: 'listingEpoch', internalType: 'uint256', type: 'uint256' },
+          { name: 'deadline', internalType: 'uint256', type: 'uint256' },
         ],
       },
       { name: 'signature', internalType: 'bytes', type: 'bytes' },
@@ -4052,6 +4094,15 @@ export const iValuationAdminAbi = [
     ],
     name: 'PriceAboveMax',
   },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'deadline', internalType: 'uint256', type: 'uint256' },
+      { name: 'blockTimestamp', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ReportExpired',
+  },
   { type: 'error', inputs: [], name: 'TraitPricerNotSet' },
   {
     type: 'error',
@@ -4060,6 +4111,15 @@ export const iValuationAdminAbi = [
       { name: 'status', internalType: 'enum IValuation.Status', type: 'uint8' },
     ],
     name: 'ValuationUnavailable',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'listingEpoch', internalType: 'uint256', type: 'uint256' },
+      { name: 'currentEpoch', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'WrongListingEpoch',
   },
   {
     type: 'error',

@@ -12,6 +12,8 @@ export const saleReportTypes = {
     { name: "collection", type: "address" },
     { name: "price", type: "uint256" },
     { name: "timestamp", type: "uint256" },
+    { name: "listingEpoch", type: "uint256" },
+    { name: "deadline", type: "uint256" },
   ],
 } as const;
 
@@ -24,10 +26,14 @@ export const traitRootTypes = {
   ],
 } as const;
 
+// listingEpoch: Valuation.listingEpoch(collection) at signing (a report is void after a delist and relist);
+// deadline: the last block timestamp at which the report may be relayed.
 export interface SaleReport {
   collection: Address;
   price: bigint;
   timestamp: bigint;
+  listingEpoch: bigint;
+  deadline: bigint;
 }
 
 export interface TraitRoot {

@@ -3,6 +3,7 @@
 //   tsx ts/pricer/sign.ts root --chain-id 1 --contract 0xPricer --tree tree.json --expiry 1735689600
 //   tsx ts/pricer/sign.ts root --chain-id 1 --contract 0xPricer --collection 0x.. --epoch 3 --root 0x.. --expiry ..
 //   tsx ts/pricer/sign.ts sale --chain-id 1 --contract 0xValuation --collection 0x.. --price 1e18wei --timestamp ..
+//                        --listing-epoch N (Valuation.listingEpoch(collection)) --deadline <last relay timestamp>
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Address, type Hex, getAddress, isAddress, isAddressEqual } from "viem";
@@ -91,6 +92,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) 
       collection: getAddress(need(f, "collection")),
       price: BigInt(need(f, "price")),
       timestamp: BigInt(need(f, "timestamp")),
+      listingEpoch: BigInt(need(f, "listing-epoch")),
+      deadline: BigInt(need(f, "deadline")),
     };
     const signature = await signSaleReport(account, chainId, contract, message);
     return { signer: account.address, digest: saleReportDigest(chainId, contract, message), message, signature };

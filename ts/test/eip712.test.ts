@@ -45,13 +45,32 @@ describe("eip712", () => {
     expect(traitRootDigest(1n, valuation, m)).not.toBe(d);
     expect(traitRootDigest(1n, pricer, { ...m, epoch: 4n })).not.toBe(d);
     expect(traitRootDigest(1n, pricer, { ...m, expiry: 1800000001n })).not.toBe(d);
-    const s = { collection, price: 10n ** 19n, timestamp: 1700000000n };
+    const s = { collection, price: 10n ** 19n, timestamp: 1700000000n, listingEpoch: 1n, deadline: 1700003600n };
     expect(saleReportDigest(1n, valuation, s)).not.toBe(saleReportDigest(1n, valuation, { ...s, price: 1n }));
+    // A report is bound to its listing and its deadline (issue 15: no replay across a delist and relist).
+    expect(saleReportDigest(1n, valuation, s)).not.toBe(saleReportDigest(1n, valuation, { ...s, listingEpoch: 2n }));
+    expect(saleReportDigest(1n, valuation, s)).not.toBe(saleReportDigest(1n, valuation, { ...s, deadline: 1700003601n }));
   });
 
   it("sale signature recovers to the reporter", async () => {
     const out = await run(
-      ["sale", "--chain-id", "10", "--contract", valuation, "--collection", collection, "--price", "5", "--timestamp", "6"],
+      [
+        "sale",
+        "--chain-id",
+        "10",
+        "--contract",
+        valuation,
+        "--collection",
+        collection,
+        "--price",
+        "5",
+        "--timestamp",
+        "6",
+        "--listing-epoch",
+        "1",
+        "--deadline",
+        "7",
+      ],
       env,
     );
     const signer = await recoverTypedDataAddress({

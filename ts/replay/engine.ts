@@ -337,9 +337,11 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   // One sender with consecutive nonces, so the four land in this order in the hour's block: the feed moves, the
   // signed sale is relayed, then the oracle service's keeper checkpoints (re-anchors after a jump's cool-down) and
   // records the valuation. Sent as one JSON-RPC batch; the block is mined at the hour.
+  // Reports are bound to the collection's listing (void after a delist and relist) and expire an hour after the sale.
+  const listingEpoch = (await pub.readContract({ address: r.valuation, abi: valAbi, functionName: 'listingEpoch', args: [apes] })) as bigint;
   const oracleRound = async (floor: number, ts: number, extra: () => Promise<unknown> = async () => {}) => {
     await tx.mine();
-    const sale = { collection: apes, price: toWei(salePrice(floor)), timestamp: BigInt(ts) };
+    const sale = { collection: apes, price: toWei(salePrice(floor)), timestamp: BigInt(ts), listingEpoch, deadline: BigInt(ts + 3600) };
     const signature = await signSaleReport(reporterKey, BigInt(r.chainId), r.valuation, sale);
     const hashes = await Promise.all([
       tx.send(reporter, r.feed721, localFloorFeedAbi as Abi, 'update', [toWei(floor)]),

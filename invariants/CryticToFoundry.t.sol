@@ -320,7 +320,7 @@ contract CryticToFoundry is Test {
         test_replay_M15_interestAtTheKinkRate();
     }
 
-    /// @notice Written by hand for mutant M17 (borrows refused while unpaused): a plain borrow on a fresh pool must be
+    /// @notice Written by hand for mutant M17 (every borrow refused as paused): a plain borrow on a fresh pool must be
     /// accepted, not returned from quietly.
     function test_replay_M17_borrowAcceptedWhileUnpaused() public {
         t.borrow(1, 0, 0, 10_000e6, 0);

@@ -11,10 +11,16 @@
 #           on a quiet machine) + its own build with build-info (57 s idle, ~2 min under load)
 #   echidna ECHIDNA_CI_TIMEOUT seconds (default 180) where a Docker engine runs; one SKIP line where none does (no
 #           budget taken; allowed by audit/gates.json allowSkip, the only engine that is)
+#   mutants MUTANT_CI_ONLY (default M03,M04,M15,M16: the mutants every campaign kills within its first runs) through
+#           invariants/mutants/run.ts with MUTANT_CI_RUNS runs (default 100) and the fixed seed, building into the forge
+#           step's out-invariants/ (one rebuild of the pool and harness per mutant, ~1 min each with solcjs): each
+#           must be killed, and its replay test must fail on it
 # Under CI=true an engine that does not run (medusa without Go) FAILS, as do medusa with 0 properties or 0 calls and a
-# forge campaign cut short (ts/audit/gates.ts). The forge campaign takes a fresh random seed each CI run and prints
-# it with the command that replays it.
-# INVARIANT_CI_BUDGET (default 1500 s = 25 min; .ci/run passes 1320) caps the whole script: an engine gets at most what
+# forge campaign cut short (ts/audit/gates.ts).
+# Seed: the forge campaign runs a fresh seed each time (INVARIANT_CI_SEED to choose one), printed before it starts and
+# written to the summary, so a failure names the seed to replay (`INVARIANT_SEED=<seed> make invariant`); foundry.toml
+# keeps the fixed seed for local runs.
+# INVARIANT_CI_BUDGET (default 1800 s = 30 min; .ci/run passes 1620) caps the whole script: an engine gets at most what
 # is left, and one that finds less than 2 minutes left is reported NOT RUN and fails the step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +30,7 @@ export INVARIANT_SUMMARY="$INVARIANT_LOG_DIR/summary.txt"
 mkdir -p "$INVARIANT_LOG_DIR"
 : > "$INVARIANT_SUMMARY"
 
-budget="${INVARIANT_CI_BUDGET:-1500}"
+budget="${INVARIANT_CI_BUDGET:-1800}"
 start=$SECONDS
 failed=()
 times=()
@@ -49,8 +55,17 @@ step() {
   fi
   local t0=$SECONDS
   echo "[invariants] $name: start ($l s of budget left)"
-  timeout --kill-after=30 "$l" env "$@" bash invariants/engines.sh "$name"
+  if [ "$name" = mutants ]; then
+    timeout --kill-after=30 "$l" env "$@" bash -c 'node_modules/.bin/tsx invariants/mutants/run.ts --only "$MUTANT_CI_ONLY" --runs "$MUTANT_CI_RUNS" 2>&1 | tee "$INVARIANT_LOG_DIR/mutants.txt"; exit "${PIPESTATUS[0]}"'
+  else
+    timeout --kill-after=30 "$l" env "$@" bash invariants/engines.sh "$name"
+  fi
   local rc=$?
+  if [ "$name" = mutants ]; then
+    local verdict
+    verdict=$(grep -Eo '[0-9]+/[0-9]+ killed.*' "$INVARIANT_LOG_DIR/mutants.txt" | tail -n 1)
+    echo "[invariants] mutants: $([ $rc -eq 0 ] && echo PASS || echo FAIL) ${verdict:-no result} ($mutant_only, $((SECONDS - t0)) s; log: $INVARIANT_LOG_DIR/mutants.txt)" >> "$INVARIANT_SUMMARY"
+  fi
   local took=$((SECONDS - t0))
   [ $rc -eq 124 ] && echo "[invariants] $name: killed at the budget"
   times+=("$(printf '%-8s %5d s  %s' "$name" "$took" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)")")")
@@ -59,9 +74,16 @@ step() {
 
 # No FORGE_TIME_CAP here: with `invariant.timeout` set, forge 1.7 ignores `runs` and fuzzes until the timeout
 # (invariants/README.md "Numbers"), so a cap would only stretch the step. The campaign runs its 10,000 runs and is
-# killed at FORGE_BOUND (the budget minus 7 minutes kept for medusa), which fails the step: it did not fit.
-step forge INVARIANT_RUNS="${INVARIANT_CI_RUNS:-10000}" INVARIANT_DEPTH="${INVARIANT_CI_DEPTH:-32}" \
-  FORGE_BOUND="$(( $(left) > 720 ? $(left) - 420 : $(left) ))"
+# killed at FORGE_BOUND (the budget minus 12 minutes kept for the mutants and medusa), which fails the step: it did
+# not fit.
+seed="${INVARIANT_CI_SEED:-0x$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')}"
+echo "[invariants] forge seed $seed (a failure replays with: INVARIANT_SEED=$seed INVARIANT_RUNS=${INVARIANT_CI_RUNS:-10000} make invariant)"
+echo "[invariants] forge seed $seed" >> "$INVARIANT_SUMMARY"
+step forge INVARIANT_RUNS="${INVARIANT_CI_RUNS:-10000}" INVARIANT_DEPTH="${INVARIANT_CI_DEPTH:-32}" INVARIANT_SEED="$seed" \
+  FORGE_BOUND="$(( $(left) > 1020 ? $(left) - 720 : $(left) ))"
+mutant_only="${MUTANT_CI_ONLY:-M03,M04,M15,M16}"
+step mutants MUTANT_CI_ONLY="$mutant_only" MUTANT_CI_RUNS="${MUTANT_CI_RUNS:-100}" \
+  MUTANT_OUT=out-invariants MUTANT_CACHE=cache-invariants
 step medusa MEDUSA_TIMEOUT="${MEDUSA_CI_TIMEOUT:-180}" MEDUSA_TEST_LIMIT=0
 step echidna ECHIDNA_TIMEOUT="${ECHIDNA_CI_TIMEOUT:-180}"
 

@@ -22,7 +22,7 @@ abstract contract Invariants is HandlerBase {
         uint256 book = pool.cash() + debt + pool.auctionDebt();
         uint256 plus = gDeposits + _interestToNow(debt) + gPenaltyKept;
         uint256 minus = gWithdrawals + gBadDebt + gReserveOut;
-        return _withinRounding(book + minus, plus);
+        return _interestSinceLastCallOk(debt) && _withinRounding(book + minus, plus);
     }
 
     /// @notice A1_DEBT.
@@ -30,7 +30,7 @@ abstract contract Invariants is HandlerBase {
         uint256 debt = pool.totalDebt();
         uint256 plus = gBorrowed + _interestToNow(debt);
         uint256 minus = gDebtRepaid + gAuctionClosedDebt;
-        return _withinRounding(debt + pool.auctionDebt() + minus, plus);
+        return _interestSinceLastCallOk(debt) && _withinRounding(debt + pool.auctionDebt() + minus, plus);
     }
 
     /// @notice A1_ASSETS.
@@ -188,6 +188,16 @@ abstract contract Invariants is HandlerBase {
     /// @dev Interest booked by the hooks plus what accrued since the last call (the clock may have moved since).
     function _interestToNow(uint256 debtNow) internal view returns (uint256) {
         return gInterest + (debtNow > lastAfter.totalDebt ? debtNow - lastAfter.totalDebt : 0);
+    }
+
+    /// @dev I4 for the time the engine moved the clock since the last call: the rise of the live debt is the
+    /// interest the rate configuration predicts (HandlerBase._interestBounds), not any rise at all.
+    function _interestSinceLastCallOk(uint256 debtNow) internal view returns (bool) {
+        if (debtNow < lastAfter.totalDebt) return false;
+        (uint256 lo, uint256 hi) =
+            _interestBounds(lastAfter.cash, lastAfter.totalDebt, block.timestamp - lastAfter.time, block.timestamp);
+        uint256 interest = debtNow - lastAfter.totalDebt;
+        return interest >= lo && interest <= hi;
     }
 
     /// @dev `actual` exceeds `expected` by rounding in the pool's favour only, within the budget. Callers move the

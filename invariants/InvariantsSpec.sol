@@ -64,6 +64,10 @@ abstract contract InvariantsSpec {
         "I2_RATE: utilisation is within [0, 1] and the rate within [base, base + slope1 + slope2] of the configuration";
     string internal constant I3_RESERVE_SHARE =
         "I3_RESERVE_SHARE: over pure time the reserve grows by the reserve factor's share of the interest (rounded down)";
+    string internal constant I4_INTEREST =
+        "I4_INTEREST: over pure time the live debt D grows by D x (e^(rate x dt) - 1) at the kink rate of the configuration and utilisation, within 1 ppm + 2 wei (and the pool's Taylor remainder below)";
+    string internal constant V1_LIVENESS =
+        "V1_LIVENESS: a key action is refused only for a reason its handler names (blocklisted payer, unusable price, unhealthy or expired loan, zero shares)";
 
     // Oracle and signed prices
     string internal constant O1_VALUE_BOUNDS =

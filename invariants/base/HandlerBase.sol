@@ -103,8 +103,19 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
     /// @dev Upper bound of the rounding the pool may keep (each loan operation rounds up by < index/WAD + 2 wei).
     uint256 internal gRounding;
 
-    // Action counters (coverage evidence in the campaign summary).
+    // Action counters: calls the system accepted and calls it refused (a refused call is never counted as done).
+    // ForgeInvariants.afterInvariant requires minimum accepted counts; the smoke test asserts every action.
     mapping(bytes32 action => uint256) public okCount;
+    mapping(bytes32 action => uint256) public refusedCount;
+
+    // Interest ledger (I4). The pool accrues from its last accrual ("anchor") at the kink rate of the utilisation it
+    // stored then. The harness does not read that anchor: it notes the live debt after the last call that moved
+    // cash or live debt other than by time (every such entry point accrues first), which bounds the anchor's
+    // utilisation from below; the utilisation now bounds it from above (pure time only raises debt).
+    uint256 internal anchorDebt;
+    uint256 internal anchorTime;
+    /// @dev The last pool state the harness saw (after a call or at the end of a pure-time step).
+    Snap internal seen;
 
     /// @dev The pool totals the hooks compare.
     struct Snap {
@@ -117,6 +128,7 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         uint256 reserve;
         uint256 badDebt;
         uint256 index;
+        uint256 time;
     }
 
     Snap internal lastAfter;
@@ -138,6 +150,9 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
 
     function _initGhosts() internal {
         lastAfter = _snap();
+        seen = lastAfter;
+        anchorDebt = lastAfter.totalDebt;
+        anchorTime = block.timestamp;
         gDeposits = SEED_LIQUIDITY;
     }
 
@@ -159,7 +174,18 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             _checkLe(pre.totalAssets, s.totalAssets + lossAllowance, A4_PRICE);
         }
         if (!settling) _checkEq(s.badDebt, pre.badDebt, B3_BAD_DEBT_AT_EXIT);
+        _noteMoves(s);
         lastAfter = s;
+    }
+
+    /// @dev Moves the interest anchor when cash or live debt changed since the last state seen: only a non-temporal
+    /// operation (which accrues first) changes them between two observations that time did not separate.
+    function _noteMoves(Snap memory s) internal {
+        if (s.cash != seen.cash || s.totalDebt != seen.totalDebt) {
+            anchorDebt = s.totalDebt;
+            anchorTime = s.time;
+        }
+        seen = s;
     }
 
     /// @dev Checks and books a pure passage of time from `a` to `b`: interest only.
@@ -168,8 +194,12 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             _fail(I1_INDEX, a.totalDebt, b.totalDebt);
             return;
         }
+        _noteMoves(a);
         uint256 interest = b.totalDebt - a.totalDebt;
+        (uint256 lo, uint256 hi) = _interestBounds(a.cash, a.totalDebt, b.time - a.time, b.time);
+        if (interest < lo || interest > hi) _fail(I4_INTEREST, interest, interest < lo ? lo : hi);
         gInterest += interest;
+        seen = b;
         uint256 expected = interest * pool.rateConfig().reserveFactorBps / BPS;
         uint256 grown = b.reserve - a.reserve;
         if (grown > expected + 1 || grown + 1 < expected) _fail(I3_RESERVE_SHARE, grown, expected);
@@ -186,6 +216,68 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         s.reserve = pool.reserve();
         (s.badDebt,) = pool.badDebt();
         s.index = pool.borrowIndex();
+        s.time = block.timestamp;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                       EXPECTED INTEREST (I4)
+    //////////////////////////////////////////////////////////////*/
+
+    uint256 internal constant INTEREST_TOL_PPM = 1;
+
+    /// @dev The interest live debt `debt` (with idle `cash`) may accrue over `dt` seconds ending at `time`, computed
+    /// from the rate configuration alone: [debt x (e^(r_lo dt) - 1), debt x (e^(r_hi dt) - 1)], r_lo the kink rate at
+    /// the anchor's utilisation and r_hi at today's, widened by 1 ppm + 2 wei (index and debt rounding) and, below,
+    /// by the remainder of the pool's three-term Taylor growth from its anchor (x^3 / 6 relative, x = r_hi x the time
+    /// since the anchor; the pool documents that its growth never exceeds the true exponential).
+    function _interestBounds(
+        uint256 cash,
+        uint256 debt,
+        uint256 dt,
+        uint256 time
+    ) internal view returns (uint256 lo, uint256 hi) {
+        if (debt == 0 || dt == 0) return (0, 2);
+        ILendingPoolTypes.RateConfig memory rc = pool.rateConfig();
+        uint256 dLo = anchorDebt < debt ? anchorDebt : debt;
+        uint256 rLo = _kinkRate(rc, dLo * WAD / (cash + dLo));
+        uint256 rHi = _kinkRate(rc, _divUp(debt * WAD, cash + debt)) + 1;
+        hi = _mulUp(debt, _expm1(rHi * dt, true));
+        hi += _divUp(hi * INTEREST_TOL_PPM, 1e6) + 2;
+        lo = debt * _expm1(rLo * dt, false) / WAD;
+        uint256 x = rHi * (time - (anchorTime < time ? anchorTime : time));
+        uint256 taylor = x * x / WAD * x / WAD / 6 + WAD * INTEREST_TOL_PPM / 1e6; // relative, WAD
+        uint256 slack = _mulUp(lo, taylor) + 2;
+        lo = lo > slack ? lo - slack : 0;
+    }
+
+    /// @dev The kink rate per second (WAD) at utilisation `u` (WAD), from the configuration's parameters.
+    function _kinkRate(ILendingPoolTypes.RateConfig memory rc, uint256 u) internal pure returns (uint256) {
+        if (u > WAD) u = WAD;
+        uint256 kink = uint256(rc.kinkBps) * 1e14;
+        if (u <= kink) return rc.baseRate + uint256(rc.slope1) * u / kink;
+        return uint256(rc.baseRate) + rc.slope1 + uint256(rc.slope2) * (u - kink) / (WAD - kink);
+    }
+
+    /// @dev e^x - 1 in WAD by its power series, each term rounded down (`up` false) or up (`up` true, plus the
+    /// tail, which is below the last term kept for x <= 1 WAD).
+    function _expm1(uint256 x, bool up) internal pure returns (uint256 sum) {
+        uint256 term = x;
+        for (uint256 k = 2; term != 0 && k < 40; ++k) {
+            sum += term;
+            term = up ? _divUp(term * x, WAD * k) : term * x / (WAD * k);
+            if (up && term <= 1) {
+                sum += 2;
+                break;
+            }
+        }
+    }
+
+    function _mulUp(uint256 a, uint256 wad) internal pure returns (uint256) {
+        return _divUp(a * wad, WAD);
+    }
+
+    function _divUp(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
     }
 
     /// @dev Share price of `b` >= that of `a`, exactly: (A + 1) / (S + 1e6), the pool's virtual offsets.
@@ -221,6 +313,12 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
 
     function _count(bytes32 action) internal {
         okCount[action] += 1;
+    }
+
+    /// @dev The system refused `action`; `explained` says whether the handler knows a legitimate reason.
+    function _refuse(bytes32 action, bool explained) internal {
+        refusedCount[action] += 1;
+        _check(explained, V1_LIVENESS);
     }
 
     function _blocked(address account) internal view returns (bool) {
@@ -326,6 +424,7 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             keeper.exec(address(auction), abi.encodeCall(DutchAuction.start, (live[i].id, live[i].loan)));
         _check(ok == liquidatable, L7_HEALTHY_NOT_AUCTIONABLE);
         if (ok) _recordStart(i, address(keeper), ret, debt);
+        else refusedCount["startAuction"] += 1; // a healthy loan or an unusable price: refused, as L7 requires
         return ok;
     }
 

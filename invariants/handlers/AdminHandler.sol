@@ -78,7 +78,9 @@ abstract contract AdminHandler is HandlerBase {
         Snap memory s0 = _snap();
         try timelock.execute(op.target, 0, op.data, bytes32(0), op.salt) {
             _afterExecute(op, beforeViews, s0);
-        } catch {}
+        } catch {
+            refusedCount["executeChange"] += 1;
+        }
         // Executed or refused at execution (e.g. a reserve withdrawal above the free reserve): drop it either way.
         pending[k] = pending[pending.length - 1];
         pending.pop();

@@ -81,13 +81,21 @@ abstract contract BorrowerHandler is HandlerBase {
     ) internal {
         BorrowCtx memory x = _borrowCtx(c, id, amount, principal, premium);
         (bool ok, bytes memory ret) = _execBorrow(a, x, proof);
-        if (!ok) return;
+        bytes32 action = proof.length != 0
+            ? bytes32("borrowTrait")
+            : c == address(apes) ? bytes32("borrow721") : bytes32("borrow1155");
+        if (!ok) {
+            // Counted, not judged: a borrow has many legitimate refusals (price, pause, freeze, LTV, ceiling, cash);
+            // ForgeInvariants.afterInvariant requires a minimum of accepted ones.
+            refusedCount[action] += 1;
+            return;
+        }
         (uint256 loanId, ILendingPoolTypes.Loan memory loan) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
         _checkOrigination(x, loan, proof.length != 0);
         _addLoan(loanId, loan);
         gBorrowed += x.principal;
         _roundingStep();
-        _count(proof.length != 0 ? bytes32("borrowTrait") : c == address(apes) ? bytes32("borrow721") : bytes32("borrow1155"));
+        _count(action);
     }
 
     function _borrowCtx(
@@ -214,6 +222,7 @@ abstract contract BorrowerHandler is HandlerBase {
         if (!ok) {
             // Only a payer the token refuses may fail a valid partial repayment.
             _check(_blocked(address(payer)), L6_REPAY_LIVENESS);
+            refusedCount["repayPartial"] += 1;
             return;
         }
         (uint256 paid, ILendingPoolTypes.Loan memory updated) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
@@ -245,7 +254,8 @@ abstract contract BorrowerHandler is HandlerBase {
         uint256 expected = _fullRepayAmount(r.loan);
         _fund(payer, expected);
         bool armed = _armIfHostile(borrower, r);
-        uint256 unitsBefore = r.loan.collection == address(items) ? items.balanceOf(address(borrower), r.loan.tokenId) : 0;
+        uint256 unitsBefore =
+            r.loan.collection == address(items) ? items.balanceOf(address(borrower), r.loan.tokenId) : 0;
         uint256 claimBefore = pool.nftClaimable(address(borrower), r.loan.collection, r.loan.tokenId);
 
         (bool ok, bytes memory ret) =
@@ -253,6 +263,7 @@ abstract contract BorrowerHandler is HandlerBase {
         if (!ok) {
             borrower.disarm();
             _fail(L6_REPAY_LIVENESS, r.id, expected);
+            refusedCount[r.loan.auctionStart != 0 ? bytes32("repayInAuction") : bytes32("repayFull")] += 1;
             return;
         }
         (uint256 paid,) = abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
@@ -317,7 +328,10 @@ abstract contract BorrowerHandler is HandlerBase {
         uint256 before = items.balanceOf(address(a), id);
         (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claimNft, (address(items), id, address(a))));
         _check(ok, L5_RETURN);
-        if (!ok) return;
+        if (!ok) {
+            refusedCount["claimNft"] += 1;
+            return;
+        }
         _checkEq(items.balanceOf(address(a), id) - before, owed, L5_RETURN);
         _checkEq(pool.nftClaimable(address(a), address(items), id), 0, B6_ONCE);
         itemClaimableUnits[id] -= owed;
@@ -339,7 +353,15 @@ abstract contract BorrowerHandler is HandlerBase {
         (, IValuation.Status status) = _status(r.loan.collection);
         uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(r.loan) : 0;
         (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
-        if (!ok) return;
+        if (!ok) {
+            // Refused only with no usable price, below health 1, past maturity, or a payer the token refuses.
+            _refuse(
+                "renew",
+                status != IValuation.Status.Ok || hf < WAD || block.timestamp > r.loan.dueTime
+                    || _blocked(address(payer))
+            );
+            return;
+        }
         (uint256 interestPaid, ILendingPoolTypes.Loan memory updated) =
             abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
         // The health check cannot be skipped (S12): a renewal needs a usable price and health >= 1 before maturity.

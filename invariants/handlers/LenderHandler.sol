@@ -15,7 +15,11 @@ abstract contract LenderHandler is HandlerBase {
         uint256 preview = pool.previewDeposit(assets);
         uint256 before = pool.balanceOf(receiver);
         (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (assets, receiver)));
-        if (!ok) return;
+        if (!ok) {
+            // Only a depositor the token refuses, or a deposit worth no share, may be refused.
+            _refuse("deposit", _blocked(address(a)) || preview == 0);
+            return;
+        }
         uint256 shares = abi.decode(ret, (uint256));
         _checkEq(shares, preview, A5_NO_FREE_VALUE);
         _checkEq(pool.balanceOf(receiver), before + shares, A3_SHARES);
@@ -31,7 +35,10 @@ abstract contract LenderHandler is HandlerBase {
         _fund(a, preview);
         uint256 before = usdc.balanceOf(address(a));
         (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.mint, (shares, receiver)));
-        if (!ok) return;
+        if (!ok) {
+            _refuse("mint", _blocked(address(a)));
+            return;
+        }
         uint256 assets = abi.decode(ret, (uint256));
         _checkEq(assets, preview, A5_NO_FREE_VALUE);
         _checkEq(before - usdc.balanceOf(address(a)), assets, A5_NO_FREE_VALUE);
@@ -53,6 +60,7 @@ abstract contract LenderHandler is HandlerBase {
         if (!ok) {
             // Liveness: only a receiver the token refuses may make it fail (never a pause, never the oracle).
             _check(_blocked(receiver), A6_LIQUIDITY);
+            refusedCount["withdraw"] += 1;
             return;
         }
         _checkEq(abi.decode(ret, (uint256)), preview, A5_NO_FREE_VALUE);
@@ -74,6 +82,7 @@ abstract contract LenderHandler is HandlerBase {
         if (!ok) {
             // A redemption worth 0 assets is refused (ZeroAmount); otherwise only a refused receiver may fail it.
             _check(_blocked(receiver) || preview == 0, A6_LIQUIDITY);
+            refusedCount["redeem"] += 1;
             return;
         }
         uint256 assets = abi.decode(ret, (uint256));
@@ -101,13 +110,20 @@ abstract contract LenderHandler is HandlerBase {
         assets = _bound(assets, 1, 1_000_000 * USDC);
         _fund(a, assets);
         uint256 before = usdc.balanceOf(address(a));
-        (bool ok, bytes memory ret) =
-            a.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (assets, address(a))));
-        if (!ok) return;
+        uint256 preview = pool.previewDeposit(assets);
+        (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (assets, address(a))));
+        if (!ok) {
+            _refuse("roundTrip", preview == 0);
+            return;
+        }
         uint256 shares = abi.decode(ret, (uint256));
         gDeposits += assets;
         (ok, ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.redeem, (shares, address(a), address(a))));
-        if (!ok) return; // idle cash may not cover it (or it is worth 0): then the shares stay, which is fine
+        if (!ok) {
+            // Idle cash may not cover it (or it is worth 0): then the shares stay, which is fine, but it is no trip.
+            refusedCount["roundTrip"] += 1;
+            return;
+        }
         uint256 back = abi.decode(ret, (uint256));
         gWithdrawals += back;
         _checkLe(usdc.balanceOf(address(a)), before, A5_NO_FREE_VALUE);
@@ -142,6 +158,7 @@ abstract contract LenderHandler is HandlerBase {
         (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claim, (to)));
         if (!ok) {
             _check(owed == 0 || _blocked(to), B2_WATERFALL);
+            refusedCount["claim"] += 1;
             return;
         }
         _checkEq(usdc.balanceOf(to) - before, owed, B2_WATERFALL);

@@ -41,6 +41,7 @@ abstract contract LiquidationHandler is HandlerBase {
         if (armed) buyer.disarm();
         if (!ok) {
             _fail(B5_SETTLE_LIVENESS, r.id, price);
+            refusedCount["buy"] += 1;
             return;
         }
         _checkEq(abi.decode(ret, (uint256)), price, B5_SETTLE_LIVENESS);
@@ -72,10 +73,12 @@ abstract contract LiquidationHandler is HandlerBase {
         (bool ok,) = caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
         if (!ended) {
             _check(!ok, B5_SETTLE_LIVENESS);
+            if (!ok) refusedCount["settleEarly"] += 1; // refused before the end, as it must be
             return;
         }
         if (!ok) {
             _fail(B5_SETTLE_LIVENESS, r.id, 0);
+            refusedCount["settle"] += 1;
             return;
         }
         _checkNftTo(r.loan, CUSTODY, e.custodyUnitsBefore);

@@ -4,7 +4,8 @@
 // also on Ctrl-C. Builds go to out-mutants/ and cache-mutants/, so an engineer's out/ is never touched.
 //
 // Usage: tsx invariants/mutants/run.ts [--only M01,M07] [--runs N] [--depth N] [--timeout S]
-// Env:   MUTANT_RUNS (default 500), MUTANT_DEPTH (32), MUTANT_TIMEOUT seconds per campaign (600).
+// Env:   MUTANT_RUNS (default 500), MUTANT_DEPTH (32), MUTANT_TIMEOUT seconds per campaign (600), MUTANT_OUT and
+//        MUTANT_CACHE (build folders, default out-mutants/ and cache-mutants/).
 // Exit:  0 when every mutant was killed; 1 when one survived, was stale (its `find` no longer matches) or broke the
 // build. The summary is printed as a Markdown table (paste it into invariants/README.md when it changes).
 import { spawnSync } from "node:child_process";
@@ -65,8 +66,10 @@ const mutants = spec.mutants.filter((m) => !only || only.includes(m.id));
 const env = {
   ...process.env,
   FOUNDRY_PROFILE: "invariants",
-  FOUNDRY_OUT: "out-mutants",
-  FOUNDRY_CACHE_PATH: "cache-mutants",
+  // CI builds into the forge step's out-invariants/ (MUTANT_OUT, MUTANT_CACHE): one incremental rebuild per mutant
+  // instead of a cold build of its own.
+  FOUNDRY_OUT: process.env.MUTANT_OUT ?? "out-mutants",
+  FOUNDRY_CACHE_PATH: process.env.MUTANT_CACHE ?? "cache-mutants",
   FOUNDRY_INVARIANT_RUNS: String(runs),
   FOUNDRY_INVARIANT_DEPTH: String(depth),
   NO_COLOR: "1",
@@ -96,7 +99,7 @@ function forge(args: string[], seconds: number, extra: Record<string, string> = 
 function failedProperty(out: string): string {
   const m = /\[FAIL: ([^\]\n]*)/.exec(out);
   if (!m) return "?";
-  const id = /\b([ABGILOR]\d_[A-Z0-9_]+)/.exec(m[1]);
+  const id = /\b([ABGILORV]\d_[A-Z0-9_]+)/.exec(m[1]);
   return id ? id[1] : m[1].slice(0, 60);
 }
 
@@ -127,7 +130,7 @@ function runOne(m: Mutant): Result {
     const rp = forge(["test", "--mc", "CryticToFoundry", "--mt", `test_replay_${m.id}_`], 300);
     replay = /No tests match/.test(rp.out) ? "none" : rp.status !== 0 ? "fails" : "PASSES";
     // Each mutant starts clean: forge would otherwise replay the previous mutant's persisted failure first.
-    const persist = join(ROOT, "cache-mutants/failures", m.id);
+    const persist = join(ROOT, env.FOUNDRY_CACHE_PATH, "failures", m.id);
     rmSync(persist, { recursive: true, force: true });
     const test = forge(["test", "--mc", "ForgeInvariants"], timeout, { FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR: persist });
     mkdirSync(join(ROOT, "reports/mutants"), { recursive: true });

@@ -21,12 +21,25 @@ contract ManipulationBenchmarkTest is ValuationBase {
         valuation.price(collection); // the last valuation before the attack
     }
 
-    /// @dev One wash sale attempt now at `salePrice`; returns whether it was accepted (too-soon sales are refused).
+    /// @dev One wash sale attempt now at `salePrice`; returns whether it was accepted. A sale within the minimum
+    /// spacing of the newest observation must be refused with ObservationTooSoon (and its arguments), and any other
+    /// sale accepted: every other revert fails the test, so a valuation that refused all sales cannot pass as safe.
     function _wash(uint256 salePrice) internal returns (bool accepted) {
+        (, uint256[] memory times) = valuation.observations(collection);
+        uint256 earliest = times[times.length - 1] + valuation.minSpacing(collection);
         vm.prank(reporter);
         try valuation.reportSale(collection, salePrice, block.timestamp) {
             accepted = true;
-        } catch {}
+            assertGe(block.timestamp, earliest, "a sale within the minimum spacing was accepted");
+        } catch (bytes memory err) {
+            assertEq(
+                err,
+                abi.encodeWithSelector(
+                    IValuationAdmin.ObservationTooSoon.selector, collection, block.timestamp, earliest
+                ),
+                "a wash sale was refused for another reason than the minimum spacing"
+            );
+        }
         feed.setAnswer(int256(2 * P)); // fresh floor above the TWAP: never binding, never jumping
     }
 
@@ -98,10 +111,13 @@ contract ManipulationBenchmarkTest is ValuationBase {
     /// @dev The attack that moved the old TWAP (clamped around its running average) by 10 % with 11 sales in 132 s:
     /// one wash sale per block. Now one sale per 2 minutes is kept, clamped around a TWAP from before the attack.
     function test_attack_washSalePerBlockForTwoMinutesMovesUnderOnePercent() public {
+        uint256 accepted;
         for (uint256 i; i < 11; ++i) {
             _step(12);
-            _wash(MAX_PRICE);
+            if (_wash(MAX_PRICE)) ++accepted;
         }
+        // 132 s after the last honest sale, with 120 s spacing: exactly the attempt at 120 s lands.
+        assertEq(accepted, 1, "accepted wash sales");
         (uint256 p, IValuation.Status s) = valuation.priceView(collection);
         assertEq(uint8(s), uint8(IValuation.Status.Ok));
         assertLt(p, P * 101 / 100);

@@ -7,11 +7,25 @@ import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
+import {Vm} from "forge-std/Vm.sol";
+
+/// @dev Issue #5's gas targets for the auction entry points (whole transaction).
+uint256 constant START_TARGET = 80_000;
+uint256 constant BUY_TARGET = 100_000;
+
+/// @dev Records how far the last call's whole-transaction gas lies above `target` (0 when met) as a snapshot value.
+function overTarget(Vm vm, string memory name, uint256 target) {
+    uint256 used = vm.lastCallGas().gasTotalUsed;
+    vm.snapshotValue(string.concat(name, ": over the target by"), used > target ? used - target : 0);
+}
 
 /// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy over the
 /// fixture's WETH (a plain ERC-20, as cheap as WETH9), like the pool's own gas tests.
 /// Run with `forge test --isolate --match-path test/gas/AuctionGas.t.sol` (each call then is its own transaction, cold
-/// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000.
+/// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000, both MISSED (README,
+/// "Liquidation" > "Gas"): they are not asserted green. The steady-state tests record by how much each misses in
+/// their snapshot ("... over the target by"), so the miss sits in the committed numbers that `make gas-check` compares
+/// in CI, and meeting a target changes that entry to 0.
 contract AuctionGasTest is BaseTest {
     function setUp() public override {
         super.setUp();
@@ -65,6 +79,7 @@ contract AuctionGasTest is BaseTest {
         vm.prank(keeper);
         auction.start(loanId, loan);
         vm.snapshotGasLastCall("auction start, steady state (real pool)");
+        overTarget(vm, "auction start, steady state (real pool)", START_TARGET);
     }
 
     function test_buy_gas_steadyState() public {
@@ -84,6 +99,7 @@ contract AuctionGasTest is BaseTest {
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 9 ether);
         vm.snapshotGasLastCall("auction buy, steady state (real pool)");
+        overTarget(vm, "auction buy, steady state (real pool)", BUY_TARGET);
     }
 
     /// @dev A completed sale, so that the keeper and the borrower hold claims and the reserve is funded.
@@ -193,6 +209,7 @@ contract AuctionGasRealValuationTest is BaseTest {
         vm.prank(keeper);
         auction.start(loanId, loan);
         vm.snapshotGasLastCall("auction start, steady state (real pool, real valuation)");
+        overTarget(vm, "auction start, steady state (real pool, real valuation)", START_TARGET);
     }
 
     function test_buy_gas_realValuation() public {
@@ -206,5 +223,6 @@ contract AuctionGasRealValuationTest is BaseTest {
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 50 ether);
         vm.snapshotGasLastCall("auction buy, steady state (real pool, real valuation)");
+        overTarget(vm, "auction buy, steady state (real pool, real valuation)", BUY_TARGET);
     }
 }

@@ -29,12 +29,12 @@ contract HealthCheck is Test, HalmosPrime {
         t.liqThresholdBps = thr;
     }
 
-    /// @dev value x haircut x threshold, each step rounded down: the pool's liquidation limit, with its products primed.
+    /// @dev value x haircut x threshold, each step rounded down: the liquidation limit, in plain integer arithmetic
+    /// (floor division), not through PoolMath, whose helpers are what the proofs check. The products the pool's own
+    /// helpers form are primed (HalmosPrime).
     function _limit(uint64 price, uint16 haircut, uint16 thr) internal pure returns (uint256 limit) {
-        _primeMul(price, haircut);
-        uint256 haircutValue = PoolMath.mulBpsDown(price, haircut);
-        _primeMul(haircutValue, thr);
-        limit = PoolMath.mulBpsDown(haircutValue, thr);
+        uint256 haircutValue = _primeMul(price, haircut) / 10_000;
+        limit = _primeMul(haircutValue, thr) / 10_000;
         _primeMul(limit, PoolMath.WAD);
     }
 
@@ -51,21 +51,23 @@ contract HealthCheck is Test, HalmosPrime {
     /// @notice The LTV check at origination accepts exactly the principals up to value x haircut x LTV with each step
     /// rounded down (against the borrower; each step never exceeds its exact value, see check_mulBpsDown_neverAboveExact).
     function check_ltv_boundaryExact(uint64 price, uint16 haircut, uint16 ltv, uint64 principal) public view {
-        _primeMul(price, haircut);
-        uint256 haircutValue = PoolMath.mulBpsDown(price, haircut);
-        _primeMul(haircutValue, ltv);
-        uint256 maxBorrow = PoolMath.mulBpsDown(haircutValue, ltv);
+        // Floor division in plain arithmetic, independent of PoolMath.mulBpsDown (proved separately below).
+        uint256 haircutValue = _primeMul(price, haircut) / 10_000;
+        uint256 maxBorrow = _primeMul(haircutValue, ltv) / 10_000;
         (bool ok,) = address(pool)
             .staticcall(abi.encodeCall(PoolHarness.exposedCheckLtv, (_loan(principal), _terms(haircut, ltv, 0), price)));
         assert(ok == (principal <= maxBorrow));
     }
 
-    /// @notice Each basis-point step of the limit rounds down: mulBpsDown(x, bps) x 1e4 <= x x bps.
+    /// @notice Each basis-point step of the limit is the floor of the exact value, bounded on both sides:
+    /// mulBpsDown(x, bps) x 1e4 <= x x bps < (mulBpsDown(x, bps) + 1) x 1e4. Never above the exact value (against the
+    /// borrower) and never a whole unit below it (a helper returning 0, or rounding down twice, fails).
     function check_mulBpsDown_neverAboveExact(uint128 x, uint16 bps) public pure {
         uint256 exactNum = _primeMul(x, bps);
         uint256 r = PoolMath.mulBpsDown(x, bps);
         unchecked {
-            assert(r * PoolMath.BPS <= exactNum);
+            assert(r * 10_000 <= exactNum);
+            assert(exactNum < (r + 1) * 10_000);
         }
     }
 }

@@ -367,13 +367,21 @@ contract AuctionIntegrationTest is BaseTest {
     }
 
     /// @dev INV-L7: a healthy loan can be auctioned by nobody, at no price movement, before maturity plus grace.
-    function testFuzz_attack_healthyLoanCannotBeAuctioned(uint256 wait, uint256 priceDrop) public {
+    /// The price is the lowest at which the loan is still healthy (health factor in [1, 1 + 1e-18 x debt / limit
+    /// step]) plus up to 2 ether, so the boundary itself is fuzzed: the old bound (price >= 8 ether) never came near.
+    function testFuzz_attack_healthyLoanCannotBeAuctioned(uint256 wait, uint256 priceAbove) public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
         wait = bound(wait, 0, 32 days);
         skip(wait);
-        priceDrop = bound(priceDrop, 0, 2 ether); // price >= 8: limit >= 5.6, above the debt for 32 days
-        valuation.setPrice(address(apes), UNIT_PRICE - priceDrop);
-        vm.assume(pool.healthFactor(loan) >= 1e18);
+        // limit = floor(floor(price x haircut / 1e4) x threshold / 1e4) >= debt, solved for the smallest price.
+        ILendingPoolTypes.Terms memory t = pool.terms(address(apes), loan.termsId);
+        uint256 debt = pool.debtOf(loan);
+        uint256 haircutValue = (debt * 10_000 + t.liqThresholdBps - 1) / t.liqThresholdBps;
+        uint256 lowest = (haircutValue * 10_000 + t.haircutBps - 1) / t.haircutBps;
+        valuation.setPrice(address(apes), lowest - 1);
+        assertLt(pool.healthFactor(loan), 1e18, "one wei below the lowest healthy price is unhealthy");
+        valuation.setPrice(address(apes), lowest + bound(priceAbove, 0, 2 ether));
+        assertGe(pool.healthFactor(loan), 1e18, "healthy from the lowest healthy price up");
 
         vm.expectRevert(
             abi.encodeWithSelector(

@@ -5,6 +5,7 @@ import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
+import {ERC721} from "solady/tokens/ERC721.sol";
 
 /// @notice Re-enters the pool from the ERC-1155 receive hook when the pool returns its collateral.
 contract ReentrantBorrower {
@@ -157,7 +158,8 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_poolNotApproved() public {
         apes.mint(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(); // the NFT transfer reverts: the pool may not pull it
+        // The NFT transfer reverts (solady ERC721: the pool is neither owner nor approved): the pool may not pull it.
+        vm.expectRevert(ERC721.NotOwnerNorApproved.selector);
         pool.borrow(address(apes), 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }

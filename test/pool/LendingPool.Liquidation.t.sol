@@ -62,8 +62,14 @@ contract LendingPoolLiquidationTest is BaseTest {
     /// @dev SECURITY S40: within the grace period only repayment is possible; after it, anyone may liquidate.
     function test_startAuction_afterMaturityPlusGrace() public {
         vm.warp(loan.dueTime + 2 days);
+        uint256 grace = pool.terms(address(apes), loan.termsId).grace;
+        assertEq(grace, 2 days, "the default grace period");
+        uint256 hf = pool.healthFactor(loan);
+        assertGe(hf, 1e18, "healthy: only maturity can make it liquidatable");
         vm.prank(liquidator);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.LoanNotLiquidatable.selector, loanId, hf, loan.dueTime + grace)
+        );
         pool.startAuction(loanId, loan, keeper);
         vm.warp(loan.dueTime + 2 days + 1);
         (ILendingPoolTypes.AuctionTerms memory at,) = _start();
@@ -74,8 +80,13 @@ contract LendingPoolLiquidationTest is BaseTest {
     function test_maxLoan_notInstantlyLiquidatable() public {
         (uint256 id, ILendingPoolTypes.Loan memory l) = _borrowApe(borrower, 2, _maxApeLoan());
         skip(1);
+        uint256 hf = pool.healthFactor(l);
+        assertGe(hf, 1e18, "a maximum loan stays healthy");
+        uint256 grace = pool.terms(address(apes), l.termsId).grace;
         vm.prank(liquidator);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.LoanNotLiquidatable.selector, id, hf, uint256(l.dueTime) + grace)
+        );
         pool.startAuction(id, l, keeper);
     }
 
@@ -225,7 +236,14 @@ contract LendingPoolLiquidationTest is BaseTest {
 
         // One wei short is one wei too little; the exact amount settles.
         vm.prank(buyer);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ProceedsNotReceived.selector,
+                12 ether,
+                balanceBefore + 12 ether - 1,
+                cashBefore + 12 ether
+            )
+        );
         liar.buy(loanId, l, 12 ether - 1, 12 ether, keeper);
         vm.prank(buyer);
         liar.buy(loanId, l, 12 ether, 12 ether, keeper);
@@ -262,8 +280,15 @@ contract LendingPoolLiquidationTest is BaseTest {
         // The borrower takes its surplus out; the count follows, so the same lie is still caught...
         vm.prank(borrower);
         pool.claim(borrower);
+        claims = pool.claimable(borrower) + pool.claimable(keeper);
+        balance = weth.balanceOf(address(pool));
+        assertEq(balance, pool.cash() + claims, "the claim paid out is off the count");
         vm.prank(buyer);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ProceedsNotReceived.selector, 10 ether, balance, pool.cash() + claims + 10 ether
+            )
+        );
         liar.buy(id2, l2, 0, 10 ether, keeper);
         // ...and an honest sale still settles.
         vm.prank(buyer);
@@ -363,8 +388,14 @@ contract LendingPoolLiquidationTest is BaseTest {
         vm.prank(timelock);
         uint32 id = pool.setTerms(address(apes), t, 1000 ether);
         assertEq(id, 2);
+        // Judged under its own terms (id 1): healthy, so refused with the health factor those terms give.
+        uint256 hf = pool.healthFactor(loan);
+        assertGe(hf, 1e18, "healthy under the terms it was made under");
+        uint256 grace = pool.terms(address(apes), 1).grace;
         vm.prank(liquidator);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.LoanNotLiquidatable.selector, loanId, hf, loan.dueTime + grace)
+        );
         pool.startAuction(loanId, loan, keeper);
         assertEq(pool.terms(address(apes), 1).ltvBps, 5000);
     }

@@ -114,13 +114,12 @@ contract LossAccountingTest is BaseTest {
         assertGe(pool.convertToAssets(shares) + DUST, before, "new depositor paid for an old loss");
     }
 
-    /// @dev Runs the auction to its end without a bid and settles it, as many times as the module asks.
+    /// @dev Runs every round of the auction to its end without a bid and settles it, until the module closes it.
     function _settleUnsold(
         uint256 loanId,
         ILendingPoolTypes.Loan memory loan,
         IDutchAuction.Auction memory a
     ) internal {
-        skip(uint256(a.duration) + 1);
-        auction.settle(loanId, loan, a);
+        _settleUnsoldToClose(loanId, loan, a, keeper);
     }
 }

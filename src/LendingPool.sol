@@ -73,12 +73,6 @@ contract LendingPool is PoolBase, Governed {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev See {ILendingPool}.
-    function totalAssets() public view returns (uint256) {
-        (Market memory m, Rates memory r,) = _accruedView();
-        return _totalAssets(m, r);
-    }
-
-    /// @dev See {ILendingPool}.
     function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         (Market memory m, Rates memory r) = _accrue();
@@ -173,35 +167,45 @@ contract LendingPool is PoolBase, Governed {
         ASSET.safeTransfer(msg.sender, loan.principal);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @dev See {ILendingPool}. A loan in auction is repaid by the extension's `repayInAuction` (a cold path, on the
+    /// same storage, guarded there): its calldata has the same layout, so only the selector changes. The commitment
+    /// is checked there; the `auctionStart` read here only routes.
     function repay(
         uint256 loanId,
         Loan calldata loanIn,
         uint256 amount
-    ) external nonReentrant returns (uint256 paid, Loan memory updated) {
+    ) external returns (uint256 paid, Loan memory updated) {
+        if (loanIn.auctionStart != 0) _forwardToExtension(ILendingPool.repayInAuction.selector);
+        return _repay(loanId, loanIn, amount);
+    }
+
+    /// @dev Delegates this call to the extension under `selector` (same arguments) and returns or reverts with its
+    /// answer; never returns here.
+    function _forwardToExtension(bytes4 selector) internal {
+        address extension = EXTENSION;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            mstore(0, or(and(mload(0), shr(32, not(0))), selector))
+            let ok := delegatecall(gas(), extension, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev `repay` of a live loan.
+    function _repay(
+        uint256 loanId,
+        Loan calldata loanIn,
+        uint256 amount
+    ) internal nonReentrant returns (uint256 paid, Loan memory updated) {
         PoolStorage storage $ = _s();
         if (amount == 0) revert ZeroAmount();
         Loan memory loan = _checkLoan($, loanId, loanIn);
         (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         bool closed;
 
-        if (loan.auctionStart != 0) {
-            // In auction: only a full repayment, of the frozen debt plus the penalty, which cancels the auction.
-            Terms memory t = _loadTerms(loan.collection, loan.termsId);
-            uint256 penalty = loan.frozenDebt.mulBpsUp(t.penaltyBps);
-            paid = loan.frozenDebt + penalty;
-            if (amount < paid) revert InsufficientLiquidity(amount, paid);
-            AuctionBook memory book = _loadBook();
-            int256 before = _bookedAssets(m, book);
-            book.auctionDebt -= uint128(loan.frozenDebt);
-            book.impairment -= uint128(loan.impairment);
-            m.cash += uint112(paid);
-            m.reserve += uint104(penalty);
-            _storeBook(m, book);
-            // The debt and penalty recovered reach the lenders over the unlock period, not in this block.
-            _lockRecovery(m, book, before);
-            closed = true;
-        } else {
+        {
             uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
             paid = amount < debt ? amount : debt;
             uint256 scaledRepaid;
@@ -269,22 +273,6 @@ contract LendingPool is PoolBase, Governed {
         emit Renew(loanId, interestPaid, updated);
 
         if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
-    }
-
-    /// @dev See {ILendingPool}.
-    function debtOf(Loan calldata loan) external view returns (uint256) {
-        if (loan.auctionStart != 0) return loan.frozenDebt;
-        (,, uint256 index) = _accruedView();
-        return loan.scaledDebt.toDebtUp(index);
-    }
-
-    /// @dev See {ILendingPool}.
-    function healthFactor(Loan calldata loan) external view returns (uint256) {
-        (uint256 unitPrice, IValuation.Status status) = VALUATION.priceView(loan.collection);
-        if (status != IValuation.Status.Ok) revert IValuation.ValuationUnavailable(loan.collection, status);
-        (,, uint256 index) = _accruedView();
-        uint256 debt = loan.auctionStart != 0 ? loan.frozenDebt : loan.scaledDebt.toDebtUp(index);
-        return _healthFactor(_toMemory(loan), _loadTerms(loan.collection, loan.termsId), debt, unitPrice);
     }
 
     /// @dev See {ILendingPool}.
@@ -546,19 +534,5 @@ contract LendingPool is PoolBase, Governed {
         uint256 ceiling = cs.debtCeiling;
         if (collectionDebt > ceiling) revert ExceedsDebtCeiling(collectionDebt, ceiling);
         cs.scaledDebt = newScaled.toUint112();
-    }
-
-    /// @dev The collection slot is warm here (repay has just updated its debt), unlike the loan's terms record.
-    function _returnCollateral(PoolStorage storage $, Loan memory loan) internal {
-        if ($.collections[loan.collection].standard == ERC721_STANDARD) {
-            INft(loan.collection).transferFrom(address(this), loan.borrower, loan.tokenId);
-        } else {
-            try INft(loan.collection).safeTransferFrom(address(this), loan.borrower, loan.tokenId, loan.amount, "") {}
-            catch {
-                // A borrower that refuses the units cannot block its own repayment: they wait for `claimNft`.
-                $.nftClaims[keccak256(abi.encode(loan.borrower, loan.collection, loan.tokenId))] += loan.amount;
-                emit NftClaimable(loan.borrower, loan.collection, loan.tokenId, loan.amount);
-            }
-        }
     }
 }

@@ -118,6 +118,15 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         uint256 amount
     ) external returns (uint256 paid, Loan memory updated);
 
+    /// @notice Repays a loan in auction in full: its frozen debt plus the liquidation penalty, which cancels the
+    /// auction and returns the collateral. `repay` forwards such a loan here; callable directly too. What the
+    /// repayment recovers above the booked loss reaches the share price over the unlock period.
+    function repayInAuction(
+        uint256 loanId,
+        Loan calldata loan,
+        uint256 amount
+    ) external returns (uint256 paid, Loan memory updated);
+
     /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged.
     /// Only before maturity, only while healthy at the loan's own liquidation threshold.
     function renew(uint256 loanId, Loan calldata loan) external returns (uint256 interestPaid, Loan memory updated);

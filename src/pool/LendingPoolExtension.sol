@@ -29,6 +29,28 @@ contract LendingPoolExtension is PoolBase {
     }
 
     /// @dev See {ILendingPool}.
+    function totalAssets() external view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        return _totalAssets(m, r);
+    }
+
+    /// @dev See {ILendingPool}.
+    function debtOf(Loan calldata loan) external view returns (uint256) {
+        if (loan.auctionStart != 0) return loan.frozenDebt;
+        (,, uint256 index) = _accruedView();
+        return loan.scaledDebt.toDebtUp(index);
+    }
+
+    /// @dev See {ILendingPool}.
+    function healthFactor(Loan calldata loan) external view returns (uint256) {
+        (uint256 unitPrice, IValuation.Status status) = VALUATION.priceView(loan.collection);
+        if (status != IValuation.Status.Ok) revert IValuation.ValuationUnavailable(loan.collection, status);
+        (,, uint256 index) = _accruedView();
+        uint256 debt = loan.auctionStart != 0 ? loan.frozenDebt : loan.scaledDebt.toDebtUp(index);
+        return _healthFactor(_toMemory(loan), _loadTerms(loan.collection, loan.termsId), debt, unitPrice);
+    }
+
+    /// @dev See {ILendingPool}.
     function convertToShares(uint256 assets) external view returns (uint256) {
         return assets.toSharesDown(_currentTotalAssets(), totalSupply());
     }
@@ -313,6 +335,41 @@ contract LendingPoolExtension is PoolBase {
         _storeMarket(m);
         emit RecoveryBooked(msg.sender, amount);
         _pullAsset(msg.sender, amount);
+    }
+
+    /// @dev See {ILendingPool}. Reached through `repay` (which forwards a loan in auction here) or directly.
+    function repayInAuction(
+        uint256 loanId,
+        Loan calldata loanIn,
+        uint256 amount
+    ) external nonReentrant returns (uint256 paid, Loan memory updated) {
+        PoolStorage storage $ = _s();
+        if (amount == 0) revert ZeroAmount();
+        Loan memory loan = _checkLoan($, loanId, loanIn);
+        if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
+        (Market memory m,) = _accrue(); // stored below
+        // Only a full repayment, of the frozen debt plus the penalty, which cancels the auction.
+        Terms memory t = _loadTerms(loan.collection, loan.termsId);
+        uint256 penalty = loan.frozenDebt.mulBpsUp(t.penaltyBps);
+        paid = loan.frozenDebt + penalty;
+        if (amount < paid) revert InsufficientLiquidity(amount, paid);
+        AuctionBook memory book = _loadBook();
+        int256 before = _bookedAssets(m, book);
+        book.auctionDebt -= uint128(loan.frozenDebt);
+        book.impairment -= uint128(loan.impairment);
+        m.cash += uint112(paid);
+        m.reserve += uint104(penalty);
+        _storeBook(m, book);
+        // The debt and penalty recovered reach the lenders over the unlock period, not in this block.
+        _lockRecovery(m, book, before);
+        _storeMarket(m);
+        delete $.loans[loanId];
+        emit LoanRepaid(loanId, msg.sender, paid);
+
+        // Interactions: take the payment, then return the collateral.
+        _pullAsset(msg.sender, paid);
+        _returnCollateral($, loan);
+        return (paid, updated);
     }
 
     /// @dev See {ILendingPool}.

@@ -554,4 +554,18 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
             INft(loan.collection).safeTransferFrom(address(this), to, loan.tokenId, loan.amount, "");
         }
     }
+
+    /// @dev The collection slot is warm here (repay has just updated its debt), unlike the loan's terms record.
+    function _returnCollateral(PoolStorage storage $, Loan memory loan) internal {
+        if ($.collections[loan.collection].standard == ERC721_STANDARD) {
+            INft(loan.collection).transferFrom(address(this), loan.borrower, loan.tokenId);
+        } else {
+            try INft(loan.collection).safeTransferFrom(address(this), loan.borrower, loan.tokenId, loan.amount, "") {}
+            catch {
+                // A borrower that refuses the units cannot block its own repayment: they wait for `claimNft`.
+                $.nftClaims[keccak256(abi.encode(loan.borrower, loan.collection, loan.tokenId))] += loan.amount;
+                emit NftClaimable(loan.borrower, loan.collection, loan.tokenId, loan.amount);
+            }
+        }
+    }
 }

@@ -48,6 +48,8 @@ export interface Auction {
   start: number;
   duration: number;
   outageBase: bigint;
+  /** 0 for the first auction, one more per relist (an ended round without a bid is relisted by `settle`). */
+  round: number;
 }
 
 interface Terms {
@@ -266,7 +268,7 @@ export class Keeper {
     const receipt = await this.execute(id, 'settle', [id, loan, auction], skip);
     if (!receipt) return;
     result.settled.push(id);
-    this.say(`loan ${id}: closed its auction without a buyer (${why}); gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+    this.say(`loan ${id}: settled its auction round without a buyer, relisted or closed (${why}); gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
   }
 
   /** Buys when value + reward - price - gas >= minProfit. Returns why not otherwise. */
@@ -398,7 +400,8 @@ export class Keeper {
         case 'Borrow':
         case 'Repay':
         case 'Renew':
-        case 'AuctionStarted': {
+        case 'AuctionStarted':
+        case 'AuctionRelisted': {
           const prev = this.loans.get(id);
           this.loans.set(id, { loan: ev.args.loan as Loan, auction: prev?.auction });
           break;
@@ -411,7 +414,8 @@ export class Keeper {
       }
     } else {
       switch (ev.eventName) {
-        case 'AuctionStarted': {
+        case 'AuctionStarted':
+        case 'AuctionRelisted': {
           const t = this.loans.get(id);
           if (t) t.auction = ev.args.auction as Auction;
           break;

@@ -69,13 +69,21 @@ abstract contract LiquidationHandler is HandlerBase {
         Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
         bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;
         Expect memory e = _expectSettle(r, 0);
-        (bool ok,) = caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
+        (bool ok, bytes memory ret) =
+            caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
         if (!ended) {
             _check(!ok, B5_SETTLE_LIVENESS);
             return;
         }
         if (!ok) {
             _fail(B5_SETTLE_LIVENESS, r.id, 0);
+            return;
+        }
+        if (r.auc.round < auction.MAX_RELISTS()) {
+            // Issue 14: an unsold round is relisted; the NFT stays, the next round is what buy and settle take.
+            (, live[i].auc, live[i].loan) = abi.decode(ret, (uint256, IDutchAuction.Auction, ILendingPoolTypes.Loan));
+            live[i].lastPrice = live[i].auc.startPrice;
+            _count("relist");
             return;
         }
         _checkNftTo(r.loan, CUSTODY, e.custodyUnitsBefore);

@@ -211,6 +211,21 @@ contract CryticToFoundry is Test {
         _assertAll();
     }
 
+    /// @notice Found by the campaign against mutant M15 (a recovery released at once, issue 14): R1_ROUND_TRIP. A
+    /// deposit, the purchase of a running auction and a redemption in one block gained the depositor part of it.
+    function test_replay_M15_roundTripAroundPurchaseGainsNothing() public {
+        t.borrow(
+            2674440631799931438033931149896238209538747,
+            23930085210834710989000716299745673216230599080879725137041,
+            2447294889457935472193870260910282133933978162236042437,
+            20820500377963813330606054447818752030,
+            185333344011931257333677213
+        );
+        t.startAuction(208, 11730, true, 86400);
+        t.roundTrip(13, 2447, 4560, 5637);
+        _assertAll();
+    }
+
     /// @notice Found by the campaign against mutant M09 (impairment not released when a loan in auction is repaid): A3_DEBTS.
     function test_replay_M09_repayInAuctionReleasesImpairment() public {
         t.borrow(678018493804445751149885391214548051754, 7286029394053571816027288013713332505735791451269179588684083, 70223447858741499278840534529535713793058934355659, 683531316381595471479220046090623995268180630693053739867281, 16060666);

@@ -38,7 +38,8 @@ abstract contract Invariants is HandlerBase {
         uint256 book = pool.cash() + pool.totalDebt() + pool.auctionDebt();
         uint256 reserve = pool.reserve();
         uint256 impairment = pool.impairment();
-        uint256 deducted = reserve > impairment ? reserve : impairment;
+        (uint256 locked,) = pool.lockedRecovery(); // issue 14: recoveries not yet released
+        uint256 deducted = (reserve > impairment ? reserve : impairment) + locked;
         uint256 expected = book > deducted ? book - deducted : 0;
         return pool.totalAssets() == expected && reserve <= book;
     }

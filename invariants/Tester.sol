@@ -6,6 +6,7 @@ import {AdminHandler} from "./handlers/AdminHandler.sol";
 import {BorrowerHandler} from "./handlers/BorrowerHandler.sol";
 import {LenderHandler} from "./handlers/LenderHandler.sol";
 import {LiquidationHandler} from "./handlers/LiquidationHandler.sol";
+import {RoundTripHandler} from "./handlers/RoundTripHandler.sol";
 import {SimulatorHandler} from "./handlers/SimulatorHandler.sol";
 
 /// @title Tester
@@ -16,7 +17,15 @@ import {SimulatorHandler} from "./handlers/SimulatorHandler.sol";
 ///   - medusa: medusa.json targets `Tester` (property prefix `echidna_`) (`make medusa`).
 ///   - Echidna: echidna.yaml, contract `Tester`, property mode (`make echidna`, Docker).
 /// Counterexamples from any engine replay as forge tests in invariants/CryticToFoundry.t.sol.
-contract Tester is Invariants, LenderHandler, BorrowerHandler, LiquidationHandler, SimulatorHandler, AdminHandler {
+contract Tester is
+    Invariants,
+    LenderHandler,
+    BorrowerHandler,
+    LiquidationHandler,
+    SimulatorHandler,
+    AdminHandler,
+    RoundTripHandler
+{
     constructor() {
         _initGhosts();
     }

@@ -73,12 +73,6 @@ contract LendingPool is PoolBase, Governed {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev See {ILendingPool}.
-    function totalAssets() public view returns (uint256) {
-        (Market memory m, Rates memory r,) = _accruedView();
-        return _totalAssets(m, r);
-    }
-
-    /// @dev See {ILendingPool}.
     function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         (Market memory m, Rates memory r) = _accrue();
@@ -173,32 +167,45 @@ contract LendingPool is PoolBase, Governed {
         ASSET.safeTransfer(msg.sender, loan.principal);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @dev See {ILendingPool}. A loan in auction is repaid by the extension's `repayInAuction` (a cold path, on the
+    /// same storage, guarded there): its calldata has the same layout, so only the selector changes. The commitment
+    /// is checked there; the `auctionStart` read here only routes.
     function repay(
         uint256 loanId,
         Loan calldata loanIn,
         uint256 amount
-    ) external nonReentrant returns (uint256 paid, Loan memory updated) {
+    ) external returns (uint256 paid, Loan memory updated) {
+        if (loanIn.auctionStart != 0) _forwardToExtension(ILendingPool.repayInAuction.selector);
+        return _repay(loanId, loanIn, amount);
+    }
+
+    /// @dev Delegates this call to the extension under `selector` (same arguments) and returns or reverts with its
+    /// answer; never returns here.
+    function _forwardToExtension(bytes4 selector) internal {
+        address extension = EXTENSION;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            mstore(0, or(and(mload(0), shr(32, not(0))), selector))
+            let ok := delegatecall(gas(), extension, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev `repay` of a live loan.
+    function _repay(
+        uint256 loanId,
+        Loan calldata loanIn,
+        uint256 amount
+    ) internal nonReentrant returns (uint256 paid, Loan memory updated) {
         PoolStorage storage $ = _s();
         if (amount == 0) revert ZeroAmount();
         Loan memory loan = _checkLoan($, loanId, loanIn);
         (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         bool closed;
 
-        if (loan.auctionStart != 0) {
-            // In auction: only a full repayment, of the frozen debt plus the penalty, which cancels the auction.
-            Terms memory t = _loadTerms(loan.collection, loan.termsId);
-            uint256 penalty = loan.frozenDebt.mulBpsUp(t.penaltyBps);
-            paid = loan.frozenDebt + penalty;
-            if (amount < paid) revert InsufficientLiquidity(amount, paid);
-            AuctionBook memory book = _loadBook();
-            book.auctionDebt -= uint128(loan.frozenDebt);
-            book.impairment -= uint128(loan.impairment);
-            _storeBook(m, book);
-            m.cash += uint112(paid);
-            m.reserve += uint104(penalty);
-            closed = true;
-        } else {
+        {
             uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
             paid = amount < debt ? amount : debt;
             uint256 scaledRepaid;
@@ -269,22 +276,6 @@ contract LendingPool is PoolBase, Governed {
     }
 
     /// @dev See {ILendingPool}.
-    function debtOf(Loan calldata loan) external view returns (uint256) {
-        if (loan.auctionStart != 0) return loan.frozenDebt;
-        (,, uint256 index) = _accruedView();
-        return loan.scaledDebt.toDebtUp(index);
-    }
-
-    /// @dev See {ILendingPool}.
-    function healthFactor(Loan calldata loan) external view returns (uint256) {
-        (uint256 unitPrice, IValuation.Status status) = VALUATION.priceView(loan.collection);
-        if (status != IValuation.Status.Ok) revert IValuation.ValuationUnavailable(loan.collection, status);
-        (,, uint256 index) = _accruedView();
-        uint256 debt = loan.auctionStart != 0 ? loan.frozenDebt : loan.scaledDebt.toDebtUp(index);
-        return _healthFactor(_toMemory(loan), _loadTerms(loan.collection, loan.termsId), debt, unitPrice);
-    }
-
-    /// @dev See {ILendingPool}.
     function loanHash(uint256 loanId) external view returns (bytes32) {
         return _s().loans[loanId];
     }
@@ -312,8 +303,9 @@ contract LendingPool is PoolBase, Governed {
         updated.frozenDebt = debt;
         updated.auctionStart = uint40(block.timestamp);
         updated.scaledDebt = 0;
-        // Expected loss if the NFT sells only at its reserve price; booked now so no lender exits ahead of it.
-        uint256 impairment_ = debt > at.reservePrice ? debt - at.reservePrice : 0;
+        // The outcome without a bid, booked now so no lender exits ahead of it: the whole frozen debt plus the rewards
+        // of the settlements it may take. Every recovery is released later, over the unlock period.
+        uint256 impairment_ = debt + MAX_SETTLEMENTS * debt.mulBpsUp(SETTLE_REWARD_BPS);
         updated.impairment = impairment_;
 
         r.totalScaledDebt -= uint112(loan.scaledDebt);
@@ -337,8 +329,8 @@ contract LendingPool is PoolBase, Governed {
         address keeper
     ) external nonReentrant returns (uint256 shortfall) {
         PoolStorage storage $ = _s();
-        if (msg.sender != $.liquidator) revert NotLiquidator(msg.sender);
         Loan memory loan = _checkLoan($, loanId, loanIn);
+        _checkLiquidator($, loan);
         if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
         (Market memory m,) = _accrue(); // `_settle` stores the market
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
@@ -400,24 +392,39 @@ contract LendingPool is PoolBase, Governed {
         ASSET.safeTransfer(receiver, assets);
     }
 
-    /// @dev Pulls exactly `amount` of the asset or reverts: a short receipt means a fee-on-transfer asset.
-    function _pullAsset(address from, uint256 amount) internal {
-        uint256 before = ASSET.balanceOf(address(this));
-        ASSET.safeTransferFrom(from, address(this), amount);
-        uint256 received = ASSET.balanceOf(address(this)) - before;
-        if (received != amount) revert FeeOnTransfer(amount, received);
-    }
-
     function _checkApproval(address collection_, uint256 tokenId, address owner, uint8 standard) internal view {
         if (INft(collection_).isApprovedForAll(owner, msg.sender)) return;
         if (standard == ERC721_STANDARD && INft(collection_).getApproved(tokenId) == msg.sender) return;
         revert NotApproved(owner, msg.sender);
     }
 
-    /// @dev Settlement effects. Waterfall: the frozen debt, then the penalty (reserve and keeper), then the
-    /// borrower's surplus; any shortfall is written off, the reserve absorbing first. Then the receipt check: the
-    /// module only reports `proceeds`, so the pool's balance must cover everything it now owes.
+    /// @dev Settlement effects: the auction leaves the book, the waterfall books the sale, and what that recovered
+    /// above the booked loss is locked (it reaches the share price over the unlock period). Then the receipt check:
+    /// the module only reports `proceeds`, so the pool's balance must cover everything it now owes.
     function _settle(
+        PoolStorage storage $,
+        Market memory m,
+        uint256 loanId,
+        Loan memory loan,
+        Terms memory t,
+        address buyer,
+        uint256 proceeds,
+        address keeper
+    ) internal returns (uint256 shortfall) {
+        AuctionBook memory book = _loadBook();
+        int256 before = _bookedAssets(m, book);
+        book.auctionDebt -= uint128(loan.frozenDebt);
+        book.impairment -= uint128(loan.impairment);
+        shortfall = _waterfall($, m, loanId, loan, t, buyer, proceeds, keeper);
+        _storeBook(m, book);
+        _lockRecovery(m, book, before);
+        _storeMarket(m);
+        delete $.loans[loanId];
+    }
+
+    /// @dev The waterfall: the frozen debt, then the penalty (reserve and keeper), then the borrower's surplus; any
+    /// shortfall is written off, the reserve absorbing first. The caller stores `m`.
+    function _waterfall(
         PoolStorage storage $,
         Market memory m,
         uint256 loanId,
@@ -434,43 +441,11 @@ contract LendingPool is PoolBase, Governed {
         uint256 surplus = proceeds - repaid - penalty;
         uint256 keeperCut = penalty.mulBpsDown(t.keeperShareBps);
         shortfall = debt - repaid;
-
-        _closeInBook(m, debt, loan.impairment);
         m.cash += uint112(repaid + penalty - keeperCut);
         m.reserve += uint104(penalty - keeperCut);
         _credit($, keeper, keeperCut, loan.borrower, surplus);
-        if (shortfall != 0) {
-            uint256 fromReserve = shortfall < m.reserve ? shortfall : m.reserve;
-            m.reserve -= uint104(fromReserve);
-            $.totalBadDebt += uint128(shortfall);
-            $.badDebtAbsorbed += uint128(fromReserve);
-            emit BadDebt(loanId, shortfall, fromReserve, shortfall - fromReserve);
-        }
-        _storeMarket(m);
-        delete $.loans[loanId];
+        if (shortfall != 0) _writeOff($, m, loanId, shortfall);
         emit AuctionSettled(loanId, buyer, proceeds, repaid, surplus, shortfall);
-    }
-
-    /// @dev Takes a settled auction's frozen debt and impairment out of the auction book.
-    /// @dev Takes a settled auction out of the book and updates `m.auctionsOpen`; the caller stores `m`.
-    function _closeInBook(Market memory m, uint256 debt, uint256 impairment_) internal {
-        AuctionBook memory book = _loadBook();
-        book.auctionDebt -= uint128(debt);
-        book.impairment -= uint128(impairment_);
-        _storeBook(m, book);
-    }
-
-    /// @dev Credits the keeper's share of the penalty and the borrower's surplus as claimable balances, and their sum.
-    function _credit(
-        PoolStorage storage $,
-        address keeper,
-        uint256 keeperCut,
-        address borrower,
-        uint256 surplus
-    ) internal {
-        if (keeperCut != 0) $.claimable[keeper] += keeperCut;
-        if (surplus != 0) $.claimable[borrower] += surplus;
-        if (keeperCut + surplus != 0) $.totalClaimable = (uint256($.totalClaimable) + keeperCut + surplus).toUint96();
     }
 
     /// @dev The receipt check of a sale. Settlement grew cash plus claims by exactly `proceeds`, and before it the
@@ -559,27 +534,5 @@ contract LendingPool is PoolBase, Governed {
         uint256 ceiling = cs.debtCeiling;
         if (collectionDebt > ceiling) revert ExceedsDebtCeiling(collectionDebt, ceiling);
         cs.scaledDebt = newScaled.toUint112();
-    }
-
-    /// @dev The collection slot is warm here (repay has just updated its debt), unlike the loan's terms record.
-    function _returnCollateral(PoolStorage storage $, Loan memory loan) internal {
-        if ($.collections[loan.collection].standard == ERC721_STANDARD) {
-            INft(loan.collection).transferFrom(address(this), loan.borrower, loan.tokenId);
-        } else {
-            try INft(loan.collection).safeTransferFrom(address(this), loan.borrower, loan.tokenId, loan.amount, "") {}
-            catch {
-                // A borrower that refuses the units cannot block its own repayment: they wait for `claimNft`.
-                $.nftClaims[keccak256(abi.encode(loan.borrower, loan.collection, loan.tokenId))] += loan.amount;
-                emit NftClaimable(loan.borrower, loan.collection, loan.tokenId, loan.amount);
-            }
-        }
-    }
-
-    function _sendNft(Loan memory loan, Terms memory t, address to) internal {
-        if (t.standard == ERC721_STANDARD) {
-            INft(loan.collection).transferFrom(address(this), to, loan.tokenId);
-        } else {
-            INft(loan.collection).safeTransferFrom(address(this), to, loan.tokenId, loan.amount, "");
-        }
     }
 }

@@ -70,7 +70,9 @@ abstract contract LiquidationHandler is HandlerBase {
         Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
         bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;
         Expect memory e = _expectSettle(r, 0);
-        (bool ok,) = caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
+        uint256 callerClaimBefore = pool.claimable(address(caller));
+        (bool ok, bytes memory ret) =
+            caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
         if (!ended) {
             _check(!ok, B5_SETTLE_LIVENESS);
             if (!ok) refusedCount["settleEarly"] += 1; // refused before the end, as it must be
@@ -79,6 +81,18 @@ abstract contract LiquidationHandler is HandlerBase {
         if (!ok) {
             _fail(B5_SETTLE_LIVENESS, r.id, 0);
             refusedCount["settle"] += 1;
+            return;
+        }
+        // Issue 14: the settler is paid (a claim out of cash, booked at the start): an outflow for the ledger.
+        uint256 reward = pool.claimable(address(caller)) - callerClaimBefore;
+        gReserveOut += reward;
+        if (address(caller) == r.loan.borrower) e.borrowerClaimBefore += reward;
+        if (address(caller) == r.auc.keeper) e.keeperClaimBefore += reward;
+        if (r.auc.round < auction.MAX_RELISTS()) {
+            // Issue 14: an unsold round is relisted; the NFT stays, the next round is what buy and settle take.
+            (, live[i].auc, live[i].loan) = abi.decode(ret, (uint256, IDutchAuction.Auction, ILendingPoolTypes.Loan));
+            live[i].lastPrice = live[i].auc.startPrice;
+            _count("relist");
             return;
         }
         _checkNftTo(r.loan, CUSTODY, e.custodyUnitsBefore);

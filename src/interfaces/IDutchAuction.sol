@@ -29,9 +29,10 @@ interface IDutchAuction {
         address valuation; // the valuation whose outage clock extends the auction (the pool's at start)
         uint256 startPrice; // price at `start`, in the pool's asset
         uint256 reservePrice; // price from `start + duration` on (plus outages); never zero
-        uint40 start; // block timestamp of the start; equal to the loan's `auctionStart`
+        uint40 start; // block timestamp of this round's start; the loan's `auctionStart` is the first round's
         uint32 duration; // seconds of decay from the start price to the reserve, from the loan's terms
         uint64 outageBase; // the valuation's cumulative outage seconds at the start
+        uint8 round; // 0 for the first auction, then one more per relist (at most MAX_RELISTS)
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -61,6 +62,9 @@ interface IDutchAuction {
     event AuctionStarted(uint256 indexed loanId, address indexed keeper, Auction auction);
     /// @notice `buyer` bought the collateral of `loanId` for `price`, paid into the pool.
     event AuctionBought(uint256 indexed loanId, address indexed buyer, uint256 price);
+    /// @notice An auction round ended without a buyer and `caller` relisted it: `auction` is the new round, which
+    /// `buy` and `settle` take from now on.
+    event AuctionRelisted(uint256 indexed loanId, address indexed caller, Auction auction);
     /// @notice An auction ended without a buyer and was closed by `caller`; the NFT went to the pool's custody.
     event AuctionClosed(uint256 indexed loanId, address indexed caller, uint256 badDebt);
 
@@ -96,14 +100,24 @@ interface IDutchAuction {
         uint256 maxPrice
     ) external returns (uint256 price);
 
-    /// @notice Closes an auction that ran its full duration (plus outages) without a buyer; anyone may call it. The
-    /// shortfall is written off and the NFT goes to the pool's custody address for a later sale.
-    /// @return badDebt The debt written off.
+    /// @notice Settles an auction round that ran its full duration (plus outages) without a buyer; anyone may call it
+    /// and is paid for it by the pool (0.1 % of the frozen debt, claimable). An unsold NFT keeps its value for the
+    /// lenders: the first MAX_RELISTS settlements relist it, a new round from the last reserve price down to half of
+    /// it (`AuctionRelisted`); only the settlement of the last round writes the debt off (already booked as
+    /// impairment since the start) and sends the NFT to the pool's custody, whose later sale `bookRecovery` brings
+    /// back. Until someone settles, `buy` keeps selling at the round's reserve price: the documented rule, since the
+    /// relist would start from that same price.
+    /// @return badDebt The debt written off (0 on a relist).
+    /// @return next The new round after a relist (all zero after the final close).
+    /// @return updated The loan as the pool now commits it (after a relist), for `buy` and `settle`.
     function settle(
         uint256 loanId,
         ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
-    ) external returns (uint256 badDebt);
+    ) external returns (uint256 badDebt, Auction memory next, ILendingPoolTypes.Loan memory updated);
+
+    /// @notice How often an unsold auction is relisted before its NFT goes to custody.
+    function MAX_RELISTS() external view returns (uint8);
 
     /*//////////////////////////////////////////////////////////////
                                  VIEWS

@@ -55,15 +55,21 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     function asset() external view returns (address);
 
     /// @notice Lenders' assets: idle cash + live debt (with interest accrued to now) + debt frozen in auctions,
-    /// minus the larger of the first-loss reserve and the expected loss of running auctions (see `impairment`).
+    /// minus the larger of the first-loss reserve and the loss booked for running auctions (see `impairment`: the
+    /// whole frozen debt plus settlement rewards, the outcome without a bid), minus the part of past recoveries
+    /// still locked (see `lockedRecovery`). Falls only by booked losses; rises only by accrued interest and unlocking.
     function totalAssets() external view returns (uint256);
 
     function convertToShares(uint256 assets) external view returns (uint256);
     function convertToAssets(uint256 shares) external view returns (uint256);
+    /// @notice What `deposit` accepts now: the room left in idle cash (112 bits), or 0 when it would mint no share.
     function maxDeposit(address) external view returns (uint256);
+    /// @notice The shares `maxDeposit` buys, rounded down.
     function maxMint(address) external view returns (uint256);
     /// @notice At most the owner's assets and at most the idle cash.
     function maxWithdraw(address owner) external view returns (uint256);
+    /// @notice At most the owner's shares and the shares idle cash covers; 0 when they are worth no asset (`redeem`
+    /// refuses those).
     function maxRedeem(address owner) external view returns (uint256);
     /// @notice Shares `deposit` would mint now, rounded down; equal to the execution in the same block.
     function previewDeposit(uint256 assets) external view returns (uint256);
@@ -112,6 +118,15 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         uint256 amount
     ) external returns (uint256 paid, Loan memory updated);
 
+    /// @notice Repays a loan in auction in full: its frozen debt plus the liquidation penalty, which cancels the
+    /// auction and returns the collateral. `repay` forwards such a loan here; callable directly too. What the
+    /// repayment recovers above the booked loss reaches the share price over the unlock period.
+    function repayInAuction(
+        uint256 loanId,
+        Loan calldata loan,
+        uint256 amount
+    ) external returns (uint256 paid, Loan memory updated);
+
     /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged.
     /// Only before maturity, only while healthy at the loan's own liquidation threshold.
     function renew(uint256 loanId, Loan calldata loan) external returns (uint256 interestPaid, Loan memory updated);
@@ -131,9 +146,10 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Moves a liquidatable loan into auction. Liquidatable: health factor below 1 with interest accrued, or
-    /// past maturity plus grace. Freezes its debt, books the expected loss at the reserve price as impairment (so
-    /// lenders cannot exit ahead of it) and returns the auction terms, with the valuation whose outage clock the
-    /// auction follows. Reverts during an oracle outage.
+    /// past maturity plus grace. Freezes its debt, books the outcome without a bid as impairment (the whole frozen
+    /// debt plus the rewards of up to four settlements, 0.1 % of the debt each) so no lender can exit ahead of it,
+    /// and returns the auction terms, with the valuation whose outage clock the auction follows. Reverts during an
+    /// oracle outage.
     function startAuction(
         uint256 loanId,
         Loan calldata loan,
@@ -144,6 +160,8 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// waterfall repays the frozen debt, then the penalty (reserve and keeper), then credits the surplus to the
     /// borrower as claimable, and sends the NFT to the buyer. Without a buyer (no bid) the NFT goes to the custody
     /// address. Any shortfall is written off in the same transaction: first from the reserve, then from lenders.
+    /// What the settlement recovers above the booked loss is locked and reaches the share price over the unlock
+    /// period. The liquidator, or a former one for the auctions it started before it was replaced.
     /// Reverts `ProceedsNotReceived` when, after booking `proceeds`, the pool's balance does not cover its idle cash
     /// plus every claimable balance: a module cannot book money it did not pay in.
     function settleAuction(
@@ -153,6 +171,23 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         uint256 proceeds,
         address keeper
     ) external returns (uint256 badDebt);
+
+    /// @notice Settles an auction that ended without a bid: pays `settler` its reward (0.1 % of the frozen debt, from
+    /// the part of the impairment set aside for it, the reserve absorbing first) and either keeps the loan in auction
+    /// for a relist (`close` false; the updated commitment is returned and emitted in `AuctionRelisted`) or closes it
+    /// (`close` true): the frozen debt is written off, reserve first, and the NFT goes to custody, whose later sale
+    /// `bookRecovery` brings back. The liquidator, or a former one for the auctions it started before its
+    /// replacement.
+    function settleUnsold(
+        uint256 loanId,
+        Loan calldata loan,
+        address settler,
+        bool close
+    ) external returns (uint256 writtenOff, Loan memory updated);
+
+    /// @notice Pays `amount` of the asset into the pool as a recovery of a past loss (a custody sale of an NFT that
+    /// found no bid): it reaches the share price over the unlock period, like every recovery. Anyone may pay.
+    function bookRecovery(uint256 amount) external;
 
     /// @notice Pays out `account`'s claimable balance (auction surplus, keeper rewards) to `to`.
     function claim(address to) external returns (uint256 amount);
@@ -173,8 +208,12 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     function totalDebt() external view returns (uint256);
     /// @notice Debt frozen in running auctions.
     function auctionDebt() external view returns (uint256);
-    /// @notice Expected loss of running auctions at their reserve prices, already deducted from `totalAssets`.
+    /// @notice Loss booked for running auctions (their outcome without a bid), already deducted from `totalAssets`.
     function impairment() external view returns (uint256);
+    /// @notice The part of past recoveries not yet in `totalAssets`, and when the last of it unlocks (0 when none).
+    function lockedRecovery() external view returns (uint256 locked, uint256 until);
+    /// @notice The period over which a new recovery unlocks (default 12 hours).
+    function unlockPeriod() external view returns (uint256);
     /// @notice Cumulative bad debt written off, and the part of it the reserve absorbed.
     function badDebt() external view returns (uint256 total, uint256 absorbedByReserve);
     function borrowIndex() external view returns (uint256);
@@ -211,8 +250,12 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @notice Pauses new borrows (guardian or timelock). Only the timelock unpauses, through `setRateConfig`.
     function pauseBorrows() external;
 
-    /// @notice Sets the liquidation module. Timelock only.
+    /// @notice Sets the liquidation module. Timelock only. The module replaced may still settle (and relist) the
+    /// auctions it started before the change, so none is stranded.
     function setLiquidator(address liquidator) external;
+
+    /// @notice Sets the period over which recoveries unlock, 1 hour to 7 days. Timelock only.
+    function setUnlockPeriod(uint256 period) external;
 
     /// @notice Sets where NFTs of auctions without a bid go. Timelock only; emits `CustodySet`.
     function setCustody(address custody) external;

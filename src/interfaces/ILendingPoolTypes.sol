@@ -35,7 +35,7 @@ interface ILendingPoolTypes {
         uint256 scaledDebt; // debt divided by the borrow index at the last change
         uint256 premiumWad; // trait premium as a fraction of the collection price, fixed at origination
         uint256 frozenDebt; // debt at auction start; 0 while live
-        uint256 impairment; // expected loss booked at auction start (frozen debt above the reserve price); 0 while live
+        uint256 impairment; // loss booked at auction start (frozen debt plus unpaid settlement rewards); 0 while live
         uint40 startTime;
         uint40 dueTime;
         uint40 auctionStart;
@@ -94,6 +94,8 @@ interface ILendingPoolTypes {
     error NothingToClaim(address account);
     error ReserveTooLow(uint256 requested, uint256 available);
     error ExtensionMismatch(address extension);
+    /// @notice An unlock period outside 1 hour to 7 days.
+    error InvalidUnlockPeriod(uint256 period);
     /// @notice A settlement reported `proceeds` the pool does not hold: its `balance` is below what it now `owed`
     /// (idle cash, reserve included, plus every claimable balance).
     error ProceedsNotReceived(uint256 proceeds, uint256 balance, uint256 owed);
@@ -125,6 +127,15 @@ interface ILendingPoolTypes {
     );
     /// @notice A shortfall booked in the same transaction: `fromReserve` absorbed first, `fromLenders` from the price.
     event BadDebt(uint256 indexed loanId, uint256 amount, uint256 fromReserve, uint256 fromLenders);
+    /// @notice An auction ended without a bid and is relisted; `loan` is the updated commitment.
+    event AuctionRelisted(uint256 indexed loanId, address indexed settler, Loan loan);
+    /// @notice Whoever settled an ended auction was credited `reward` (claimable).
+    event SettlerPaid(uint256 indexed loanId, address indexed settler, uint256 reward);
+    /// @notice A recovery of `gain` was locked: `locked` in all now, unlocking linearly until `until`.
+    event RecoveryLocked(uint256 gain, uint256 locked, uint256 until);
+    /// @notice `from` paid `amount` into the pool as a recovery (a custody sale).
+    event RecoveryBooked(address indexed from, uint256 amount);
+    event UnlockPeriodSet(uint256 period);
     event Claim(address indexed account, address indexed to, uint256 amount);
     event NftClaimable(address indexed owner, address indexed collection, uint256 tokenId, uint256 amount);
     event TermsSet(address indexed collection, uint32 indexed termsId, Terms terms);

@@ -34,6 +34,11 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.DutchAuction")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant DUTCH_AUCTION_SLOT = 0x04099d844ca9b33456f8694068f0169f91deae5ed902df6a91a3c3fe2e8f3300;
 
+    /// @inheritdoc IDutchAuction
+    uint8 public constant MAX_RELISTS = 3;
+    /// @dev Each relist's reserve price, as a share of the previous round's reserve (its start price).
+    uint256 internal constant RELIST_RESERVE_BPS = 5000;
+
     ILendingPool internal immutable POOL;
     address internal immutable ASSET;
 
@@ -79,7 +84,8 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
             reservePrice: terms.reservePrice,
             start: updated.auctionStart,
             duration: terms.duration,
-            outageBase: AuctionLib.outageBase(updated.auctionStart, since, cumulative)
+            outageBase: AuctionLib.outageBase(updated.auctionStart, since, cumulative),
+            round: 0
         });
         $.auctions[loanId] = keccak256(abi.encode(auction));
         emit AuctionStarted(loanId, msg.sender, auction);
@@ -108,20 +114,39 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDutchAuction
+    /// @dev The pool is trusted and calls nothing untrusted before its effects; the NFT leaves (to custody) only at the
+    /// final close, after this module deleted its commitment.
     function settle(
         uint256 loanId,
         ILendingPoolTypes.Loan calldata loan,
         Auction calldata auction
-    ) external nonReentrant returns (uint256 badDebt) {
+    ) external nonReentrant returns (uint256 badDebt, Auction memory next, ILendingPoolTypes.Loan memory updated) {
         DutchAuctionStorage storage $ = _storage();
         _checkCommitted($, loanId, loan, auction);
         uint256 elapsed_ = _elapsed(loan.collection, auction);
         if (elapsed_ < auction.duration) revert AuctionNotEnded(loanId, elapsed_, auction.duration);
 
-        delete $.auctions[loanId];
-
-        badDebt = POOL.settleAuction(loanId, loan, address(0), 0, auction.keeper);
-        emit AuctionClosed(loanId, msg.sender, badDebt);
+        if (auction.round >= MAX_RELISTS) {
+            delete $.auctions[loanId];
+            (badDebt,) = POOL.settleUnsold(loanId, loan, msg.sender, true);
+            emit AuctionClosed(loanId, msg.sender, badDebt);
+            return (badDebt, next, updated);
+        }
+        (, updated) = POOL.settleUnsold(loanId, loan, msg.sender, false);
+        (uint64 since, uint64 cumulative) = IValuation(auction.valuation).outage(loan.collection);
+        uint256 reserve = auction.reservePrice * RELIST_RESERVE_BPS / 10_000;
+        next = Auction({
+            keeper: auction.keeper,
+            valuation: auction.valuation,
+            startPrice: auction.reservePrice,
+            reservePrice: reserve == 0 ? 1 : reserve,
+            start: uint40(block.timestamp),
+            duration: auction.duration,
+            outageBase: AuctionLib.outageBase(uint40(block.timestamp), since, cumulative),
+            round: auction.round + 1
+        });
+        $.auctions[loanId] = keccak256(abi.encode(next));
+        emit AuctionRelisted(loanId, msg.sender, next);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -185,7 +210,8 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         if (committed == 0) revert AuctionNotLive(loanId);
         bytes32 given = keccak256(abi.encode(auction));
         if (given != committed) revert AuctionMismatch(loanId, committed, given);
-        if (loan.auctionStart != auction.start) revert AuctionNotLive(loanId);
+        // The loan's auction start is the first round's; a relist starts later rounds after it.
+        if (loan.auctionStart == 0 || loan.auctionStart > auction.start) revert AuctionNotLive(loanId);
     }
 
     /// @dev `_checkCommitted`, plus the pool's commitment of `loan` (for views, which have no settlement after them).

@@ -5,6 +5,7 @@ import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
 import {INft, PoolBase} from "./PoolBase.sol";
+import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title LendingPoolExtension
@@ -13,6 +14,7 @@ import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 /// directly it sees empty storage (no timelock, nothing to claim) and can do nothing.
 contract LendingPoolExtension is PoolBase {
     using PoolMath for uint256;
+    using SafeCastLib for uint256;
     using SafeTransferLib for address;
 
     constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {}
@@ -27,6 +29,28 @@ contract LendingPoolExtension is PoolBase {
     }
 
     /// @dev See {ILendingPool}.
+    function totalAssets() external view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        return _totalAssets(m, r);
+    }
+
+    /// @dev See {ILendingPool}.
+    function debtOf(Loan calldata loan) external view returns (uint256) {
+        if (loan.auctionStart != 0) return loan.frozenDebt;
+        (,, uint256 index) = _accruedView();
+        return loan.scaledDebt.toDebtUp(index);
+    }
+
+    /// @dev See {ILendingPool}.
+    function healthFactor(Loan calldata loan) external view returns (uint256) {
+        (uint256 unitPrice, IValuation.Status status) = VALUATION.priceView(loan.collection);
+        if (status != IValuation.Status.Ok) revert IValuation.ValuationUnavailable(loan.collection, status);
+        (,, uint256 index) = _accruedView();
+        uint256 debt = loan.auctionStart != 0 ? loan.frozenDebt : loan.scaledDebt.toDebtUp(index);
+        return _healthFactor(_toMemory(loan), _loadTerms(loan.collection, loan.termsId), debt, unitPrice);
+    }
+
+    /// @dev See {ILendingPool}.
     function convertToShares(uint256 assets) external view returns (uint256) {
         return assets.toSharesDown(_currentTotalAssets(), totalSupply());
     }
@@ -36,14 +60,19 @@ contract LendingPoolExtension is PoolBase {
         return shares.toAssetsDown(_currentTotalAssets(), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
-    function maxDeposit(address) external pure returns (uint256) {
-        return type(uint112).max;
+    /// @dev See {ILendingPool}. What idle cash (112 bits) can still take; `deposit` of it mints at least one share
+    /// unless the pool's assets are gone, when the limit is 0.
+    function maxDeposit(address) public view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        uint256 room = type(uint112).max - m.cash;
+        return room.toSharesDown(_totalAssets(m, r), totalSupply()) == 0 ? 0 : room;
     }
 
-    /// @dev See {ILendingPool}.
-    function maxMint(address) external pure returns (uint256) {
-        return type(uint112).max;
+    /// @dev See {ILendingPool}. The shares `maxDeposit` buys, rounded down, so their price (rounded up) fits in it.
+    function maxMint(address) external view returns (uint256) {
+        (Market memory m, Rates memory r,) = _accruedView();
+        uint256 room = type(uint112).max - m.cash;
+        return room.toSharesDown(_totalAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
@@ -61,7 +90,9 @@ contract LendingPoolExtension is PoolBase {
         uint256 shares = balanceOf(owner);
         // Shares whose redemption the idle cash covers, rounded down so redeem(maxRedeem) never exceeds cash.
         uint256 cashShares = uint256(m.cash).toSharesDown(assetsTotal, supply);
-        return shares < cashShares ? shares : cashShares;
+        uint256 redeemable = shares < cashShares ? shares : cashShares;
+        // `redeem` refuses shares worth nothing (ZeroAmount): never promise them.
+        return redeemable.toAssetsDown(assetsTotal, supply) == 0 ? 0 : redeemable;
     }
 
     /// @dev See {ILendingPool}.
@@ -265,11 +296,131 @@ contract LendingPoolExtension is PoolBase {
         emit RateConfigSet(rc);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @dev See {ILendingPool}. The module replaced keeps the right to settle the auctions it started before now.
     function setLiquidator(address liquidator_) external onlyTimelock {
         if (liquidator_ == address(0)) revert ZeroAddress();
-        _s().liquidator = liquidator_;
+        PoolStorage storage $ = _s();
+        address old = $.liquidator;
+        if (old != address(0) && old != liquidator_) $.retiredAt[old] = block.timestamp;
+        delete $.retiredAt[liquidator_];
+        $.liquidator = liquidator_;
         emit LiquidatorSet(liquidator_);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setUnlockPeriod(uint256 period) external onlyTimelock {
+        if (period < MIN_UNLOCK_PERIOD || period > MAX_UNLOCK_PERIOD) revert InvalidUnlockPeriod(period);
+        _s().lock.period = uint32(period);
+        emit UnlockPeriodSet(period);
+    }
+
+    /// @dev See {ILendingPool}.
+    function unlockPeriod() external view returns (uint256) {
+        uint256 period = _s().lock.period;
+        return period == 0 ? DEFAULT_UNLOCK_PERIOD : period;
+    }
+
+    /// @dev See {ILendingPool}.
+    function lockedRecovery() external view returns (uint256 locked, uint256 until) {
+        RecoveryLock memory l = _s().lock;
+        return (_lockedNow(l), l.until > block.timestamp ? l.until : 0);
+    }
+
+    /// @dev See {ILendingPool}.
+    function bookRecovery(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        (Market memory m,) = _accrue();
+        m.cash = (uint256(m.cash) + amount).toUint112();
+        _lockGain(m, amount);
+        _storeMarket(m);
+        emit RecoveryBooked(msg.sender, amount);
+        _pullAsset(msg.sender, amount);
+    }
+
+    /// @dev See {ILendingPool}. Reached through `repay` (which forwards a loan in auction here) or directly.
+    function repayInAuction(
+        uint256 loanId,
+        Loan calldata loanIn,
+        uint256 amount
+    ) external nonReentrant returns (uint256 paid, Loan memory updated) {
+        PoolStorage storage $ = _s();
+        if (amount == 0) revert ZeroAmount();
+        Loan memory loan = _checkLoan($, loanId, loanIn);
+        if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
+        (Market memory m,) = _accrue(); // stored below
+        // Only a full repayment, of the frozen debt plus the penalty, which cancels the auction.
+        Terms memory t = _loadTerms(loan.collection, loan.termsId);
+        uint256 penalty = loan.frozenDebt.mulBpsUp(t.penaltyBps);
+        paid = loan.frozenDebt + penalty;
+        if (amount < paid) revert InsufficientLiquidity(amount, paid);
+        AuctionBook memory book = _loadBook();
+        int256 before = _bookedAssets(m, book);
+        book.auctionDebt -= uint128(loan.frozenDebt);
+        book.impairment -= uint128(loan.impairment);
+        m.cash += uint112(paid);
+        m.reserve += uint104(penalty);
+        _storeBook(m, book);
+        // The debt and penalty recovered reach the lenders over the unlock period, not in this block.
+        _lockRecovery(m, book, before);
+        _storeMarket(m);
+        delete $.loans[loanId];
+        emit LoanRepaid(loanId, msg.sender, paid);
+
+        // Interactions: take the payment, then return the collateral.
+        _pullAsset(msg.sender, paid);
+        _returnCollateral($, loan);
+        return (paid, updated);
+    }
+
+    /// @dev See {ILendingPool}.
+    function settleUnsold(
+        uint256 loanId,
+        Loan calldata loanIn,
+        address settler,
+        bool close
+    ) external nonReentrant returns (uint256 writtenOff, Loan memory updated) {
+        PoolStorage storage $ = _s();
+        Loan memory loan = _checkLoan($, loanId, loanIn);
+        _checkLiquidator($, loan);
+        if (loan.auctionStart == 0) revert LoanNotInAuction(loanId);
+        (Market memory m,) = _accrue(); // stored below
+        AuctionBook memory book = _loadBook();
+        int256 before = _bookedAssets(m, book);
+
+        // The settler's reward, from what the auction's impairment set aside for it (and from idle cash).
+        uint256 budget = loan.impairment > loan.frozenDebt ? loan.impairment - loan.frozenDebt : 0;
+        uint256 reward = uint256(loan.frozenDebt).mulBpsUp(SETTLE_REWARD_BPS);
+        if (reward > budget) reward = budget;
+        if (reward > m.cash) reward = m.cash;
+        if (reward != 0) {
+            m.cash -= uint112(reward);
+            m.reserve -= uint104(reward < m.reserve ? reward : m.reserve);
+            book.impairment -= uint128(reward);
+            _credit($, settler, reward, address(0), 0);
+        }
+        updated = _copyLoan(loan);
+        updated.impairment = loan.impairment - reward;
+
+        if (close) {
+            writtenOff = loan.frozenDebt;
+            book.auctionDebt -= uint128(writtenOff);
+            book.impairment -= uint128(updated.impairment);
+            _writeOff($, m, loanId, writtenOff);
+            delete $.loans[loanId];
+        } else {
+            $.loans[loanId] = _hash(updated);
+        }
+        _storeBook(m, book);
+        _lockRecovery(m, book, before);
+        _storeMarket(m);
+        emit SettlerPaid(loanId, settler, reward);
+        if (close) {
+            emit AuctionSettled(loanId, address(0), 0, 0, 0, writtenOff);
+            // Interaction: the unsold NFT to custody, whose later sale `bookRecovery` brings back to the lenders.
+            _sendNft(loan, _loadTerms(loan.collection, loan.termsId), $.custody);
+        } else {
+            emit AuctionRelisted(loanId, settler, updated);
+        }
     }
 
     /// @dev See {ILendingPool}.

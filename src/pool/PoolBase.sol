@@ -9,6 +9,7 @@ import {PoolMath} from "../libraries/PoolMath.sol";
 import {ERC20} from "solady/tokens/ERC20.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @notice The NFT calls the pool makes, for both standards.
 interface INft {
@@ -25,6 +26,7 @@ interface INft {
 abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, ReentrancyGuardTransient {
     using PoolMath for uint256;
     using SafeCastLib for uint256;
+    using SafeTransferLib for address;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
@@ -37,6 +39,15 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     uint256 internal constant MAX_RESERVE_FACTOR_BPS = 5000;
     uint256 internal constant MAX_PENALTY_BPS = 2000;
     uint256 internal constant MAX_PREMIUM_WAD = 10e18;
+    /// @dev Whoever settles an ended auction (relists it or closes it) is paid this share of its frozen debt, booked
+    /// as part of the auction's impairment at its start and paid from the reserve first.
+    uint256 internal constant SETTLE_REWARD_BPS = 10;
+    /// @dev Settlements an auction can need: its relists (`IDutchAuction.MAX_RELISTS`, 3) plus the final close.
+    uint256 internal constant MAX_SETTLEMENTS = 4;
+    /// @dev Bounds and default of the period over which a recovery reaches the share price (`setUnlockPeriod`).
+    uint256 internal constant MIN_UNLOCK_PERIOD = 1 hours;
+    uint256 internal constant MAX_UNLOCK_PERIOD = 7 days;
+    uint256 internal constant DEFAULT_UNLOCK_PERIOD = 12 hours;
     /// @dev A `Loan` is 13 static words.
     uint256 internal constant LOAN_BYTES = 13 * 32;
 
@@ -68,7 +79,8 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint40 lastUpdate;
     }
 
-    /// @dev 32 bytes: debt frozen in auctions (16) | their expected loss at reserve prices (16).
+    /// @dev 32 bytes: debt frozen in auctions (16) | their booked loss (16): since issue 14 the whole frozen debt plus
+    /// the settlement rewards it may pay (auctions started before that upgrade keep the loss booked at their start).
     struct AuctionBook {
         uint128 auctionDebt;
         uint128 impairment;
@@ -82,6 +94,16 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint32 termsId;
         bool frozen;
         uint8 standard;
+    }
+
+    /// @dev 30 bytes: a recovery not yet in the share price. `locked` at `from`, falling linearly to zero at `until`;
+    /// `period` (0 = the default) is what a new recovery unlocks over. The slot stays non-zero once written, so a
+    /// sale rewrites it (5k gas) instead of creating it (22k).
+    struct RecoveryLock {
+        uint128 locked;
+        uint40 from;
+        uint40 until;
+        uint32 period;
     }
 
     /// @custom:storage-location erc7201:nftlend.storage.LendingPool
@@ -104,6 +126,10 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         mapping(bytes32 ownerCollectionId => uint256) nftClaims;
         string name;
         string symbol;
+        // Appended by issue 14 (upgrade-safe: after every earlier field).
+        RecoveryLock lock;
+        // When each former liquidation module was replaced: it may still settle the auctions it started before then.
+        mapping(address module => uint256) retiredAt;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))
@@ -255,11 +281,14 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         return _s().book;
     }
 
-    /// @dev Stores the book and keeps the market's `auctionsOpen` flag in step with it; the caller stores `m`.
-    /// Frozen debt is at least one wei per auction, so the book is empty exactly when its debt is zero.
+    /// @dev Stores the book and keeps the market's `auctionsOpen` flag in step with it; the caller stores `m`. The flag
+    /// means "the book or the recovery lock may hold something": lender operations read neither while it is false.
+    /// Frozen debt is at least one wei per auction, so the book is empty exactly when its debt is zero; only then is
+    /// the lock read.
     function _storeBook(Market memory m, AuctionBook memory book) internal {
-        _s().book = book;
-        m.auctionsOpen = book.auctionDebt != 0;
+        PoolStorage storage $ = _s();
+        $.book = book;
+        m.auctionsOpen = book.auctionDebt != 0 || $.lock.until > block.timestamp;
     }
 
     function _loadRateConfig() internal view returns (RateConfig memory) {
@@ -349,24 +378,88 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint256 ratePerSecond = KinkRate.rate(_kink(rc), KinkRate.utilization(m.cash, debt));
         uint256 growth = PoolMath.compoundedGrowth(ratePerSecond, block.timestamp - r.lastUpdate);
         uint256 newIndex = index + index.mulWadUp(growth);
-        r.borrowIndex = newIndex.toUint104();
+        // The index saturates instead of overflowing its 104 bits (~2e13 times its start: ~5 years of full utilisation
+        // at the highest rates the bounds allow): interest stops, and every entry point, repayment first, still works.
+        if (newIndex > type(uint104).max) newIndex = type(uint104).max;
+        r.borrowIndex = uint104(newIndex);
         interest = scaled.toDebtUp(newIndex) - debt;
         toReserve = interest.mulBpsDown(rc.reserveFactorBps);
     }
 
-    /// @dev Lenders' assets. The reserve and the running auctions' expected loss overlap (the reserve absorbs losses
-    /// first), so the larger of the two is deducted.
+    /// @dev Lenders' assets. The reserve and the running auctions' booked loss overlap (the reserve absorbs losses
+    /// first), so the larger of the two is deducted; so is the part of past recoveries still locked.
     function _totalAssets(Market memory m, Rates memory r) internal view returns (uint256) {
         uint256 gross = uint256(m.cash) + uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex);
         uint256 reserved = m.reserve;
-        uint256 impaired;
+        uint256 deducted = reserved;
         if (m.auctionsOpen) {
-            AuctionBook memory book = _loadBook();
+            PoolStorage storage $ = _s();
+            AuctionBook memory book = $.book;
             gross += book.auctionDebt;
-            impaired = book.impairment;
+            if (book.impairment > reserved) deducted = book.impairment;
+            deducted += _lockedNow($.lock);
         }
-        uint256 deducted = reserved > impaired ? reserved : impaired;
         return gross > deducted ? gross - deducted : 0;
+    }
+
+    /// @dev What lenders hold of the cash, the frozen debt and the reserve, before the lock: the part of
+    /// `_totalAssets` a settlement or a repayment in auction can move (live debt does not change in either). Signed,
+    /// since a book whose loss exceeds its frozen debt plus cash is negative here.
+    function _bookedAssets(Market memory m, AuctionBook memory book) internal pure returns (int256) {
+        uint256 deducted = m.reserve > book.impairment ? m.reserve : book.impairment;
+        return int256(uint256(m.cash) + book.auctionDebt) - int256(deducted);
+    }
+
+    /// @dev The part of past recoveries not yet in the share price, rounded up (in the pool's favour: assets are
+    /// understated by at most one wei).
+    function _lockedNow(RecoveryLock memory l) internal view returns (uint256) {
+        if (block.timestamp >= l.until) return 0;
+        return uint256(l.locked).mulDivUp(l.until - block.timestamp, uint256(l.until) - l.from);
+    }
+
+    /// @dev Locks `gain` (a recovery that just raised `_bookedAssets`) so it reaches the share price linearly over the
+    /// unlock period instead of at once: no same-block round trip captures it, and the lenders who bore the loss get
+    /// it. What is still locked keeps its remaining time; the end is the gain-weighted mean of both, rounded up, so
+    /// `_lockedNow` is continuous (the lock grows by exactly the assets that arrived) and never rises between events.
+    /// Sets `m.auctionsOpen` (the caller stores `m`).
+    function _lockGain(Market memory m, uint256 gain) internal {
+        RecoveryLock storage lock = _s().lock;
+        RecoveryLock memory l = lock;
+        uint256 current = _lockedNow(l);
+        uint256 period = l.period == 0 ? DEFAULT_UNLOCK_PERIOD : l.period;
+        uint256 remaining = l.until > block.timestamp ? l.until - block.timestamp : 0;
+        uint256 total = current + gain;
+        uint256 duration = (current * remaining + gain * period + total - 1) / total;
+        lock.locked = total.toUint128();
+        lock.from = uint40(block.timestamp);
+        lock.until = uint40(block.timestamp + duration);
+        m.auctionsOpen = true;
+        emit RecoveryLocked(gain, total, block.timestamp + duration);
+    }
+
+    /// @dev Locks what a settlement or a repayment in auction added to `_bookedAssets` since `before` (nothing when it
+    /// fell: a loss is booked at once). The caller has stored `book` and stores `m`.
+    function _lockRecovery(Market memory m, AuctionBook memory book, int256 before) internal {
+        int256 gain = _bookedAssets(m, book) - before;
+        if (gain > 0) _lockGain(m, uint256(gain));
+    }
+
+    /// @dev Writes `shortfall` off: the reserve absorbs first, lenders the rest (already booked as impairment). The
+    /// caller stores `m`.
+    function _writeOff(PoolStorage storage $, Market memory m, uint256 loanId, uint256 shortfall) internal {
+        uint256 fromReserve = shortfall < m.reserve ? shortfall : m.reserve;
+        m.reserve -= uint104(fromReserve);
+        $.totalBadDebt += uint128(shortfall);
+        $.badDebtAbsorbed += uint128(fromReserve);
+        emit BadDebt(loanId, shortfall, fromReserve, shortfall - fromReserve);
+    }
+
+    /// @dev Only the liquidation module, or a former one for the auctions it started before it was replaced (so a
+    /// module change never strands a running auction).
+    function _checkLiquidator(PoolStorage storage $, Loan memory loan) internal view {
+        if (msg.sender == $.liquidator) return;
+        uint256 retired = $.retiredAt[msg.sender];
+        if (retired == 0 || loan.auctionStart == 0 || loan.auctionStart >= retired) revert NotLiquidator(msg.sender);
     }
 
     /// @dev Copies the caller's loan into memory and checks it against the stored commitment. The copy is raw (no
@@ -431,5 +524,48 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
 
     function _kink(RateConfig memory rc) internal pure returns (KinkRate.Params memory) {
         return KinkRate.Params({baseRate: rc.baseRate, slope1: rc.slope1, slope2: rc.slope2, kinkBps: rc.kinkBps});
+    }
+
+    /// @dev Pulls exactly `amount` of the asset or reverts: a short receipt means a fee-on-transfer asset.
+    function _pullAsset(address from, uint256 amount) internal {
+        uint256 before = ASSET.balanceOf(address(this));
+        ASSET.safeTransferFrom(from, address(this), amount);
+        uint256 received = ASSET.balanceOf(address(this)) - before;
+        if (received != amount) revert FeeOnTransfer(amount, received);
+    }
+
+    /// @dev Credits the keeper's share of the penalty and the borrower's surplus as claimable balances, and their sum.
+    function _credit(
+        PoolStorage storage $,
+        address keeper,
+        uint256 keeperCut,
+        address borrower,
+        uint256 surplus
+    ) internal {
+        if (keeperCut != 0) $.claimable[keeper] += keeperCut;
+        if (surplus != 0) $.claimable[borrower] += surplus;
+        if (keeperCut + surplus != 0) $.totalClaimable = (uint256($.totalClaimable) + keeperCut + surplus).toUint96();
+    }
+
+    function _sendNft(Loan memory loan, Terms memory t, address to) internal {
+        if (t.standard == ERC721_STANDARD) {
+            INft(loan.collection).transferFrom(address(this), to, loan.tokenId);
+        } else {
+            INft(loan.collection).safeTransferFrom(address(this), to, loan.tokenId, loan.amount, "");
+        }
+    }
+
+    /// @dev The collection slot is warm here (repay has just updated its debt), unlike the loan's terms record.
+    function _returnCollateral(PoolStorage storage $, Loan memory loan) internal {
+        if ($.collections[loan.collection].standard == ERC721_STANDARD) {
+            INft(loan.collection).transferFrom(address(this), loan.borrower, loan.tokenId);
+        } else {
+            try INft(loan.collection).safeTransferFrom(address(this), loan.borrower, loan.tokenId, loan.amount, "") {}
+            catch {
+                // A borrower that refuses the units cannot block its own repayment: they wait for `claimNft`.
+                $.nftClaims[keccak256(abi.encode(loan.borrower, loan.collection, loan.tokenId))] += loan.amount;
+                emit NftClaimable(loan.borrower, loan.collection, loan.tokenId, loan.amount);
+            }
+        }
     }
 }

@@ -121,8 +121,10 @@ contract PoolEdgesTest is BaseTest {
         // Empty pool: 1e6 virtual shares per unit of asset.
         assertEq(pool.convertToShares(1 ether), 1 ether * 1e6);
         assertEq(pool.maxDeposit(lender), type(uint112).max, "cash is a uint112");
-        assertEq(pool.maxMint(lender), type(uint112).max);
+        assertEq(pool.maxMint(lender), uint256(type(uint112).max) * 1e6, "the shares maxDeposit buys");
         _deposit(lender, 10 ether);
+        // Issue 14: the limit is what idle cash can still take, so deposit(maxDeposit) never overflows it.
+        assertEq(pool.maxDeposit(lender), type(uint112).max - 10 ether);
         (, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, 5 ether);
         vm.warp(block.timestamp + 180 days);
         // Interest makes a share worth more: fewer shares per asset, and convertToShares inverts convertToAssets.

@@ -76,6 +76,7 @@ contract AuctionGasTest is BaseTest {
         valuation.setPrice(address(apes), 6 ether);
         vm.prank(keeper);
         auction.start(otherId, other);
+        skip(12 minutes); // interest accrues between operations, as on chain
         vm.prank(keeper);
         auction.start(loanId, loan);
         vm.snapshotGasLastCall("auction start, steady state (real pool)");
@@ -89,11 +90,12 @@ contract AuctionGasTest is BaseTest {
         apes.mint(buyer, 99); // the buyer already holds an NFT of the collection
         skip(1 days);
         valuation.setPrice(address(apes), 6 ether);
-        vm.startPrank(keeper);
+        vm.prank(keeper);
         auction.start(otherId, other);
+        skip(12 minutes); // interest accrues between operations, as on chain
         IDutchAuction.Auction memory a;
+        vm.prank(keeper);
         (a, loan) = auction.start(loanId, loan);
-        vm.stopPrank();
         _fundBuyer(buyer, 18 ether);
         skip(1 hours);
         vm.prank(buyer);
@@ -113,6 +115,7 @@ contract AuctionGasTest is BaseTest {
         vm.prank(stranger);
         auction.buy(loanId, loan, a, 9 ether);
         valuation.setPrice(address(apes), UNIT_PRICE);
+        skip(12 minutes);
     }
 
     function test_settle_gas() public {
@@ -185,13 +188,16 @@ contract AuctionGasRealValuationTest is BaseTest {
         (uint256 otherId, ILendingPoolTypes.Loan memory other) = _borrowApe(borrower, 2, PRINCIPAL);
         _expireKeepingOracleFresh(loan.dueTime + 2 days + 1);
         IDutchAuction.Auction memory a;
-        vm.startPrank(keeper);
+        vm.prank(keeper);
         (a, first) = auction.start(firstId, first);
+        skip(12 minutes); // interest accrues between operations, as on chain
+        vm.prank(keeper);
         auction.start(otherId, other);
-        vm.stopPrank();
+        skip(12 minutes);
         _fundBuyer(stranger, 50 ether);
         vm.prank(stranger);
         auction.buy(firstId, first, a, 50 ether);
+        skip(12 minutes);
     }
 
     /// @dev Moves time to `until` in 6-hour steps, each with a sale of both collections and a fresh floor round (sales

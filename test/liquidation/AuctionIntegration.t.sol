@@ -110,7 +110,9 @@ contract AuctionIntegrationTest is BaseTest {
         assertGt(loan.frozenDebt, PRINCIPAL); // a day of interest
         assertEq(pool.loanHash(loanId), keccak256(abi.encode(loan)));
         assertEq(pool.auctionDebt(), loan.frozenDebt);
-        assertEq(pool.impairment(), loan.frozenDebt - 4.2 ether);
+        // Issue 14: the outcome without a bid is booked at the start (the whole debt and four settlement rewards).
+        assertEq(pool.impairment(), loan.frozenDebt + 4 * ((loan.frozenDebt * 10 + 9999) / 10_000));
+        assertEq(loan.impairment, pool.impairment());
         assertTrue(auction.isLive(loanId));
         assertEq(auction.currentPrice(loanId, loan, a), 9 ether);
     }
@@ -238,22 +240,35 @@ contract AuctionIntegrationTest is BaseTest {
         assertApproxEqAbs(pool.totalAssets(), assetsBefore, 1);
     }
 
-    function test_settle_noBidWritesOffAndSendsNftToCustody() public {
+    /// @dev Issue 14: nobody bids through every round. The whole frozen debt (plus the settlement rewards) was booked
+    /// at the start, so neither the relists nor the final write-off move lenders' assets; each settler is paid.
+    function test_settle_noBidRelistsThenWritesOffAndSendsNftToCustody() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _unhealthyAuction(1);
+        uint256 reward = (loan.frozenDebt * 10 + 9999) / 10_000;
+        assertEq(loan.impairment, loan.frozenDebt + 4 * reward);
+        uint256 assetsAtStart = pool.totalAssets();
         skip(36 hours);
-        uint256 strangerBalance = token.balanceOf(stranger);
 
         vm.prank(stranger);
-        uint256 badDebt = auction.settle(loanId, loan, a);
+        (uint256 badDebt, IDutchAuction.Auction memory next, ILendingPoolTypes.Loan memory updated) =
+            auction.settle(loanId, loan, a);
+        assertEq(badDebt, 0);
+        assertEq(next.startPrice, 4.2 ether);
+        assertEq(next.reservePrice, 2.1 ether);
+        assertEq(updated.impairment, loan.impairment - reward);
+        assertEq(pool.claimable(stranger), reward, "the settler is paid");
+        assertEq(apes.ownerOf(1), address(pool));
+        assertEq(pool.totalAssets(), assetsAtStart, "a relist moves nothing: the reward was booked");
 
+        (badDebt,) = _settleUnsoldToClose(loanId, updated, next, stranger);
         assertEq(badDebt, loan.frozenDebt);
         (uint256 totalBad,) = pool.badDebt();
         assertEq(totalBad, loan.frozenDebt);
         assertEq(apes.ownerOf(1), custody);
-        assertEq(token.balanceOf(stranger), strangerBalance, "the caller gains nothing");
-        assertEq(pool.claimable(stranger), 0);
+        assertEq(pool.claimable(stranger), 4 * reward, "one reward per settlement");
         assertEq(pool.auctionDebt(), 0);
         assertEq(pool.impairment(), 0);
+        assertEq(pool.totalAssets(), assetsAtStart, "the write-off was already in the price");
         assertFalse(auction.isLive(loanId));
     }
 
@@ -294,7 +309,7 @@ contract AuctionIntegrationTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotEnded.selector, loanId, 36 hours - 1, 36 hours));
         auction.settle(loanId, loan, a);
         skip(1);
-        auction.settle(loanId, loan, a);
+        _settleUnsoldToClose(loanId, loan, a, address(this));
         assertEq(apes.ownerOf(1), custody);
     }
 
@@ -417,9 +432,8 @@ contract AuctionIntegrationTest is BaseTest {
         auction.settle(loanId, loan, a);
         assertEq(apes.ownerOf(1), buyer);
 
-        // No-bid settle of the second, then again.
-        vm.prank(stranger);
-        auction.settle(loanId2, loan2, a2);
+        // No-bid settle of the second (through every relist), then again.
+        (, a2) = _settleUnsoldToClose(loanId2, loan2, a2, stranger);
         (uint256 badBefore,) = pool.badDebt();
         vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId2));
         vm.prank(stranger);

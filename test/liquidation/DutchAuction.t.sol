@@ -137,7 +137,8 @@ contract DutchAuctionTest is BaseTest {
             reservePrice: 7 ether,
             start: uint40(block.timestamp),
             duration: 36 hours,
-            outageBase: 777
+            outageBase: 777,
+            round: 0
         });
         vm.expectEmit(address(auction));
         emit IDutchAuction.AuctionStarted(loanId, keeper, expected);
@@ -425,20 +426,41 @@ contract DutchAuctionTest is BaseTest {
                                 SETTLE
     //////////////////////////////////////////////////////////////*/
 
-    function test_settle_afterEndSendsNftToCustodyAndWritesOff() public {
+    /// @dev Issue 14: an ended auction is relisted from its reserve down to half of it, MAX_RELISTS times; only the
+    /// last round's settlement writes off and sends the NFT to custody. The settler is named to the pool (its reward).
+    function test_settle_relistsThenSendsNftToCustodyAndWritesOff() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours);
 
+        IDutchAuction.Auction memory expected = abi.decode(abi.encode(a), (IDutchAuction.Auction));
+        expected.startPrice = 7 ether;
+        expected.reservePrice = 3.5 ether;
+        expected.start = uint40(block.timestamp);
+        expected.round = 1;
         vm.expectEmit(address(auction));
-        emit IDutchAuction.AuctionClosed(loanId, stranger, MOCK_DEBT);
+        emit IDutchAuction.AuctionRelisted(loanId, stranger, expected);
         vm.prank(stranger);
-        uint256 badDebt = auction.settle(loanId, loan, a);
+        (uint256 badDebt, IDutchAuction.Auction memory next, ILendingPoolTypes.Loan memory updated) =
+            auction.settle(loanId, loan, a);
+        assertEq(badDebt, 0);
+        assertEq(keccak256(abi.encode(next)), keccak256(abi.encode(expected)));
+        assertEq(auction.auctionHash(loanId), keccak256(abi.encode(expected)));
+        assertEq(mockPool.relistCalls(), 1);
+        assertEq(mockPool.lastSettler(), stranger);
+        assertEq(apes.ownerOf(1), address(mockPool), "the NFT stays for the next round");
+        assertTrue(auction.isLive(loanId));
+        assertEq(auction.currentPrice(loanId, updated, next), 7 ether);
 
+        IDutchAuction.Auction memory last;
+        (badDebt, last) = _settleUnsoldToClose(loanId, updated, next, stranger);
+        assertEq(last.round, auction.MAX_RELISTS());
+        assertEq(last.reservePrice, 7 ether / 8);
+        assertEq(mockPool.relistCalls(), auction.MAX_RELISTS());
         assertEq(badDebt, MOCK_DEBT);
         assertEq(apes.ownerOf(1), custody);
         assertEq(mockPool.lastBuyer(), address(0));
         assertEq(mockPool.lastProceeds(), 0);
-        assertEq(mockPool.lastKeeper(), keeper);
+        assertEq(mockPool.lastSettler(), stranger);
         assertEq(mockPool.totalBadDebt(), MOCK_DEBT);
         assertEq(auction.auctionHash(loanId), 0);
         assertFalse(auction.isLive(loanId));
@@ -457,11 +479,22 @@ contract DutchAuctionTest is BaseTest {
     function test_settle_revertsTwice() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         skip(36 hours);
-        auction.settle(loanId, loan, a);
+        (, IDutchAuction.Auction memory next,) = auction.settle(loanId, loan, a);
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        // The round just settled is no longer the commitment: settling it again relists nothing.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDutchAuction.AuctionMismatch.selector, loanId, keccak256(abi.encode(next)), keccak256(abi.encode(a))
+            )
+        );
         auction.settle(loanId, loan, a);
+        _assertUnchanged(before, loanId, 1);
+
+        (, IDutchAuction.Auction memory last) = _settleUnsoldToClose(loanId, loan, next, address(this));
+        before = _state(loanId, 1);
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotLive.selector, loanId));
+        auction.settle(loanId, loan, last);
         _assertUnchanged(before, loanId, 1);
     }
 
@@ -523,7 +556,10 @@ contract DutchAuctionTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IDutchAuction.AuctionNotEnded.selector, loanId, 36 hours - 1, 36 hours));
         auction.settle(loanId, loan, a);
         skip(1);
-        auction.settle(loanId, loan, a);
+        (, IDutchAuction.Auction memory next,) = auction.settle(loanId, loan, a);
+        assertEq(next.round, 1);
+        assertEq(next.outageBase, 5 hours, "the relist starts from the outage seconds so far");
+        _settleUnsoldToClose(loanId, loan, next, address(this));
         assertEq(apes.ownerOf(1), custody);
     }
 
@@ -534,7 +570,7 @@ contract DutchAuctionTest is BaseTest {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         assertEq(a.outageBase, 3 hours);
         skip(36 hours);
-        auction.settle(loanId, loan, a);
+        _settleUnsoldToClose(loanId, loan, a, address(this));
         assertEq(apes.ownerOf(1), custody);
     }
 
@@ -561,7 +597,9 @@ contract DutchAuctionTest is BaseTest {
         assertTrue(auction.isLive(loanId), "running");
         skip(40 hours);
         assertTrue(auction.isLive(loanId), "ended, not settled");
-        auction.settle(loanId, loan, a);
+        (, IDutchAuction.Auction memory next,) = auction.settle(loanId, loan, a);
+        assertTrue(auction.isLive(loanId), "relisted");
+        _settleUnsoldToClose(loanId, loan, next, address(this));
         assertFalse(auction.isLive(loanId), "settled");
     }
 

@@ -50,6 +50,8 @@ contract MockLendingPool {
     address public lastKeeper;
     address public lastBuyer;
     uint256 public lastProceeds;
+    uint256 public relistCalls;
+    address public lastSettler;
 
     constructor(address asset_, address valuation_, address custody_) {
         asset = asset_;
@@ -194,6 +196,33 @@ contract MockLendingPool {
         lastKeeper = keeper;
 
         _moveNft(loan.collection, address(this), buyer == address(0) ? custody : buyer, loan.tokenId, loan.amount);
+    }
+
+    /// @dev An ended auction without a bid: a relist leaves the loan as it is (the mock pays no settlement reward);
+    /// the final close writes the frozen debt off and sends the NFT to custody, as the real pool does.
+    function settleUnsold(
+        uint256 loanId,
+        ILendingPoolTypes.Loan calldata loan,
+        address settler,
+        bool close
+    ) external returns (uint256 writtenOff, ILendingPoolTypes.Loan memory updated) {
+        if (msg.sender != liquidator) revert ILendingPoolTypes.NotLiquidator(msg.sender);
+        _checkLoan(loanId, loan);
+        if (loan.auctionStart == 0) revert ILendingPoolTypes.LoanNotInAuction(loanId);
+        lastSettler = settler;
+        updated = loan;
+        if (!close) {
+            relistCalls++;
+            return (0, updated);
+        }
+        writtenOff = loan.frozenDebt;
+        totalBadDebt += writtenOff;
+        auctionDebt -= writtenOff;
+        delete loanHash[loanId];
+        settleCalls++;
+        lastBuyer = address(0);
+        lastProceeds = 0;
+        _moveNft(loan.collection, address(this), custody, loan.tokenId, loan.amount);
     }
 
     /// @dev Pull payment of a claimable balance, as in the real pool.

@@ -280,6 +280,25 @@ abstract contract BaseTest is Test {
         (a, loan) = auction.start(loanId, loan);
     }
 
+    /// @dev Settles an auction that finds no buyer until the module closes it: each round runs to its end and is
+    /// settled (relisted) by `settler`, the last one writes off. Returns the debt written off and the last round.
+    function _settleUnsoldToClose(
+        uint256 loanId,
+        ILendingPoolTypes.Loan memory loan,
+        IDutchAuction.Auction memory a,
+        address settler
+    ) internal returns (uint256 badDebt, IDutchAuction.Auction memory last) {
+        for (uint256 i = 0; i <= auction.MAX_RELISTS(); i++) {
+            uint256 elapsed = auction.elapsed(loan.collection, a);
+            if (elapsed < a.duration) skip(a.duration - elapsed);
+            last = a;
+            vm.prank(settler);
+            (badDebt, a, loan) = auction.settle(loanId, loan, a);
+            if (a.start == 0) return (badDebt, last);
+        }
+        revert("auction never closed");
+    }
+
     /// @dev Mints `amount` of the auction's asset to `who` and approves the auction for all of it.
     function _fundBuyer(address who, uint256 amount) internal {
         MockERC20 asset = MockERC20(auction.asset());

@@ -68,6 +68,8 @@ export interface Auction {
   start: number;
   duration: number;
   outageBase: bigint;
+  /** 0 for the first auction, one more per relist (an ended round without a bid is relisted by `settle`). */
+  round: number;
 }
 
 export interface Terms {
@@ -290,8 +292,8 @@ export class Keeper {
     const wanted = (abi: Abi, names: string[]) =>
       abi.filter((x): x is AbiEvent => x.type === 'event' && names.includes(x.name)).map((x) => toEventSelector(x));
     this.topics0 = [
-      ...wanted(this.poolAbi, ['Borrow', 'Repay', 'Renew', 'AuctionStarted', 'LoanRepaid', 'AuctionSettled']),
-      ...wanted(this.auctionAbi, ['AuctionStarted', 'AuctionBought', 'AuctionClosed']),
+      ...wanted(this.poolAbi, ['Borrow', 'Repay', 'Renew', 'AuctionStarted', 'AuctionRelisted', 'LoanRepaid', 'AuctionSettled']),
+      ...wanted(this.auctionAbi, ['AuctionStarted', 'AuctionRelisted', 'AuctionBought', 'AuctionClosed']),
     ];
     this.reader = new LogReader(this.pub, { maxSpan: cfg.logChunk ?? 5_000n, log: (l) => this.say(l) });
   }
@@ -477,7 +479,7 @@ export class Keeper {
       why = `${verdict.reason}; auction ${why}`;
     }
     if (!ended) return skip(why);
-    await this.execute(id, 'settle', [id, loan, auction], `closed its auction without a buyer (${why})`, skip);
+    await this.execute(id, 'settle', [id, loan, auction], `settled its auction round without a buyer, relisted or closed (${why})`, skip);
   }
 
   /** Buys when value + reward - price - gas (in the asset) >= minProfit. Returns why not otherwise. */
@@ -733,7 +735,8 @@ export class Keeper {
         case 'Borrow':
         case 'Repay':
         case 'Renew':
-        case 'AuctionStarted': {
+        case 'AuctionStarted':
+        case 'AuctionRelisted': {
           const prev = book.get(id);
           book.set(id, { loan: ev.args.loan as Loan, auction: prev?.auction, block: log.blockNumber });
           break;
@@ -745,7 +748,8 @@ export class Keeper {
       }
     } else {
       switch (ev.eventName) {
-        case 'AuctionStarted': {
+        case 'AuctionStarted':
+        case 'AuctionRelisted': {
           const t = book.get(id);
           if (t) book.set(id, { ...t, auction: ev.args.auction as Auction, block: log.blockNumber });
           break;

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {Actor} from "../base/Actor.sol";
+import {LiquidationHandler} from "./LiquidationHandler.sol";
+
+/// @notice Issue 14's attacker: an atomic round trip around a recovery. A lender deposits up to ten times the pool's
+/// assets, a running auction is bought, and the lender redeems everything, all in one block. Before the recovery lock
+/// the purchase lifted the share price in one step and the round trip took most of it.
+abstract contract RoundTripHandler is LiquidationHandler {
+    string internal constant R1_ROUND_TRIP =
+        "R1_ROUND_TRIP: deposit -> purchase -> redeem within one block never gains the depositor more than 1 wei";
+
+    function roundTrip(uint256 lpSeed, uint256 stake, uint256 loanSeed, uint256 buyerSeed) external step {
+        (bool found, uint256 i) = _pickAuction(loanSeed);
+        if (!found) _skip();
+        Actor lp = _honestActor(lpSeed);
+        Actor buyer = _honestActor(buyerSeed);
+        if (address(lp) == address(0) || address(buyer) == address(0)) _skip();
+        if (_blocked(address(lp)) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
+        stake = _bound(stake, 1e6, 10 * pool.totalAssets() + 1e6);
+        _fund(lp, stake);
+        (bool ok, bytes memory ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (stake, address(lp))));
+        if (!ok) _skip();
+        uint256 shares = abi.decode(ret, (uint256));
+        gDeposits += stake;
+
+        // The action: a purchase of a running auction at its current price, booked like the buy handler's.
+        LoanRec memory r = live[i];
+        uint256 price = _probePrice(i);
+        _fund(buyer, price);
+        Expect memory e = _expectSettle(r, price);
+        if (r.loan.collection == address(items)) e.buyerUnitsBefore = items.balanceOf(address(buyer), r.loan.tokenId);
+        (ok,) = buyer.exec(address(auction), abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, price)));
+        if (ok) {
+            _checkNftTo(r.loan, address(buyer), e.buyerUnitsBefore);
+            _checkSettled(r, e);
+            gPenaltyKept += e.penaltyKept;
+            _closeLoan(i);
+        }
+
+        (ok, ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.redeem, (shares, address(lp), address(lp))));
+        if (!ok) return; // idle cash short of the stake: no round trip to judge
+        uint256 out = abi.decode(ret, (uint256));
+        gWithdrawals += out;
+        _checkLe(out, stake + 1, R1_ROUND_TRIP);
+        _count("roundTrip");
+    }
+}

@@ -61,8 +61,8 @@ async function forgeScript(env: NodeJS.ProcessEnv, rpcUrl: string, sig: string):
   if (!env.DEPLOYER_PRIVATE_KEY && env.ETH_KEYSTORE) args.push('--keystore', env.ETH_KEYSTORE, ...(env.ETH_PASSWORD ? ['--password-file', env.ETH_PASSWORD] : []));
   const forgeEnv: NodeJS.ProcessEnv = { ...env, FOUNDRY_ETH_RPC_URL: rpcUrl };
   delete forgeEnv.RPC_URL;
-  const boundS = Number(env.UPGRADE_TIMEOUT_S ?? 900);
-  const res = await $({ env: forgeEnv, nothrow: true, quiet: true, timeout: `${boundS}s`, timeoutSignal: 'SIGTERM' })`bin/forge ${args}`;
+  const boundS = Number(env.UPGRADE_TIMEOUT_S ?? 900); // seconds, fractions allowed (the tests bound a run to 20 ms)
+  const res = await $({ env: forgeEnv, nothrow: true, quiet: true, timeout: Math.max(1, Math.round(boundS * 1000)), timeoutSignal: 'SIGTERM' })`bin/forge ${args}`;
   if (res.signal === 'SIGTERM') throw new DeployError(`forge script ${sig} did not finish within ${boundS} s (UPGRADE_TIMEOUT_S): check the Safe's nonce and the timelock before re-running`);
   if (res.exitCode !== 0) throw new DeployError(`forge script ${sig} failed: ${redactIn(forgeFailure(res.stderr + '\n' + res.stdout), rpcUrl)}`);
 }

@@ -36,10 +36,13 @@ export function checkedTree(tree: unknown, path: string): { collection: Address;
 
 export const SIGN_USAGE = `usage: tsx ts/pricer/sign.ts root --chain-id N --contract 0xPricer (--tree tree.json | --collection 0x.. --epoch N --root 0x..) --expiry T
        tsx ts/pricer/sign.ts sale --chain-id N --contract 0xValuation --collection 0x.. --price WEI --timestamp T
+                             --listing-epoch N --deadline T
+  --listing-epoch  Valuation.listingEpoch(collection) now: the report is void after a delist and relist
+  --deadline       the last timestamp at which the report may be relayed
 Prints the EIP-712 digest and signature as JSON. The key comes from SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE, never argv.
   --help   this text`;
 
-const FIELDS = ["chain-id", "contract", "tree", "collection", "epoch", "root", "expiry", "price", "timestamp"] as const;
+const FIELDS = ["chain-id", "contract", "tree", "collection", "epoch", "root", "expiry", "price", "timestamp", "listing-epoch", "deadline"] as const;
 
 /** The shared strict parser: one <root|sale> positional and string flags. */
 function flags(argv: string[]): { kind: string; f: Record<string, string> } {

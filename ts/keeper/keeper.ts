@@ -342,6 +342,7 @@ export class Keeper {
     const confirmedHead = block.number - BigInt(this.cfg.confirmations ?? 2);
     this.stats.lagBlocks = confirmedHead > this.stats.syncedBlock ? confirmedHead - this.stats.syncedBlock : 0n;
     this.absorb(await this.sender!.poll(), result);
+    this.sender!.forgetNonceIfIdle();
 
     // One batch of reads for the whole book: each loan's commitment, and what deciding about it needs.
     const ids = [...this.loans.keys()];

@@ -157,6 +157,14 @@ export class Sender {
     }
   }
 
+  /** Forgets the counter when nothing of this sender is pending, so the next send reads the nonce from the node again.
+   * The counter only pipelines the sends of one pass; between passes the account may have sent a transaction of its
+   * own (an operator's approval, transfer or claim), and a counter kept over it would make the next send fail as
+   * "nonce too low" and lose that action for the pass. One nonce read per pass that sends, none otherwise. */
+  forgetNonceIfIdle(): void {
+    if (this.pending.size === 0) this.next = undefined;
+  }
+
   /** Reads the next nonce from the node (pending transactions included) and reports ones this sender did not send. */
   async syncNonce(): Promise<void> {
     const [latest, pendingCount] = await Promise.all([

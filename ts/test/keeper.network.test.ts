@@ -385,6 +385,23 @@ describe('Keeper transactions', () => {
     expect(await nonce(keeperAcct)).toBe(start + 2); // the transfer, then its start at the next nonce
   });
 
+  it('reads its nonce again after a pass: a transaction of its account sent by someone else costs it no action', async () => {
+    const a = await openLoan(1n);
+    const k = keeper();
+    await setApePrice(parseEther('15'));
+    expect((await k.tick()).started).toEqual([a]);
+    // The operator uses the keeper's account between passes (an approval, a transfer): its nonce moves on.
+    const start = await nonce(keeperAcct);
+    await c.wallet.sendTransaction({ account: keeperAcct, chain: c.wallet.chain, to: keeperAcct, value: 1n });
+    const b = await openLoan(2n, parseEther('4'));
+    await setApePrice(parseEther('5'));
+    clock += 1000;
+    const r = await k.tick();
+    expect(r.started).toEqual([b]); // not "nonce too low", which would lose the start for this pass
+    expect(lines.some((l) => /nonce/i.test(l) && /too low|lower than/i.test(l))).toBe(false);
+    expect(await nonce(keeperAcct)).toBe(start + 2);
+  });
+
   it('works a crash largest debt first and pipelines the starts through its nonce counter', async () => {
     const small = await openLoan(1n, parseEther('5'));
     const big = await openLoan(2n, parseEther('9'));

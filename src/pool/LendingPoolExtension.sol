@@ -65,14 +65,14 @@ contract LendingPoolExtension is PoolBase {
     function maxDeposit(address) public view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 room = type(uint112).max - m.cash;
-        return room.toSharesDown(_totalAssets(m, r), totalSupply()) == 0 ? 0 : room;
+        return room.toSharesDown(_entryAssets(m, r), totalSupply()) == 0 ? 0 : room;
     }
 
     /// @dev See {ILendingPool}. The shares `maxDeposit` buys, rounded down, so their price (rounded up) fits in it.
     function maxMint(address) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 room = type(uint112).max - m.cash;
-        return room.toSharesDown(_totalAssets(m, r), totalSupply());
+        return room.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
@@ -97,12 +97,14 @@ contract LendingPoolExtension is PoolBase {
 
     /// @dev See {ILendingPool}.
     function previewDeposit(uint256 assets) external view returns (uint256) {
-        return assets.toSharesDown(_currentTotalAssets(), totalSupply());
+        (Market memory m, Rates memory r,) = _accruedView();
+        return assets.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
     function previewMint(uint256 shares) external view returns (uint256) {
-        return shares.toAssetsUp(_currentTotalAssets(), totalSupply());
+        (Market memory m, Rates memory r,) = _accruedView();
+        return shares.toAssetsUp(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.

@@ -61,32 +61,40 @@ abstract contract RoundTripHandler is LiquidationHandler {
         (bool found, uint256 i) = _pickAuction(loanSeed);
         if (!found) _skip();
         Actor lp = _honestActor(lpSeed);
-        Actor buyer = _honestActor(buyerSeed);
-        if (address(lp) == address(0) || address(buyer) == address(0)) _skip();
-        if (_blocked(address(lp)) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
+        if (address(lp) == address(0) || _blocked(address(lp))) _skip();
         stake = _bound(stake, 1e6, 10 * pool.totalAssets() + 1e6);
         _fund(lp, stake);
         (bool ok, bytes memory ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (stake, address(lp))));
         if (!ok) _skip();
         uint256 shares = abi.decode(ret, (uint256));
         gDeposits += stake;
-
-        LoanRec memory r = live[i];
-        uint256 price = _probePrice(i);
-        _fund(buyer, price);
-        Expect memory e = _expectSettle(r, price);
-        if (r.loan.collection == address(items)) e.buyerUnitsBefore = items.balanceOf(address(buyer), r.loan.tokenId);
-        (ok,) = buyer.exec(address(auction), abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, price)));
-        if (!ok) _skip();
-        _checkNftTo(r.loan, address(buyer), e.buyerUnitsBefore);
-        _checkSettled(r, e);
-        gPenaltyKept += e.penaltyKept;
-        _closeLoan(i);
+        if (!_buyAtCurrentPrice(i, buyerSeed)) _skip();
 
         (uint256 locked,) = pool.lockedRecovery();
         // The pool's own conversion (virtual shares 1e6, virtual assets 1), rounded down as redeem pays.
         uint256 unlockedValue = PoolMath.toAssetsDown(shares, pool.totalAssets() + locked, pool.totalSupply());
         _checkLe(unlockedValue, stake + 2, R2_LATE_ENTRY);
         _count("lateEntry");
+    }
+
+    /// @dev Buys live auction `i` at its current price, booked and checked like the buy handler's; false when the
+    /// buyer cannot (a blocked or rejecting actor, or the purchase reverted).
+    function _buyAtCurrentPrice(uint256 i, uint256 buyerSeed) internal returns (bool) {
+        Actor buyer = _honestActor(buyerSeed);
+        if (address(buyer) == address(0) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) {
+            return false;
+        }
+        LoanRec memory r = live[i];
+        uint256 price = _probePrice(i);
+        _fund(buyer, price);
+        Expect memory e = _expectSettle(r, price);
+        if (r.loan.collection == address(items)) e.buyerUnitsBefore = items.balanceOf(address(buyer), r.loan.tokenId);
+        (bool ok,) = buyer.exec(address(auction), abi.encodeCall(DutchAuction.buy, (r.id, r.loan, r.auc, price)));
+        if (!ok) return false;
+        _checkNftTo(r.loan, address(buyer), e.buyerUnitsBefore);
+        _checkSettled(r, e);
+        gPenaltyKept += e.penaltyKept;
+        _closeLoan(i);
+        return true;
     }
 }

@@ -69,8 +69,10 @@ abstract contract LiquidationHandler is HandlerBase {
         Actor caller = _actor(callerSeed); // even one the token refuses: settling moves no tokens of the caller
         bool ended = auction.elapsed(r.loan.collection, r.auc) >= r.auc.duration;
         Expect memory e = _expectSettle(r, 0);
+        uint256 settlerClaimBefore = pool.claimable(address(caller));
         (bool ok, bytes memory ret) =
             caller.exec(address(auction), abi.encodeCall(DutchAuction.settle, (r.id, r.loan, r.auc)));
+        if (ok) gSettlerRewards += pool.claimable(address(caller)) - settlerClaimBefore;
         if (!ended) {
             _check(!ok, B5_SETTLE_LIVENESS);
             return;

@@ -237,6 +237,9 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         view
         returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);
     function claimable(address account) external view returns (uint256);
+    /// @notice Settlers' rewards credited while idle cash was short and not yet paid in: included in `claimable`,
+    /// deducted from `totalAssets`, paid in from idle cash by the next `claim`.
+    function rewardsOwed() external view returns (uint256);
     function nftClaimable(address owner, address collection, uint256 tokenId) external view returns (uint256);
 
     /*//////////////////////////////////////////////////////////////

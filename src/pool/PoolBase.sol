@@ -117,6 +117,10 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         // liquidator, whose slot settlement reads anyway.
         uint96 totalClaimable;
         address custody;
+        // Settlers' rewards credited while idle cash was short (issue 14 review, F3): a liability of the lenders,
+        // deducted from their assets until a claim draws it from idle cash. Packed into custody's slot, which had 12
+        // free bytes, so no later member moves (upgrade-safe: zero before).
+        uint96 rewardsOwed;
         uint128 totalBadDebt;
         uint128 badDebtAbsorbed;
         mapping(address collection => CollectionState) collections;
@@ -288,7 +292,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     function _storeBook(Market memory m, AuctionBook memory book) internal {
         PoolStorage storage $ = _s();
         $.book = book;
-        m.auctionsOpen = book.auctionDebt != 0 || $.lock.until > block.timestamp;
+        m.auctionsOpen = book.auctionDebt != 0 || $.lock.until > block.timestamp || $.rewardsOwed != 0;
     }
 
     function _loadRateConfig() internal view returns (RateConfig memory) {
@@ -411,8 +415,10 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
             PoolStorage storage $ = _s();
             AuctionBook memory book = $.book;
             gross += book.auctionDebt;
+            // Rewards owed to settlers: a liability at either price.
+            deducted += $.rewardsOwed;
             if (!entry) {
-                if (book.impairment > reserved) deducted = book.impairment;
+                if (book.impairment > reserved) deducted += book.impairment - reserved;
                 deducted += _lockedNow($.lock);
             }
         }

@@ -410,7 +410,7 @@ contract LendingPoolExtension is PoolBase {
             _credit($, settler, paidNow, address(0), 0);
             if (owed != 0) {
                 $.claimable[settler] += owed;
-                $.rewardsOwed = (uint256($.rewardsOwed) + owed).toUint96();
+                $.rewardsOwed += owed;
                 // The liability replaces the impairment it came from: not a recovery to lock.
                 before += int256(owed);
             }
@@ -472,9 +472,7 @@ contract LendingPoolExtension is PoolBase {
         uint256 paidIn = owed < m.cash ? owed : m.cash;
         if (paidIn != 0) {
             m.cash -= uint112(paidIn);
-            // casting to 'uint96' is safe because paidIn <= owed, a uint96.
-            // forge-lint: disable-next-line(unsafe-typecast)
-            $.rewardsOwed = uint96(owed - paidIn);
+            $.rewardsOwed = owed - paidIn;
             $.totalClaimable = (uint256($.totalClaimable) + paidIn).toUint96();
         }
         _storeMarket(m);

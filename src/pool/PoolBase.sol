@@ -117,10 +117,6 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         // liquidator, whose slot settlement reads anyway.
         uint96 totalClaimable;
         address custody;
-        // Settlers' rewards credited while idle cash was short (issue 14 review, F3): a liability of the lenders,
-        // deducted from their assets until a claim draws it from idle cash. Packed into custody's slot, which had 12
-        // free bytes, so no later member moves (upgrade-safe: zero before).
-        uint96 rewardsOwed;
         uint128 totalBadDebt;
         uint128 badDebtAbsorbed;
         mapping(address collection => CollectionState) collections;
@@ -134,6 +130,10 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         RecoveryLock lock;
         // When each former liquidation module was replaced: it may still settle the auctions it started before then.
         mapping(address module => uint256) retiredAt;
+        // Appended by the issue 14 review (F3): settlers' rewards credited while idle cash was short, a liability of
+        // the lenders deducted from their assets until a claim pays it in from idle cash. Read only while the
+        // auction flag is set.
+        uint256 rewardsOwed;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))

@@ -341,6 +341,17 @@ contract CryticToFoundry is Test {
         t.borrow(1, 0, 0, 10_000e6, 0);
         assertEq(t.okCount("borrow721"), 1, "borrow721 accepted");
         assertEq(t.refusedCount("borrow721"), 0, "borrow721 refused");
+    }
+
+    /// @notice Mutant M19 (issue 14 review F1: deposits priced on the written-down value again): a lender deposits
+    /// after an auction starts and the auction is bought; valued once the recovery unlocks, its shares must be worth
+    /// at most the deposit (R2_LATE_ENTRY). On the mutant they are worth its share of the recovery more.
+    function test_replay_M19_lateEntryTakesNoRecovery() public {
+        t.borrow(3614526023000995988228218934518230531975282788451046348773302679, 12794654946430575949971623185287032218, 115792089237316195423570985008687907853269984665640564039457584007913129639932, 166911003776222681099339116, 4338683075209597815480844);
+        t.startAuction(0, 1, true, 0);
+        t.lateEntry(2, 1e30, 0, 3);
+        assertEq(_ok("lateEntry"), 1, "late entry did not run");
         _assertAll();
     }
 }
+

@@ -21,8 +21,8 @@ abstract contract Invariants is HandlerBase {
         uint256 debt = pool.totalDebt();
         uint256 book = pool.cash() + debt + pool.auctionDebt();
         uint256 plus = gDeposits + _interestToNow(debt) + gPenaltyKept;
-        uint256 minus = gWithdrawals + gBadDebt + gReserveOut;
-        return _interestSinceLastCallOk(debt) && _withinRounding(book + minus, plus);
+        uint256 minus = gWithdrawals + gBadDebt + gReserveOut + gSettlerRewards;
+        return _interestSinceLastCallOk(debt) && _withinRounding(book + minus, plus + pool.rewardsOwed());
     }
 
     /// @notice A1_DEBT.
@@ -39,7 +39,8 @@ abstract contract Invariants is HandlerBase {
         uint256 reserve = pool.reserve();
         uint256 impairment = pool.impairment();
         (uint256 locked,) = pool.lockedRecovery(); // issue 14: recoveries not yet released
-        uint256 deducted = (reserve > impairment ? reserve : impairment) + locked;
+        // Issue 14 review F3: settlers' rewards owed (credited while cash was short) are a liability of the lenders.
+        uint256 deducted = (reserve > impairment ? reserve : impairment) + locked + pool.rewardsOwed();
         uint256 expected = book > deducted ? book - deducted : 0;
         return pool.totalAssets() == expected && reserve <= book;
     }
@@ -50,7 +51,8 @@ abstract contract Invariants is HandlerBase {
         for (uint256 i; i < N_ACTORS; ++i) {
             owed += pool.claimable(address(actors[i]));
         }
-        return usdc.balanceOf(address(pool)) == pool.cash() + owed + gDonated;
+        // Rewards owed to settlers are credited before the pool holds them: they are paid in from cash on a claim.
+        return usdc.balanceOf(address(pool)) + pool.rewardsOwed() == pool.cash() + owed + gDonated;
     }
 
     /// @notice A3_SHARES.
@@ -175,8 +177,8 @@ abstract contract Invariants is HandlerBase {
         returns (uint256 bookPlusOut, uint256 bookIn, uint256 debtPlusOut, uint256 debtIn, uint256 rounding)
     {
         uint256 live_ = pool.totalDebt();
-        bookPlusOut = pool.cash() + live_ + pool.auctionDebt() + gWithdrawals + gBadDebt + gReserveOut;
-        bookIn = gDeposits + _interestToNow(live_) + gPenaltyKept;
+        bookPlusOut = pool.cash() + live_ + pool.auctionDebt() + gWithdrawals + gBadDebt + gReserveOut + gSettlerRewards;
+        bookIn = gDeposits + _interestToNow(live_) + gPenaltyKept + pool.rewardsOwed();
         debtPlusOut = live_ + pool.auctionDebt() + gDebtRepaid + gAuctionClosedDebt;
         debtIn = gBorrowed + _interestToNow(live_);
         rounding = gRounding;

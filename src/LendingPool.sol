@@ -76,8 +76,9 @@ contract LendingPool is PoolBase, Governed {
     function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         (Market memory m, Rates memory r) = _accrue();
-        // Shares minted round down: the depositor never gets more than it paid for.
-        shares = assets.toSharesDown(_totalAssets(m, r), totalSupply());
+        // At the entry price (the running auctions' recovery and the locked recovery added back), shares minted round
+        // down: the depositor never gets more than it paid for, nor a share of a recovery it did not pay for.
+        shares = assets.toSharesDown(_entryAssets(m, r), totalSupply());
         if (shares == 0) revert ZeroShares();
         _deposit(m, assets, shares, receiver);
     }
@@ -86,8 +87,8 @@ contract LendingPool is PoolBase, Governed {
     function mint(uint256 shares, address receiver) external nonReentrant returns (uint256 assets) {
         if (shares == 0) revert ZeroShares();
         (Market memory m, Rates memory r) = _accrue();
-        // Assets charged round up.
-        assets = shares.toAssetsUp(_totalAssets(m, r), totalSupply());
+        // At the entry price, assets charged round up.
+        assets = shares.toAssetsUp(_entryAssets(m, r), totalSupply());
         _deposit(m, assets, shares, receiver);
     }
 

@@ -96,6 +96,9 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
     uint256 internal gPenaltyKept;
     uint256 internal gBadDebt;
     uint256 internal gReserveOut;
+    // Settlers' rewards credited (issue 14): they leave the lenders' book, from cash at once or, when the pool was
+    // fully lent, as `rewardsOwed` paid in from cash by a later claim.
+    uint256 internal gSettlerRewards;
     uint256 internal gDonated;
     uint256 internal gBorrowed;
     uint256 internal gDebtRepaid;

@@ -83,9 +83,10 @@ abstract contract LiquidationHandler is HandlerBase {
             refusedCount["settle"] += 1;
             return;
         }
-        // Issue 14: the settler is paid (a claim out of cash, booked at the start): an outflow for the ledger.
+        // Issue 14: the settler is paid (a claim booked at the start; owed when idle cash cannot pay it): an outflow for
+        // the ledger (A1 adds what is still owed back on the other side).
         uint256 reward = pool.claimable(address(caller)) - callerClaimBefore;
-        gReserveOut += reward;
+        gSettlerRewards += reward;
         if (address(caller) == r.loan.borrower) e.borrowerClaimBefore += reward;
         if (address(caller) == r.auc.keeper) e.keeperClaimBefore += reward;
         if (r.auc.round < auction.MAX_RELISTS()) {

@@ -58,29 +58,39 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// minus the larger of the first-loss reserve and the loss booked for running auctions (see `impairment`: the
     /// whole frozen debt plus settlement rewards, the outcome without a bid), minus the part of past recoveries
     /// still locked (see `lockedRecovery`). Falls only by booked losses; rises only by accrued interest and unlocking.
+    /// This is the exit price (withdraw, redeem). Entries (deposit, mint) are priced higher while an auction runs or
+    /// a recovery is locked: at these assets with the impairment above the reserve and the locked recovery added back
+    /// (what lenders would hold if every running auction recovered its whole frozen debt and every lock released),
+    /// so a depositor pays for the recovery it would share and no round trip profits (docs/loss-accounting.md).
     function totalAssets() external view returns (uint256);
 
+    /// @notice Shares `assets` are worth at the exit price (`totalAssets`), rounded down. While an auction runs or a
+    /// recovery is locked `deposit` mints fewer (`previewDeposit`): the preview is the more conservative one.
     function convertToShares(uint256 assets) external view returns (uint256);
+    /// @notice Assets `shares` are worth at the exit price (`totalAssets`), rounded down.
     function convertToAssets(uint256 shares) external view returns (uint256);
     /// @notice What `deposit` accepts now: the room left in idle cash (112 bits), or 0 when it would mint no share.
     function maxDeposit(address) external view returns (uint256);
-    /// @notice The shares `maxDeposit` buys, rounded down.
+    /// @notice The shares `maxDeposit` buys at the entry price, rounded down.
     function maxMint(address) external view returns (uint256);
     /// @notice At most the owner's assets and at most the idle cash.
     function maxWithdraw(address owner) external view returns (uint256);
     /// @notice At most the owner's shares and the shares idle cash covers; 0 when they are worth no asset (`redeem`
     /// refuses those).
     function maxRedeem(address owner) external view returns (uint256);
-    /// @notice Shares `deposit` would mint now, rounded down; equal to the execution in the same block.
+    /// @notice Shares `deposit` would mint now at the entry price (see `totalAssets`), rounded down; equal to the
+    /// execution in the same block.
     function previewDeposit(uint256 assets) external view returns (uint256);
-    /// @notice Assets `mint` would charge now, rounded up.
+    /// @notice Assets `mint` would charge now at the entry price, rounded up.
     function previewMint(uint256 shares) external view returns (uint256);
     /// @notice Shares `withdraw` would burn now, rounded up.
     function previewWithdraw(uint256 assets) external view returns (uint256);
     /// @notice Assets `redeem` would pay now, rounded down.
     function previewRedeem(uint256 shares) external view returns (uint256);
 
+    /// @notice Mints shares at the entry price (see `totalAssets`), rounded down.
     function deposit(uint256 assets, address receiver) external returns (uint256 shares);
+    /// @notice Charges assets at the entry price (see `totalAssets`), rounded up.
     function mint(uint256 shares, address receiver) external returns (uint256 assets);
     /// @notice Never pausable; limited only by idle cash.
     function withdraw(uint256 assets, address receiver, address owner) external returns (uint256 shares);
@@ -227,6 +237,9 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         view
         returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);
     function claimable(address account) external view returns (uint256);
+    /// @notice Settlers' rewards credited while idle cash was short and not yet paid in: included in `claimable`,
+    /// deducted from `totalAssets`, paid in from idle cash by the next `claim`.
+    function rewardsOwed() external view returns (uint256);
     function nftClaimable(address owner, address collection, uint256 tokenId) external view returns (uint256);
 
     /*//////////////////////////////////////////////////////////////

@@ -92,6 +92,9 @@ interface ILendingPoolTypes {
     error InvalidRateConfig();
     error NotTightening();
     error NothingToClaim(address account);
+    /// @notice A claim that includes a settler's reward not yet paid in (the pool was fully lent when it was earned)
+    /// waits for idle cash: `available` is what the pool's balance holds for claims now.
+    error ClaimNotFunded(uint256 amount, uint256 available);
     error ReserveTooLow(uint256 requested, uint256 available);
     error ExtensionMismatch(address extension);
     /// @notice An unlock period outside 1 hour to 7 days.

@@ -65,14 +65,14 @@ contract LendingPoolExtension is PoolBase {
     function maxDeposit(address) public view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 room = type(uint112).max - m.cash;
-        return room.toSharesDown(_totalAssets(m, r), totalSupply()) == 0 ? 0 : room;
+        return room.toSharesDown(_entryAssets(m, r), totalSupply()) == 0 ? 0 : room;
     }
 
     /// @dev See {ILendingPool}. The shares `maxDeposit` buys, rounded down, so their price (rounded up) fits in it.
     function maxMint(address) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 room = type(uint112).max - m.cash;
-        return room.toSharesDown(_totalAssets(m, r), totalSupply());
+        return room.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
@@ -97,12 +97,14 @@ contract LendingPoolExtension is PoolBase {
 
     /// @dev See {ILendingPool}.
     function previewDeposit(uint256 assets) external view returns (uint256) {
-        return assets.toSharesDown(_currentTotalAssets(), totalSupply());
+        (Market memory m, Rates memory r,) = _accruedView();
+        return assets.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
     function previewMint(uint256 shares) external view returns (uint256) {
-        return shares.toAssetsUp(_currentTotalAssets(), totalSupply());
+        (Market memory m, Rates memory r,) = _accruedView();
+        return shares.toAssetsUp(_entryAssets(m, r), totalSupply());
     }
 
     /// @dev See {ILendingPool}.
@@ -124,6 +126,8 @@ contract LendingPoolExtension is PoolBase {
         PoolStorage storage $ = _s();
         amount = $.claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
+        uint256 owed = $.rewardsOwed;
+        if (owed != 0) _fundRewards($, owed, amount);
         delete $.claimable[msg.sender];
         // The running total only feeds settlement's receipt check; a claim never fails on it (saturating).
         uint256 total = $.totalClaimable;
@@ -228,6 +232,11 @@ contract LendingPoolExtension is PoolBase {
     /// @dev See {ILendingPool}.
     function claimable(address account) external view returns (uint256) {
         return _s().claimable[account];
+    }
+
+    /// @dev See {ILendingPool}.
+    function rewardsOwed() external view returns (uint256) {
+        return _s().rewardsOwed;
     }
 
     /// @dev See {ILendingPool}.
@@ -387,16 +396,24 @@ contract LendingPoolExtension is PoolBase {
         AuctionBook memory book = _loadBook();
         int256 before = _bookedAssets(m, book);
 
-        // The settler's reward, from what the auction's impairment set aside for it (and from idle cash).
+        // The settler's reward, from what the auction's impairment set aside for it: paid from idle cash, and what
+        // cash cannot cover (a fully lent pool) is owed, credited all the same and paid in when cash returns (claim).
         uint256 budget = loan.impairment > loan.frozenDebt ? loan.impairment - loan.frozenDebt : 0;
         uint256 reward = uint256(loan.frozenDebt).mulBpsUp(SETTLE_REWARD_BPS);
         if (reward > budget) reward = budget;
-        if (reward > m.cash) reward = m.cash;
         if (reward != 0) {
-            m.cash -= uint112(reward);
+            uint256 paidNow = reward < m.cash ? reward : m.cash;
+            uint256 owed = reward - paidNow;
+            m.cash -= uint112(paidNow);
             m.reserve -= uint104(reward < m.reserve ? reward : m.reserve);
             book.impairment -= uint128(reward);
-            _credit($, settler, reward, address(0), 0);
+            _credit($, settler, paidNow, address(0), 0);
+            if (owed != 0) {
+                $.claimable[settler] += owed;
+                $.rewardsOwed += owed;
+                // The liability replaces the impairment it came from: not a recovery to lock.
+                before += int256(owed);
+            }
         }
         updated = _copyLoan(loan);
         updated.impairment = loan.impairment - reward;
@@ -445,6 +462,25 @@ contract LendingPoolExtension is PoolBase {
         _storeMarket(m);
         emit ReserveWithdrawn(to, amount);
         ASSET.safeTransfer(to, amount);
+    }
+
+    /// @dev Pays settlers' rewards owed (credited while idle cash was short) out of idle cash, as far as it goes: the
+    /// cash and the liability fall together, so lenders' assets do not move. A claim then goes through only if the
+    /// balance left for claims (balance minus idle cash) covers it, so an unfunded reward never takes lenders' cash.
+    function _fundRewards(PoolStorage storage $, uint256 owed, uint256 amount) internal {
+        (Market memory m,) = _accrue(); // stored below
+        uint256 paidIn = owed < m.cash ? owed : m.cash;
+        if (paidIn != 0) {
+            m.cash -= uint112(paidIn);
+            $.rewardsOwed = owed - paidIn;
+            $.totalClaimable = (uint256($.totalClaimable) + paidIn).toUint96();
+        }
+        _storeMarket(m);
+        if (owed != paidIn) {
+            uint256 balance = ASSET.balanceOf(address(this));
+            uint256 available = balance > m.cash ? balance - m.cash : 0;
+            if (amount > available) revert ClaimNotFunded(amount, available);
+        }
     }
 
     /// @dev Lenders' total assets, as the core computes them.

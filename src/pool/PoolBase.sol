@@ -130,6 +130,10 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         RecoveryLock lock;
         // When each former liquidation module was replaced: it may still settle the auctions it started before then.
         mapping(address module => uint256) retiredAt;
+        // Appended by the issue 14 review (F3): settlers' rewards credited while idle cash was short, a liability of
+        // the lenders deducted from their assets until a claim pays it in from idle cash. Read only while the
+        // auction flag is set.
+        uint256 rewardsOwed;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))
@@ -288,7 +292,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     function _storeBook(Market memory m, AuctionBook memory book) internal {
         PoolStorage storage $ = _s();
         $.book = book;
-        m.auctionsOpen = book.auctionDebt != 0 || $.lock.until > block.timestamp;
+        m.auctionsOpen = book.auctionDebt != 0 || $.lock.until > block.timestamp || $.rewardsOwed != 0;
     }
 
     function _loadRateConfig() internal view returns (RateConfig memory) {
@@ -386,9 +390,24 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         toReserve = interest.mulBpsDown(rc.reserveFactorBps);
     }
 
-    /// @dev Lenders' assets. The reserve and the running auctions' booked loss overlap (the reserve absorbs losses
+    /// @dev Lenders' assets at the exit price (withdraw, redeem, their previews, `convertTo*`, `totalAssets`): the
+    /// written-down value. The reserve and the running auctions' booked loss overlap (the reserve absorbs losses
     /// first), so the larger of the two is deducted; so is the part of past recoveries still locked.
     function _totalAssets(Market memory m, Rates memory r) internal view returns (uint256) {
+        return _assets(m, r, false);
+    }
+
+    /// @dev Lenders' assets at the entry price (deposit, mint, their previews, `maxMint`): what they would hold if
+    /// every running auction recovered its whole frozen debt and every lock had released, i.e. the exit value with
+    /// the impairment above the reserve and the locked recovery added back. A depositor who enters during an auction
+    /// so pays for the recovery it would share and bears any shortfall beyond it; since entry >= exit, no round trip
+    /// profits. Rounded in the pool's favour: live debt rounds up (fewer shares minted, more assets charged).
+    function _entryAssets(Market memory m, Rates memory r) internal view returns (uint256) {
+        return _assets(m, r, true);
+    }
+
+    /// @dev Both prices. Entry reads only the book (one slot) while an auction runs, never the lock.
+    function _assets(Market memory m, Rates memory r, bool entry) private view returns (uint256) {
         uint256 gross = uint256(m.cash) + uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex);
         uint256 reserved = m.reserve;
         uint256 deducted = reserved;
@@ -396,8 +415,12 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
             PoolStorage storage $ = _s();
             AuctionBook memory book = $.book;
             gross += book.auctionDebt;
-            if (book.impairment > reserved) deducted = book.impairment;
-            deducted += _lockedNow($.lock);
+            // Rewards owed to settlers: a liability at either price.
+            deducted += $.rewardsOwed;
+            if (!entry) {
+                if (book.impairment > reserved) deducted += book.impairment - reserved;
+                deducted += _lockedNow($.lock);
+            }
         }
         return gross > deducted ? gross - deducted : 0;
     }
@@ -454,12 +477,14 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         emit BadDebt(loanId, shortfall, fromReserve, shortfall - fromReserve);
     }
 
-    /// @dev Only the liquidation module, or a former one for the auctions it started before it was replaced (so a
-    /// module change never strands a running auction).
+    /// @dev Only the liquidation module, or a former one for the auctions started up to the block it was replaced in
+    /// (so a module change never strands a running auction, even one started in the same block before the change).
+    /// A same-block auction of the new module is also in that window, but a module can only settle an auction it
+    /// holds the round commitment for, which only the module that started it has.
     function _checkLiquidator(PoolStorage storage $, Loan memory loan) internal view {
         if (msg.sender == $.liquidator) return;
         uint256 retired = $.retiredAt[msg.sender];
-        if (retired == 0 || loan.auctionStart == 0 || loan.auctionStart >= retired) revert NotLiquidator(msg.sender);
+        if (retired == 0 || loan.auctionStart == 0 || loan.auctionStart > retired) revert NotLiquidator(msg.sender);
     }
 
     /// @dev Copies the caller's loan into memory and checks it against the stored commitment. The copy is raw (no

@@ -127,7 +127,7 @@ contract CryticToFoundry is Test {
     /// refused but the tampered trait premium. A handler that returns quietly when the system refuses it (or counts
     /// a refusal as done) fails here.
     function _assertEveryAction() internal view {
-        string[27] memory names = [
+        string[28] memory names = [
             "deposit",
             "mint",
             "withdraw",
@@ -146,6 +146,7 @@ contract CryticToFoundry is Test {
             "startAuction",
             "buy",
             "settle",
+            "relist",
             "oracleTick",
             "oracleCrash",
             "priceShock",
@@ -157,8 +158,9 @@ contract CryticToFoundry is Test {
             "attackAdmin"
         ];
         // 2 ape loans (actors 1, 3); 3 auctions started (apes 1 and 3, and the trait loan); 1 bought, 1 settled
-        // without a bid, the last repaid in auction; the ERC-1155 loan repaid in full.
-        uint8[27] memory accepted = [1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2];
+        // without a bid (issue 14: its first no-bid settlement relists it, so "relist" and not "settle"), the last
+        // repaid in auction; the ERC-1155 loan repaid in full.
+        uint8[28] memory accepted = [1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2];
         for (uint256 i; i < names.length; ++i) {
             bytes32 a = bytes32(bytes(names[i]));
             assertEq(t.okCount(a), accepted[i], string.concat("accepted ", names[i]));

@@ -30,6 +30,10 @@ step gas -- env FORGE_SNAPSHOT_CHECK="${FORGE_SNAPSHOT_CHECK:-${CI:-false}}" FOU
 step invariants --quiet -- env FOUNDRY_PROFILE=invariants FOUNDRY_INVARIANT_RUNS="${INVARIANT_RUNS:-100}" "$FORGE" test
 grep -E '^(Ran [0-9]+ test suite|Suite result|\[FAIL|Failing tests|Encountered)' "$dir/invariants.log" | sed 's/\x1b\[[0-9;]*m//g'
 echo "  (the invariant call tables: $dir/invariants.log)"
+# forge test compiles sparsely (only what its tests import, as the profile filters test/gas/*): the TypeScript
+# tests also load stand-ins no forge test imports (test/mocks/OwnedNFTs.sol, script/local/Multicall.sol, ...), so
+# the rest is built here (incremental: the few files the test runs left out).
+step build -- "$FORGE" build
 step tsc -- bash -c "'$BIN/tsc' --noEmit -p . && echo 'tsc: the TypeScript tooling type-checks'"
 step vitest -- "$BIN/vitest" run
 

@@ -524,7 +524,10 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   // each one auction duration, an hour for the keeper to settle each, and the outage extension's 24 h cap once.
   const maxRelists = Number(await pub.readContract({ address: r.auction, abi: auctionAbi, functionName: 'MAX_RELISTS' }));
   const roundHours = Math.ceil(Number(terms.auctionDuration) / HOUR) + 1;
-  const tailHours = Math.max(sc.tailHours, (maxRelists + 1) * roundHours + 24);
+  // Then the recovery lock: a sale in the last round is released to the share price over the unlock period, so the
+  // run goes on until nothing is locked (else the lenders' return would miss recoveries they already own).
+  const unlockHours = Math.ceil(Number(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'unlockPeriod' })) / HOUR);
+  const tailHours = Math.max(sc.tailHours, (maxRelists + 1) * roundHours + 24 + unlockHours);
   const end = hoursTotal + tailHours;
   let tailDone = false;
 
@@ -674,7 +677,10 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       reserve: fromWei(reserve),
       utilisation,
     });
-    if (inTail && ![...loans.values()].some((t) => t.loan.auctionStart !== 0) && !keeperWork) tailDone = true;
+    if (inTail && ![...loans.values()].some((t) => t.loan.auctionStart !== 0) && !keeperWork) {
+      const [locked] = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'lockedRecovery' })) as [bigint, bigint];
+      if (locked === 0n) tailDone = true;
+    }
     if (hour % 168 === 0) log(`replay: hour ${hour}/${hoursTotal}, floor ${curFloor}, ${loans.size} loans open, bad debt ${fromWei(bad)} WETH`);
   }
 

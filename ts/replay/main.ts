@@ -53,7 +53,8 @@ scenario
   --run-share X          share of lenders who run on a share-price dip or utilisation above the kink (default ${DEFAULT_SCENARIO.runShare})
   --sale-noise X         derived sales: floor x (1 + |N(0, X)|) (default ${DEFAULT_SCENARIO.saleNoise})
   --tail-hours N         hours at the last floor after the series so auctions end (default ${DEFAULT_SCENARIO.tailHours}; raised to
-                         every round of an auction started at the last hour: 4 x (duration + 1 h) + 24 h)
+                         every round of an auction started at the last hour and its unlock:
+                         4 x (duration + 1 h) + 24 h + the unlock period; ends once nothing is open or locked)
   --seed N               seed of the book, the sales and the synthetic series (default ${DEFAULT_SCENARIO.seed})
 other
   --quiet                no progress lines

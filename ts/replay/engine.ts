@@ -62,7 +62,9 @@ export interface Scenario {
   runShare: number;
   /** Derived sales: floor × (1 + |N(0, saleNoise)|) (min-twap-floor) or × 1.25 (floor-only). */
   saleNoise: number;
-  /** Hours after the series during which the floor stays at its last value so every auction ends. */
+  /** Hours after the series during which the floor stays at its last value so every auction ends. The engine extends
+   * it to at least every round of an auction started at the series' last hour (the first round and each relist, one
+   * auction duration each, plus an hour per settlement and the capped outage extension). */
   tailHours: number;
   seed: number;
 }
@@ -108,6 +110,8 @@ export interface LoanOutcome {
   firstBelow1Hour?: number;
   auctionHour?: number;
   end: 'open' | 'repaid' | 'sold' | 'written-off' | 'in-auction';
+  /** Rounds the auction was relisted after ending without a bid (0 when the first round sold or never started). */
+  relists: number;
   endHour?: number;
   price?: bigint;
   floorAtSale?: number;
@@ -142,13 +146,24 @@ export interface RunResult {
     /** Everything borrowers owed above principal: paid back, renewed, sold, written off or still owed. */
     interest: bigint;
     penalties: bigint;
+    /** What the keeper and any settler were paid (penalty shares and settlement rewards): claimed plus claimable. */
     keeperRewards: bigint;
+    /** Of which settlement rewards (SettlerPaid events). */
+    settlerRewards: bigint;
+    /** Custody sales paid back to the pool (RecoveryBooked events). */
+    recoveries: bigint;
+    /** Bad debt as the pool's BadDebt events add it up (checked against badDebt()). */
     badDebt: bigint;
     badDebtFromReserve: bigint;
     reserve: bigint;
     totalAssets: bigint;
+    /** Recoveries still locked at the end (lockedRecovery()): the lenders' but not yet in totalAssets. */
+    lockedRecovery: bigint;
     openDebt: bigint;
   };
+  /** Rounds of every auction (first round plus relists) and the tail actually replayed. */
+  auctionRounds: number;
+  tailHours: number;
   lastFloor: number;
   keeperTicks: number;
   transactions: number;
@@ -406,7 +421,12 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   const outcomes = new Map<bigint, LoanOutcome>();
   let cursor = BigInt(r.startBlock);
   await tx.refreshHead();
-  const ledger = { deposits: 0n, withdrawals: 0n, principal: 0n, owedPaid: 0n, penalties: 0n, badDebt: 0n, claimed: 0n };
+  const ledger = { deposits: 0n, withdrawals: 0n, principal: 0n, owedPaid: 0n, penalties: 0n, badDebt: 0n, badDebtFromReserve: 0n, claimed: 0n, settlerRewards: 0n, recoveries: 0n };
+  // Everyone the pool pays rewards to (penalty shares, settlement rewards): the replay's keeper and any other settler
+  // or auction keeper the events name. Their claims left the pool; what they can still claim is read at the end.
+  const rewarded = new Map<string, Address>([[keeperAddr.toLowerCase(), keeperAddr]]);
+  const reward = (a: Address) => rewarded.set(a.toLowerCase(), a);
+  let auctionRounds = 0;
   let hour = -1;
   let curFloor = floors[0];
   const sync = async () => {
@@ -430,25 +450,31 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
           case 'Deposit': ledger.deposits += a.assets as bigint; break;
           case 'Withdraw': ledger.withdrawals += a.assets as bigint; break;
           // Paid-out claims (the keeper claims its rewards as it goes): they left the pool like withdrawals.
-          case 'Claim': if (isAddressEqual(a.account as Address, keeperAddr)) ledger.claimed += a.amount as bigint; break;
+          case 'Claim': if (rewarded.has((a.account as Address).toLowerCase())) ledger.claimed += a.amount as bigint; break;
+          // Settlement rewards: credited to the settler (claimable), paid from cash with the reserve absorbing first.
+          case 'SettlerPaid': ledger.settlerRewards += a.reward as bigint; reward(a.settler as Address); break;
+          case 'RecoveryBooked': ledger.recoveries += a.amount as bigint; break;
+          // Write-offs as the pool books them: a sale below the frozen debt, or the last settlement of an unsold NFT.
+          case 'BadDebt': ledger.badDebt += a.amount as bigint; ledger.badDebtFromReserve += a.fromReserve as bigint; break;
+          // An unsold round was settled and relisted: the loan stays in auction under its updated commitment.
+          case 'AuctionRelisted': loans.get(id)!.loan = a.loan as Loan; if (o) o.relists++; break;
           case 'Borrow': {
             const loan = a.loan as Loan;
             ledger.principal += loan.principal;
             const idx = Number(loan.tokenId);
             loans.set(id, { loan, idx });
-            outcomes.set(id, { id, borrower: loan.borrower, responsive: responsive[idx], principal: loan.principal, openedHour: hour, ltvAtOpen: 0, end: 'open', renewals: 0 });
+            outcomes.set(id, { id, borrower: loan.borrower, responsive: responsive[idx], principal: loan.principal, openedHour: hour, ltvAtOpen: 0, end: 'open', relists: 0, renewals: 0 });
             break;
           }
           case 'Repay': ledger.owedPaid += a.paid as bigint; loans.get(id)!.loan = a.loan as Loan; break;
           case 'Renew': ledger.owedPaid += a.interestPaid as bigint; loans.get(id)!.loan = a.loan as Loan; if (o) o.renewals++; break;
           case 'LoanRepaid': ledger.owedPaid += a.paid as bigint; loans.delete(id); if (o) { o.end = 'repaid'; o.endHour = hour; o.repaid = a.paid as bigint; } break;
-          case 'AuctionStarted': loans.get(id)!.loan = a.loan as Loan; if (o) { o.auctionHour = hour; o.end = 'in-auction'; } break;
+          case 'AuctionStarted': loans.get(id)!.loan = a.loan as Loan; reward(a.keeper as Address); auctionRounds++; if (o) { o.auctionHour = hour; o.end = 'in-auction'; } break;
           case 'AuctionSettled': {
             const proceeds = a.proceeds as bigint;
             const repaid = a.repaid as bigint;
             ledger.owedPaid += repaid + (a.badDebt as bigint);
             ledger.penalties += proceeds - repaid - (a.surplus as bigint);
-            ledger.badDebt += a.badDebt as bigint;
             loans.delete(id);
             if (o) {
               o.end = proceeds > 0n ? 'sold' : 'written-off';
@@ -463,6 +489,11 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       } else if (ev.eventName === 'AuctionStarted') {
         const t = loans.get(id);
         if (t) t.auction = a.auction as Auction;
+      } else if (ev.eventName === 'AuctionRelisted') {
+        // The module's new round (start price = the last reserve, reserve halved): what buy and settle take now.
+        const t = loans.get(id);
+        if (t) t.auction = a.auction as Auction;
+        auctionRounds++;
       }
     }
   };
@@ -489,7 +520,15 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   let keeperTicks = 0;
   const runnerExit = new Map<number, number>();
   const shareUnit = 10n ** BigInt(Number(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'decimals' })));
-  const end = hoursTotal + sc.tailHours;
+  // The tail must let an auction started at the series' last hour run every round: the first and MAX_RELISTS relists,
+  // each one auction duration, an hour for the keeper to settle each, and the outage extension's 24 h cap once.
+  const maxRelists = Number(await pub.readContract({ address: r.auction, abi: auctionAbi, functionName: 'MAX_RELISTS' }));
+  const roundHours = Math.ceil(Number(terms.auctionDuration) / HOUR) + 1;
+  // Then the recovery lock: a sale in the last round is released to the share price over the unlock period, so the
+  // run goes on until nothing is locked (else the lenders' return would miss recoveries they already own).
+  const unlockHours = Math.ceil(Number(await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'unlockPeriod' })) / HOUR);
+  const tailHours = Math.max(sc.tailHours, (maxRelists + 1) * roundHours + 24 + unlockHours);
+  const end = hoursTotal + tailHours;
   let tailDone = false;
 
   for (hour = 0; hour < end && !tailDone; hour++) {
@@ -638,7 +677,10 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       reserve: fromWei(reserve),
       utilisation,
     });
-    if (inTail && ![...loans.values()].some((t) => t.loan.auctionStart !== 0) && !keeperWork) tailDone = true;
+    if (inTail && ![...loans.values()].some((t) => t.loan.auctionStart !== 0) && !keeperWork) {
+      const [locked] = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'lockedRecovery' })) as [bigint, bigint];
+      if (locked === 0n) tailDone = true;
+    }
     if (hour % 168 === 0) log(`replay: hour ${hour}/${hoursTotal}, floor ${curFloor}, ${loans.size} loans open, bad debt ${fromWei(bad)} WETH`);
   }
 
@@ -660,11 +702,14 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
     if (l) l.withdrawn += w.args.assets as bigint;
   }
   const [badTotal, fromReserve] = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' })) as [bigint, bigint];
+  const [lockedRecovery] = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'lockedRecovery' })) as [bigint, bigint];
   const reserveEnd = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' })) as bigint;
   const totalAssets = (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'totalAssets' })) as bigint;
-  // Keeper rewards: what the keeper already claimed (Claim events) plus what it can still claim.
-  const keeperRewards = ledger.claimed + ((await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [keeperAddr] })) as bigint);
+  // Rewards: what the keeper and the settlers already claimed (Claim events) plus what they can still claim.
+  let keeperRewards = ledger.claimed;
+  for (const a of [...rewarded.values()].sort()) keeperRewards += (await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'claimable', args: [a] })) as bigint;
   if (badTotal !== ledger.badDebt) throw new Error(`bad debt: the pool says ${badTotal}, its BadDebt events add up to ${ledger.badDebt}`);
+  if (fromReserve !== ledger.badDebtFromReserve) throw new Error(`bad debt from the reserve: the pool says ${fromReserve}, its BadDebt events add up to ${ledger.badDebtFromReserve}`);
   return {
     series: { name: series.name, source: series.source, format: series.format, start: series.start, hours: hoursTotal, filled: series.filled },
     params,
@@ -681,12 +726,17 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       interest: ledger.owedPaid + openDebt - ledger.principal,
       penalties: ledger.penalties,
       keeperRewards,
+      settlerRewards: ledger.settlerRewards,
+      recoveries: ledger.recoveries,
       badDebt: badTotal,
       badDebtFromReserve: fromReserve,
       reserve: reserveEnd,
       totalAssets,
+      lockedRecovery,
       openDebt,
     },
+    auctionRounds,
+    tailHours,
     lastFloor: curFloor,
     keeperTicks,
     transactions: tx.count,

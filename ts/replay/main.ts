@@ -52,7 +52,9 @@ scenario
   --depth K              at most K purchases a day across all auctions (default ${DEFAULT_SCENARIO.depth})
   --run-share X          share of lenders who run on a share-price dip or utilisation above the kink (default ${DEFAULT_SCENARIO.runShare})
   --sale-noise X         derived sales: floor x (1 + |N(0, X)|) (default ${DEFAULT_SCENARIO.saleNoise})
-  --tail-hours N         hours at the last floor after the series so auctions end (default ${DEFAULT_SCENARIO.tailHours})
+  --tail-hours N         hours at the last floor after the series so auctions end (default ${DEFAULT_SCENARIO.tailHours}; raised to
+                         every round of an auction started at the last hour and its unlock:
+                         4 x (duration + 1 h) + 24 h + the unlock period; ends once nothing is open or locked)
   --seed N               seed of the book, the sales and the synthetic series (default ${DEFAULT_SCENARIO.seed})
 other
   --quiet                no progress lines
@@ -241,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
     const s = (Date.now() - started) / 1000;
     console.log(`replay: ${r.series.hours} market hours (+${r.hours.length - r.series.hours} tail) in ${(r.elapsedMs / 1000).toFixed(1)} s of replay ` +
       `(${(r.hours.length / (r.elapsedMs / 1000)).toFixed(1)} market-hours/s; ${s.toFixed(1)} s with deployment and plots), ${r.transactions} transactions, ${r.keeperTicks} keeper ticks`);
-    console.log(`replay: bad debt ${fig.badDebt.toFixed(4)} WETH (${fig.badDebtPct.toFixed(3)} %), auctions ${fig.auctionsStarted} started / ${fig.auctionsCleared} cleared / ${fig.auctionsNoBid} without a bid; identity residual ${fig.identityResidualWei} wei; ${inv.out}/report.md`);
+    console.log(`replay: bad debt ${fig.badDebt.toFixed(4)} WETH (${fig.badDebtPct.toFixed(3)} %), auctions ${fig.auctionsStarted} started / ${fig.auctionsCleared} cleared / ${fig.auctionsNoBid} without a bid (${fig.relistedRounds} rounds relisted); identity residual ${fig.identityResidualWei} wei; ${inv.out}/report.md`);
     return 0;
   } catch (e) {
     if (process.env.REPLAY_DEBUG) console.error(e);

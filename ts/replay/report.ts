@@ -24,6 +24,14 @@ export interface Figures {
   auctionsCleared: number;
   auctionsNoBid: number;
   auctionsOpenAtEnd: number;
+  /** Relists: rounds that ended without a bid and were put up again (the first round not counted). */
+  relistedRounds: number;
+  /** Auctions that sold in a relisted round. */
+  soldAfterRelist: number;
+  /** Settlement rewards paid to settlers (WETH). */
+  settlerRewards: number;
+  /** Recoveries still locked at the end, not yet in the share price (WETH). */
+  lockedRecoveryAtEnd: number;
   clearingOverFloorMedian: number | null;
   clearingOverFloorMin: number | null;
   hoursToStartMedian: number | null;
@@ -45,10 +53,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** deposits + interest + penalties kept − keeper rewards − bad debt − withdrawals − (pool assets + reserve): 0. */
+/** deposits + interest + penalties + custody recoveries − keeper and settler rewards − bad debt − withdrawals −
+ * (pool assets + recovery still locked + reserve): 0. `totalAssets()` excludes the locked part of past recoveries, which
+ * the lenders own all the same, so the identity adds it back as the pool's `lockedRecovery()` reports it. */
 export function identityResidual(r: RunResult): bigint {
   const L = r.ledger;
-  return L.deposits + L.interest + L.penalties - L.keeperRewards - L.badDebt - L.withdrawals - (L.totalAssets + L.reserve);
+  return L.deposits + L.interest + L.penalties + L.recoveries - L.keeperRewards - L.badDebt - L.withdrawals - (L.totalAssets + L.lockedRecovery + L.reserve);
 }
 
 export function figures(r: RunResult): Figures {
@@ -87,6 +97,10 @@ export function figures(r: RunResult): Figures {
     auctionsCleared: sold.length,
     auctionsNoBid: r.loans.filter((l) => l.end === 'written-off').length,
     auctionsOpenAtEnd: r.loans.filter((l) => l.end === 'in-auction').length,
+    relistedRounds: r.loans.reduce((n, l) => n + l.relists, 0),
+    soldAfterRelist: sold.filter((l) => l.relists > 0).length,
+    settlerRewards: eth(r.ledger.settlerRewards),
+    lockedRecoveryAtEnd: eth(r.ledger.lockedRecovery),
     clearingOverFloorMedian: median(ratios),
     clearingOverFloorMin: ratios.length ? Math.min(...ratios) : null,
     hoursToStartMedian: median(waits),
@@ -122,6 +136,9 @@ export function markdown(r: RunResult, fig: Figures): string {
     ['bad debt', `${f(fig.badDebt, 4)} WETH (${f(fig.badDebtPct, 3)} % of ${f(fig.deposits, 0)} WETH deposits)`],
     ['reserve used', `${f(fig.reserveUsed, 4)} WETH`],
     ['auctions started / cleared / without a bid / open at the end', `${fig.auctionsStarted} / ${fig.auctionsCleared} / ${fig.auctionsNoBid} / ${fig.auctionsOpenAtEnd}`],
+    ['rounds relisted after no bid (auctions sold in a relisted round)', `${fig.relistedRounds} (${fig.soldAfterRelist})`],
+    ['settlement rewards paid', `${f(fig.settlerRewards, 4)} WETH`],
+    ['recovery still locked at the end (not yet in the share price)', `${f(fig.lockedRecoveryAtEnd, 4)} WETH`],
     ['clearing price ÷ floor (median, min)', `${f(fig.clearingOverFloorMedian, 3)}, ${f(fig.clearingOverFloorMin, 3)}`],
     ['hours from health < 1 to auction start (median, max)', `${f(fig.hoursToStartMedian, 0)}, ${f(fig.hoursToStartMax, 0)}`],
     ['LP return (annualised)', pct(fig.lpReturnAnnualised)],
@@ -131,16 +148,19 @@ export function markdown(r: RunResult, fig: Figures): string {
   ];
   for (const [k, v] of rows) out.push(`| ${k} | ${v} |`);
   out.push('', '## Accounting identity (wei)', '');
-  out.push('deposits + interest + penalties kept − keeper rewards − bad debt − withdrawals = pool assets + reserve', '');
+  out.push('deposits + interest + penalties + custody recoveries − keeper and settler rewards − bad debt − withdrawals = pool assets + locked recovery + reserve', '');
   out.push('| term | wei |', '|---|---|');
   for (const [k, v] of [
     ['deposits (Deposit events)', L.deposits],
     ['interest (what borrowers paid, renewed, were sold for, had written off or still owe, less principal)', L.interest],
     ['penalties (auction proceeds − debt repaid − borrower surplus)', L.penalties],
-    ['keeper rewards (claimable)', L.keeperRewards],
+    ['custody recoveries (RecoveryBooked events)', L.recoveries],
+    ['keeper and settler rewards (claimed + claimable)', L.keeperRewards],
+    ['of which settlement rewards (SettlerPaid events)', L.settlerRewards],
     ['bad debt (BadDebt events = badDebt())', L.badDebt],
     ['withdrawals (Withdraw events)', L.withdrawals],
     ['pool assets (totalAssets())', L.totalAssets],
+    ['recovery still locked (lockedRecovery())', L.lockedRecovery],
     ['reserve (reserve())', L.reserve],
   ] as [string, bigint][]) out.push(`| ${k} | ${v} |`);
   out.push(`| **residual** | **${fig.identityResidualWei}** |`);
@@ -153,12 +173,12 @@ export function markdown(r: RunResult, fig: Figures): string {
     for (const l of lost) {
       out.push(`| ${l.id} | ${w(l.principal)} | ${pct(l.ltvAtOpen, 1)} | ${l.firstBelow1Hour ?? '-'} | ${l.auctionHour ?? '-'} | ${l.end}${l.endHour !== undefined ? ` (hour ${l.endHour})` : ''} | ${l.price !== undefined ? w(l.price) : '-'} | ${l.floorAtSale ?? '-'} | ${l.badDebt !== undefined ? w(l.badDebt) : '-'} |`);
     }
-    out.push('', 'Why: an auction that found no bidder at or below the bidders\' limit within its duration (the day\'s depth was taken, or its reserve stayed above (1 − discount) × floor) was closed by the keeper and its whole frozen debt written off; a sale below the frozen debt writes off the difference.');
+    out.push('', 'Why: an auction round that found no bidder at or below the bidders\' limit within its duration (the day\'s depth was taken, or its reserve stayed above (1 − discount) × floor) was settled by the keeper and relisted from its last reserve down to half of it; after the last relist ended unsold too, the keeper\'s settlement wrote the whole frozen debt off (booked as a loss since the auction started) and sent the NFT to custody; a sale below the frozen debt writes off the difference.');
   }
   out.push('', '## Loan book', '');
-  out.push('| loan | borrower repays | principal | LTV at open | renewals | health < 1 at hour | auction at hour | end | price | price ÷ floor | bad debt |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('| loan | borrower repays | principal | LTV at open | renewals | health < 1 at hour | auction at hour | relists | end | price | price ÷ floor | bad debt |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of r.loans) {
-    out.push(`| ${l.id} | ${l.responsive ? 'yes' : 'no'} | ${w(l.principal)} | ${pct(l.ltvAtOpen, 1)} | ${l.renewals} | ${l.firstBelow1Hour ?? '-'} | ${l.auctionHour ?? '-'} | ${l.end}${l.endHour !== undefined ? ` (${l.endHour})` : ''} | ${l.price !== undefined ? w(l.price) : '-'} | ${l.price !== undefined && l.floorAtSale ? f(eth(l.price) / l.floorAtSale, 3) : '-'} | ${l.badDebt !== undefined ? w(l.badDebt) : '-'} |`);
+    out.push(`| ${l.id} | ${l.responsive ? 'yes' : 'no'} | ${w(l.principal)} | ${pct(l.ltvAtOpen, 1)} | ${l.renewals} | ${l.firstBelow1Hour ?? '-'} | ${l.auctionHour ?? '-'} | ${l.auctionHour !== undefined ? l.relists : '-'} | ${l.end}${l.endHour !== undefined ? ` (${l.endHour})` : ''} | ${l.price !== undefined ? w(l.price) : '-'} | ${l.price !== undefined && l.floorAtSale ? f(eth(l.price) / l.floorAtSale, 3) : '-'} | ${l.badDebt !== undefined ? w(l.badDebt) : '-'} |`);
   }
   out.push('', '## Lenders', '');
   out.push('| lender | runs | deposited | withdrawn | held at the end | out at hour |', '|---|---|---|---|---|---|');

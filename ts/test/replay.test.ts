@@ -133,9 +133,12 @@ describe('replay: bad input', () => {
 });
 
 describe('replay: a short synthetic crash on the real deployment', () => {
-  // A crash fast and deep enough that some auctions clear and, with one purchase a day, some find no bidder.
+  // A crash fast and deep enough that some auctions clear and, with one purchase a day, some find no bidder. Since
+  // issue 14 an unsold NFT is relisted three times (each round down to half the last reserve) before it is written
+  // off, so the book is 16 loans and bidders only buy at 20 % of the floor: with 8 loans and 80 % every auction
+  // sold within its relists and the write-off path went untested.
   const args = ['--synthetic', '--calm-hours', '12', '--crash-hours', '24', '--crash-depth', '0.6', '--bottom-hours', '48',
-    '--recovery-hours', '12', '--loans', '8', '--open-hours', '6', '--depth', '1', '--discount', '0.2', '--tail-hours', '72',
+    '--recovery-hours', '12', '--loans', '16', '--open-hours', '6', '--depth', '1', '--discount', '0.8', '--tail-hours', '72',
     '--run-share', '0.3', '--seed', '7'];
   let first: RunResult;
   const outA = join(dir, 'run-a');
@@ -152,7 +155,8 @@ describe('replay: a short synthetic crash on the real deployment', () => {
     expect(L.deposits).toBeGreaterThan(0n);
     expect(L.interest).toBeGreaterThan(0n);
     expect(identityResidual(first)).toBe(0n);
-    expect(L.deposits + L.interest + L.penalties - L.keeperRewards - L.badDebt - L.withdrawals).toBe(L.totalAssets + L.reserve);
+    // totalAssets() leaves out the part of recoveries still locked (issue 14); the lenders own it all the same.
+    expect(L.deposits + L.interest + L.penalties + L.recoveries - L.keeperRewards - L.badDebt - L.withdrawals).toBe(L.totalAssets + L.lockedRecovery + L.reserve);
   });
 
   it('every auction cleared or was written off, and both happened', () => {
@@ -163,6 +167,11 @@ describe('replay: a short synthetic crash on the real deployment', () => {
     expect(fig.auctionsCleared).toBeGreaterThan(0);
     expect(fig.auctionsNoBid).toBeGreaterThan(0);
     expect(first.ledger.badDebt).toBeGreaterThan(0n);
+    // Issue 14: an unsold NFT is relisted three times before its fourth settlement writes it off, and every
+    // settlement pays its settler.
+    expect(fig.relistedRounds).toBeGreaterThanOrEqual(3 * fig.auctionsNoBid);
+    expect(fig.soldAfterRelist).toBeGreaterThan(0);
+    expect(first.ledger.settlerRewards).toBeGreaterThan(0n);
   });
 
   it('writes report.md, summary.json, plot.svg and plot.png, and they parse', () => {

@@ -2092,6 +2092,13 @@ export const iLendingPoolAbi = [
   },
   {
     type: 'function',
+    inputs: [],
+    name: 'rewardsOwed',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
       { name: 'frozen', internalType: 'bool', type: 'bool' },
@@ -3117,6 +3124,14 @@ export const iLendingPoolAbi = [
     name: 'Withdraw',
   },
   { type: 'error', inputs: [], name: 'BorrowPaused' },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'amount', internalType: 'uint256', type: 'uint256' },
+      { name: 'available', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ClaimNotFunded',
+  },
   {
     type: 'error',
     inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],

@@ -2,7 +2,8 @@
 pragma solidity 0.8.24;
 
 /// @title Multicall
-/// @notice Batches read calls for the local tooling (the crash replay reads every loan's health each market hour).
+/// @notice Batches read calls for the local tooling (the crash replay reads every loan's health each market hour; the
+/// keeper's tests and benchmark batch through it where a chain lacks the canonical Multicall3).
 /// Exposes Multicall3's `aggregate3` signature, so viem's `multicall` can use it by address. Local chains only: it
 /// forwards any call, including state-changing ones, as itself.
 contract Multicall {

@@ -29,7 +29,7 @@ const rows: [string, string][] = [];
 try {
   const c = await connect(anvil.rpcUrl);
   const [deployer, timelock, guardian, custody, liquidator, lender, borrower, keeperAcct] = c.accounts;
-  const multicall = await deploy(c, deployer, 'Multicall3');
+  const multicall = await deploy(c, deployer, 'Multicall');
   const p = await deployProtocol(c, { deployer, timelock, guardian, custody, liquidator });
   const m = await deployAuction(c, p, { deployer, timelock, guardian });
   const fromBlock = await c.pub.getBlockNumber({ cacheTime: 0 });

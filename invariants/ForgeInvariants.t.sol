@@ -90,7 +90,10 @@ contract ForgeInvariants is StdInvariant, Test {
         n[12] = Need("borrowTrait", 250, 2); // 1-5 per 50 (mean 2.8)
         n[13] = Need("buy", 1000, 4); // 10 in 300 runs
         n[14] = Need("repayInAuction", 1000, 4); // 11 in 300 runs
-        n[15] = Need("settle", 1000, 2); // 6 in 300 runs
+        // A no-bid settlement: since issue 14 its first three rounds relist the NFT and only the fourth closes, which a
+        // 32-call run almost never reaches, so the accepted settlements counted here are the relists (the closing
+        // settle was 6 in 300 runs before relisting; a 1,000-run campaign at seed 0x1a4a89 then saw 0 closing settles).
+        n[15] = Need("relist", 1000, 2);
     }
 
     function _name(bytes32 action) internal pure returns (string memory s) {

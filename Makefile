@@ -14,7 +14,7 @@ FORGE := $(CURDIR)/bin/forge
 export PATH := $(BIN):$(PATH)
 STAMP := node_modules/.install-stamp
 
-.PHONY: env help install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
+.PHONY: env help system-setup install build test test-sol test-ts fmt fmt-check gas gas-check sizes demo bench clean
 
 env: ## List the variables .env sets for every target (names only; values stay out of the terminal)
 	@if [ -f .env ]; then echo "make: .env sets $(or $(ENV_VARS),nothing)"; else echo "make: no .env file: targets see only the environment"; fi
@@ -39,6 +39,9 @@ $(STAMP): package.json package-lock.json
 	done
 	@touch $(STAMP)
 
+system-setup: ## Install the Debian packages tests need when missing: fonts-dejavu-core, redis-server, chromium (ci/system-setup.sh)
+	@bash ci/system-setup.sh
+
 install: $(STAMP) ## Install the pinned toolchain and libraries from npm (idempotent)
 	@node ts/preflight.mjs all
 
@@ -46,13 +49,13 @@ build: install ## Compile every contract (prints which solc is used)
 	@bin/solc --which
 	@$(FORGE) build
 
-test: install replay-setup ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
+test: install system-setup ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
 	@bash ci/test-steps.sh
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test
 
-test-ts: install replay-setup ## Type-check and run the TypeScript tests only
+test-ts: install system-setup ## Type-check and run the TypeScript tests only
 	@$(BIN)/tsc --noEmit -p .
 	@$(BIN)/vitest run
 

@@ -43,7 +43,7 @@ abstract contract GovernanceFixture is Test, SafeOps {
         }
         // A realistic clock: at timestamp 1 a zero-delay timelock operation would read as "done" (OZ marks done
         // operations with timestamp 1), which no real chain can reach.
-        vm.warp(1_700_000_000);
+        vm.warp(_clockStart());
         script = new DeploySystem();
         cfg = _config();
         vm.recordLogs();
@@ -58,6 +58,11 @@ abstract contract GovernanceFixture is Test, SafeOps {
         valuation = IValuationAdmin(d.valuation);
         pricer = ITraitPricer(d.traitPricer);
         auction = DutchAuction(d.auction);
+    }
+
+    /// @dev The time the deployment happens at (a fork keeps its block's own time).
+    function _clockStart() internal view virtual returns (uint256) {
+        return 1_700_000_000;
     }
 
     function _config() internal view virtual returns (DeploySystem.Config memory c) {

@@ -25,7 +25,8 @@ abstract contract ForkBase is GovernanceFixture {
                           MAINNET ADDRESSES
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Seaport 1.6 and the ConduitController it was constructed with (seaport-js 4.3.0's constants).
+    /// @dev Seaport 1.6 (seaport-js 4.3.0's CROSS_CHAIN_SEAPORT_V1_6_ADDRESS) and the canonical ConduitController it
+    /// was constructed with (Seaport's deployment table; `information()` returns it, checked on a fork too).
     address internal constant SEAPORT = 0x0000000000000068F116a894984e2DB1123eB395;
     address internal constant CONDUIT_CONTROLLER = 0x00000000F9490004C11Cef243f5400493c00Ad63;
     /// @dev Safe 1.4.1 canonical deployments (@safe-global/safe-deployments, dist/assets/v1.4.1/*.json, canonical).
@@ -215,28 +216,38 @@ abstract contract ForkBase is GovernanceFixture {
         vm.roll(block.number + 1);
     }
 
-    /// @dev A signed Seaport listing of BAYC `id` by the owner of `sellerKey` for `price` wei of native ETH, fees
-    /// included (97.5 % to the seller, 2.5 % to `feeRecipient`), open for a day, no conduit (the seller approves
-    /// Seaport itself).
-    function _listApe(uint256 sellerKey, uint256 id, uint256 price) internal returns (SeaportTypes.Order memory order) {
+    /// @dev A signed Seaport listing of BAYC `id` by the owner of `sellerKey` for `price` in native ETH, fees included
+    /// (97.5 % to the seller, 2.5 % to `feeRecipient`), open for a day, no conduit (the seller approves Seaport).
+    function _listApe(uint256 sellerKey, uint256 id, uint256 price) internal returns (SeaportTypes.Order memory) {
+        return _listApe(sellerKey, id, price, address(0));
+    }
+
+    /// @dev The same listing priced in `currency` (the zero address for native ETH, else an ERC-20 such as WETH9).
+    function _listApe(
+        uint256 sellerKey,
+        uint256 id,
+        uint256 price,
+        address currency
+    ) internal returns (SeaportTypes.Order memory order) {
         address seller = vm.addr(sellerKey);
         vm.prank(seller);
         DemoApes(BAYC).setApprovalForAll(SEAPORT, true);
         SeaportTypes.OfferItem[] memory offer = new SeaportTypes.OfferItem[](1);
         offer[0] = SeaportTypes.OfferItem(SeaportTypes.ItemType.ERC721, BAYC, id, 1, 1);
-        order = _signedOrder(sellerKey, offer, _payment(seller, price));
+        order = _signedOrder(sellerKey, offer, _payment(seller, price, currency));
     }
 
-    /// @dev Native-ETH consideration: `price` minus the fee to `seller`, the fee to `feeRecipient`.
-    function _payment(address seller, uint256 price) internal view returns (SeaportTypes.ConsiderationItem[] memory c) {
+    /// @dev `price` minus the fee to `seller`, the fee to `feeRecipient`, both in `currency` (zero: native ETH).
+    function _payment(
+        address seller,
+        uint256 price,
+        address currency
+    ) internal view returns (SeaportTypes.ConsiderationItem[] memory c) {
         uint256 fee = price * FEE_BPS / 10_000;
+        SeaportTypes.ItemType t = currency == address(0) ? SeaportTypes.ItemType.NATIVE : SeaportTypes.ItemType.ERC20;
         c = new SeaportTypes.ConsiderationItem[](2);
-        c[0] = SeaportTypes.ConsiderationItem(
-            SeaportTypes.ItemType.NATIVE, address(0), 0, price - fee, price - fee, payable(seller)
-        );
-        c[1] = SeaportTypes.ConsiderationItem(
-            SeaportTypes.ItemType.NATIVE, address(0), 0, fee, fee, payable(feeRecipient)
-        );
+        c[0] = SeaportTypes.ConsiderationItem(t, currency, 0, price - fee, price - fee, payable(seller));
+        c[1] = SeaportTypes.ConsiderationItem(t, currency, 0, fee, fee, payable(feeRecipient));
     }
 
     function _signedOrder(
@@ -318,14 +329,30 @@ abstract contract ForkBase is GovernanceFixture {
         }
     }
 
-    /// @dev One market sale of a fresh ape at `price` (fees included) on Seaport, `SALE_SPACING` after the last,
-    /// relayed into the TWAP. Returns the buyer and the token.
+    /// @dev One market sale of a fresh ape at `price` (fees included) in ETH on Seaport, `SALE_SPACING` after the
+    /// last, relayed into the TWAP. Returns the buyer and the token.
     function _marketSale(uint256 price) internal returns (address buyer, uint256 id) {
+        return _marketSale(price, address(0));
+    }
+
+    /// @dev The same sale paid in `currency` (zero: native ETH; WETH9: the buyer wraps ETH and approves Seaport).
+    function _marketSale(uint256 price, address currency) internal returns (address buyer, uint256 id) {
         _step(SALE_SPACING);
         (address seller, uint256 sellerKey) = makeAddrAndKey(string.concat("seller", vm.toString(nextApe)));
         buyer = makeAddr(string.concat("buyer", vm.toString(nextApe)));
         id = _giveApe(seller);
-        Vm.Log[] memory logs = _fill(_listApe(sellerKey, id, price), buyer, price);
+        SeaportTypes.Order memory order = _listApe(sellerKey, id, price, currency);
+        uint256 value = price;
+        if (currency == WETH9) {
+            vm.deal(buyer, price);
+            vm.startPrank(buyer);
+            weth.deposit{value: price}();
+            weth.approve(SEAPORT, price);
+            vm.stopPrank();
+            value = 0;
+        }
+        Vm.Log[] memory logs = _fill(order, buyer, value);
+        require(DemoApes(BAYC).ownerOf(id) == buyer, "ForkBase: sale did not deliver");
         require(_relaySales(logs) == 1, "ForkBase: market sale not relayed");
     }
 

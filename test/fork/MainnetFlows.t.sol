@@ -22,6 +22,11 @@ contract MainnetFlowsTest is ForkBase {
         assertEq(SAFE_SINGLETON.codehash, SAFE_SINGLETON_CODEHASH, "Safe singleton");
         assertEq(SAFE_PROXY_FACTORY.codehash, SAFE_PROXY_FACTORY_CODEHASH, "Safe proxy factory");
         assertEq(SAFE_FALLBACK_HANDLER.codehash, SAFE_FALLBACK_HANDLER_CODEHASH, "fallback handler");
+        _checkAgainstSafeDeployments("safe", SAFE_SINGLETON, SAFE_SINGLETON_CODEHASH);
+        _checkAgainstSafeDeployments("safe_proxy_factory", SAFE_PROXY_FACTORY, SAFE_PROXY_FACTORY_CODEHASH);
+        _checkAgainstSafeDeployments(
+            "compatibility_fallback_handler", SAFE_FALLBACK_HANDLER, SAFE_FALLBACK_HANDLER_CODEHASH
+        );
         assertEq(
             _safeSingleton(address(safe)), SAFE_SINGLETON, "the protocol's Safe is a proxy of the canonical singleton"
         );
@@ -60,6 +65,17 @@ contract MainnetFlowsTest is ForkBase {
         console2.logBytes32(BAYC_FLOOR_FEED.codehash);
     }
 
+    /// @dev When the safe-global/safe-deployments package is installed, its canonical v1.4.1 address and code hash
+    /// must be the ones recorded here (it is not a dependency today: the recorded constants name their source).
+    function _checkAgainstSafeDeployments(string memory file, address where, bytes32 codeHash) internal view {
+        string memory path =
+            string.concat("node_modules/@safe-global/safe-deployments/dist/assets/v1.4.1/", file, ".json");
+        if (!vm.exists(path)) return;
+        string memory json = vm.readFile(path);
+        assertEq(vm.parseJsonAddress(json, ".deployments.canonical.address"), where, file);
+        assertEq(vm.parseJsonBytes32(json, ".deployments.canonical.codeHash"), codeHash, file);
+    }
+
     /// @dev A borrower buys an ape through a signed Seaport listing, then borrows WETH9 against it.
     function test_buyOnSeaportThenBorrow() public {
         uint256 floor = _floor();
@@ -90,20 +106,22 @@ contract MainnetFlowsTest is ForkBase {
         assertEq(pool.loanHash(loanId), keccak256(abi.encode(loan)));
     }
 
-    /// @dev Seaport fills become TWAP observations only through the sale rules: each single-ape listing paid in ETH
-    /// is relayed at its full price (fees included), a two-ape bundle is skipped, and the TWAP is ready after five
-    /// sales over 30+ minutes, then prices BAYC at min(TWAP, floor).
+    /// @dev Seaport fills become TWAP observations only through the sale rules: each single-ape listing, paid in ETH
+    /// or in WETH9, is relayed at its full price (fees included); a two-ape bundle and a free transfer are skipped; the
+    /// TWAP is ready after five sales over 30+ minutes and prices BAYC at min(TWAP, floor).
     function test_seaportSalesFeedTheTwap() public {
         uint256 floor = _floor();
         uint256[5] memory prices =
             [floor * 11 / 10, floor * 12 / 10, floor * 11 / 10, floor * 105 / 100, floor * 13 / 10];
         for (uint256 i; i < prices.length; ++i) {
             _step(10 minutes - SALE_SPACING);
-            _marketSale(prices[i]);
+            _marketSale(prices[i], i == 3 ? WETH9 : address(0));
             if (i == 1) _bundleSale(floor);
+            if (i == 2) _freeTransfer();
         }
+        assertEq(weth.balanceOf(feeRecipient), prices[3] * FEE_BPS / 10_000, "the WETH9 sale paid its fee in WETH9");
         (uint256[] memory observed, uint256[] memory times) = valuation.observations(BAYC);
-        assertEq(observed.length, prices.length, "one observation per single-ape sale, none for the bundle");
+        assertEq(observed.length, prices.length, "one observation per single-ape sale, none for the skipped fills");
         for (uint256 i; i < prices.length; ++i) {
             assertEq(observed[i], prices[i], "the observation is what the buyer paid, fees included");
         }
@@ -111,6 +129,34 @@ contract MainnetFlowsTest is ForkBase {
         (uint256 unitPrice, IValuation.Status status) = valuation.priceView(BAYC);
         assertEq(uint8(status), uint8(IValuation.Status.Ok));
         assertEq(unitPrice, floor, "every sale was above the floor: the floor prices the collection");
+    }
+
+    /// @dev A Seaport order giving an ape away (no consideration): the sale rules skip it as `no-payment`.
+    function _freeTransfer() internal {
+        _step(SALE_SPACING);
+        (address giver, uint256 giverKey) = makeAddrAndKey("giver");
+        uint256 id = _giveApe(giver);
+        vm.prank(giver);
+        DemoApes(BAYC).setApprovalForAll(SEAPORT, true);
+        SeaportTypes.OfferItem[] memory offer = new SeaportTypes.OfferItem[](1);
+        offer[0] = SeaportTypes.OfferItem(SeaportTypes.ItemType.ERC721, BAYC, id, 1, 1);
+        Vm.Log[] memory logs =
+            _fill(_signedOrder(giverKey, offer, new SeaportTypes.ConsiderationItem[](0)), makeAddr("friend"), 0);
+        assertEq(DemoApes(BAYC).ownerOf(id), makeAddr("friend"));
+        _expectOnlySkip(logs, SaleRules.Outcome.NoPayment);
+    }
+
+    /// @dev The transaction's one `OrderFulfilled` is skipped for `expected`, and nothing is relayed.
+    function _expectOnlySkip(Vm.Log[] memory logs, SaleRules.Outcome expected) internal {
+        uint256 fills;
+        for (uint256 i; i < logs.length; ++i) {
+            if (!SaleRules.isFill(logs[i], market)) continue;
+            ++fills;
+            (SaleRules.Outcome outcome,) = SaleRules.classify(logs, i, market);
+            assertEq(uint8(outcome), uint8(expected));
+        }
+        assertEq(fills, 1);
+        assertEq(_relaySales(logs), 0, "a skipped fill is not relayed");
     }
 
     /// @dev One Seaport order selling two apes for one price: the sale rules call it a bundle and nothing is relayed.
@@ -125,16 +171,9 @@ contract MainnetFlowsTest is ForkBase {
         offer[0] = SeaportTypes.OfferItem(SeaportTypes.ItemType.ERC721, BAYC, a, 1, 1);
         offer[1] = SeaportTypes.OfferItem(SeaportTypes.ItemType.ERC721, BAYC, b, 1, 1);
         Vm.Log[] memory logs =
-            _fill(_signedOrder(sellerKey, offer, _payment(seller, price)), makeAddr("bundleBuyer"), price);
-        uint256 fills;
-        for (uint256 i; i < logs.length; ++i) {
-            if (!SaleRules.isFill(logs[i], market)) continue;
-            ++fills;
-            (SaleRules.Outcome outcome,) = SaleRules.classify(logs, i, market);
-            assertEq(uint8(outcome), uint8(SaleRules.Outcome.Bundle));
-        }
-        assertEq(fills, 1);
-        assertEq(_relaySales(logs), 0, "a bundle is not relayed");
+            _fill(_signedOrder(sellerKey, offer, _payment(seller, price, address(0))), makeAddr("bundleBuyer"), price);
+        assertEq(DemoApes(BAYC).ownerOf(a), makeAddr("bundleBuyer"));
+        _expectOnlySkip(logs, SaleRules.Outcome.Bundle);
     }
 
     /// @dev The floor falls 40 %: the loan turns unhealthy, a keeper starts its auction once the jump stop has

@@ -14,7 +14,7 @@ FORGE := $(CURDIR)/bin/forge
 export PATH := $(BIN):$(PATH)
 STAMP := node_modules/.install-stamp
 
-.PHONY: env help system-setup install build test test-sol test-fork test-ts fmt fmt-check gas gas-check sizes demo bench clean
+.PHONY: env help system-setup install build test test-sol test-fork test-fork-anvil test-ts fmt fmt-check gas gas-check sizes demo bench clean
 
 env: ## List the variables .env sets for every target (names only; values stay out of the terminal)
 	@if [ -f .env ]; then echo "make: .env sets $(or $(ENV_VARS),nothing)"; else echo "make: no .env file: targets see only the environment"; fi
@@ -59,6 +59,9 @@ test-fork: install ## Fork tests (test/fork/): real mainnet at a pinned block wi
 	@if [ -n "$${ETH_RPC_URL:-}" ]; then echo "test-fork: forking mainnet (ETH_RPC_URL set) at $${FORK_BLOCK:-the pinned block, test/fork/ForkBase.sol}"; \
 	else echo "test-fork: no ETH_RPC_URL: the replica of the mainnet contracts, built locally"; fi
 	@$(FORGE) test --match-path 'test/fork/*' -vv
+
+test-fork-anvil: install ## The fork tests' fork mode without mainnet: against a local anvil (chain id 1) holding the replica
+	@bash test/fork/replica-anvil.sh
 
 test-ts: install system-setup ## Type-check and run the TypeScript tests only
 	@$(BIN)/tsc --noEmit -p .

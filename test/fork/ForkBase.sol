@@ -77,6 +77,8 @@ abstract contract ForkBase is GovernanceFixture {
     /// @dev Next token id handed out by `_giveApe` (replica: minted; fork: taken from its holder).
     uint256 internal nextApe = 1000;
     uint256 internal nextSalt;
+    /// @dev Sign relayed SaleReports with the oracle service's TypeScript signer instead of `vm.sign`.
+    bool internal serviceSigner;
     /// @dev Fork mode: the feed round `_setFloor` mocks next.
     uint80 internal mockedRound;
 
@@ -322,11 +324,40 @@ abstract contract ForkBase is GovernanceFixture {
                 listingEpoch: valuation.listingEpoch(sale.collection),
                 deadline: block.timestamp + 1 hours
             });
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(reporterKey, valuation.hashSaleReport(report));
+            bytes memory signature = _signReport(report);
             vm.prank(stranger);
-            valuation.relaySale(report, abi.encodePacked(r, s, v));
+            valuation.relaySale(report, signature);
             ++relayed;
         }
+    }
+
+    /// @dev The reporter's signature over `report`: by the oracle service's own signer (ts/lib/eip712.ts through
+    /// ts/ffi/sign.ts, one `tsx` start each, ~1-2 s) when `serviceSigner` is set, else with `vm.sign` over the
+    /// contract's digest (the two agree: test/differential/ValuationDifferential.t.sol).
+    function _signReport(IValuationAdmin.SaleReport memory report) internal returns (bytes memory signature) {
+        if (!serviceSigner) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(reporterKey, valuation.hashSaleReport(report));
+            return abi.encodePacked(r, s, v);
+        }
+        vm.setEnv("FFI_SIGNER_KEY", vm.toString(bytes32(reporterKey)));
+        string[] memory cmd = new string[](4);
+        cmd[0] = "node_modules/.bin/tsx";
+        cmd[1] = "ts/ffi/sign.ts";
+        cmd[2] = "sale";
+        cmd[3] = vm.toString(
+            abi.encode(
+                block.chainid,
+                address(valuation),
+                report.collection,
+                report.price,
+                report.timestamp,
+                report.listingEpoch,
+                report.deadline
+            )
+        );
+        bytes32 digest;
+        (digest, signature) = abi.decode(vm.ffi(cmd), (bytes32, bytes));
+        require(digest == valuation.hashSaleReport(report), "ForkBase: the service signs another digest");
     }
 
     /// @dev One market sale of a fresh ape at `price` (fees included) in ETH on Seaport, `SALE_SPACING` after the

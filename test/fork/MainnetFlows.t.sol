@@ -108,8 +108,10 @@ contract MainnetFlowsTest is ForkBase {
 
     /// @dev Seaport fills become TWAP observations only through the sale rules: each single-ape listing, paid in ETH
     /// or in WETH9, is relayed at its full price (fees included); a two-ape bundle and a free transfer are skipped; the
-    /// TWAP is ready after five sales over 30+ minutes and prices BAYC at min(TWAP, floor).
+    /// TWAP is ready after five sales over 30+ minutes and prices BAYC at min(TWAP, floor). The reports are signed by
+    /// the oracle service's own TypeScript signer.
     function test_seaportSalesFeedTheTwap() public {
+        serviceSigner = true;
         uint256 floor = _floor();
         uint256[5] memory prices =
             [floor * 11 / 10, floor * 12 / 10, floor * 11 / 10, floor * 105 / 100, floor * 13 / 10];

@@ -49,10 +49,11 @@ abstract contract ForkBase is GovernanceFixture {
     bytes32 internal constant SAFE_FALLBACK_HANDLER_CODEHASH =
         0x7c6007a5d711cea8dfd5d91f5940ec29c7f200fe511eb1fc1397b367af3c42f9;
 
-    /// @dev The pinned fork block, 20,000,000 (2024-06-01): after Cancun (19,426,588; our contracts target cancun),
-    /// after Seaport 1.6 and Safe 1.4.1 were live, while Chainlink's NFT floor feeds were still updated. A pinned
-    /// block makes the fork reproducible and lets forge cache its state (~/.foundry/cache/rpc). `FORK_BLOCK`
-    /// overrides it; `_checkMainnet` says which precondition a block fails.
+    /// @dev The pinned fork block, 20,000,000 (about 1 June 2024): after Cancun (13 March 2024, block ~19.43 M; the
+    /// protocol is compiled for cancun) and after Seaport 1.6 and Safe 1.4.1 were deployed, in the period when
+    /// Chainlink still published NFT floor feeds. Not run against mainnet here (no RPC): `_checkMainnet` names the
+    /// precondition a block fails, and `FORK_BLOCK` overrides it. Pinned so a fork is reproducible and forge caches
+    /// its state (~/.foundry/cache/rpc).
     uint256 internal constant FORK_BLOCK = 20_000_000;
     /// @dev The replica's clock: mid-2024, close to the pinned block, so both modes run in the same era.
     uint256 internal constant REPLICA_TIME = 1_717_200_000;

@@ -38,7 +38,7 @@ hexfield() { node -e 'const j=require(require("path").resolve(process.argv[1]));
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 "$ANVIL" --port "$port" --host 127.0.0.1 --chain-id 1 --hardfork cancun --silent &
 anvil_pid=$!
-trap 'kill "$anvil_pid" 2>/dev/null || true' EXIT
+trap 'kill "$anvil_pid" 2>/dev/null; wait "$anvil_pid" 2>/dev/null || true' EXIT
 RPC="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do "$CAST" chain-id --rpc-url "$RPC" >/dev/null 2>&1 && break; sleep 0.1; done
 FROM=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 # anvil's first (unlocked) account

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
 import {TraitPricer} from "../../src/pricer/TraitPricer.sol";
+import {FfiSigner} from "../utils/FfiSigner.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {MerkleProofLib} from "solady/utils/MerkleProofLib.sol";
@@ -85,11 +86,9 @@ contract ValuationDifferentialTest is ValuationBase {
         chainId = uint64(bound(chainId, 1, type(uint64).max));
         vm.chainId(chainId);
         uint64 expiry = uint64(block.timestamp + bound(ttl, 1, 30 days));
-        vm.setEnv("FFI_SIGNER_KEY", vm.toString(bytes32(signerKey)));
-        bytes memory out = _ffi(
-            "ts/ffi/sign.ts", "root", abi.encode(uint256(chainId), address(pricer), collection, epoch, root, expiry)
+        (bytes32 digest, bytes memory signature) = FfiSigner.sign(
+            "root", abi.encode(uint256(chainId), address(pricer), collection, epoch, root, expiry), signerKey
         );
-        (bytes32 digest, bytes memory signature) = abi.decode(out, (bytes32, bytes));
         ITraitPricer.TraitRoot memory u =
             ITraitPricer.TraitRoot({collection: collection, epoch: epoch, root: root, expiry: expiry});
         assertEq(digest, pricer.hashTraitRoot(u));
@@ -103,15 +102,13 @@ contract ValuationDifferentialTest is ValuationBase {
         chainId = uint64(bound(chainId, 1, type(uint64).max));
         vm.chainId(chainId);
         _step(1);
-        vm.setEnv("FFI_SIGNER_KEY", vm.toString(bytes32(reporterKey)));
         uint256 epoch = valuation.listingEpoch(collection);
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory out = _ffi(
-            "ts/ffi/sign.ts",
+        (bytes32 digest, bytes memory signature) = FfiSigner.sign(
             "sale",
-            abi.encode(uint256(chainId), address(valuation), collection, salePrice, block.timestamp, epoch, deadline)
+            abi.encode(uint256(chainId), address(valuation), collection, salePrice, block.timestamp, epoch, deadline),
+            reporterKey
         );
-        (bytes32 digest, bytes memory signature) = abi.decode(out, (bytes32, bytes));
         IValuationAdmin.SaleReport memory report = IValuationAdmin.SaleReport({
             collection: collection,
             price: salePrice,

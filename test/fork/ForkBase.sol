@@ -6,6 +6,7 @@ import {DemoApes} from "../../script/local/LocalAssets.sol";
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
 import {GovernanceFixture} from "../governance/GovernanceFixture.sol";
+import {FfiSigner} from "../utils/FfiSigner.sol";
 import {SaleRules} from "./SaleRules.sol";
 import {ISeaport, IWETH9, SeaportTypes} from "./SeaportTypes.sol";
 // By path: a remapping for @chainlink would change every contract's compiler input (a full rebuild, 3+ min).
@@ -341,11 +342,9 @@ abstract contract ForkBase is GovernanceFixture {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(reporterKey, valuation.hashSaleReport(report));
             return abi.encodePacked(r, s, v);
         }
-        string[] memory cmd = new string[](4);
-        cmd[0] = "node_modules/.bin/tsx";
-        cmd[1] = "ts/ffi/sign.ts";
-        cmd[2] = "sale";
-        cmd[3] = vm.toString(
+        bytes32 digest;
+        (digest, signature) = FfiSigner.sign(
+            "sale",
             abi.encode(
                 block.chainid,
                 address(valuation),
@@ -354,18 +353,11 @@ abstract contract ForkBase is GovernanceFixture {
                 report.timestamp,
                 report.listingEpoch,
                 report.deadline
-            )
+            ),
+            reporterKey
         );
-        // The key travels in the process environment, which tests running in parallel share (the differential tests
-        // set other keys there): a signature by another key is detected and signed again.
-        for (uint256 attempt; attempt < 3; ++attempt) {
-            vm.setEnv("FFI_SIGNER_KEY", vm.toString(bytes32(reporterKey)));
-            bytes32 digest;
-            (digest, signature) = abi.decode(vm.ffi(cmd), (bytes32, bytes));
-            require(digest == valuation.hashSaleReport(report), "ForkBase: the service signs another digest");
-            if (ECDSA.tryRecover(digest, signature) == reporter) return signature;
-        }
-        revert("ForkBase: the service signer did not sign with the reporter key");
+        require(digest == valuation.hashSaleReport(report), "ForkBase: the service signs another digest");
+        require(ECDSA.tryRecover(digest, signature) == reporter, "ForkBase: the service signed with another key");
     }
 
     /// @dev One market sale of a fresh ape at `price` (fees included) in ETH on Seaport, `SALE_SPACING` after the

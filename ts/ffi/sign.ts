@@ -1,5 +1,7 @@
-// forge FFI: EIP-712 digest and signature from the TS implementation, with the key from FFI_SIGNER_KEY (set by the
-// test through vm.setEnv, never on the command line).
+// forge FFI: EIP-712 digest and signature from the TS implementation. The key is never on the command line: argv[4]
+// names a file holding it (test/utils/FfiSigner.sol writes one per call and deletes it), so tests running in parallel
+// in one forge process cannot sign with each other's key, as they could through a shared environment variable;
+// without argv[4] the key comes from FFI_SIGNER_KEY.
 //   argv[2] = "root": argv[3] = ABI-encoded (uint256 chainId, address pricer, address collection, uint64 epoch, bytes32 root, uint64 expiry)
 //   argv[2] = "sale": argv[3] = ABI-encoded (uint256 chainId, address valuation, address collection, uint256 price, uint256 timestamp,
 //                                            uint256 listingEpoch, uint256 deadline)
@@ -8,7 +10,9 @@ import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
 import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
 import { loadAccount } from "../lib/key.ts";
 
-const account = loadAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY });
+const account = process.argv[4]
+  ? loadAccount({ SIGNER_KEY_FILE: process.argv[4] })
+  : loadAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY });
 const kind = process.argv[2];
 const data = process.argv[3] as Hex;
 let digest: Hex;

@@ -57,8 +57,9 @@ const beyond = (a: bigint, ref: bigint, bps: number) => {
 
 /**
  * Judges every sale of `sales` (oldest first) against the sales before it: returns the reason each outlier is one
- * (undefined: accepted). Each sale's median is taken over the `medianWindow` valid sales before it that were not
- * themselves outliers of the median rule, so a burst of far-off sales cannot make its own reference.
+ * (undefined: accepted). Each sale's median is taken over the `medianWindow` sales before it, outliers included
+ * (self-trades excepted): one far-off sale never moves it, and a real move is followed once it is the majority of the
+ * window (5 of 9 sales by default). A burst that large is the on-chain clamp's to bound (docs/oracle-service.md).
  */
 export function judge(sales: readonly Sale[], refs: References, cfg: FilterConfig = DEFAULT_FILTER): (OutlierReason | undefined)[] {
   const out: (OutlierReason | undefined)[] = [];
@@ -81,7 +82,7 @@ export function judge(sales: readonly Sale[], refs: References, cfg: FilterConfi
       else if (beyond(p, refs.floor, cfg.floorBandBps)) why = 'far-from-floor';
     }
     out.push(why);
-    if (why !== 'far-from-median' && why !== 'self-trade') kept.push(p);
+    if (why !== 'self-trade') kept.push(p);
   }
   return out;
 }

@@ -19,6 +19,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeEventLog,
+  decodeFunctionData,
   encodeFunctionData,
   getAddress,
   type Account,
@@ -301,6 +302,7 @@ async function collectionRound(
 
   // Rejections of sales that could still have been pushed are counted, once per sale.
   let candidate: Sale | undefined;
+  const candidates: Sale[] = [];
   for (let i = 0; i < sales.length; i++) {
     const s = sales[i];
     const fresh = twap.count === 0 || s.timestamp > twap.newestTime;
@@ -308,16 +310,22 @@ async function collectionRound(
     if (!why && s.unitPrice > params.maxPrice) why = 'above-max-price';
     if (!why && s.timestamp > now) why = undefined; // from the future of this block: judged again next round
     if (why) {
-      if (fresh) {
+      // Counted (in the round's report and the health counts) the first time it is judged, once per sale.
+      if (fresh && (await ctx.kv.setNx(k.seen(`rejected:${s.id}`), why))) {
         cr.rejected[why] = (cr.rejected[why] ?? 0) + 1;
-        if (await ctx.kv.setNx(k.seen(`rejected:${s.id}`), why)) {
-          count(`rejected-${why}`);
-          log(`rejected sale ${s.id} of ${collection} at ${s.unitPrice}: ${why}`);
-        }
+        count(`rejected-${why}`);
+        log(`rejected sale ${s.id} of ${collection} at ${s.unitPrice}: ${why}`);
       }
       continue;
     }
-    if (fresh && s.timestamp <= now) candidate = s; // the latest acceptable one
+    if (fresh && s.timestamp <= now) candidates.push(s);
+  }
+  // The latest acceptable sale that was never claimed (a claimed one was pushed, or refused for good).
+  for (let i = candidates.length - 1; i >= 0 && i >= candidates.length - 16; i--) {
+    if ((await ctx.kv.get(k.claim(candidates[i].id))) === null) {
+      candidate = candidates[i];
+      break;
+    }
   }
 
   // The floor feed follows the accepted sales.
@@ -457,14 +465,14 @@ async function waitMined(sender: Sender, nonce: number, timeoutMs: number): Prom
 /** The claim after its receipt: pushed, or reverted with the valuation's reason (replayed at that block). */
 async function outcomeOf(ctx: OracleCtx, c: Claim, receipt: TransactionReceipt): Promise<Claim> {
   if (receipt.status === 'success') return { ...c, state: 'pushed', block: receipt.blockNumber.toString(), hashes: [receipt.transactionHash] };
+  // Replayed on the state after its block, where whatever beat it (most often another write) is in place.
   let reason = 'reverted';
   try {
     const tx = await ctx.pub.getTransaction({ hash: receipt.transactionHash });
-    await ctx.pub.call({ account: tx.from, to: tx.to!, data: tx.input, blockNumber: receipt.blockNumber });
+    const { args } = decodeFunctionData({ abi: iValuationAdminAbi, data: tx.input });
+    await ctx.pub.simulateContract({ address: ctx.valuation, abi: iValuationAdminAbi, functionName: 'relaySale', args: args as never, account: tx.from, blockNumber: receipt.blockNumber });
   } catch (e) {
     reason = reasonOf(e);
-    const named = /reverted with the following signature|custom error/.test(reason) ? undefined : reason;
-    if (named) reason = named;
   }
   return { ...c, state: 'reverted', reason, block: receipt.blockNumber.toString(), hashes: [receipt.transactionHash] };
 }

@@ -38,7 +38,7 @@ let kv: Kv;
 const opened: Kv[] = [];
 
 beforeAll(async () => {
-  const env = { ...process.env, CHAIN_ID: String(CHAIN_ID) };
+  const env: NodeJS.ProcessEnv = { ...process.env, CHAIN_ID: String(CHAIN_ID) };
   for (const k of ['RPC_URL', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN']) delete env[k];
   [d, redis] = await Promise.all([deploy({ env, bindings: false, keepAnvil: true }), startRedis()]);
   const transport = http(d.rpcUrl, { timeout: 30_000 });

@@ -54,6 +54,9 @@ export interface OracleConfig {
   floorDeviationBps: number;
   /** The floor estimate: the lowest of the last this-many accepted sales within the look-back (default 10). */
   floorSales: number;
+  /** A relay unmined this long (ms, default 45 s) or this many blocks (default 3) is replaced by fee at its nonce. */
+  replaceAfterMs: number;
+  replaceAfterBlocks: number;
 }
 
 export const DEFAULT_CONFIG: OracleConfig = {
@@ -65,6 +68,8 @@ export const DEFAULT_CONFIG: OracleConfig = {
   floorRefreshSec: 6 * 3600,
   floorDeviationBps: 100,
   floorSales: 10,
+  replaceAfterMs: 45_000,
+  replaceAfterBlocks: 3,
 };
 
 /** What the service needs: clients, store, addresses and keys. The demo builds one and calls runOracleOnce. */
@@ -91,7 +96,7 @@ export interface OracleCtx {
   /** Test hook: runs after a relay was simulated and before it is sent. */
   beforeSend?: (report: SaleReport, sale: Sale) => Promise<void>;
   /** Kept between rounds by runOracleOnce (the relayer's nonce counter and pending transactions). */
-  state?: { sender?: Sender; counts?: Record<string, number>; countsLoaded?: boolean; badSeen?: Set<string> };
+  state?: { sender?: Sender; counts?: Record<string, number>; countsLoaded?: boolean; lastError?: { at: number; line: string } };
 }
 
 export interface CollectionRound {
@@ -169,9 +174,13 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
   ctx.state ??= {};
   const st = ctx.state;
   st.counts ??= {};
-  st.badSeen ??= new Set();
   const relayer = ctx.relayer ?? ctx.reporter;
-  st.sender ??= new Sender(ctx.pub, ctx.wallet, relayer, { log, alert: (l) => log(`ALERT: ${l}`) });
+  st.sender ??= new Sender(ctx.pub, ctx.wallet, relayer, {
+    log,
+    alert: (l) => log(`ALERT: ${l}`),
+    replaceAfterMs: cfg.replaceAfterMs,
+    replaceAfterBlocks: cfg.replaceAfterBlocks,
+  });
   const k = keys(ctx.chainId, ctx.valuation);
   const block = await ctx.pub.getBlock({ blockTag: 'latest' });
   const now = Number(block.timestamp);
@@ -180,6 +189,7 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
   const fail = (where: string, e: unknown) => {
     const line = `${where}: ${reasonOf(e)}`;
     report.errors.push(line);
+    st.lastError = { at: now, line };
     count('errors');
     log(`error: ${line}`);
   };
@@ -194,13 +204,20 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
     fail('reading health', e);
   }
 
-  // 1. Claims without an outcome (a crash, a timeout, a store that was down): resolved from the chain.
+  // 1. Claims without an outcome (a crash, a timeout, a store that was down): resolved from the chain. Relays this
+  // process still has pending are polled first (and replaced by fee when stuck).
   const unresolved = new Set<string>();
+  const minedNow = new Map<string, TransactionReceipt>();
+  try {
+    if (st.sender.pending.size) for (const m of await st.sender.poll()) minedNow.set(m.tx.label, m.receipt);
+  } catch (e) {
+    fail('polling pending relays', e);
+  }
   try {
     const inflight = await ctx.kv.hgetall(k.inflight);
     for (const [saleId] of Object.entries(inflight)) {
       try {
-        const outcome = await resolveClaim(ctx, k, saleId, now, st.sender);
+        const outcome = await resolveClaim(ctx, k, saleId, now, st.sender, minedNow);
         if (outcome === 'open') {
           const c = await readClaim(ctx.kv, k.claim(saleId));
           if (c) unresolved.add(c.collection.toLowerCase());
@@ -216,7 +233,7 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
   } catch (e) {
     fail('reading the in-flight claims', e);
     // Without the in-flight list the round cannot know what is in flight: push nothing now.
-    await writeHealth(ctx, k, st.counts, now, report).catch(() => {});
+    await writeHealth(ctx, k, st, now, report).catch(() => {});
     return report;
   }
 
@@ -243,7 +260,7 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
   }
 
   try {
-    await writeHealth(ctx, k, st.counts, now, report);
+    await writeHealth(ctx, k, st, now, report);
   } catch (e) {
     report.errors.push(`writing health: ${reasonOf(e)}`);
     log(`error: writing health: ${reasonOf(e)}`);
@@ -419,13 +436,20 @@ async function pushSale(
     log(`sending the relay of ${sale.id} failed: ${reasonOf(e)} (the claim is resolved from the chain after its deadline)`);
     throw e;
   }
-  const sent: Claim = { ...claim, state: 'sent', hashes: tx.hashes };
+  const sent: Claim = { ...claim, state: 'sent', hashes: [...tx.hashes] };
   await ctx.kv.exec([
     { op: 'set', key: k.claim(sale.id), value: JSON.stringify(sent) },
     { op: 'hset', key: k.inflight, field: sale.id, value: JSON.stringify(sent) },
   ]);
   const receipt = await waitMined(sender, tx.nonce, cfg.receiptTimeoutMs);
   if (!receipt) {
+    if (tx.hashes.length > sent.hashes!.length) {
+      const upd: Claim = { ...sent, hashes: [...tx.hashes] };
+      await ctx.kv.exec([
+        { op: 'set', key: k.claim(sale.id), value: JSON.stringify(upd) },
+        { op: 'hset', key: k.inflight, field: sale.id, value: JSON.stringify(upd) },
+      ]);
+    }
     cr.held = 'pending';
     log(`relay of ${sale.id} not mined within ${cfg.receiptTimeoutMs} ms; the next rounds follow it`);
     return;
@@ -508,7 +532,14 @@ async function readClaim(kv: Kv, key: string): Promise<Claim | null> {
 }
 
 /** Resolves one in-flight claim: its final state, 'open' while it may still land, or undefined when dropped. */
-async function resolveClaim(ctx: OracleCtx, k: Keys, saleId: string, now: number, sender: Sender): Promise<ClaimState | 'open' | undefined> {
+async function resolveClaim(
+  ctx: OracleCtx,
+  k: Keys,
+  saleId: string,
+  now: number,
+  sender: Sender,
+  minedNow: Map<string, TransactionReceipt>,
+): Promise<ClaimState | 'open' | undefined> {
   const c = await readClaim(ctx.kv, k.claim(saleId));
   if (!c) {
     // The claim was never taken (a crash between the two writes) or was released: nothing was sent.
@@ -519,8 +550,25 @@ async function resolveClaim(ctx: OracleCtx, k: Keys, saleId: string, now: number
     await ctx.kv.exec([{ op: 'hdel', key: k.inflight, field: saleId }]);
     return undefined;
   }
-  // This process may still have it pending: let the sender replace it when stuck.
-  if (sender.pending.size) await sender.poll();
+  const label = `relay ${saleId}`;
+  const justMined = minedNow.get(label);
+  if (justMined) {
+    const done = await outcomeOf(ctx, c, justMined);
+    await finish(ctx, k, done);
+    return done.state;
+  }
+  // Still pending in this process (the sender replaces it by fee when stuck): record every version's hash.
+  const pending = sender.pendingLabel(label);
+  if (pending) {
+    if (pending.hashes.length !== (c.hashes ?? []).length) {
+      const upd: Claim = { ...c, state: 'sent', hashes: [...pending.hashes] };
+      await ctx.kv.exec([
+        { op: 'set', key: k.claim(saleId), value: JSON.stringify(upd) },
+        { op: 'hset', key: k.inflight, field: saleId, value: JSON.stringify(upd) },
+      ]);
+    }
+    return 'open';
+  }
   for (const hash of c.hashes ?? []) {
     const receipt = await ctx.pub.getTransactionReceipt({ hash }).catch(() => undefined);
     if (receipt) {
@@ -591,15 +639,17 @@ async function refreshFloor(
   log(`floor feed of ${cr.collection}: ${floor.value} -> ${estimate} (${stale ? 'refresh' : 'moved'}) in ${hash}`);
 }
 
-async function writeHealth(ctx: OracleCtx, k: Keys, counts: Record<string, number>, now: number, report: RoundReport) {
+/** Writes the whole health hash from the process's own copy (so what happened while the store was down is kept). */
+async function writeHealth(ctx: OracleCtx, k: Keys, st: NonNullable<OracleCtx['state']>, now: number, report: RoundReport) {
   const ops = [
     { op: 'hset' as const, key: k.health, field: 'lastRoundAt', value: String(now) },
     { op: 'hset' as const, key: k.health, field: 'lastRoundBlock', value: report.block.toString() },
-    ...Object.entries(counts).map(([f, n]) => ({ op: 'hset' as const, key: k.health, field: `count:${f}`, value: String(n) })),
+    { op: 'hset' as const, key: k.health, field: 'lastRoundErrors', value: String(report.errors.length) },
+    ...Object.entries(st.counts ?? {}).map(([f, n]) => ({ op: 'hset' as const, key: k.health, field: `count:${f}`, value: String(n) })),
   ];
-  if (report.errors.length) {
-    ops.push({ op: 'hset', key: k.health, field: 'lastError', value: report.errors[report.errors.length - 1].slice(0, 500) });
-    ops.push({ op: 'hset', key: k.health, field: 'lastErrorAt', value: String(now) });
+  if (st.lastError) {
+    ops.push({ op: 'hset', key: k.health, field: 'lastError', value: st.lastError.line.slice(0, 500) });
+    ops.push({ op: 'hset', key: k.health, field: 'lastErrorAt', value: String(st.lastError.at) });
   }
   await ctx.kv.exec(ops);
 }

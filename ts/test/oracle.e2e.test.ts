@@ -309,6 +309,8 @@ describe('oracle service on anvil with a real Redis', () => {
         expect(await relayedCount(apes)).toBe(2);
         const h = await readHealth(store2, CHAIN_ID, valuation);
         expect(Number(h['count:errors'])).toBeGreaterThan(0); // kept in memory while Redis was away
+        expect(h.lastError).toMatch(/Redis|connect|ECONNREFUSED|closed/i);
+        expect(h.lastRoundErrors).toBe('0');
       } finally {
         await back.stop();
       }
@@ -348,6 +350,32 @@ describe('oracle service on anvil with a real Redis', () => {
     const r2 = await runOracleOnce(ctxOf(kv, { reporter: localAccount(7) }));
     expect(r2.collections[0].held).toMatch(/^refused: InvalidReportSignature/);
     expect(await relayedCount(apes)).toBe(2); // ours and the other reporter's
+  });
+
+  it('a relay stuck in the mempool is replaced by fee at its nonce, followed across rounds, and counted once', async () => {
+    const t = await now();
+    await store([sale(apes, parseEther('30'), t - 10)]);
+    const ctx = ctxOf(kv, { config: { receiptTimeoutMs: 1_200, replaceAfterMs: 400, replaceAfterBlocks: 100 } });
+    await test.setAutomine(false);
+    try {
+      const r1 = await runOracleOnce(ctx);
+      expect(r1.collections[0].held).toBe('pending');
+      await new Promise((ok) => setTimeout(ok, 500));
+      const r2 = await runOracleOnce(ctx);
+      expect(r2.collections[0].held).toBe('in-flight');
+      expect(ctx.state!.sender!.replacements).toBeGreaterThanOrEqual(1);
+      const [saleId] = Object.keys(await kv.hgetall(keys(CHAIN_ID, valuation).inflight));
+      const claim = JSON.parse((await kv.get(keys(CHAIN_ID, valuation).claim(saleId)))!);
+      expect(claim.state).toBe('sent');
+      expect(claim.hashes.length).toBeGreaterThanOrEqual(2); // every version recorded, for a restart
+      await test.mine({ blocks: 1 });
+    } finally {
+      await test.setAutomine(true);
+    }
+    const r3 = await runOracleOnce(ctx);
+    expect(r3.resolved.map((x) => x.outcome)).toEqual(['pushed']);
+    expect(await relayedCount(apes)).toBe(1);
+    expect((await readHealth(kv, CHAIN_ID, valuation))['count:pushed']).toBe('1');
   });
 
   it('logs and skips malformed stored sales and bad values; never a bad observation on chain', async () => {

@@ -11,6 +11,7 @@ import { defineChain } from 'viem';
 import { deploy, localAccount, localKey, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { iTraitPricerAbi, iValuationAdminAbi, localFloorFeedAbi } from '../generated/contracts.js';
 import { openKv, type Kv } from '../lib/kv.js';
+import { startAnvil } from '../lib/anvil.js';
 import { startRedis, type RedisServer } from '../lib/redis.js';
 import { signSaleReport } from '../lib/eip712.js';
 import { encodeSale, type Sale } from '../indexer/sale.js';
@@ -470,6 +471,14 @@ describe('oracle service on anvil with a real Redis', () => {
     expect(await oracleMain(['--once', '--interval', 'soon'], env, io)).toBe(2);
     expect(await oracleMain(['--once', '--trait-table', join(dir, 'none.csv')], { ...env, ORACLE_TRAIT_SIGNER_PRIVATE_KEY: localKey(5) }, io)).toBe(2);
     expect(err.at(-1)).toMatch(/^oracle: --trait-table .*none\.csv: cannot read \(ENOENT\)/);
+    // Chain id 1: the floor is Chainlink's; --write-feeds is refused before anything is read or sent.
+    const mainnet = await startAnvil({ chainId: 1 });
+    try {
+      expect(await oracleMain(['--once', '--write-feeds', '--deployment', record], { ...env, RPC_URL: mainnet.rpcUrl }, io)).toBe(2);
+      expect(err.at(-1)).toBe("oracle: --write-feeds refused on chain id 1: the floor there is Chainlink's and read-only");
+    } finally {
+      await mainnet.stop();
+    }
     out.length = 0;
     expect(await oracleMain(['--help'], {}, io)).toBe(0);
     expect(out[0]).toMatch(/^usage: tsx ts\/oracle\/main\.ts/);

@@ -143,6 +143,8 @@ export const keys = (chainId: number, valuation: Address) => {
 };
 
 const ZERO = '0x0000000000000000000000000000000000000000';
+/** Sales read per collection per round at most. */
+const SALES_PER_READ = 5_000;
 
 function cfgOf(ctx: OracleCtx): OracleConfig {
   const c = ctx.config ?? {};
@@ -242,7 +244,7 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
     const cr: CollectionRound = { collection, rejected: {}, bad: 0 };
     report.collections.push(cr);
     try {
-      await collectionRound(ctx, cfg, k, collection, now, block.number!, cr, unresolved.has(collection.toLowerCase()), count, log);
+      await collectionRound(ctx, cfg, k, collection, now, cr, unresolved.has(collection.toLowerCase()), count, log);
     } catch (e) {
       fail(`collection ${collection}`, e);
       cr.held ??= 'error';
@@ -277,7 +279,6 @@ async function collectionRound(
   k: Keys,
   collection: Address,
   now: number,
-  blockNumber: bigint,
   cr: CollectionRound,
   hasInflight: boolean,
   count: (what: string, n?: number) => void,
@@ -305,8 +306,13 @@ async function collectionRound(
     newestTime: twapSt.newestTime,
     minSpacing: Number(spacing),
   };
-  const since = Math.min(twap.count > 0 ? twap.newestTime + 1 : 0, now - cfg.lookbackSec);
-  const loaded = await loadRecentSales(ctx.kv, collection, since);
+  // The look-back window, narrowed while it holds more than one read's worth (the store returns the oldest first).
+  let window = cfg.lookbackSec;
+  let loaded = await loadRecentSales(ctx.kv, collection, now - window, SALES_PER_READ);
+  while (loaded.sales.length + loaded.bad.length >= SALES_PER_READ && window > 60) {
+    window = Math.floor(window / 4);
+    loaded = await loadRecentSales(ctx.kv, collection, now - window, SALES_PER_READ);
+  }
   for (const b of loaded.bad) {
     cr.bad++;
     if (await ctx.kv.setNx(k.seen(`bad:${collection.toLowerCase()}:${hashText(b.member)}`), b.reason)) {
@@ -325,7 +331,6 @@ async function collectionRound(
     const fresh = twap.count === 0 || s.timestamp > twap.newestTime;
     let why: string | undefined = verdicts[i];
     if (!why && s.unitPrice > params.maxPrice) why = 'above-max-price';
-    if (!why && s.timestamp > now) why = undefined; // from the future of this block: judged again next round
     if (why) {
       // Counted (in the round's report and the health counts) the first time it is judged, once per sale.
       if (fresh && (await ctx.kv.setNx(k.seen(`rejected:${s.id}`), why))) {
@@ -335,7 +340,7 @@ async function collectionRound(
       }
       continue;
     }
-    if (fresh && s.timestamp <= now) candidates.push(s);
+    if (fresh && s.timestamp <= now) candidates.push(s); // a sale from this block's future waits for a later round
   }
   // The latest acceptable sale that was never claimed (a claimed one was pushed, or refused for good).
   for (let i = candidates.length - 1; i >= 0 && i >= candidates.length - 16; i--) {
@@ -364,7 +369,7 @@ async function collectionRound(
     cr.held = d.why;
     return;
   }
-  await pushSale(ctx, cfg, k, candidate, epoch, now, blockNumber, d.why, cr, count, log);
+  await pushSale(ctx, cfg, k, candidate, epoch, now, d.why, cr, count, log);
 }
 
 function hashText(s: string): string {
@@ -381,7 +386,6 @@ async function pushSale(
   sale: Sale,
   listingEpoch: bigint,
   now: number,
-  blockNumber: bigint,
   why: string,
   cr: CollectionRound,
   count: (what: string, n?: number) => void,
@@ -471,7 +475,6 @@ async function pushSale(
     cr.held = `${done.state}: ${done.reason ?? ''}`;
     log(`relay of sale ${sale.id} ${done.state} on chain: ${done.reason} (${receipt.transactionHash})`);
   }
-  void blockNumber;
 }
 
 async function waitMined(sender: Sender, nonce: number, timeoutMs: number): Promise<TransactionReceipt | undefined> {

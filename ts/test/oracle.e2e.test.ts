@@ -379,6 +379,32 @@ describe('oracle service on anvil with a real Redis', () => {
     expect((await readHealth(kv, CHAIN_ID, valuation))['count:pushed']).toBe('1');
   });
 
+  it('a busy collection: with 12,000 sales in the last day the round still sees the newest one (the store reads oldest first)', async () => {
+    const t = await now();
+    const many = Array.from({ length: 12_000 }, (_, i) => sale(apes, parseEther('30') + BigInt(i % 13) * 10n ** 15n, t - 86_000 + Math.floor((i * 86_000) / 12_000)));
+    await store(many);
+    const started = Date.now();
+    const r = await runOracleOnce(ctxOf(kv));
+    const ms = Date.now() - started;
+    expect(r.collections[0].pushed?.saleId).toBe(many.at(-1)!.id);
+    expect(ms).toBeLessThan(10_000);
+    console.log(`oracle round over 12,000 stored sales: ${ms} ms`);
+  });
+
+  it('the command in a loop: rounds every --interval until SIGTERM (the abort signal), exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oracle-loop-'));
+    const record = join(dir, 'record.json');
+    writeFileSync(record, JSON.stringify(d.record));
+    const out: string[] = [];
+    const ctl = new AbortController();
+    const env = { RPC_URL: d.rpcUrl, ORACLE_REPORTER_PRIVATE_KEY: localKey(LOCAL_ROLES.reporter) };
+    const run = oracleMain(['--deployment', record, '--interval', '1'], env, { out: (l) => out.push(l), err: (l) => out.push(l) }, ctl.signal);
+    while (out.filter((l) => l.startsWith('round at block')).length < 2) await new Promise((ok) => setTimeout(ok, 100));
+    ctl.abort();
+    expect(await run).toBe(0);
+    expect(out[0]).toMatch(/store in memory, reporter 0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65$/);
+  });
+
   it('logs and skips malformed stored sales and bad values; never a bad observation on chain', async () => {
     const ctx = ctxOf(kv);
     const t = await now();

@@ -320,6 +320,33 @@ describe('oracle service on anvil with a real Redis', () => {
     }
   });
 
+  it('Redis killed in the middle of a push (after the claim, before the send): the relay lands once, never again', async () => {
+    const own = await startRedis();
+    let back: RedisServer | undefined;
+    try {
+      const store2 = await openKv({ url: own.url, prefix: 'm:' });
+      opened.push(store2);
+      const t = await now();
+      const s = sale(apes, parseEther('30'), t - 10);
+      await store([s], store2);
+      const ctx = ctxOf(store2, { beforeSend: () => own.kill() });
+      const r = await runOracleOnce(ctx);
+      expect(r.errors[0]).toMatch(/^collection 0x[0-9a-fA-F]{40}: /); // recording the sent transaction failed, then the health
+      expect(await relayedCount(apes)).toBe(1);
+      back = await startRedis({ port: own.port });
+      for (let i = 0; i < 50 && (await store2.ping().then(() => false, () => true)); i++) await new Promise((ok) => setTimeout(ok, 100));
+      await store([s], store2); // the indexer refills the empty store
+      await warp(300);
+      const again = await runOracleOnce({ ...ctx, beforeSend: undefined });
+      expect(again.errors).toEqual([]);
+      expect(again.collections[0].held).toBe('no-sale');
+      expect(await relayedCount(apes)).toBe(1);
+    } finally {
+      await back?.stop();
+      await own.stop();
+    }
+  });
+
   it('handles a relay that reverts on chain (spacing) and one the valuation refuses in simulation', async () => {
     const t = await now();
     await store([sale(apes, parseEther('30'), t - 300)]);

@@ -178,6 +178,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
   }
 
   const interval = Number(values.interval ?? 12) * 1000;
+  let failing = 0;
   try {
     for (;;) {
       let r: RoundReport | undefined;
@@ -191,8 +192,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       }
       if (values.once) return r && r.errors.length === 0 ? 0 : 1;
       if (signal?.aborted) return 0;
+      // Back-off while rounds fail (an RPC or a store that is down): 2x, 4x, 8x the interval, at most 16x.
+      failing = r && r.errors.length === 0 ? 0 : Math.min(failing + 1, 4);
       await new Promise<void>((ok) => {
-        const t = setTimeout(ok, interval);
+        const t = setTimeout(ok, interval * 2 ** failing);
         signal?.addEventListener('abort', () => (clearTimeout(t), ok()), { once: true });
       });
       if (signal?.aborted) return 0;

@@ -1,10 +1,16 @@
-// The oracle service's pure rules: the outlier filter, the push decision and the validation of stored sales.
+// The oracle service's pure rules: the outlier filter, the push decision, the validation of stored sales; and its keys.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { getAddress, parseEther, type Address, type Hex } from 'viem';
 import { encodeSale, type Sale } from '../indexer/sale.js';
 import { DEFAULT_FILTER, decidePush, judge, median, type TwapView } from '../oracle/filter.js';
 import { parseSale } from '../oracle/sales.js';
 import { parseTraitTable } from '../oracle/traits.js';
+import { roleAccount } from '../oracle/keys.js';
 
 const C = getAddress('0x2279b7a0a67db372996a5fab50d91eaa73d2ebe6');
 let n = 0;
@@ -103,5 +109,25 @@ describe('stored sales', () => {
     expect(() => parseTraitTable(`collection,tokenId\n${C},1\n`, 'csv', 't')).toThrow(/header must name/);
     expect(() => parseTraitTable(`collection,tokenId,premium\n${C},1,-5\n`, 'csv', 't')).toThrow();
     expect(() => parseTraitTable(`[{"collection":"${C}","tokenId":"1","premium":"1"},{"collection":"0x${'e'.repeat(40)}","tokenId":"2","premium":"1"}]`, 'json', 't')).toThrow(/one collection/);
+  });
+});
+
+describe('oracle keys', () => {
+  it('each role from the environment, a file or a cast keystore; a bad one named in one line', () => {
+    const key = generatePrivateKey();
+    const address = privateKeyToAccount(key).address;
+    const dir = mkdtempSync(join(tmpdir(), 'oracle-keys-'));
+    writeFileSync(join(dir, 'key'), `${key.slice(2)}\n`);
+    expect(roleAccount({ ORACLE_REPORTER_PRIVATE_KEY: key }, 'REPORTER')?.address).toBe(address);
+    expect(roleAccount({ ORACLE_RELAYER_KEY_FILE: join(dir, 'key') }, 'RELAYER')?.address).toBe(address);
+    expect(roleAccount({ ORACLE_REPORTER_PRIVATE_KEY: key }, 'RELAYER')).toBeNull();
+    expect(() => roleAccount({ ORACLE_TRAIT_SIGNER_PRIVATE_KEY: '0x12' }, 'TRAIT_SIGNER')).toThrow('ORACLE_TRAIT_SIGNER_PRIVATE_KEY must be 32 bytes of hex');
+    expect(() => roleAccount({ ORACLE_REPORTER_KEY_FILE: join(dir, 'none') }, 'REPORTER')).toThrow(/^ORACLE_REPORTER_KEY_FILE: cannot read .*none \(ENOENT\)$/);
+    const printed = execFileSync('bin/cast', ['wallet', 'new', dir, 'feeds', '--unsafe-password', 'pw1'], { encoding: 'utf8' });
+    const expected = /Address:\s+(0x[0-9a-fA-F]{40})/.exec(printed)![1];
+    const ks = join(dir, 'feeds');
+    expect(roleAccount({ ORACLE_FEED_UPDATER_KEYSTORE: ks, ORACLE_FEED_UPDATER_KEYSTORE_PASSWORD: 'pw1' }, 'FEED_UPDATER')?.address).toBe(expected);
+    expect(() => roleAccount({ ORACLE_FEED_UPDATER_KEYSTORE: ks, ORACLE_FEED_UPDATER_KEYSTORE_PASSWORD: 'no' }, 'FEED_UPDATER')).toThrow('ORACLE_FEED_UPDATER_KEYSTORE: wrong password (or a corrupt keystore)');
+    expect(() => roleAccount({ ORACLE_FEED_UPDATER_KEYSTORE: ks }, 'FEED_UPDATER')).toThrow('ORACLE_FEED_UPDATER_KEYSTORE needs ORACLE_FEED_UPDATER_KEYSTORE_PASSWORD or ORACLE_FEED_UPDATER_KEYSTORE_PASSWORD_FILE');
   });
 });

@@ -139,6 +139,7 @@ export const keys = (chainId: number, valuation: Address) => {
     inflight: `${base}inflight`,
     seen: (what: string) => `${base}seen:${what}`,
     health: `${base}health`,
+    epochs: `${base}epochs`,
   };
 };
 
@@ -297,6 +298,17 @@ async function collectionRound(
     cr.held = 'not-listed';
     return;
   }
+  // A relisting (a new listingEpoch) starts a new history: sales from before the service saw it are not pushed to it
+  // (the valuation voids old signed reports across a relist for the same reason: old cheap sales must not rebuild the
+  // new listing's baseline). The first epoch the service ever sees keeps every sale.
+  const epochRaw = await ctx.kv.hget(k.epochs, collection.toLowerCase());
+  let listedSince = 0;
+  const known = epochRaw ? (JSON.parse(epochRaw) as { epoch: string; since: number }) : undefined;
+  if (!known || BigInt(known.epoch) !== epoch) {
+    listedSince = known ? now : 0;
+    await ctx.kv.exec([{ op: 'hset', key: k.epochs, field: collection.toLowerCase(), value: JSON.stringify({ epoch: epoch.toString(), since: listedSince }) }]);
+    if (known) log(`${collection} was relisted (listing epoch ${known.epoch} -> ${epoch}): only sales from now on are pushed`);
+  } else listedSince = known.since;
   const floor = await readFloor(ctx, feedCfg.feed, feedCfg.decimalsShift);
   const twap: TwapView = {
     twap: head.twap,
@@ -328,7 +340,7 @@ async function collectionRound(
   const candidates: Sale[] = [];
   for (let i = 0; i < sales.length; i++) {
     const s = sales[i];
-    const fresh = twap.count === 0 || s.timestamp > twap.newestTime;
+    const fresh = (twap.count === 0 || s.timestamp > twap.newestTime) && s.timestamp >= listedSince;
     let why: string | undefined = verdicts[i];
     if (!why && s.unitPrice > params.maxPrice) why = 'above-max-price';
     if (why) {

@@ -347,6 +347,41 @@ describe('oracle service on anvil with a real Redis', () => {
     }
   });
 
+  it('after a delist and relist, sales from before the relisting are not pushed to the new listing', async () => {
+    const ctx = ctxOf(kv);
+    const t = await now();
+    await store([sale(apes, parseEther('30'), t - 10)]);
+    expect((await runOracleOnce(ctx)).collections[0].pushed).toBeDefined();
+    // Cheap sales, then the timelock delists and relists the collection.
+    await warp(200);
+    const t2 = await now();
+    await store([sale(apes, parseEther('25'), t2 - 20), sale(apes, parseEther('24'), t2 - 10)]);
+    const timelock = d.record.timelock;
+    const [feedCfg, params] = await pub.readContract({ address: valuation, abi: iValuationAdminAbi, functionName: 'collectionConfig', args: [apes] });
+    await test.impersonateAccount({ address: timelock });
+    await test.setBalance({ address: timelock, value: parseEther('10') });
+    try {
+      for (const [functionName, args] of [
+        ['delistCollection', [apes]],
+        ['listCollection', [apes, feedCfg.feed, feedCfg.heartbeat, feedCfg.minAnswer, feedCfg.maxAnswer, params.maxPrice]],
+      ] as const) {
+        const h = await wallet.writeContract({ address: valuation, abi: iValuationAdminAbi, functionName, args: args as never, account: timelock, chain });
+        expect((await pub.waitForTransactionReceipt({ hash: h })).status).toBe('success');
+      }
+    } finally {
+      await test.stopImpersonatingAccount({ address: timelock });
+    }
+    const r = await runOracleOnce(ctx);
+    expect(r.collections[0].held).toBe('no-sale');
+    expect(ctx.lines.some((l) => / was relisted \(listing epoch 1 -> 2\)/.test(l))).toBe(true);
+    expect(await observations(apes)).toEqual([]);
+    // A sale after the relisting is pushed, as the new listing's first observation.
+    await warp(60);
+    const fresh = sale(apes, parseEther('30'), await now());
+    await store([fresh]);
+    expect((await runOracleOnce(ctx)).collections[0].pushed?.saleId).toBe(fresh.id);
+  });
+
   it('handles a relay that reverts on chain (spacing) and one the valuation refuses in simulation', async () => {
     const t = await now();
     await store([sale(apes, parseEther('30'), t - 300)]);

@@ -9,13 +9,14 @@ import { CliError, parseCommand, redactIn, redactUrl, wantsHelp } from '../lib/c
 import { openKv, redactUrl as redactKvUrl, type Kv } from '../lib/kv.js';
 import { recordPath } from '../deploy/record.js';
 import { keySources, roleAccount } from './keys.js';
-import { runOracleOnce, reasonOf, type OracleCtx, type RoundReport } from './service.js';
+import { readHealth, runOracleOnce, reasonOf, type OracleCtx, type RoundReport } from './service.js';
 import { readTraitTable, type TraitTable } from './traits.js';
 
 export const ORACLE_USAGE = `usage: tsx ts/oracle/main.ts [--deployment <record.json>] [--once] [--interval <s>] [--write-feeds]
          [--collection <address>]... [--trait-table <file>]... [--trait-out <dir>]
          [--median-window <n>] [--median-band-bps <n>] [--twap-band-bps <n>] [--floor-band-bps <n>]
          [--deviation-bps <n>] [--heartbeat <s>] [--deadline <s>] [--floor-refresh <s>] [--prefix <kv prefix>]
+         [--health]
 The oracle service (docs/oracle-service.md): reads the indexer's sales from the store, filters outliers, relays at most
 one signed SaleReport per collection per minimum spacing to the valuation, keeps local floor feeds fresh, publishes
 trait roots from price tables.
@@ -31,6 +32,7 @@ trait roots from price tables.
   --deadline       seconds a signed report stays relayable (default 600)
   --floor-refresh  re-publish a floor feed at least this often (default 21600 s)
   --prefix         prefix of every key in the store (default none)
+  --health         print the service's health hash (last round, last push, last error, counts) as JSON and exit
   --help           this text
 environment: RPC_URL (required), REDIS_URL (optional: in memory without it);
   the reporter's key (required): ${keySources('REPORTER')};
@@ -54,6 +56,7 @@ const OPTIONS = {
   deadline: { type: 'string' },
   'floor-refresh': { type: 'string' },
   prefix: { type: 'string' },
+  health: { type: 'boolean' },
 } as const;
 
 function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -170,13 +173,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       log: (l) => io.out(`  ${l}`),
     };
     if (tables.length && !ctx.traitPricer) throw new CliError(`--trait-table: ${file} names no traitPricer`);
-    io.out(`oracle: chain ${chainId} at ${redactUrl(rpcUrl)}, valuation ${valuation}, ${collections.length} collection(s), store ${kv.kind === 'redis' ? redactKvUrl(env.REDIS_URL!) : 'in memory'}, reporter ${reporter!.address}${relayer ? `, relayer ${relayer.address}` : ''}${feedUpdater ? ', writing floor feeds' : ''}`);
+    if (!values.health) io.out(`oracle: chain ${chainId} at ${redactUrl(rpcUrl)}, valuation ${valuation}, ${collections.length} collection(s), store ${kv.kind === 'redis' ? redactKvUrl(env.REDIS_URL!) : 'in memory'}, reporter ${reporter!.address}${relayer ? `, relayer ${relayer.address}` : ''}${feedUpdater ? ', writing floor feeds' : ''}`);
   } catch (e) {
     await kv?.close();
     io.err(`oracle: ${redactIn(e instanceof Error ? e.message.split('\n')[0] : String(e), rpcUrl)}`);
     return e instanceof CliError ? 2 : 1;
   }
 
+  if (values.health) {
+    try {
+      io.out(JSON.stringify(await readHealth(kv, ctx.chainId, ctx.valuation), null, 2));
+      return 0;
+    } catch (e) {
+      io.err(`oracle: reading the health hash: ${reasonOf(e)}`);
+      return 1;
+    } finally {
+      await kv.close();
+    }
+  }
   const interval = Number(values.interval ?? 12) * 1000;
   let failing = 0;
   try {

@@ -546,6 +546,11 @@ describe('oracle service on anvil with a real Redis', () => {
     expect(out.some((l) => /^round at block \d+: .*pushed 30000000000000000000 \(bootstrap\).*pushed 1500000000000000000/.test(l))).toBe(true);
     expect(await relayedCount(apes)).toBe(1);
     expect(await relayedCount(items)).toBe(1);
+    out.length = 0;
+    expect(await oracleMain(['--deployment', record, '--prefix', 'cmd:', '--health'], env, io)).toBe(0);
+    const health = JSON.parse(out.join('\n'));
+    expect(health['count:pushed']).toBe('2');
+    expect(health.lastPushTx).toMatch(/^0x[0-9a-f]{64}$/);
 
     err.length = 0;
     expect(await oracleMain(['--bogus'], env, io)).toBe(2);

@@ -31,7 +31,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { iValuationAdminAbi, localFloorFeedAbi } from '../generated/contracts.js';
-import { signSaleReport, type SaleReport } from '../lib/eip712.js';
+import { saleReportDigest, signSaleReport, type SaleReport } from '../lib/eip712.js';
 import type { Kv } from '../lib/kv.js';
 import { Sender } from '../keeper/sender.js';
 import type { Sale } from '../indexer/sale.js';
@@ -96,7 +96,7 @@ export interface OracleCtx {
   /** Test hook: runs after a relay was simulated and before it is sent. */
   beforeSend?: (report: SaleReport, sale: Sale) => Promise<void>;
   /** Kept between rounds by runOracleOnce (the relayer's nonce counter and pending transactions). */
-  state?: { sender?: Sender; counts?: Record<string, number>; countsLoaded?: boolean; lastError?: { at: number; line: string } };
+  state?: { sender?: Sender; counts?: Record<string, number>; countsLoaded?: boolean; checked?: boolean; lastError?: { at: number; line: string } };
 }
 
 export interface CollectionRound {
@@ -185,6 +185,19 @@ export async function runOracleOnce(ctx: OracleCtx): Promise<RoundReport> {
     replaceAfterBlocks: cfg.replaceAfterBlocks,
   });
   const k = keys(ctx.chainId, ctx.valuation);
+  if (!st.checked) {
+    // Once per process: the valuation's domain must be the one we sign under (else every relay fails), and the
+    // reporter key should be authorised (else every relay is refused: said loudly, and each refusal is still counted).
+    const probe: SaleReport = { collection: ZERO, price: 1n, timestamp: 1n, listingEpoch: 0n, deadline: 1n };
+    const onChain = await ctx.pub.readContract({ address: ctx.valuation, abi: iValuationAdminAbi, functionName: 'hashSaleReport', args: [probe] });
+    if (onChain !== saleReportDigest(BigInt(ctx.chainId), ctx.valuation, probe)) {
+      throw new Error(`the valuation at ${ctx.valuation} hashes SaleReports under another EIP-712 domain than chain ${ctx.chainId} / "NFTLend Valuation" v1: wrong address or chain id`);
+    }
+    if (!(await ctx.pub.readContract({ address: ctx.valuation, abi: iValuationAdminAbi, functionName: 'isReporter', args: [ctx.reporter.address] }))) {
+      log(`ALERT: the reporter key ${ctx.reporter.address} is not an authorised reporter of the valuation: every relay will be refused`);
+    }
+    st.checked = true;
+  }
   const block = await ctx.pub.getBlock({ blockTag: 'latest' });
   const now = Number(block.timestamp);
   const report: RoundReport = { block: block.number!, time: now, collections: [], resolved: [], errors: [] };

@@ -410,8 +410,12 @@ describe('oracle service on anvil with a real Redis', () => {
     // A reporter key the valuation does not know: refused in simulation, nothing sent, no crash.
     const t3 = await now();
     await store([sale(apes, parseEther('30.1'), t3 - 5)]);
-    const r2 = await runOracleOnce(ctxOf(kv, { reporter: localAccount(7) }));
+    const stranger = ctxOf(kv, { reporter: localAccount(7) });
+    const r2 = await runOracleOnce(stranger);
     expect(r2.collections[0].held).toMatch(/^refused: InvalidReportSignature/);
+    expect(stranger.lines[0]).toMatch(/^ALERT: the reporter key 0x[0-9a-fA-F]{40} is not an authorised reporter/);
+    // Configured for another chain id than the valuation's domain: the round stops before signing anything.
+    await expect(runOracleOnce(ctxOf(kv, { chainId: 31337 }))).rejects.toThrow(/hashes SaleReports under another EIP-712 domain/);
     expect(await relayedCount(apes)).toBe(2); // ours and the other reporter's
   });
 

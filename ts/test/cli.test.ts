@@ -29,6 +29,7 @@ const COMMANDS: Cmd[] = [
   { name: 'demo', script: 'ts/demo/main.ts', missing: [['--rpc-url'], /^demo: unknown argument --rpc-url/] },
   { name: 'bench', script: 'ts/bench/toolchain.ts', missing: [['extra'], /^bench: unexpected argument extra/] },
   { name: 'mutants', script: 'invariants/mutants/run.ts', missing: [['--only'], /^mutants: --only needs a value$/] },
+  { name: 'oracle', script: 'ts/oracle/main.ts', missing: [['--deployment'], /^oracle: --deployment needs a value$/] },
 ];
 
 let deadRpc = '';
@@ -41,6 +42,7 @@ async function env(): Promise<NodeJS.ProcessEnv> {
     DEPLOYER_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
     KEEPER_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
     SIGNER_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
+    ORACLE_REPORTER_PRIVATE_KEY: `0x${'11'.repeat(32)}`,
     NO_COLOR: '1',
   };
 }

@@ -61,6 +61,20 @@ export class NftTransfer {
   }
 }
 
+/** An NFT consideration item of another OrderFulfilled of the same transaction (the other side of a match). */
+export class Counterpart {
+  orderHash: string;
+  token: string;
+  identifier: string;
+  recipient: string;
+  constructor(orderHash: string, token: string, identifier: string, recipient: string) {
+    this.orderHash = orderHash;
+    this.token = token;
+    this.identifier = identifier;
+    this.recipient = recipient;
+  }
+}
+
 /** Everything a decision reads: the log, the other logs of its transaction, the order's status, the config. */
 export class RuleInput {
   orderHash: string = '';
@@ -71,6 +85,8 @@ export class RuleInput {
   /** Order hashes named by the transaction's OrdersMatched logs. */
   matched: string[] = [];
   transfers: NftTransfer[] = [];
+  /** The NFT consideration items of the transaction's other OrderFulfilled logs. */
+  counterparts: Counterpart[] = [];
   /** The collections the configuration lists. */
   listed: string[] = [];
   poolAsset: string = '';
@@ -165,11 +181,24 @@ export function decide(input: RuleInput): Decision {
     d.seller = input.offerer;
     d.buyer = input.recipient;
     // A private listing: the consideration carries the same NFT to its buyer.
+    let found = false;
     for (let i = 0; i < input.consideration.length; i++) {
       const it = input.consideration[i];
       if (isNft(it.itemType) && it.token == nft.token && it.identifier == nft.identifier) {
         d.buyer = it.recipient;
+        found = true;
         break;
+      }
+    }
+    // A matched listing: the counterpart order (named by the same OrdersMatched) receives the NFT; the fill's own
+    // `recipient` is whoever called matchOrders.
+    if (!found && contains(input.matched, input.orderHash)) {
+      for (let i = 0; i < input.counterparts.length; i++) {
+        const cp = input.counterparts[i];
+        if (cp.orderHash != input.orderHash && contains(input.matched, cp.orderHash) && cp.token == nft.token && cp.identifier == nft.identifier) {
+          d.buyer = cp.recipient;
+          break;
+        }
       }
     }
     d.paidInOffer = false;

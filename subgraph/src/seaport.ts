@@ -5,9 +5,10 @@ import { Address, BigInt, Bytes, ethereum, log } from '@graphprotocol/graph-ts';
 import { OrderFulfilled, Seaport } from '../generated/Seaport/Seaport';
 import { Collection, CollectionDay, Sale, SkipCount } from '../generated/schema';
 import { LISTED, POOL_ASSET, WETH_POOL } from './config';
-import { decide, Decision, Item, NftTransfer, REASONS, RuleInput } from './rules';
+import { Counterpart, decide, Decision, isNft, Item, NftTransfer, REASONS, RuleInput } from './rules';
 
 // keccak256 of the event signatures read from the receipt (checked against the ABIs by ts/test/subgraph.test.ts).
+const ORDER_FULFILLED = '0x9d9af8e38d66c62e2c12f0225249fd9d721c54b83f48d9352c97c6cacdcb6f31';
 const ORDERS_MATCHED = '0x4b9f2d36e1b4c93de62cc077b00b1a91d84b6c31b4a14e012718dcca230689e7';
 const TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 const TRANSFER_SINGLE = '0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62';
@@ -53,7 +54,23 @@ function readReceipt(event: OrderFulfilled, input: RuleInput): void {
     const l = logs[i];
     if (l.topics.length == 0) continue;
     const t0 = l.topics[0].toHexString();
-    if (t0 == ORDERS_MATCHED) {
+    if (t0 == ORDER_FULFILLED && l.address.equals(event.address) && !l.logIndex.equals(event.logIndex)) {
+      // Another fill of the same transaction: its NFT consideration items name who received what in a match. The
+      // log's data is the tuple's body; ethereum.decode wants a dynamic tuple behind its offset word.
+      const framed = new Bytes(32 + l.data.length);
+      framed[31] = 32;
+      for (let b = 0; b < l.data.length; b++) framed[32 + b] = l.data[b];
+      const decoded = ethereum.decode('(bytes32,address,(uint8,address,uint256,uint256)[],(uint8,address,uint256,uint256,address)[])', framed);
+      if (decoded == null) continue;
+      const f = decoded.toTuple();
+      const hash = f[0].toBytes().toHexString().toLowerCase();
+      const items = f[3].toTupleArray<ethereum.Tuple>();
+      for (let k = 0; k < items.length; k++) {
+        const it = items[k];
+        if (!isNft(it[0].toI32())) continue;
+        input.counterparts.push(new Counterpart(hash, addr(it[1].toAddress()), hexOf(it[2].toBigInt()), addr(it[4].toAddress())));
+      }
+    } else if (t0 == ORDERS_MATCHED) {
       const decoded = ethereum.decode('bytes32[]', l.data);
       if (decoded == null) continue;
       const hashes = decoded.toBytesArray();

@@ -1,11 +1,11 @@
 // The WASM face of src/rules.ts for ts/test/subgraph.test.ts: one line-based text in, one line out, so node needs
 // nothing but the runtime's __new/__pin to pass a string. Compiled by the AssemblyScript compiler graph-cli brings.
 // Input lines (space-separated): `fill <orderHash> <offerer> <recipient>`, `offer <type> <token> <id> <amount>`,
-// `consideration <type> <token> <id> <amount> <recipient>`, `matched <hash>`, `transfer <token> <from> <to> <id>
+// `consideration <type> <token> <id> <amount> <recipient>`, `matched <hash>`, `counterpart <orderHash> <token> <id> <recipient>`, `transfer <token> <from> <to> <id>
 // <amount>`, `listed <collection>`, `pool <asset> <0|1 weth pool>`, `totalSize <hex>`.
 // Output: the skip reason, or `sale <standard> <collection> <tokenId> <amount> <seller> <buyer> <currency>
 // <offer|consideration> <payment indexes, comma-separated>`.
-import { decide, Item, NftTransfer, RuleInput } from '../src/rules';
+import { Counterpart, decide, Item, NftTransfer, RuleInput } from '../src/rules';
 
 export function decideText(text: string): string {
   const input = new RuleInput();
@@ -25,6 +25,8 @@ export function decideText(text: string): string {
       input.matched.push(f[1]);
     } else if (kind == 'transfer') {
       input.transfers.push(new NftTransfer(f[1], f[2], f[3], f[4], f[5]));
+    } else if (kind == 'counterpart') {
+      input.counterparts.push(new Counterpart(f[1], f[2], f[3], f[4]));
     } else if (kind == 'listed') {
       input.listed.push(f[1]);
     } else if (kind == 'pool') {

@@ -20,6 +20,11 @@ function find(module: Bytes, loanId: BigInt): Auction | null {
     a.loan = key;
     a.status = 'Live';
     a.keeper = Bytes.empty();
+    a.startPrice = BigInt.zero();
+    a.reservePrice = BigInt.zero();
+    a.start = BigInt.zero();
+    a.duration = BigInt.zero();
+    a.round = 0;
     a.impairment = BigInt.zero();
   }
   return a;

@@ -227,6 +227,10 @@ export async function record(): Promise<Fixture> {
     await fill('erc1155-stack', ['sale'], params(seller, [item(3, items, 7n, 5n)], [
       pay(0, zeroAddress, 0n, E('2.5'), seller),
     ]), buyer);
+    // Paid partly in ETH, partly in WETH (a WETH pool takes both): one sale, the currency of the first item (ETH).
+    await fill('listing-eth-and-weth', ['sale'], params(seller, [item(2, apes, 11n, 1n)], [
+      pay(0, zeroAddress, 0n, E('3'), seller), pay(1, weth, 0n, E('0.1'), fees),
+    ]), buyer);
     // Rule 2: an ERC-20 swap.
     await fill('erc20-swap', ['no-nft'], params(seller, [item(1, usdc, 0n, 1_000_000n)], [pay(1, weth, 0n, E('0.001'), seller)]), buyer);
     // Rule 3: two NFTs for one price.

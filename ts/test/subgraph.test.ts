@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toEventSelector, type Address, type Hex } from 'viem';
+import { getAddress, toEventSelector, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SKIP_REASONS } from '../indexer/sale.ts';
+import { SKIP_REASONS, type Sale } from '../indexer/sale.ts';
 import { ABI_SOURCES, abiPath, render } from '../../subgraph/scripts/abis.ts';
 import { record, type Fixture, type FixtureTx } from '../../subgraph/scripts/fixtures.ts';
 import { decodeTx, referenceDecision, type DecodedTx, type Fill, type RuleConfig } from '../../subgraph/test/sale-rules-ref.ts';
@@ -67,6 +67,14 @@ describe('subgraph manifest against the contracts', () => {
       ['DutchAuction', 'Erc1155Collection', 'Erc721Collection', 'LendingPool', 'Seaport', 'TimelockController', 'Valuation'].sort(),
     );
     expect(sources.reduce((n, s) => n + s.handlers.length, 0)).toBe(29);
+  });
+
+  it('defines the entities the issue lists', () => {
+    const schema = readFileSync('subgraph/schema.graphql', 'utf8');
+    const entities = [...schema.matchAll(/^type (\w+) @entity/gm)].map((m) => m[1]);
+    const asked = ['Collection', 'Sale', 'CollectionDay', 'Pool', 'Lender', 'Loan', 'Auction', 'WriteOff', 'OracleObservation', 'TimelockOperation'];
+    expect(asked.filter((e) => !entities.includes(e))).toEqual([]);
+    expect(schema).toMatch(/type Sale @entity\(immutable: true\)/);
   });
 
   it("has every handler's event signature in the forge build's (and Seaport's) ABI", () => {
@@ -157,6 +165,7 @@ function wasmInput(fill: Fill, tx: DecodedTx, totalSize: bigint, cfg: RuleConfig
 interface Compared {
   name: string;
   outcome: string;
+  sale?: Sale;
 }
 /** Both decisions on every OrderFulfilled of `txs`; throws on the first disagreement, returns the outcomes. */
 function compareAll(rules: WasmRules, f: Fixture, txs: FixtureTx[], cfg: RuleConfig): Compared[] {
@@ -190,7 +199,7 @@ function compareAll(rules: WasmRules, f: Fixture, txs: FixtureTx[], cfg: RuleCon
       const items: readonly { amount: bigint }[] = side === 'offer' ? fill.offer : fill.consideration;
       const total = idx.split(',').reduce((sum, i) => sum + items[Number(i)].amount, 0n);
       expect(total, where).toBe(s.totalPrice);
-      out.push({ name: t.name, outcome: 'sale' });
+      out.push({ name: t.name, outcome: 'sale', sale: s });
     }
   }
   return out;
@@ -243,9 +252,29 @@ describe('sale rules: the subgraph (WASM) and the reference decide alike on real
     expect([...seen].sort()).toEqual([...SKIP_REASONS, 'sale'].sort());
   });
 
+  it('prices the fixture sales as their scenarios were built: fees in, per unit, bids and matches', () => {
+    const f = JSON.parse(readFileSync('subgraph/fixtures/seaport-fills.json', 'utf8')) as Fixture;
+    const sales = compareAll(rules, f, f.txs, f.config).filter((c) => c.sale);
+    const sale = (name: string) => sales.find((c) => c.name === name)!.sale!;
+    const E = (n: number) => BigInt(Math.round(n * 1000)) * 10n ** 15n;
+    expect(sale('listing-eth-with-fees')).toMatchObject({ totalPrice: E(10), unitPrice: E(10), currency: '0x0000000000000000000000000000000000000000' });
+    expect(sale('listing-weth')).toMatchObject({ totalPrice: E(8.2), currency: getAddress(f.config.poolAsset) });
+    expect(sale('bid-weth')).toMatchObject({ totalPrice: E(7) });
+    expect(sale('erc1155-stack')).toMatchObject({ amount: 5n, standard: 'erc1155', totalPrice: E(2.5), unitPrice: E(0.5) });
+    expect(sale('listing-eth-and-weth')).toMatchObject({ totalPrice: E(3.1), currency: '0x0000000000000000000000000000000000000000' });
+    // Seller and buyer: the bid's are the other way round; a match's and a private listing's buyer receives the NFT.
+    const bid = sale('bid-weth');
+    const listing = sale('listing-weth');
+    expect([bid.seller, bid.buyer]).toEqual([listing.seller, listing.buyer]);
+    const matched = sale('matched');
+    expect(matched.buyer).toBe(listing.buyer);
+    expect(sale('private-listing').buyer).not.toBe(listing.buyer);
+    expect(sale('private-listing').totalPrice).toBe(E(6));
+  });
+
   it('on fills recorded now on anvil, with Seaport 1.6 at its canonical address', async () => {
     const f = await record();
-    expect(f.txs.length).toBe(13);
+    expect(f.txs.length).toBe(14);
     const seen = checkFixture(rules, f);
     expect([...seen].sort()).toEqual([...SKIP_REASONS, 'sale'].sort());
   });

@@ -244,3 +244,9 @@ export function decide(input: RuleInput): Decision {
 
   return d;
 }
+
+/** The mapping decides first with totalSize 1 (no eth_call) and asks Seaport's getOrderStatus only when this says so:
+ * a first decision of a sale or of rule 8 means rules 1-6 let the log through, and rule 7 comes before rule 8. */
+export function needsOrderStatus(first: Decision): bool {
+  return first.code == SALE || first.code == 8;
+}

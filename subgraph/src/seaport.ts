@@ -5,7 +5,7 @@ import { Address, BigInt, Bytes, ethereum, log } from '@graphprotocol/graph-ts';
 import { OrderFulfilled, Seaport } from '../generated/Seaport/Seaport';
 import { Collection, CollectionDay, Sale, SkipCount } from '../generated/schema';
 import { LISTED, POOL_ASSET, WETH_POOL } from './config';
-import { Counterpart, decide, Decision, isNft, Item, NftTransfer, REASONS, RuleInput } from './rules';
+import { Counterpart, decide, Decision, isNft, Item, needsOrderStatus, NftTransfer, REASONS, RuleInput } from './rules';
 
 // keccak256 of the event signatures read from the receipt (checked against the ABIs by ts/test/subgraph.test.ts).
 const ORDER_FULFILLED = '0x9d9af8e38d66c62e2c12f0225249fd9d721c54b83f48d9352c97c6cacdcb6f31';
@@ -159,11 +159,12 @@ export function handleOrderFulfilled(event: OrderFulfilled): void {
   input.listed = LISTED;
   input.poolAsset = POOL_ASSET;
   input.wethPool = WETH_POOL;
-  // Rule 7 needs the order's totalSize at this block; the call is made only when rules 1-6 let the log through, so
-  // most skipped fills cost no eth_call.
+  // Rule 7 needs the order's totalSize at this block; the call is made only when rules 1-6 let the log through
+  // (a first decision, taken with totalSize 1, of a sale or of rule 8, which comes after 7), so most skipped fills
+  // cost no eth_call and every skip is still counted under the first rule that matches.
   input.totalSize = '0x1';
   let d: Decision = decide(input);
-  if (d.code == 0) {
+  if (needsOrderStatus(d)) {
     const status = Seaport.bind(event.address).try_getOrderStatus(p.orderHash);
     if (status.reverted) {
       log.warning('getOrderStatus({}) reverted: rule 7 cannot be checked, the fill is counted as a partial fill', [input.orderHash]);

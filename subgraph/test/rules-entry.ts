@@ -5,9 +5,9 @@
 // <amount>`, `listed <collection>`, `pool <asset> <0|1 weth pool>`, `totalSize <hex>`.
 // Output: the skip reason, or `sale <standard> <collection> <tokenId> <amount> <seller> <buyer> <currency>
 // <offer|consideration> <payment indexes, comma-separated>`.
-import { Counterpart, decide, Item, NftTransfer, RuleInput } from '../src/rules';
+import { Counterpart, decide, Decision, Item, needsOrderStatus, NftTransfer, RuleInput } from '../src/rules';
 
-export function decideText(text: string): string {
+function parse(text: string): RuleInput {
   const input = new RuleInput();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -36,10 +36,30 @@ export function decideText(text: string): string {
       input.totalSize = f[1];
     }
   }
-  const d = decide(input);
+  return input;
+}
+
+function format(d: Decision): string {
   if (d.code != 0) return d.reason();
   const idx: string[] = [];
   for (let k = 0; k < d.payments.length; k++) idx.push(d.payments[k].toString());
   return 'sale ' + d.standard.toString() + ' ' + d.collection + ' ' + d.tokenId + ' ' + d.amount + ' ' + d.seller + ' ' +
     d.buyer + ' ' + d.currency + ' ' + (d.paidInOffer ? 'offer' : 'consideration') + ' ' + idx.join(',');
+}
+
+export function decideText(text: string): string {
+  return format(decide(parse(text)));
+}
+
+/** What src/seaport.ts does: decide with totalSize 1 first, then with the order's status only if needsOrderStatus. */
+export function decideTwoPassText(text: string): string {
+  const input = parse(text);
+  const totalSize = input.totalSize;
+  input.totalSize = '0x1';
+  let d = decide(input);
+  if (needsOrderStatus(d)) {
+    input.totalSize = totalSize;
+    d = decide(input);
+  }
+  return format(d);
 }

@@ -34,6 +34,9 @@ echo "  (the invariant call tables: $dir/invariants.log)"
 # tests also load stand-ins no forge test imports (test/mocks/OwnedNFTs.sol, script/local/Multicall.sol, ...), so
 # the rest is built here (incremental: the few files the test runs left out).
 step build -- "$FORGE" build
+# The subgraph (issue 24): graph codegen && graph build, offline (one WASM module; ~18 s of CPU, most of it the
+# AssemblyScript compiler). A failure counts as one failed step.
+step subgraph -- bash subgraph/scripts/build.sh local
 step tsc -- bash -c "'$BIN/tsc' --noEmit -p . && echo 'tsc: the TypeScript tooling type-checks'"
 step vitest -- "$BIN/vitest" run
 

@@ -155,7 +155,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (l: stri
       try {
         const r = await monitor.pass(values.once ? (block ?? undefined) : undefined);
         if (values.once) {
-          err(`monitor: evaluated blocks ${r.from}..${r.to}: ${r.alerts.length} alert(s)${r.muted ? `, ${r.muted} muted by cooldown` : ''}`);
+          err(`monitor: evaluated blocks ${r.from}..${r.to}: ${r.alerts.length} alert(s)${r.muted ? `, ${r.muted} muted by cooldown` : ''}${r.repeated ? `, ${r.repeated} already sent before` : ''}`);
           return r.alerts.length ? 3 : 0;
         }
       } catch (e) {

@@ -84,6 +84,8 @@ export interface PassResult {
   alerts: Alert[];
   /** Alerts a cooldown held back. */
   muted: number;
+  /** Alerts evaluated again (after a restart or a crash) that every channel had already taken: not sent again. */
+  repeated: number;
 }
 
 const upgradedEvent = dutchAuctionAbi.filter((x) => x.type === 'event' && x.name === 'Upgraded');
@@ -153,7 +155,7 @@ export class Monitor {
       }
     }
     const from = s.cursor + 1;
-    if (to < from) return { from, to, alerts: [], muted: 0 };
+    if (to < from) return { from, to, alerts: [], muted: 0, repeated: 0 };
     const book = bookFromJson(s.book as never);
     const a = this.o.addrs;
     const logs = await this.reader.read({ address: [a.pool, a.auction, a.valuation, a.traitPricer, a.timelock], topics: [] }, BigInt(from), BigInt(to));
@@ -287,10 +289,10 @@ export class Monitor {
     s.book = bookToJson(book);
     s.cursor = to;
     s.cursorHash = (await this.pub.getBlock({ blockNumber: blockTag })).hash;
-    await this.deliver(out);
+    const fresh = await this.deliver(out);
     await this.o.store.saveCheckpoint(JSON.stringify(s));
     this.state = s;
-    return { from, to, alerts: out, muted };
+    return { from, to, alerts: fresh, muted, repeated: out.length - fresh.length };
   }
 
   private async stateRules(
@@ -424,14 +426,18 @@ export class Monitor {
     void WAD;
   }
 
-  /** Sends each alert to each of its rule's channels that has not taken it yet; marks it per channel. */
-  private async deliver(alerts: Alert[]): Promise<void> {
+  /** Sends each alert to each of its rule's channels that has not taken it yet; marks it per channel. Returns the
+   * alerts at least one channel took now (not those every channel had already). */
+  private async deliver(alerts: Alert[]): Promise<Alert[]> {
     let failure: Error | undefined;
+    const fresh: Alert[] = [];
     for (const al of alerts) {
       const rule = this.o.config.rules.find((r) => r.id === al.rule)!;
+      let isNew = false;
       for (const name of rule.channels) {
         const key = `${al.id}@${name}`;
         if (await this.o.store.wasSent(key)) continue;
+        isNew = true;
         try {
           await this.o.channels.get(name)!.send(al);
           await this.o.store.markSent(key, toJson(al), al.timestamp);
@@ -440,8 +446,10 @@ export class Monitor {
           this.log((e as Error).message);
         }
       }
+      if (isNew) fresh.push(al);
     }
     if (failure) throw failure;
+    return fresh;
   }
 
   private decode(log: RawLog): { eventName: string; args: Record<string, unknown> } | undefined {

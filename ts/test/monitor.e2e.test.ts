@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, encodeFunctionData, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { createTestClient, createWalletClient, encodeFunctionData, formatUnits, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
@@ -18,6 +18,7 @@ import type { Alert, Channel } from '../monitor/channels.js';
 import { parseConfig } from '../monitor/config.js';
 import { Monitor, type Addresses } from '../monitor/monitor.js';
 import { FileStore } from '../monitor/store.js';
+import { StatusSource } from '../monitor/status.js';
 
 const HOUR = 3600;
 /** Sales 12 h apart leave the TWAP short of its minimum now and then (TwapNotReady): valuation-not-ok is right to
@@ -235,6 +236,13 @@ describe('monitor rules on the deployed protocol', () => {
     expect(st.data.loanId).toBe(z.id);
     expect(st.message).toMatch(/falling to/);
     const duration = (await book()).get(String(z.id))!.auction!.duration;
+    // The status page lists the running auction at the module's current price.
+    const snap = await new StatusSource(pub, addrs, 0n).snapshot();
+    const e0 = (await book()).get(String(z.id))!;
+    const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [z.id, e0.loan, e0.auction!] });
+    expect(snap.sections.auctions).toContain(`<tr data-auction="${z.id}">`);
+    expect(snap.sections.auctions).toContain(`${Number(formatUnits(price, 18)).toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 })} WETH`);
+    expect(snap.sections.loans).not.toContain(`data-loan="${z.id}"`);
     await passTime(duration - HOUR);
     await expectPass({}, 'an hour before the end', SPARSE);
     await passTime(HOUR + 600 + 120);

@@ -22,6 +22,7 @@ rules and channels come from --config (docs/monitor.md; without it every shipped
   --confirmations    blocks below the head left unevaluated (default the config's, else 2; 0 on chains 31337/1337)
   --state-file       the checkpoint file when REDIS_URL is unset (default cache/monitor/<chainId>-<pool>.json)
   --interval <s>     seconds between passes (default the config's intervalSec, 12)
+  --help             this text
 environment: RPC_URL (required), REDIS_URL (optional: checkpoint and sent alerts in Redis instead of the file)
 exit status: 0 ok / no alert, 3 alerts fired (--once), 2 bad input, 1 failure at run time`;
 

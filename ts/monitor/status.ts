@@ -20,6 +20,7 @@ export const STATUS_USAGE = `usage: tsx ts/monitor/status.ts [--deployment <file
 Serves a read-only status page of the deployment (default deployments/<chainId>.json of the chain at RPC_URL) on
 127.0.0.1 (--port, default a free one) and prints its URL. The page refreshes itself every --poll seconds (default 5).
 Recent alerts come from the monitor's store: REDIS_URL when set, else --state-file (the monitor's default path).
+  --help   this text
 environment: RPC_URL (required), REDIS_URL (optional)`;
 
 export interface Snapshot {

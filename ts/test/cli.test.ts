@@ -29,6 +29,8 @@ const COMMANDS: Cmd[] = [
   { name: 'demo', script: 'ts/demo/main.ts', missing: [['--rpc-url'], /^demo: unknown argument --rpc-url/] },
   { name: 'bench', script: 'ts/bench/toolchain.ts', missing: [['extra'], /^bench: unexpected argument extra/] },
   { name: 'mutants', script: 'invariants/mutants/run.ts', missing: [['--only'], /^mutants: --only needs a value$/] },
+  { name: 'monitor', script: 'ts/monitor/main.ts', missing: [['--once', '--config'], /^monitor: --config needs a value$/] },
+  { name: 'status', script: 'ts/monitor/status.ts', missing: [['--port'], /^status: --port needs a value$/] },
 ];
 
 let deadRpc = '';

@@ -181,6 +181,25 @@ describe('monitor command line', () => {
     }
   }, 60_000);
 
+  it('--once --block evaluates up to that block only; the watch mode passes until stopped', async () => {
+    const state = join(dir, 'block.json');
+    const cfg = join(dir, 'upgrades.json');
+    writeFileSync(cfg, JSON.stringify({ defaults: false, rules: [{ kind: 'upgrade' }] }));
+    // The valuation's proxy is the first of the four (DeploySystem order): at its block only its upgrade is seen.
+    const [first] = await d.pub.getLogs({ address: d.record.valuation, fromBlock: 0n });
+    const a = await run(['--once', '--block', String(first.blockNumber), '--deployment', record, '--config', cfg, '--state-file', state]);
+    expect(a.code).toBe(3);
+    expect(a.out.map((l) => JSON.parse(l).data.name)).toEqual(['valuation']);
+    const ctl = new AbortController();
+    const out: string[] = [];
+    const done = main(['--deployment', record, '--config', cfg, '--state-file', state, '--interval', '0.2'], { RPC_URL: d.rpcUrl }, (l) => {
+      out.push(l);
+      if (out.length === 3) ctl.abort();
+    }, () => {}, ctl.signal);
+    expect(await done).toBe(0);
+    expect(out.map((l) => JSON.parse(l).data.name).sort()).toEqual(['auction', 'pool', 'traitPricer']);
+  }, 30_000);
+
   it('the config parser fills the defaults and keeps explicit rules', () => {
     const c = parseConfig(JSON.stringify({ rules: [{ id: 'big', kind: 'large-withdrawal', params: { percent: 5 }, cooldownSec: 60 }] }));
     expect(c.rules.find((r) => r.id === 'big')).toMatchObject({ params: { percent: 5 }, cooldownSec: 60, severity: 'warning', channels: ['stdout'] });

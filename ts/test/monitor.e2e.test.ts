@@ -30,6 +30,7 @@ let wallet: WalletClient;
 let test: ReturnType<typeof createTestClient>;
 let monitor: Monitor;
 const got: Alert[] = [];
+let lastMuted = 0;
 let addrs: Addresses;
 const reporter = localAccount(LOCAL_ROLES.reporter);
 const [lp1, lp2, borrower, keeper] = [10, 11, 12, 15].map(localAccount);
@@ -89,6 +90,7 @@ function loanOf(receipt: { logs: unknown[] }, eventName: 'Borrow' | 'Repay'): { 
 /** One monitor pass; asserts exactly `want` (rule id -> count) fired and nothing else. */
 async function expectPass(want: Record<string, number>, label: string, ignore: string[] = []): Promise<Alert[]> {
   const r = await monitor.pass();
+  lastMuted = r.muted;
   const counts: Record<string, number> = {};
   for (const a of r.alerts) if (!ignore.includes(a.rule)) counts[a.rule] = (counts[a.rule] ?? 0) + 1;
   expect(counts, `${label}: ${r.alerts.map((a) => a.message).join(' | ')}`).toEqual(want);
@@ -113,6 +115,7 @@ beforeAll(async () => {
     rules: [
       { kind: 'large-withdrawal', params: { percent: 10 } },
       { id: 'large-withdrawal-11', kind: 'large-withdrawal', params: { percent: 11 } },
+      { id: 'large-withdrawal-cooled', kind: 'large-withdrawal', params: { percent: 10 }, cooldownSec: 3600 },
       { kind: 'valuation-not-ok', params: { forSec: 900 } },
       { kind: 'valuation-drop', params: { percent: 20, windowSec: 6 * HOUR } },
       { id: 'valuation-drop-40', kind: 'valuation-drop', params: { percent: 40, windowSec: 6 * HOUR } },
@@ -149,7 +152,7 @@ describe('monitor rules on the deployed protocol', () => {
     await expectPass({}, 'idle');
   }, 60_000);
 
-  it('large-withdrawal: 10.5 % fires the 10 % rule once, not the 11 % one; 9.9 % fires none', async () => {
+  it('large-withdrawal: 10.5 % fires the 10 % rule once, not the 11 % one; 9.9 % fires none; a cooldown mutes a repeat', async () => {
     const r = d.record;
     for (const [lp, amount] of [[lp1, '120'], [lp2, '80']] as const) {
       await tx(lp, r.asset, wethAbi, 'deposit', [], ).catch(() => undefined);
@@ -168,9 +171,15 @@ describe('monitor rules on the deployed protocol', () => {
     await expectPass({}, '9.9 %');
     total = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'totalAssets' });
     await tx(lp1, r.pool, iLendingPoolAbi, 'withdraw', [(total * 105n) / 1000n, lp1.address, lp1.address]);
-    const [a] = await expectPass({ 'large-withdrawal': 1 }, '10.5 %');
+    const [a] = await expectPass({ 'large-withdrawal': 1, 'large-withdrawal-cooled': 1 }, '10.5 %');
     expect(a.data.owner).toBe(lp1.address);
-    expect(got.at(-1)?.id).toBe(a.id);
+    expect(got.map((x) => x.id)).toContain(a.id);
+    // The same owner again a minute later: the rule without a cooldown fires again, the one with an hour's is muted.
+    await warp(60);
+    total = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'totalAssets' });
+    await tx(lp1, r.pool, iLendingPoolAbi, 'withdraw', [(total * 105n) / 1000n, lp1.address, lp1.address]);
+    await expectPass({ 'large-withdrawal': 1 }, 'again within the cooldown');
+    expect(lastMuted).toBe(1);
   }, 120_000);
 
   let x: { id: bigint; loan: Loan }, y: { id: bigint; loan: Loan }, z: { id: bigint; loan: Loan };
@@ -339,6 +348,14 @@ describe('monitor rules on the deployed protocol', () => {
     await expectPass({ 'key-change': 1 }, 'reporter added');
     await as(r.guardian, r.valuation, iValuationAdminAbi, 'revokeReporter', [newReporter]);
     await expectPass({ 'key-change': 1, 'guardian-action': 1 }, 'reporter revoked');
+    await as(r.guardian, r.pool, iLendingPoolAbi, 'setCollectionFrozen', [r.collection1155, true]);
+    await expectPass({ 'guardian-action': 1 }, 'collection frozen on the pool');
+    await as(r.guardian, r.valuation, iValuationAdminAbi, 'freeze', [r.collection1155]);
+    const [fz] = await expectPass({ 'guardian-action': 1 }, 'valuation frozen');
+    expect(fz.data).toMatchObject({ action: 'freeze', collection: r.collection1155 });
+    await as(r.timelock, r.traitPricer, iTraitPricerAbi, 'setSigner', [localAccount(8).address]);
+    const [sg] = await expectPass({ 'key-change': 1 }, 'trait signer rotated');
+    expect(sg.data.signer).toBe(localAccount(8).address);
     const impl = r.poolImpl;
     await as(r.timelock, r.pool, [{ type: 'function', name: 'upgradeToAndCall', stateMutability: 'payable', inputs: [{ type: 'address' }, { type: 'bytes' }], outputs: [] }], 'upgradeToAndCall', [impl, '0x']);
     const [u] = await expectPass({ upgrade: 1 }, 'upgrade');

@@ -14,6 +14,13 @@ import { openKv } from '../lib/kv.js';
 import { startRedis, type RedisServer } from '../lib/redis.js';
 import { main } from '../monitor/main.js';
 import { parseConfig, ConfigError } from '../monitor/config.js';
+import { createTestClient, createWalletClient, http, type Address } from 'viem';
+import { foundry } from 'viem/chains';
+import type { Alert } from '../monitor/channels.js';
+import { Monitor } from '../monitor/monitor.js';
+import { FileStore } from '../monitor/store.js';
+
+const UPGRADE = [{ type: 'function', name: 'upgradeToAndCall', stateMutability: 'payable', inputs: [{ type: 'address' }, { type: 'bytes' }], outputs: [] }] as const;
 
 let d: DeployResult;
 let dir: string;
@@ -199,6 +206,52 @@ describe('monitor command line', () => {
     expect(await done).toBe(0);
     expect(out.map((l) => JSON.parse(l).data.name).sort()).toEqual(['auction', 'pool', 'traitPricer']);
   }, 30_000);
+
+  it('--confirmations leaves the newest blocks unevaluated', async () => {
+    const state = join(dir, 'conf.json');
+    const cfg = join(dir, 'upgrades.json');
+    const [first] = await d.pub.getLogs({ address: d.record.valuation, fromBlock: 0n });
+    const head = await d.pub.getBlockNumber();
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await main(['--once', '--confirmations', String(head - first.blockNumber!), '--deployment', record, '--config', cfg, '--state-file', state], { RPC_URL: d.rpcUrl }, (l) => out.push(l), (l) => err.push(l));
+    expect(code).toBe(3);
+    expect(out.map((l) => JSON.parse(l).data.name)).toEqual(['valuation']);
+    expect(err.join('\n')).toContain(`evaluated blocks 0..${first.blockNumber}`);
+  });
+
+  it('a reorg below the confirmations: the changed block is read again, the new chain\'s events alert', async () => {
+    const test = createTestClient({ chain: foundry, mode: 'anvil', transport: http(d.rpcUrl) });
+    const wallet = createWalletClient({ chain: foundry, transport: http(d.rpcUrl) });
+    const got: Alert[] = [];
+    const r = d.record;
+    const m = new Monitor({
+      pub: d.pub, chainId: 31337, config: parseConfig(JSON.stringify({ defaults: false, rules: [{ kind: 'upgrade' }] })),
+      addrs: { pool: r.pool, auction: r.auction, valuation: r.valuation, traitPricer: r.traitPricer, timelock: r.timelock, collections: [] },
+      store: new FileStore(join(dir, 'reorg.json')), channels: new Map([['stdout', { name: 'stdout', send: async (a: Alert) => void got.push(a) }]]),
+      startBlock: 0n, confirmations: 0,
+    });
+    await m.init();
+    expect((await m.pass()).alerts).toHaveLength(4);
+    const upgrade = async (proxy: Address, impl: Address) => {
+      await test.impersonateAccount({ address: r.timelock });
+      await test.setBalance({ address: r.timelock, value: 10n ** 18n });
+      const hash = await wallet.writeContract({ address: proxy, abi: UPGRADE, functionName: 'upgradeToAndCall', args: [impl, '0x'], account: r.timelock, chain: foundry });
+      await d.pub.waitForTransactionReceipt({ hash });
+      await test.stopImpersonatingAccount({ address: r.timelock });
+    };
+    const snap = await test.snapshot();
+    await upgrade(r.pool, r.poolImpl);
+    const a = await m.pass();
+    expect(a.alerts.map((x) => x.data.name)).toEqual(['pool']);
+    // The chain reorganises: the same height now holds another transaction.
+    await test.revert({ id: snap });
+    await upgrade(r.auction, r.auctionImpl);
+    expect(await d.pub.getBlockNumber()).toBe(BigInt(a.to));
+    const b = await m.pass();
+    expect(b.alerts.map((x) => x.data.name)).toEqual(['auction']);
+    expect(got).toHaveLength(6);
+  });
 
   it('the config parser fills the defaults and keeps explicit rules', () => {
     const c = parseConfig(JSON.stringify({ rules: [{ id: 'big', kind: 'large-withdrawal', params: { percent: 5 }, cooldownSec: 60 }] }));

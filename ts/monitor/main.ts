@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createPublicClient, getAddress, http, isAddress, type Address, type PublicClient } from 'viem';
-import { cli, parseCommand, redactIn, redactUrl, wantsHelp, CliError } from '../lib/cli.js';
+import { parseCommand, redactIn, redactUrl, wantsHelp, CliError } from '../lib/cli.js';
 import { recordPath } from '../deploy/record.js';
 import { stdoutChannel, webhookChannel, type Channel } from './channels.js';
 import { ConfigError, defaultConfig, parseConfig, type MonitorConfig } from './config.js';
@@ -178,7 +178,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (l: stri
   }
 }
 
-void cli;
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const ctl = new AbortController();
   process.once('SIGINT', () => ctl.abort());

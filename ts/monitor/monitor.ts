@@ -24,7 +24,6 @@ import { RULE_KINDS, type MonitorConfig, type RuleConfig } from './config.js';
 import type { Store } from './store.js';
 
 export const STATUS_NAMES = ['Ok', 'UnknownCollection', 'TwapNotReady', 'TwapStale', 'FloorStale', 'FloorInvalid', 'Jumped', 'Frozen', 'SequencerDown'];
-const WAD = 10n ** 18n;
 
 export interface Addresses {
   pool: Address;
@@ -423,7 +422,6 @@ export class Monitor {
       }
       s.sharePrice = prev === null ? null : prev.toString();
     }
-    void WAD;
   }
 
   /** Sends each alert to each of its rule's channels that has not taken it yet; marks it per channel. Returns the

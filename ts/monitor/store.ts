@@ -77,11 +77,12 @@ export class KvStore implements Store {
     const id = key.split('@')[0];
     const first = await this.kv.setNx(`recent-id:${id}`, '1');
     const ops: Parameters<Kv['exec']>[0] = [{ op: 'hset', key: 'sent', field: key, value: String(timestamp) }];
-    if (first) ops.push({ op: 'zadd', key: 'recent', score: timestamp, member: alertJson });
+    // The status page shows the newest; a month of them is kept.
+    if (first) ops.push({ op: 'zadd', key: 'recent', score: timestamp, member: alertJson }, { op: 'zremrangebyscore', key: 'recent', min: 0, max: timestamp - 30 * 86_400 });
     await this.kv.exec(ops);
   }
   async recent(n: number) {
-    const all = await this.kv.zrangebyscore('recent', -Infinity, Infinity);
+    const all = await this.kv.zrangebyscore('recent', 0, Number.MAX_SAFE_INTEGER);
     return all.reverse().slice(0, n);
   }
   async close() {

@@ -18,7 +18,7 @@ import { createTestClient, createWalletClient, http, type Address } from 'viem';
 import { foundry } from 'viem/chains';
 import type { Alert } from '../monitor/channels.js';
 import { Monitor } from '../monitor/monitor.js';
-import { FileStore } from '../monitor/store.js';
+import { FileStore, openStore } from '../monitor/store.js';
 
 const UPGRADE = [{ type: 'function', name: 'upgradeToAndCall', stateMutability: 'payable', inputs: [{ type: 'address' }, { type: 'bytes' }], outputs: [] }] as const;
 
@@ -162,6 +162,11 @@ describe('monitor command line', () => {
       const c = await run(['--once', '--deployment', record, '--config', cfg], env);
       expect(c.code).toBe(0);
       expect(h.attempts).toBe(6);
+      // The status page's list: each alert once, newest first.
+      const store = await openStore({ redisUrl: redis.url, file: '', prefix: `monitor:31337:${d.record.pool.toLowerCase()}:` });
+      const recent = (await store.recent(10)).map((j) => JSON.parse(j));
+      await store.close();
+      expect(recent.map((x) => x.id).sort()).toEqual(h.bodies.map((b) => b.id).sort());
     } finally {
       await redis?.stop();
       h.server.close();

@@ -216,7 +216,7 @@ describe('monitor command line', () => {
     const state = join(dir, 'conf.json');
     const cfg = join(dir, 'upgrades.json');
     const [first] = await d.pub.getLogs({ address: d.record.valuation, fromBlock: 0n });
-    const head = await d.pub.getBlockNumber();
+    const head = await d.pub.getBlockNumber({ cacheTime: 0 });
     const err: string[] = [];
     const out: string[] = [];
     const code = await main(['--once', '--confirmations', String(head - first.blockNumber!), '--deployment', record, '--config', cfg, '--state-file', state], { RPC_URL: d.rpcUrl }, (l) => out.push(l), (l) => err.push(l));
@@ -252,7 +252,7 @@ describe('monitor command line', () => {
     // The chain reorganises: the same height now holds another transaction.
     await test.revert({ id: snap });
     await upgrade(r.auction, r.auctionImpl);
-    expect(await d.pub.getBlockNumber()).toBe(BigInt(a.to));
+    expect(await d.pub.getBlockNumber({ cacheTime: 0 })).toBe(BigInt(a.to));
     const b = await m.pass();
     expect(b.alerts.map((x) => x.data.name)).toEqual(['auction']);
     expect(got).toHaveLength(6);

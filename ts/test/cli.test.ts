@@ -30,6 +30,8 @@ const COMMANDS: Cmd[] = [
   { name: 'bench', script: 'ts/bench/toolchain.ts', missing: [['extra'], /^bench: unexpected argument extra/] },
   { name: 'mutants', script: 'invariants/mutants/run.ts', missing: [['--only'], /^mutants: --only needs a value$/] },
   { name: 'oracle', script: 'ts/oracle/main.ts', missing: [['--deployment'], /^oracle: --deployment needs a value$/] },
+  { name: 'monitor', script: 'ts/monitor/main.ts', missing: [['--once', '--config'], /^monitor: --config needs a value$/] },
+  { name: 'status', script: 'ts/monitor/status.ts', missing: [['--port'], /^status: --port needs a value$/] },
 ];
 
 let deadRpc = '';

@@ -170,8 +170,20 @@ export class Indexer {
     this.log(`indexer: reorg at block ${keep + 1n}: rolled back ${removed.length} sale(s), re-reading`);
   }
 
+  /** A store that lost its state (a Redis restarted without persistence) is rebuilt from the first block. */
+  private async checkStore(): Promise<void> {
+    if (this.cursor === null) return;
+    if ((await this.retry('store read', () => this.o.kv.get(KEYS.cursor))) !== null) return;
+    this.log(`indexer: the store has no cursor any more (was ${this.cursor}): re-indexing from block ${this.o.fromBlock}`);
+    this.cursor = null;
+    this.blocks.clear();
+    this.stats.sales = 0;
+    this.stats.skips = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0]));
+  }
+
   /** One range from the cursor, at most up to `safe`. */
   async step(safe: bigint): Promise<Sale[]> {
+    await this.checkStore();
     const from = this.next();
     for (;;) {
       const to = minB(safe, from + BigInt(this.range) - 1n);

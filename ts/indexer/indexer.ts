@@ -100,6 +100,7 @@ export class Indexer {
     Object.assign(this.stats.skips, await readSkips(this.o.kv));
     this.blocks = await readBlocks(this.o.kv);
     this.stats.sales = await this.o.kv.zcard(KEYS.seq);
+    this.lastProgress = { at: Date.now(), block: this.cursor ?? this.o.fromBlock - 1n, sales: this.stats.sales };
   }
 
   stop(): void {
@@ -350,10 +351,6 @@ export class Indexer {
   private progress(final: boolean): void {
     const every = this.o.progressMs ?? 5_000;
     const now = Date.now();
-    if (this.lastProgress.at === 0) {
-      this.lastProgress = { at: now, block: this.cursor ?? 0n, sales: this.stats.sales };
-      if (!final) return;
-    }
     if (!(final || (every > 0 && now - this.lastProgress.at >= every))) return;
     const dt = Math.max(1, now - this.lastProgress.at) / 1000;
     const blocks = Number((this.cursor ?? 0n) - this.lastProgress.block) / dt;

@@ -396,3 +396,71 @@ export async function bidAndFill(
   const receipt = await fulfil(c, p.seller, order, 0n);
   return { receipt, order, total: p.price };
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Many real fills quickly (benchmarks, demo waves)
+
+/**
+ * `count` real Seaport sales of one unit of an ERC-1155 id each, for ETH: every seller mints its share and
+ * validates its listings on chain in batches (Seaport's `validate`, so no signature is needed), then `buyer` fills
+ * `perTx` listings per `fulfillAvailableOrders` transaction. Each fill emits its own OrderFulfilled and
+ * TransferSingle, exactly as separate purchases would. Returns the fill transactions' hashes and the block range.
+ */
+export async function bulkSales(
+  c: Chain,
+  p: { sellers: Address[]; buyer: Address; erc1155: Address; id: bigint; count: number; perTx?: number; price: (i: number) => bigint; log?: (line: string) => void },
+): Promise<{ txs: Hex[]; firstBlock: bigint; lastBlock: bigint }> {
+  const abi = seaportAbi();
+  const perTx = p.perTx ?? 60;
+  const orders: Order[] = [];
+  const bySeller = new Map<Address, Order[]>();
+  for (let i = 0; i < p.count; i++) {
+    const seller = p.sellers[i % p.sellers.length];
+    const nft: Nft = { token: p.erc1155, id: p.id, amount: 1n, standard: 'erc1155' };
+    const o: Order = { parameters: orderParameters({ offerer: seller, offer: [nftItem(nft)], consideration: [to(paymentItem(ZERO, p.price(i)), seller)] }), signature: '0x' as Hex };
+    orders.push(o);
+    const l = bySeller.get(seller) ?? [];
+    l.push(o);
+    bySeller.set(seller, l);
+  }
+  const firstBlock = (await c.pub.getBlockNumber()) + 1n;
+  for (const [seller, list] of bySeller) {
+    await call(c, seller, p.erc1155, erc1155Abi(), 'mint', [seller, p.id, BigInt(list.length)]);
+    await approveNft(c, seller, p.erc1155);
+    for (let i = 0; i < list.length; i += 150) {
+      const hash = await c.wallet.writeContract({ address: SEAPORT, abi, functionName: 'validate', args: [list.slice(i, i + 150)], account: seller, chain: c.wallet.chain, gas: 25_000_000n });
+      const r = await c.pub.waitForTransactionReceipt({ hash });
+      if (r.status !== 'success') throw new Error(`validate reverted (${hash})`);
+    }
+  }
+  p.log?.(`bulkSales: ${orders.length} listings validated`);
+  const txs: Hex[] = [];
+  for (let i = 0; i < orders.length; i += perTx) {
+    if (i % (perTx * 20) === 0) p.log?.(`bulkSales: filling ${i}/${orders.length}`);
+    const chunk = orders.slice(i, i + perTx);
+    const offerFulfillments = chunk.map((_, k) => [{ orderIndex: BigInt(k), itemIndex: 0n }]);
+    const groups = new Map<string, { orderIndex: bigint; itemIndex: bigint }[]>();
+    chunk.forEach((o, k) => {
+      const key = o.parameters.offerer;
+      const g = groups.get(key) ?? [];
+      g.push({ orderIndex: BigInt(k), itemIndex: 0n });
+      groups.set(key, g);
+    });
+    const value = chunk.reduce((s, o) => s + nativeDue(o.parameters), 0n);
+    const hash = await c.wallet.writeContract({
+      address: SEAPORT,
+      abi,
+      functionName: 'fulfillAvailableOrders',
+      args: [chunk, offerFulfillments, [...groups.values()], ZERO32, BigInt(chunk.length)],
+      account: p.buyer,
+      chain: c.wallet.chain,
+      value,
+      gas: 28_000_000n,
+    });
+    txs.push(hash);
+  }
+  const receipts = await Promise.all(txs.map((hash) => c.pub.waitForTransactionReceipt({ hash })));
+  const bad = receipts.find((r) => r.status !== 'success');
+  if (bad) throw new Error(`fulfillAvailableOrders reverted (${bad.transactionHash})`);
+  return { txs, firstBlock, lastBlock: receipts.at(-1)!.blockNumber };
+}

@@ -139,6 +139,17 @@ export interface RuleConfig {
   assetIsWeth: boolean;
 }
 
+// Checksumming is a keccak per address; a range repeats a handful of addresses thousands of times.
+const checksums = new Map<string, Address>();
+function checksum(a: string): Address {
+  let c = checksums.get(a);
+  if (!c) {
+    if (checksums.size > 100_000) checksums.clear();
+    checksums.set(a, (c = getAddress(a)));
+  }
+  return c;
+}
+
 const isNft = (t: number) => t >= 2 && t <= 5;
 const isPayment = (t: number) => t === 0 || t === 1;
 const ZERO = '0x0000000000000000000000000000000000000000';
@@ -204,17 +215,17 @@ export function finish(f: Fulfilled, pre: Exclude<Pre, { skip: SkipReason }>, tx
   return {
     id: `${f.txHash}:${f.logIndex}`,
     chainId: cfg.chainId,
-    collection: getAddress(nft.token),
+    collection: checksum(nft.token),
     tokenId: nft.identifier,
     amount: nft.amount,
     standard,
     totalPrice: pre.totalPrice,
     unitPrice: pre.totalPrice / nft.amount,
-    currency: getAddress(pre.currency) as Address,
-    marketplace: getAddress(f.marketplace),
+    currency: checksum(pre.currency),
+    marketplace: checksum(f.marketplace),
     orderHash: f.orderHash,
-    seller: getAddress(seller),
-    buyer: getAddress(buyer),
+    seller: checksum(seller),
+    buyer: checksum(buyer),
     blockNumber: f.blockNumber,
     blockHash: f.blockHash,
     timestamp,

@@ -80,10 +80,12 @@ export class Indexer {
   private lastProgress = { at: 0, block: 0n, sales: 0 };
   private stopped = false;
   private wake: (() => void) | null = null;
+  private ahead: { from: bigint; to: bigint; p: Promise<{ logs: RawLog[]; toHash: string } | 'shrink'> } | null = null;
 
   constructor(readonly o: IndexerOptions) {
     this.pub = createPublicClient({ transport: http(o.rpcUrl, { retryCount: 0, timeout: 30_000 }) });
-    this.range = o.maxRange ?? 2_000;
+    // Start small and grow: a first range over a busy stretch would otherwise hold every log of it in memory at once.
+    this.range = Math.min(o.maxRange ?? 2_000, 64);
     this.seaport = (o.seaport ?? SEAPORT).toLowerCase();
     this.log = o.log ?? ((l) => process.stdout.write(`${l}\n`));
   }
@@ -164,6 +166,7 @@ export class Indexer {
       keep = (heights.at(-1) ?? this.o.fromBlock) - 1n;
       this.log(`indexer: reorg deeper than the stored window; re-reading from block ${keep + 1n}`);
     }
+    this.ahead = null;
     const removed = await rollbackTo(this.o.kv, keep);
     for (const n of [...this.blocks.keys()]) if (n > keep) this.blocks.delete(n);
     this.cursor = keep;
@@ -184,19 +187,35 @@ export class Indexer {
     this.stats.skips = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0]));
   }
 
-  /** One range from the cursor, at most up to `safe`. */
+  /**
+   * One range from the cursor, at most up to `safe`. While a range is processed and stored, the next one's logs are
+   * already being read (the node works while this process decodes and writes). The range adapts to the log volume:
+   * halved above 8,000 logs (memory), doubled below 2,000 (up to maxRange).
+   */
   async step(safe: bigint): Promise<Sale[]> {
     await this.checkStore();
     const from = this.next();
+    const max = this.o.maxRange ?? 2_000;
     for (;;) {
       const to = minB(safe, from + BigInt(this.range) - 1n);
       const t0 = performance.now();
-      const got = await this.fetchRange(from, to);
+      let got: Awaited<ReturnType<Indexer['fetchRange']>>;
+      const ahead = this.ahead;
+      this.ahead = null;
+      if (ahead && ahead.from === from && ahead.to === to) got = await ahead.p;
+      else got = await this.fetchRange(from, to);
       this.stats.ms.fetch += performance.now() - t0;
       if (got === 'shrink') continue;
-      const sales = await this.process(from, to, got.logs, got.toHash);
-      if (this.range < (this.o.maxRange ?? 2_000) && got.logs.length < 5_000) this.range = Math.min(this.range * 2, this.o.maxRange ?? 2_000);
-      return sales;
+      if (got.logs.length > 8_000 && this.range > 1) this.range = Math.max(1, Math.floor(this.range / 2));
+      else if (got.logs.length < 2_000 && this.range < max) this.range = Math.min(this.range * 2, max);
+      if (to < safe) {
+        const nf = to + 1n;
+        const nt = minB(safe, nf + BigInt(this.range) - 1n);
+        const p = this.fetchRange(nf, nt);
+        p.catch(() => {}); // awaited (and its error seen) by the next step, or dropped
+        this.ahead = { from: nf, to: nt, p };
+      }
+      return this.process(from, to, got.logs, got.toHash);
     }
   }
 

@@ -74,7 +74,7 @@ export async function deployAt(c: Chain, address: Address, creationCode: Hex): P
   const { data: runtime } = await c.pub.call({ account: from, to: address, gas: 30_000_000n });
   if (!runtime || runtime === '0x') throw new Error(`the constructor at ${address} returned no code`);
   const hash = await c.wallet.sendTransaction({ account: from, to: address, gas: 30_000_000n, chain: c.wallet.chain });
-  const receipt = await c.pub.waitForTransactionReceipt({ hash });
+  const receipt = await c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 });
   if (receipt.status !== 'success') throw new Error(`the constructor at ${address} reverted (${hash})`);
   await c.test.setCode({ address, bytecode: runtime });
 }
@@ -122,7 +122,7 @@ export async function deploySeaport(c: Chain): Promise<SeaportDeployment> {
 /** Deploys a contract from a hardhat-style artifact with plain creation code. */
 export async function deployArtifact(c: Chain, a: HardhatArtifact, args: unknown[] = [], from = c.accounts[0]): Promise<Address> {
   const hash = await c.wallet.deployContract({ abi: a.abi, bytecode: a.bytecode, args, account: from, chain: c.wallet.chain });
-  const r = await c.pub.waitForTransactionReceipt({ hash });
+  const r = await c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 });
   if (r.status !== 'success' || !r.contractAddress) throw new Error(`deployment failed (${hash})`);
   return r.contractAddress;
 }
@@ -264,7 +264,7 @@ export function nativeDue(params: OrderParameters): bigint {
 async function sendTx(c: Chain, from: Address, to: Address, abi: Abi, functionName: string, args: unknown[], value = 0n): Promise<TransactionReceipt> {
   const { request } = await c.pub.simulateContract({ address: to, abi, functionName, args, account: from, value } as never);
   const hash = await c.wallet.writeContract(request as never);
-  const r = await c.pub.waitForTransactionReceipt({ hash });
+  const r = await c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 });
   if (r.status !== 'success') throw new Error(`${functionName} reverted (${hash})`);
   return r;
 }
@@ -429,7 +429,7 @@ export async function bulkSales(
     await approveNft(c, seller, p.erc1155);
     for (let i = 0; i < list.length; i += 150) {
       const hash = await c.wallet.writeContract({ address: SEAPORT, abi, functionName: 'validate', args: [list.slice(i, i + 150)], account: seller, chain: c.wallet.chain, gas: 25_000_000n });
-      const r = await c.pub.waitForTransactionReceipt({ hash });
+      const r = await c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 });
       if (r.status !== 'success') throw new Error(`validate reverted (${hash})`);
     }
   }
@@ -459,7 +459,7 @@ export async function bulkSales(
     });
     txs.push(hash);
   }
-  const receipts = await Promise.all(txs.map((hash) => c.pub.waitForTransactionReceipt({ hash })));
+  const receipts = await Promise.all(txs.map((hash) => c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 })));
   const bad = receipts.find((r) => r.status !== 'success');
   if (bad) throw new Error(`fulfillAvailableOrders reverted (${bad.transactionHash})`);
   return { txs, firstBlock, lastBlock: receipts.at(-1)!.blockNumber };

@@ -190,7 +190,7 @@ export class Indexer {
   /**
    * One range from the cursor, at most up to `safe`. While a range is processed and stored, the next one's logs are
    * already being read (the node works while this process decodes and writes). The range adapts to the log volume:
-   * halved above 8,000 logs (memory), doubled below 2,000 (up to maxRange).
+   * halved above 4,000 logs (memory), doubled below 1,000 (up to maxRange).
    */
   async step(safe: bigint): Promise<Sale[]> {
     await this.checkStore();
@@ -206,8 +206,8 @@ export class Indexer {
       else got = await this.fetchRange(from, to);
       this.stats.ms.fetch += performance.now() - t0;
       if (got === 'shrink') continue;
-      if (got.logs.length > 8_000 && this.range > 1) this.range = Math.max(1, Math.floor(this.range / 2));
-      else if (got.logs.length < 2_000 && this.range < max) this.range = Math.min(this.range * 2, max);
+      if (got.logs.length > 4_000 && this.range > 1) this.range = Math.max(1, Math.floor(this.range / 2));
+      else if (got.logs.length < 1_000 && this.range < max) this.range = Math.min(this.range * 2, max);
       if (to < safe) {
         const nf = to + 1n;
         const nt = minB(safe, nf + BigInt(this.range) - 1n);

@@ -182,6 +182,26 @@ describe('indexer under failure', () => {
     }
   });
 
+  it('rebuilds from the first block when the store lost everything under it (Redis restarted without persistence)', async () => {
+    const r3 = await startRedis();
+    const kv = await openKv({ url: r3.url, prefix: 'wiped:' });
+    try {
+      const lines: string[] = [];
+      const ix = new Indexer(options(kv, { log: (l) => lines.push(l) }));
+      await ix.init();
+      await ix.runOnce();
+      const before = await stored(kv);
+      for (const k of [KEYS.cursor, KEYS.seq, KEYS.blocks, KEYS.sales(m.erc721)]) await kv.del(k);
+      const more = await sell(1);
+      await ix.runOnce();
+      expect(lines.some((l) => /the store has no cursor any more/.test(l))).toBe(true);
+      expect(await stored(kv)).toEqual([...before, ...more]);
+    } finally {
+      await kv.close();
+      await r3.stop();
+    }
+  });
+
   it('prints progress with blocks/s and the lag to the head', async () => {
     await sell(2);
     const kv = await openKv({ url: '', prefix: 'p:' });

@@ -122,14 +122,23 @@ export class Indexer {
 
   /** Indexes and keeps following the head until stop(). */
   async follow(): Promise<void> {
-    while (!this.stopped) {
-      await this.checkReorg();
-      const safe = await this.safeHead();
-      if (this.next() <= safe) await this.step(safe);
-      else await new Promise<void>((ok) => {
-        const t = setTimeout(ok, this.o.pollMs ?? 500);
+    const pause = (ms: number) =>
+      new Promise<void>((ok) => {
+        const t = setTimeout(ok, ms);
         this.wake = () => { clearTimeout(t); ok(); };
       });
+    while (!this.stopped) {
+      try {
+        await this.checkReorg();
+        const safe = await this.safeHead();
+        if (this.next() <= safe) await this.step(safe);
+        else await pause(this.o.pollMs ?? 500);
+      } catch (e) {
+        // A following service outlives an outage longer than its retries: it says so and starts over from the cursor.
+        this.ahead = null;
+        this.log(`indexer: ${errText(e).split('\n')[0].slice(0, 200)}; resuming from block ${this.next()} in 5 s`);
+        await pause(5_000);
+      }
     }
   }
 
@@ -282,8 +291,10 @@ export class Indexer {
     };
     const fills: Fulfilled[] = [];
     const touched = new Set<SkipReason>();
+    // Counted in a copy, adopted only once the batch is stored: a range retried after a failed write counts once.
+    const skips = { ...this.stats.skips };
     const skip = (r: SkipReason) => {
-      this.stats.skips[r] = (this.stats.skips[r] ?? 0) + 1;
+      skips[r] = (skips[r] ?? 0) + 1;
       touched.add(r);
     };
     for (const l of logs) {
@@ -337,7 +348,7 @@ export class Indexer {
     for (const [n, h] of hashes) this.blocks.set(n, h);
     const prune = [...this.blocks.keys()].filter((n) => n + window < to);
     for (const n of prune) this.blocks.delete(n);
-    const ops = commitOps({ sales, skips: this.stats.skips, touched, blockHashes: hashes, pruneBlocks: prune, cursor: to });
+    const ops = commitOps({ sales, skips, touched, blockHashes: hashes, pruneBlocks: prune, cursor: to });
     const lag = this.head > to ? this.head - to : 0n;
     for (const [field, value] of Object.entries({ head: this.head, cursor: to, lag, updatedAt: Date.now(), salesTotal: this.stats.sales + sales.length })) {
       ops.push({ op: 'hset', key: KEYS.health, field, value: String(value) });
@@ -347,6 +358,7 @@ export class Indexer {
     this.stats.ms.rules += ts0 - tStart - tWait;
     await this.retryStore(() => this.o.kv.exec(ops));
     this.stats.ms.store += performance.now() - ts0;
+    this.stats.skips = skips;
     this.cursor = to;
     this.stats.sales += sales.length;
     this.stats.ranges++;

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAddress, parseEther, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
 import { connect, type Chain } from '../lib/chain.js';
-import { openKv, type Kv } from '../lib/kv.js';
+import { openKv, type Kv, type KvOp } from '../lib/kv.js';
 import { startRedis, type RedisServer } from '../lib/redis.js';
 import * as sp from '../lib/seaport.js';
 import { Indexer } from '../indexer/indexer.js';
 import { ORDER_FULFILLED_TOPIC } from '../indexer/rules.js';
-import type { Sale } from '../indexer/sale.js';
-import { recentSales, salesAfter } from '../indexer/store.js';
+import { SKIP_REASONS, type Sale } from '../indexer/sale.js';
+import { KEYS, recentSales, salesAfter } from '../indexer/store.js';
 
 let anvil: Anvil;
 let redis: RedisServer;
@@ -165,5 +165,29 @@ describe('indexer on real Seaport: sale shapes and skip reasons', () => {
     await again.init();
     await again.runOnce();
     expect((await salesAfter(kv, 0)).sales).toEqual(want);
+  });
+
+  it('counts each skip once when a range is read again after its write failed', async () => {
+    const inner = await openKv({ url: redis.url, prefix: 'retry:' });
+    let fail = 1;
+    // A store whose first batch carrying skip counts fails (retries exhausted): the range is read and counted again.
+    const kv2: Kv = Object.assign(Object.create(inner), {
+      exec: async (ops: KvOp[]) => {
+        if (fail > 0 && ops.some((o) => o.op === 'hset' && o.key === KEYS.skips)) {
+          fail--;
+          throw new Error('store down');
+        }
+        return inner.exec(ops);
+      },
+    });
+    const ix = new Indexer({ rpcUrl: anvil.rpcUrl, kv: kv2, collections: [m.erc721, m.erc1155], asset: m.weth, fromBlock: 0n, confirmations: 0, progressMs: 0, attempts: 1, log: () => {} });
+    await ix.init();
+    await expect(ix.runOnce()).rejects.toThrow(/store down/);
+    expect(fail).toBe(0);
+    await ix.runOnce();
+    const ones = Object.fromEntries(SKIP_REASONS.map((r) => [r, 1]));
+    expect(ix.stats.skips).toEqual(ones);
+    expect(await inner.hgetall(KEYS.skips)).toEqual(Object.fromEntries(SKIP_REASONS.map((r) => [r, '1'])));
+    await inner.close();
   });
 });

@@ -115,8 +115,11 @@ export class Indexer {
   /** Indexes up to the confirmed head as it is now, then returns. */
   async runOnce(): Promise<void> {
     await this.checkReorg();
-    const safe = await this.safeHead();
-    while (!this.stopped && this.next() <= safe) await this.step(safe);
+    while (!this.stopped) {
+      const safe = await this.safeHead();
+      if (this.next() > safe) break;
+      await this.step(safe);
+    }
     this.progress(true);
   }
 
@@ -211,8 +214,16 @@ export class Indexer {
       let got: Awaited<ReturnType<Indexer['fetchRange']>>;
       const ahead = this.ahead;
       this.ahead = null;
-      if (ahead && ahead.from === from && ahead.to === to) got = await ahead.p;
-      else got = await this.fetchRange(from, to);
+      try {
+        if (ahead && ahead.from === from && ahead.to === to) got = await ahead.p;
+        else got = await this.fetchRange(from, to);
+      } catch (e) {
+        if (!(e instanceof ReorgInFlight)) throw e;
+        // The chain changed under the read: find the fork point (if the stored blocks are affected) and start over.
+        this.log(`indexer: ${e.message}; checking for a reorg`);
+        await this.checkReorg();
+        return [];
+      }
       this.stats.ms.fetch += performance.now() - t0;
       if (got === 'shrink') continue;
       if (got.logs.length > 4_000 && this.range > 1) this.range = Math.max(1, Math.floor(this.range / 2));
@@ -239,7 +250,7 @@ export class Indexer {
           : this.getLogs({ address: [...this.cfg.collections], topics: [[TRANSFER_TOPIC, TRANSFER_SINGLE_TOPIC]], fromBlock: hex(from), toBlock: hex(to) }),
       ]);
       const after = await this.blockHash(to);
-      if (!before || before !== after) throw new Error(`block ${to} changed while its logs were read (a reorg in flight)`);
+      if (!before || before !== after) throw new ReorgInFlight(`block ${to} changed or vanished while its logs were read`);
       return { logs: [...fills, ...transfers], toHash: after };
     } catch (e) {
       if (e instanceof RangeRefused && this.range > 1) {
@@ -414,6 +425,7 @@ export class Indexer {
 }
 
 class RangeRefused extends Error {}
+class ReorgInFlight extends Error {}
 
 /** fn over items with at most `limit` in flight; results in the items' order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {

@@ -20,7 +20,7 @@ function join(...p: string[]): string {
 }
 
 export const SEAPORT: Address = '0x0000000000000068F116a894984e2DB1123eB395';
-export const CONDUIT_CONTROLLER: Address = '0x00000000f9490004c11cCA813f7a2b3E9cf49Bde';
+export const CONDUIT_CONTROLLER: Address = '0x00000000F9490004C11Cef243f5400493c00Ad63';
 
 export interface FixtureLog {
   address: Address;

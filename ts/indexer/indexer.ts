@@ -297,7 +297,7 @@ export class Indexer {
     const txs = new Map<string, TxContext>();
     const ctx = (h: string) => {
       let t = txs.get(h);
-      if (!t) txs.set(h, (t = { matched: new Set(), transfers: [] }));
+      if (!t) txs.set(h, (t = { matched: new Set(), transfers: [], fills: [] }));
       return t;
     };
     const fills: Fulfilled[] = [];
@@ -311,7 +311,11 @@ export class Indexer {
     for (const l of logs) {
       try {
         const t0 = l.topics[0];
-        if (t0 === ORDER_FULFILLED_TOPIC) fills.push(decodeOrderFulfilled(l));
+        if (t0 === ORDER_FULFILLED_TOPIC) {
+          const f = decodeOrderFulfilled(l);
+          fills.push(f);
+          ctx(l.transactionHash).fills.push(f);
+        }
         else if (t0 === ORDERS_MATCHED_TOPIC) for (const h of decodeOrdersMatched(l)) ctx(l.transactionHash).matched.add(h);
         else {
           const tr = decodeNftTransfer(l);
@@ -321,7 +325,7 @@ export class Indexer {
         this.stats.malformed++;
       }
     }
-    const empty: TxContext = { matched: new Set(), transfers: [] };
+    const empty: TxContext = { matched: new Set(), transfers: [], fills: [] };
     // Rules 1–6, then the order status of the candidates, one deployless multicall per block.
     const candidates: { f: Fulfilled; pre: Exclude<Pre, { skip: SkipReason }>; tx: TxContext }[] = [];
     for (const f of fills) {

@@ -127,6 +127,8 @@ export function decodeNftTransfer(log: RawLog): NftTransfer | null {
 export interface TxContext {
   matched: Set<string>; // lower-case order hashes named by OrdersMatched
   transfers: NftTransfer[];
+  /** Every OrderFulfilled of the tx: a matched listing's buyer is found in the order it was matched with. */
+  fills: Fulfilled[];
 }
 
 export interface RuleConfig {
@@ -184,7 +186,17 @@ export function preClassify(f: Fulfilled, tx: TxContext, cfg: RuleConfig): Pre {
   let seller: string, buyer: string, payments: SpentItem[];
   if (listing) {
     seller = f.offerer;
-    const carried = f.consideration.find((i) => isNft(i.itemType) && i.token === nft.token && i.identifier === nft.identifier);
+    const carries = (i: ReceivedItem) => isNft(i.itemType) && i.token === nft.token && i.identifier === nft.identifier;
+    // A private listing names its buyer in its own consideration; a matched listing's `recipient` is whoever called
+    // matchOrders, so its buyer is the NFT's recipient in the other order of the same OrdersMatched.
+    let carried = f.consideration.find(carries);
+    if (!carried && tx.matched.has(f.orderHash.toLowerCase())) {
+      for (const g of tx.fills) {
+        if (g === f || !tx.matched.has(g.orderHash.toLowerCase())) continue;
+        carried = g.consideration.find(carries);
+        if (carried) break;
+      }
+    }
     buyer = carried ? carried.recipient : f.recipient;
     payments = f.consideration.filter((i) => isPayment(i.itemType));
   } else {

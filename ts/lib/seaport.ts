@@ -19,7 +19,7 @@ import {
 import type { Chain } from './chain.js';
 
 export const SEAPORT: Address = '0x0000000000000068F116a894984e2DB1123eB395';
-export const CONDUIT_CONTROLLER: Address = '0x00000000f9490004c11cCA813f7a2b3E9cf49Bde';
+export const CONDUIT_CONTROLLER: Address = '0x00000000F9490004C11Cef243f5400493c00Ad63';
 export const ZERO: Address = '0x0000000000000000000000000000000000000000';
 const ZERO32: Hex = `0x${'00'.repeat(32)}`;
 

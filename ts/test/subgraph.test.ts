@@ -16,6 +16,18 @@ import { SKIP_REASONS, type Sale } from '../indexer/sale.ts';
 import { ABI_SOURCES, abiPath, render } from '../../subgraph/scripts/abis.ts';
 import { record, type Fixture, type FixtureTx } from '../../subgraph/scripts/fixtures.ts';
 import { decodeTx, referenceDecision, type DecodedTx, type Fill, type RuleConfig } from '../../subgraph/test/sale-rules-ref.ts';
+import {
+  decodeNftTransfer,
+  decodeOrderFulfilled,
+  decodeOrdersMatched,
+  finish,
+  preClassify,
+  ORDER_FULFILLED_TOPIC,
+  ORDERS_MATCHED_TOPIC,
+  type Fulfilled,
+  type RawLog as IndexerLog,
+  type TxContext,
+} from '../indexer/rules.ts';
 
 type AbiParam = { type: string; indexed?: boolean; components?: AbiParam[] };
 type AbiEvent = { type: string; name: string; inputs: AbiParam[] };
@@ -169,6 +181,44 @@ function wasmInput(fill: Fill, tx: DecodedTx, totalSize: bigint, cfg: RuleConfig
   return lines.join('\n');
 }
 
+/** The TypeScript indexer's own decision (ts/indexer/rules.ts) on every OrderFulfilled of one fixture transaction,
+ * by log index: the third implementation of docs/sale-rules.md fed the same logs. */
+function indexerDecisions(f: Fixture, t: FixtureTx, cfg: RuleConfig): Map<number, { sale: Sale } | { skip: string }> {
+  const logs: IndexerLog[] = t.logs.map((l) => ({
+    address: l.address,
+    topics: l.topics,
+    data: l.data,
+    blockNumber: t.blockNumber,
+    blockHash: t.blockHash,
+    transactionHash: t.hash,
+    logIndex: hex(BigInt(l.logIndex)),
+  }));
+  const tx: TxContext = { matched: new Set(), transfers: [], fills: [] };
+  for (const l of logs) {
+    if (lc(l.topics[0]) === lc(ORDER_FULFILLED_TOPIC)) {
+      if (lc(l.address) === lc(f.seaport)) tx.fills.push(decodeOrderFulfilled(l));
+    } else if (lc(l.topics[0]) === lc(ORDERS_MATCHED_TOPIC)) {
+      if (lc(l.address) === lc(f.seaport)) for (const h of decodeOrdersMatched(l)) tx.matched.add(h);
+    } else {
+      const m = decodeNftTransfer(l);
+      if (m) tx.transfers.push(m);
+    }
+  }
+  const icfg = { chainId: f.chainId, collections: new Set(cfg.listed.map(lc)), asset: lc(cfg.poolAsset), assetIsWeth: cfg.wethPool };
+  const out = new Map<number, { sale: Sale } | { skip: string }>();
+  for (const fill of tx.fills as Fulfilled[]) {
+    const pre = preClassify(fill, tx, icfg);
+    if (pre.skip) {
+      out.set(fill.logIndex, { skip: pre.skip });
+      continue;
+    }
+    const totalSize = BigInt(t.totalSize[lc(fill.orderHash)] ?? t.totalSize[fill.orderHash] ?? '0x1');
+    const r = finish(fill, pre, tx, totalSize, t.timestamp, icfg);
+    out.set(fill.logIndex, typeof r === 'string' ? { skip: r } : { sale: r });
+  }
+  return out;
+}
+
 interface Compared {
   name: string;
   outcome: string;
@@ -179,10 +229,13 @@ function compareAll(rules: WasmRules, f: Fixture, txs: FixtureTx[], cfg: RuleCon
   const out: Compared[] = [];
   for (const t of txs) {
     const tx = decodeTx(t.logs, f.seaport);
+    const indexer = indexerDecisions(f, t, cfg);
     for (const fill of tx.fills) {
       const totalSize = BigInt(t.totalSize[lc(fill.orderHash)] ?? t.totalSize[fill.orderHash] ?? '0x1');
       const block = { chainId: f.chainId, txHash: t.hash, blockNumber: BigInt(t.blockNumber), blockHash: t.blockHash, timestamp: t.timestamp };
       const ref = referenceDecision(fill, tx, totalSize, cfg, block);
+      // The indexer (ts/indexer) must decide as the reference does, to the last field of the Sale.
+      expect(indexer.get(fill.logIndex), `${t.name} log ${fill.logIndex} (indexer)`).toEqual(ref);
       const text = wasmInput(fill, tx, totalSize, cfg);
       const got = rules.decide(text);
       const where = `${t.name} log ${fill.logIndex}`;

@@ -288,6 +288,16 @@ contract LendingPool is PoolBase, Governed {
         if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
     }
 
+    /// @dev See {ILendingPool}. Served by the core (one slot read): the extension has the less room.
+    function collectionExposure(address collection_)
+        external
+        view
+        returns (uint256 auctionDebt, uint256 borrowerCap, uint256 maxUnits)
+    {
+        CollectionRisk memory rk = _s().risk[collection_];
+        return (rk.auctionDebt, rk.borrowerCap, rk.maxUnits);
+    }
+
     /// @dev See {ILendingPool}.
     function loanHash(uint256 loanId) external view returns (bytes32) {
         return _s().loans[loanId];
@@ -561,6 +571,8 @@ contract LendingPool is PoolBase, Governed {
         uint256 exposure = newScaled.toDebtUp(index) + rk.auctionDebt;
         uint256 ceiling = cs.debtCeiling;
         if (exposure > ceiling) revert ExceedsDebtCeiling(exposure, ceiling);
+        // A stack is sold as one lot: no loan pledges more units than the market is taken to absorb at the price.
+        if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
         cs.scaledDebt = newScaled.toUint112();
         mapping(address => uint256) storage owed = $.borrowerPrincipal[loan.collection];
         uint256 principal = owed[loan.borrower] + loan.principal;

@@ -2,10 +2,10 @@
 pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
-import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {MockAggregator} from "../../test/mocks/MockAggregator.sol";
 import {InvariantsSpec} from "../InvariantsSpec.sol";
 import {Actor} from "./Actor.sol";

@@ -3,8 +3,8 @@ pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
-import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {Actor} from "../base/Actor.sol";
 import {HandlerBase} from "../base/HandlerBase.sol";
 
@@ -143,8 +143,9 @@ abstract contract BorrowerHandler is HandlerBase {
         if (withProof) _checkTraitLoan(loan, x.premium, x.unitPrice, x.validRoot);
         if (x.c == address(apes)) _check(apes.ownerOf(x.id) == address(pool), L2_CUSTODY_721);
         // E2, before the new loan joins the records: what the owner owed in the collection plus this loan.
-        (,, uint256 cap) = pool.collectionExposure(x.c);
+        (, uint256 cap, uint256 units) = pool.collectionExposure(x.c);
         if (cap != 0) _checkLe(_principalOf(x.c, loan.borrower) + loan.principal, cap, E2_BORROWER_CAP);
+        if (units != 0) _checkLe(loan.amount, units, E2_BORROWER_CAP);
     }
 
     /// @dev O4: a premium needs a usable root and an honest leaf, and is capped by multiple x price (and 10x).

@@ -108,7 +108,8 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// Reverts when the collection is unlisted or frozen, borrowing is paused, the oracle is in an outage, the loan is
     /// below the minimum, above the LTV, above the collection's debt ceiling (its exposure: live debt with the new loan
     /// included plus the debt frozen in its running auctions, `ExceedsDebtCeiling`), above the per-borrower cap (the
-    /// owner's outstanding principal in the collection with this loan, `ExceedsBorrowerCap`), or above the cash.
+    /// owner's outstanding principal in the collection with this loan, `ExceedsBorrowerCap`), above the per-loan unit
+    /// cap (`ExceedsUnitCap`), or above the cash.
     function borrow(
         address collection,
         uint256 tokenId,
@@ -243,13 +244,13 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         external
         view
         returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);
-    /// @notice What counts against a collection's ceiling: its live debt (interest accrued, rounded up) plus the debt
-    /// frozen in its running auctions (relists included), and the per-borrower cap (0: only the ceiling bounds a
-    /// borrower).
+    /// @notice What counts against a collection's ceiling besides its live debt (`collectionState`): the debt frozen
+    /// in its running auctions (relists included); and the per-borrower limits: the principal cap (0: only the
+    /// ceiling bounds a borrower) and the units one loan may pledge (0: no cap).
     function collectionExposure(address collection)
         external
         view
-        returns (uint256 liveDebt, uint256 auctionDebt, uint256 borrowerCap);
+        returns (uint256 auctionDebt, uint256 borrowerCap, uint256 maxUnits);
     /// @notice The principal `borrower` owes against `collection` across its open loans, live or in auction.
     function borrowerPrincipal(address collection, address borrower) external view returns (uint256);
     function claimable(address account) external view returns (uint256);
@@ -271,10 +272,12 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @notice Sets a collection's debt ceiling. The timelock may raise or lower it; the guardian may only lower it.
     function setDebtCeiling(address collection, uint256 ceiling) external;
 
-    /// @notice Sets the most principal one borrower may owe against `collection` across its loans (0: no cap of its
-    /// own, the ceiling bounds it). The timelock may raise or lower it; the guardian may only lower it: it may not set
-    /// 0 over a cap, nor a first cap above the ceiling. Loans already open are not touched.
-    function setBorrowerCap(address collection, uint256 cap) external;
+    /// @notice Sets the most principal one borrower may owe against `collection` across its loans (`cap`; 0: no cap
+    /// of its own, the ceiling bounds it) and the most units one loan may pledge (`maxUnits`; 0: no cap; an ERC-1155
+    /// stack is auctioned as one lot, so this is the depth the market is taken to absorb at the price, see
+    /// docs/exposure.md). The timelock may raise or lower both; the guardian may only lower them: it may not set 0
+    /// over a cap, nor a first principal cap above the ceiling. Loans already open are not touched.
+    function setBorrowerCap(address collection, uint256 cap, uint256 maxUnits) external;
 
     /// @notice Freezes a collection against new loans (guardian or timelock); only the timelock unfreezes.
     function setCollectionFrozen(address collection, bool frozen) external;

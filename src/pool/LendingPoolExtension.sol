@@ -231,18 +231,6 @@ contract LendingPoolExtension is PoolBase {
     }
 
     /// @dev See {ILendingPool}.
-    function collectionExposure(address collection_)
-        external
-        view
-        returns (uint256 liveDebt, uint256 auctionDebt_, uint256 borrowerCap)
-    {
-        PoolStorage storage $ = _s();
-        (,, uint256 index) = _accruedView();
-        CollectionRisk memory rk = $.risk[collection_];
-        return (uint256($.collections[collection_].scaledDebt).toDebtUp(index), rk.auctionDebt, rk.borrowerCap);
-    }
-
-    /// @dev See {ILendingPool}.
     function borrowerPrincipal(address collection_, address borrower) external view returns (uint256) {
         return _s().borrowerPrincipal[collection_][borrower];
     }
@@ -305,20 +293,27 @@ contract LendingPoolExtension is PoolBase {
         emit DebtCeilingSet(collection_, ceiling);
     }
 
-    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (the ceiling, which the timelock may later
-    /// raise), so the guardian may not set 0 over a cap, nor a first cap above the ceiling.
-    function setBorrowerCap(address collection_, uint256 cap) external onlyGuardian {
+    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
+    /// timelock may later raise), so the guardian may not set 0 over a cap, nor a first principal cap above the ceiling.
+    function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];
         if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (cap > type(uint96).max) revert InvalidTerms();
+        if (cap > type(uint96).max || maxUnits > type(uint32).max) revert InvalidTerms();
         CollectionRisk storage rk = $.risk[collection_];
         if (msg.sender != timelock()) {
-            uint256 current = rk.borrowerCap;
-            if (cap == 0 ? current != 0 : cap > (current == 0 ? cs.debtCeiling : current)) revert NotTightening();
+            if (_loosens(cap, rk.borrowerCap, cs.debtCeiling) || _loosens(maxUnits, rk.maxUnits, type(uint256).max)) {
+                revert NotTightening();
+            }
         }
         rk.borrowerCap = uint96(cap);
-        emit BorrowerCapSet(collection_, cap);
+        rk.maxUnits = uint32(maxUnits);
+        emit BorrowerCapSet(collection_, cap, maxUnits);
+    }
+
+    /// @dev Whether setting a cap (0 = none, read as `unlimited`) from `current` to `next` loosens it.
+    function _loosens(uint256 next, uint256 current, uint256 unlimited) internal pure returns (bool) {
+        return next == 0 ? current != 0 : next > (current == 0 ? unlimited : current);
     }
 
     /// @dev See {ILendingPool}.

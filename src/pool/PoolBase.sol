@@ -106,13 +106,15 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint32 period;
     }
 
-    /// @dev 28 bytes: what else counts against a collection's ceiling and its per-borrower cap (issue 15). The debt
+    /// @dev 32 bytes: what else counts against a collection's ceiling, and the per-borrower limits (issue 15). The debt
     /// frozen in the collection's running auctions (relists included) stays in its exposure until the auction settles
     /// (sold, repaid or written off), so starting an auction never frees room under the ceiling. Auctions started
-    /// before this field existed are not in it (it saturates at zero when they settle).
+    /// before this field existed are not in it (it saturates at zero when they settle). `borrowerCap` bounds one
+    /// borrower's outstanding principal in the collection, `maxUnits` the units one loan may pledge (0: no cap).
     struct CollectionRisk {
         uint128 auctionDebt;
         uint96 borrowerCap;
+        uint32 maxUnits;
     }
 
     /// @custom:storage-location erc7201:nftlend.storage.LendingPool

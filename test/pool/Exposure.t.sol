@@ -24,7 +24,8 @@ contract ExposureTest is BaseTest {
 
     /// @dev What counts against the ceiling now.
     function _exposure() internal view returns (uint256) {
-        (uint256 live, uint256 frozen,) = pool.collectionExposure(address(apes));
+        (,, uint256 live,) = pool.collectionState(address(apes));
+        (uint256 frozen,,) = pool.collectionExposure(address(apes));
         return live + frozen;
     }
 
@@ -102,11 +103,11 @@ contract ExposureTest is BaseTest {
         (, IDutchAuction.Auction memory next, ILendingPoolTypes.Loan memory relisted) =
             auction.settle(ids[0], loans[0], auctions[0]);
         assertGt(next.start, 0, "relisted");
-        (, uint256 frozen,) = pool.collectionExposure(address(apes));
+        (uint256 frozen,,) = pool.collectionExposure(address(apes));
         assertEq(frozen, loans[0].frozenDebt + loans[1].frozenDebt, "a relist keeps the auction's debt counted");
         assertGe(_exposure(), before, "a relist frees no room");
         _settleUnsoldToClose(ids[0], relisted, next, keeper);
-        (, frozen,) = pool.collectionExposure(address(apes));
+        (frozen,,) = pool.collectionExposure(address(apes));
         assertEq(frozen, loans[1].frozenDebt, "the close releases the written-off debt");
     }
 
@@ -115,7 +116,7 @@ contract ExposureTest is BaseTest {
         (uint256[2] memory ids, ILendingPoolTypes.Loan[2] memory loans,) = _fillAndCrash();
         assertEq(pool.borrowerPrincipal(address(apes), borrower), 2 * LOAN);
         _repayAll(borrower, ids[1], loans[1]);
-        (, uint256 frozen,) = pool.collectionExposure(address(apes));
+        (uint256 frozen,,) = pool.collectionExposure(address(apes));
         assertEq(frozen, loans[0].frozenDebt);
         assertEq(pool.borrowerPrincipal(address(apes), borrower), LOAN);
     }
@@ -128,7 +129,7 @@ contract ExposureTest is BaseTest {
     /// whoever calls `borrow` for it (an approved operator borrows against the owner's cap).
     function test_RevertWhen_borrowAboveBorrowerCap() public {
         vm.prank(timelock);
-        pool.setBorrowerCap(address(apes), 6 ether);
+        pool.setBorrowerCap(address(apes), 6 ether, 0);
         _borrowApe(borrower, 1, PRINCIPAL);
         _mintApe(borrower, 2);
         vm.prank(borrower);
@@ -155,7 +156,7 @@ contract ExposureTest is BaseTest {
     /// @notice Repayment (partial, then full) gives the borrower its room back, by the principal repaid.
     function test_borrowerCap_repaymentReleasesPrincipal() public {
         vm.prank(timelock);
-        pool.setBorrowerCap(address(apes), PRINCIPAL);
+        pool.setBorrowerCap(address(apes), PRINCIPAL, 0);
         (uint256 id, ILendingPoolTypes.Loan memory loan) = _borrowApe(borrower, 1, PRINCIPAL);
         skip(12 minutes);
         uint256 interest = pool.debtOf(loan) - PRINCIPAL;
@@ -175,27 +176,79 @@ contract ExposureTest is BaseTest {
     function test_borrowerCap_guardianOnlyTightens() public {
         vm.prank(guardian);
         vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
-        pool.setBorrowerCap(address(apes), CEILING + 1); // a first cap above the ceiling
+        pool.setBorrowerCap(address(apes), CEILING + 1, 0); // a first cap above the ceiling
         vm.prank(guardian);
-        pool.setBorrowerCap(address(apes), 4 ether);
-        vm.prank(guardian);
-        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
-        pool.setBorrowerCap(address(apes), 4 ether + 1);
+        pool.setBorrowerCap(address(apes), 4 ether, 0);
         vm.prank(guardian);
         vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
-        pool.setBorrowerCap(address(apes), 0); // 0 = no cap of its own: a raise
+        pool.setBorrowerCap(address(apes), 4 ether + 1, 0);
         vm.prank(guardian);
-        pool.setBorrowerCap(address(apes), 3 ether);
+        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
+        pool.setBorrowerCap(address(apes), 0, 0); // 0 = no cap of its own: a raise
+        vm.prank(guardian);
+        pool.setBorrowerCap(address(apes), 3 ether, 0);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IGoverned.NotGuardian.selector, stranger));
-        pool.setBorrowerCap(address(apes), 1 ether);
+        pool.setBorrowerCap(address(apes), 1 ether, 0);
         vm.prank(timelock);
-        pool.setBorrowerCap(address(apes), 0);
-        (,, uint256 cap) = pool.collectionExposure(address(apes));
+        pool.setBorrowerCap(address(apes), 0, 0);
+        (, uint256 cap,) = pool.collectionExposure(address(apes));
         assertEq(cap, 0);
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, stranger));
-        pool.setBorrowerCap(stranger, 1 ether);
+        pool.setBorrowerCap(stranger, 1 ether, 0);
+        // The unit cap: a first one is a tightening, raising it or lifting it (0) is not.
+        vm.startPrank(guardian);
+        pool.setBorrowerCap(address(items), 0, 50);
+        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
+        pool.setBorrowerCap(address(items), 0, 51);
+        vm.expectRevert(ILendingPoolTypes.NotTightening.selector);
+        pool.setBorrowerCap(address(items), 0, 0);
+        pool.setBorrowerCap(address(items), 0, 10);
+        vm.stopPrank();
+        (,, uint256 units) = pool.collectionExposure(address(items));
+        assertEq(units, 10);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        ERC-1155 STACKS: UNITS PER LOAN
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The review's stack: one address pledged 1,000 units and borrowed the whole ceiling, though 1,000 units
+    /// cannot be sold at the price at once. With a unit cap of 50 per loan and a principal cap per borrower, the most
+    /// one address can borrow stops growing with its stack (docs/exposure.md, worked example). Edges: 1 unit, exactly
+    /// the cap, one above it, and the largest cap the field holds.
+    function test_RevertWhen_borrowStackAboveUnitCap() public {
+        vm.startPrank(timelock);
+        pool.setDebtCeiling(address(items), 1000 ether);
+        pool.setBorrowerCap(address(items), 30 ether, 50);
+        vm.stopPrank();
+        valuation.setPrice(address(items), 1 ether);
+        // 1,000 units: refused whatever the principal.
+        items.mint(borrower, 7, 1000);
+        vm.startPrank(borrower);
+        items.setApprovalForAll(address(pool), true);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsUnitCap.selector, 1000, 50));
+        pool.borrow(address(items), 7, 1000, 1 ether, borrower, 0, new bytes32[](0));
+        // One above the cap.
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsUnitCap.selector, 51, 50));
+        pool.borrow(address(items), 7, 51, 1 ether, borrower, 0, new bytes32[](0));
+        // 1 unit, and exactly the cap (50 x 1 x 100 % x 50 % = 25): both open.
+        pool.borrow(address(items), 7, 1, 0.5 ether, borrower, 0, new bytes32[](0));
+        pool.borrow(address(items), 7, 50, 25 ether, borrower, 0, new bytes32[](0));
+        // A second full lot of 50 would pass the unit cap but not the borrower's principal cap (25.5 + 25 > 30).
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.ExceedsBorrowerCap.selector, borrower, 50.5 ether, 30 ether)
+        );
+        pool.borrow(address(items), 7, 50, 25 ether, borrower, 0, new bytes32[](0));
+        vm.stopPrank();
+        assertEq(items.balanceOf(address(pool), 7), 51);
+        // The largest cap the field holds is accepted; one more is not.
+        vm.startPrank(timelock);
+        pool.setBorrowerCap(address(items), 0, type(uint32).max);
+        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        pool.setBorrowerCap(address(items), 0, uint256(type(uint32).max) + 1);
+        vm.stopPrank();
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -29,6 +29,9 @@ abstract contract BorrowerHandler is HandlerBase {
             id = idSeed % N_ITEM_IDS + 1;
             amount = _bound(units, 1, 20);
             items.mint(address(a), id, amount);
+            // E2 probe, one call in eight: the guardian first caps the units per loan just below this draw (when that
+            // tightens), so the borrow must be refused.
+            if (units % 8 == 7 && amount > 1) _capUnits(amount - 1);
         } else {
             id = _apeFor(a, idSeed, flags & 4 != 0);
         }
@@ -53,6 +56,15 @@ abstract contract BorrowerHandler is HandlerBase {
         proof[0] = trait.leaves[1 - k];
         uint256 premium = trait.premiums[k] + (tamper % 2);
         _borrow(a, address(apes), id, 1, principal, premium, proof);
+    }
+
+    /// @dev The guardian sets the ERC-1155's unit cap to `units` when that tightens it (principal cap unchanged).
+    function _capUnits(uint256 units) internal {
+        (, uint256 cap, uint256 current) = pool.collectionExposure(address(items));
+        if (current != 0 && current <= units) return;
+        (bool ok,) =
+            guardian.exec(address(pool), abi.encodeCall(ILendingPool.setBorrowerCap, (address(items), cap, units)));
+        _check(ok, G1_ONLY_TIMELOCK);
     }
 
     /// @dev What the harness knew right before a borrow.
@@ -351,6 +363,13 @@ abstract contract BorrowerHandler is HandlerBase {
         LoanRec memory r = live[i];
         if (shock % 3 == 0) _shock(r.loan.collection, _bound(shock >> 2, 2000, 10_000));
         else if (fresh) _freshen(r.loan.collection);
+        // E3 probe, one call in four: the guardian first freezes the loan's collection; the renewal must be refused.
+        if (shock % 4 == 3) {
+            (bool f,) = guardian.exec(
+                address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (r.loan.collection, true))
+            );
+            _check(f, G1_ONLY_TIMELOCK);
+        }
         // Mostly the borrower (only it may renew); one call in four a random actor, which must be refused.
         Actor payer = payerSeed % 4 == 0 ? _actor(payerSeed >> 2) : Actor(r.loan.borrower);
         uint256 debt = pool.debtOf(r.loan);

@@ -45,6 +45,12 @@ abstract contract InvariantsSpec {
         "L8_TERMS_FIXED: a governance change never alters an existing loan's debt, health factor or terms";
     string internal constant L9_NO_THEFT =
         "L9_NO_THEFT: nobody borrows against, withdraws or redeems another account's assets without its approval";
+    string internal constant E1_EXPOSURE =
+        "E1_EXPOSURE: after every step a collection's exposure (live debt + debt frozen in its running auctions, as the harness records them) is at most its ceiling, or no more than the step's interest above it";
+    string internal constant E2_BORROWER_CAP =
+        "E2_BORROWER_CAP: a borrow succeeds only if the owner's outstanding principal in the collection (harness records, new loan included) stays within the per-borrower cap, and its units within the per-loan unit cap";
+    string internal constant E3_RENEW_CREDIT =
+        "E3_RENEW_CREDIT: a renewal succeeds only by the borrower, unfrozen and unpaused, healthy without the trait premium, and carries no premium";
 
     // Auctions and bad debt
     string internal constant B1_PRICE_CURVE =

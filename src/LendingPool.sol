@@ -6,6 +6,7 @@ import {ILendingPool} from "./interfaces/ILendingPool.sol";
 import {IValuation} from "./interfaces/IValuation.sol";
 import {KinkRate} from "./libraries/KinkRate.sol";
 import {PoolMath} from "./libraries/PoolMath.sol";
+import {ValuationMath} from "./libraries/ValuationMath.sol";
 import {INft, PoolBase} from "./pool/PoolBase.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
@@ -145,7 +146,7 @@ contract LendingPool is PoolBase, Governed {
         _checkLtv(loan, t, unitPrice);
         // Scaled debt rounds up: the loan owes at least its principal.
         loan.scaledDebt = loan.principal.toScaledUp(r.borrowIndex);
-        loan.termsId = _addCollectionDebt($, loan.collection, loan.scaledDebt, r.borrowIndex);
+        loan.termsId = _addCollectionDebt($, loan, r.borrowIndex);
 
         // Effects.
         loanId = m.nextLoanId;
@@ -227,6 +228,9 @@ contract LendingPool is PoolBase, Governed {
             }
             r.totalScaledDebt -= uint112(scaledRepaid);
             _removeCollectionDebt($, loan.collection, scaledRepaid);
+            // The borrower's outstanding principal falls by the principal repaid (all of it on a full repayment).
+            uint256 principalRepaid = closed ? loan.principal : loan.principal - updated.principal;
+            if (principalRepaid != 0) _releasePrincipal($, loan.collection, loan.borrower, principalRepaid);
             m.cash += uint112(paid);
         }
         _storeRates(r);
@@ -251,17 +255,25 @@ contract LendingPool is PoolBase, Governed {
     ) external nonReentrant returns (uint256 interestPaid, Loan memory updated) {
         PoolStorage storage $ = _s();
         Loan memory loan = _checkLoan($, loanId, loanIn);
+        // A new term is new credit: the borrower's decision, and closed while the collection is frozen or borrowing
+        // is paused (repayment never is).
+        if (msg.sender != loan.borrower) revert NotBorrower(msg.sender, loan.borrower);
         if (loan.auctionStart != 0) revert LoanInAuction(loanId);
         if (block.timestamp > loan.dueTime) revert LoanExpired(loanId, loan.dueTime);
+        if ($.collections[loan.collection].frozen) revert CollectionFrozen(loan.collection);
+        if (_loadRateConfig().borrowPaused) revert BorrowPaused();
         (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
         Terms memory t = _loadTerms(loan.collection, loan.termsId);
         uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
-        uint256 hf = _healthFactor(loan, t, debt, VALUATION.price(loan.collection));
+        updated = _copyLoan(loan);
+        // The premium was proven at borrow against a root that may since be revoked or expired: the new term does not
+        // carry it, and the loan must be healthy without it.
+        updated.premiumWad = 0;
+        uint256 hf = _healthFactor(updated, t, debt, VALUATION.price(loan.collection));
         if (hf < PoolMath.WAD) revert LoanUnhealthy(loanId, hf);
 
         interestPaid = debt > loan.principal ? debt - loan.principal : 0;
         uint256 newScaled = loan.principal.toScaledUp(r.borrowIndex);
-        updated = _copyLoan(loan);
         updated.scaledDebt = newScaled;
         updated.dueTime = uint40(block.timestamp + t.duration);
         r.totalScaledDebt = (uint256(r.totalScaledDebt) - loan.scaledDebt + newScaled).toUint112();
@@ -274,6 +286,16 @@ contract LendingPool is PoolBase, Governed {
         emit Renew(loanId, interestPaid, updated);
 
         if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
+    }
+
+    /// @dev See {ILendingPool}. Served by the core (one slot read): the extension has the less room.
+    function collectionExposure(address collection_)
+        external
+        view
+        returns (uint256 auctionDebt, uint256 borrowerCap, uint256 maxUnits)
+    {
+        CollectionRisk memory rk = _s().risk[collection_];
+        return (rk.auctionDebt, rk.borrowerCap, rk.maxUnits);
     }
 
     /// @dev See {ILendingPool}.
@@ -312,6 +334,7 @@ contract LendingPool is PoolBase, Governed {
         r.totalScaledDebt -= uint112(loan.scaledDebt);
         _storeRates(r);
         _removeCollectionDebt($, loan.collection, loan.scaledDebt);
+        _addAuctionDebt($, loan.collection, debt);
         AuctionBook memory book = _loadBook();
         book.auctionDebt += debt.toUint128();
         book.impairment += impairment_.toUint128();
@@ -420,6 +443,7 @@ contract LendingPool is PoolBase, Governed {
         _storeBook(m, book);
         _lockRecovery(m, book, before);
         _storeMarket(m);
+        _releaseAuction($, loan);
         delete $.loans[loanId];
     }
 
@@ -477,7 +501,11 @@ contract LendingPool is PoolBase, Governed {
         // Both prices round up, in the pool's favour; the reserve is never zero.
         at.reservePrice = at.collateralValue.mulBpsUp(t.auctionReserveBps);
         if (at.reservePrice == 0) at.reservePrice = 1;
-        at.startPrice = at.collateralValue.mulBpsUp(t.auctionStartBps);
+        // The start covers an unflagged drop of the valuation's current deviation, whatever the terms say: the
+        // deviation can be raised after the terms were set (`setTerms` checks it against the deviation then).
+        uint256 startBps = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(loan.collection));
+        if (startBps < t.auctionStartBps) startBps = t.auctionStartBps;
+        at.startPrice = at.collateralValue.mulBpsUp(startBps);
         if (at.startPrice < at.reservePrice) at.startPrice = at.reservePrice;
         at.duration = t.auctionDuration;
         at.valuation = address(VALUATION);
@@ -521,19 +549,36 @@ contract LendingPool is PoolBase, Governed {
         if (premiumWad > MAX_PREMIUM_WAD) premiumWad = MAX_PREMIUM_WAD;
     }
 
-    /// @dev Adds a new loan's scaled debt to its collection, enforcing the ceiling with the new loan included.
+    /// @dev The frozen debt stays in the collection's exposure until the auction settles: no room is freed under the
+    /// ceiling while the collection is being liquidated.
+    function _addAuctionDebt(PoolStorage storage $, address collection_, uint256 debt) internal {
+        CollectionRisk storage rk = $.risk[collection_];
+        rk.auctionDebt = (uint256(rk.auctionDebt) + debt).toUint128();
+    }
+
+    /// @dev Adds a new loan's scaled debt to its collection and its principal to the borrower's, enforcing the ceiling
+    /// on the collection's exposure (live debt with the new loan, rounded up, plus the debt frozen in its auctions) and
+    /// the per-borrower cap on the borrower's outstanding principal with the new loan.
     function _addCollectionDebt(
         PoolStorage storage $,
-        address collection_,
-        uint256 scaled,
+        Loan memory loan,
         uint256 index
     ) internal returns (uint32 termsId) {
-        CollectionState storage cs = $.collections[collection_];
+        CollectionState storage cs = $.collections[loan.collection];
+        CollectionRisk memory rk = $.risk[loan.collection];
         termsId = cs.termsId;
-        uint256 newScaled = uint256(cs.scaledDebt) + scaled;
-        uint256 collectionDebt = newScaled.toDebtUp(index);
+        uint256 newScaled = uint256(cs.scaledDebt) + loan.scaledDebt;
+        uint256 exposure = newScaled.toDebtUp(index) + rk.auctionDebt;
         uint256 ceiling = cs.debtCeiling;
-        if (collectionDebt > ceiling) revert ExceedsDebtCeiling(collectionDebt, ceiling);
+        if (exposure > ceiling) revert ExceedsDebtCeiling(exposure, ceiling);
+        // A stack is sold as one lot: no loan pledges more units than the market is taken to absorb at the price.
+        if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
         cs.scaledDebt = newScaled.toUint112();
+        mapping(address => uint256) storage owed = $.borrowerPrincipal[loan.collection];
+        uint256 principal = owed[loan.borrower] + loan.principal;
+        if (rk.borrowerCap != 0 && principal > rk.borrowerCap) {
+            revert ExceedsBorrowerCap(loan.borrower, principal, rk.borrowerCap);
+        }
+        owed[loan.borrower] = principal;
     }
 }

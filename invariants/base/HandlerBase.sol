@@ -2,10 +2,10 @@
 pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
-import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
+import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {MockAggregator} from "../../test/mocks/MockAggregator.sol";
 import {InvariantsSpec} from "../InvariantsSpec.sol";
 import {Actor} from "./Actor.sol";
@@ -140,6 +140,8 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
     uint256 internal lossAllowance;
     /// @dev Set by a handler that settles an auction in this call (B3).
     bool internal settling;
+    /// @dev E1: each collection's exposure (apes, items) before the call, as the harness records it.
+    uint256[2] internal preExposure;
 
     /*//////////////////////////////////////////////////////////////
                                 HOOKS
@@ -166,6 +168,8 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         pre = s;
         lossAllowance = 0;
         settling = false;
+        (preExposure[0],) = _exposure(address(apes));
+        (preExposure[1],) = _exposure(address(items));
     }
 
     function _after() internal {
@@ -177,8 +181,40 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             _checkLe(pre.totalAssets, s.totalAssets + lossAllowance, A4_PRICE);
         }
         if (!settling) _checkEq(s.badDebt, pre.badDebt, B3_BAD_DEBT_AT_EXIT);
+        _checkExposure(address(apes), preExposure[0]);
+        _checkExposure(address(items), preExposure[1]);
         _noteMoves(s);
         lastAfter = s;
+    }
+
+    /// @dev E1: a collection's exposure is at most its ceiling after the call, or the call did not raise it (interest
+    /// and a ceiling lowered over open loans can leave it above). Interest is not the call raising it: some handlers
+    /// warp inside the call (an oracle recovery, a timelock delay), so the exposure after is read back at the borrow
+    /// index before the call. Two wei of slack: an auction start moves a loan's debt, rounded up on its own, out of the
+    /// collection's live debt, rounded up in sum, and the read-back rounds once more.
+    function _checkExposure(address c, uint256 before) internal {
+        (uint256 e, uint256 ceiling) = _exposure(c);
+        if (e <= ceiling) return;
+        uint256 index = pool.borrowIndex();
+        uint256 atPre = index > pre.index ? e * pre.index / index : e;
+        if (atPre > before + 2) _fail(E1_EXPOSURE, e, ceiling);
+    }
+
+    /// @dev A collection's exposure from the harness's own records: the pool's live debt of the collection plus the
+    /// frozen debt of every loan the harness knows in auction (not the pool's own auction-debt figure, which a broken
+    /// pool would keep consistent with itself), and its ceiling.
+    function _exposure(address c) internal view returns (uint256 e, uint256 ceiling) {
+        (, ceiling, e,) = pool.collectionState(c);
+        for (uint256 k; k < live.length; ++k) {
+            if (live[k].loan.collection == c && live[k].loan.auctionStart != 0) e += live[k].loan.frozenDebt;
+        }
+    }
+
+    /// @dev E2: the principal the harness records for `borrower`'s open loans of collection `c`.
+    function _principalOf(address c, address borrower) internal view returns (uint256 p) {
+        for (uint256 k; k < live.length; ++k) {
+            if (live[k].loan.collection == c && live[k].loan.borrower == borrower) p += live[k].loan.principal;
+        }
     }
 
     /// @dev Moves the interest anchor when cash or live debt changed since the last state seen: only a non-temporal

@@ -37,7 +37,9 @@ abstract contract AdminHandler is HandlerBase {
     uint8 internal constant OP_SIGNER = 7;
     uint8 internal constant OP_MULTIPLE = 8;
     uint8 internal constant OP_UPGRADE = 9;
-    uint8 internal constant N_OPS = 10;
+    uint8 internal constant OP_RESTORE_ROOTS = 10;
+    uint8 internal constant OP_BORROWER_CAP = 11;
+    uint8 internal constant N_OPS = 12;
 
     /// @notice Schedules one parameter change with the timelock's 48 h delay; it cannot run at once.
     function proposeChange(uint256 kind, uint256 a, uint256 b) external step {
@@ -100,10 +102,10 @@ abstract contract AdminHandler is HandlerBase {
     }
 
     /// @notice The guardian's immediate powers, all tightening: pause borrows, freeze a collection, lower a debt
-    /// ceiling, freeze a valuation, revoke a trait root. Each must work at once.
+    /// ceiling, freeze a valuation, revoke a trait root, lower a per-borrower cap. Each must work at once.
     function guardianAct(uint256 kind, uint256 collSeed, uint256 value) external step {
         address c = collSeed % 2 == 0 ? address(apes) : address(items);
-        kind = kind % 5;
+        kind = kind % 6;
         bytes memory data;
         address target = address(pool);
         if (kind == 0) {
@@ -116,6 +118,14 @@ abstract contract AdminHandler is HandlerBase {
         } else if (kind == 3) {
             target = address(valuation);
             data = abi.encodeCall(Valuation.freeze, (c));
+        } else if (kind == 5) {
+            (, uint256 ceiling,,) = pool.collectionState(c);
+            (, uint256 cap, uint256 units) = pool.collectionExposure(c);
+            // Lower the principal cap, and the unit cap (set a first one half the time when there is none).
+            uint256 newUnits =
+                units != 0 ? _bound(value >> 128, 1, units) : value % 2 == 0 ? 0 : _bound(value >> 128, 1, 20);
+            data =
+                abi.encodeCall(ILendingPool.setBorrowerCap, (c, _bound(value, 1, cap == 0 ? ceiling : cap), newUnits));
         } else {
             target = address(pricer);
             data = abi.encodeCall(TraitPricer.revokeRoot, (address(apes)));
@@ -137,22 +147,25 @@ abstract contract AdminHandler is HandlerBase {
     }
 
     function _attackCall(uint256 kind, uint256 value, address who) internal view returns (address, bytes memory) {
-        if (kind == 0) return (address(pool), abi.encodeCall(ILendingPool.setTerms, (address(apes), _terms(1), value)));
+        if (kind == 0) {
+            return (address(pool), abi.encodeCall(ILendingPool.setTerms, (address(apes), _terms(1), value)));
+        }
         if (kind == 1) return (address(pool), abi.encodeCall(ILendingPool.setRateConfig, (_rateConfig())));
-        if (kind == 2) return (address(pool), abi.encodeCall(ILendingPool.withdrawReserve, (_bound(value, 1, 1e12), who)));
+        if (kind == 2) {
+            return (address(pool), abi.encodeCall(ILendingPool.withdrawReserve, (_bound(value, 1, 1e12), who)));
+        }
         if (kind == 3) return (address(pool), abi.encodeCall(ILendingPool.setLiquidator, (who)));
         if (kind == 4) return (address(pool), abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (spareImpl, "")));
         if (kind == 5) return (address(valuation), abi.encodeCall(Valuation.setReporter, (who, true)));
         if (kind == 6) return (address(pricer), abi.encodeCall(TraitPricer.setSigner, (who)));
         if (kind == 7) return (address(timelock), abi.encodeCall(TimelockController.updateDelay, (0)));
         if (kind == 8) {
-            return (
-                poolImpl,
-                abi.encodeCall(LendingPool.initialize, ("x", "x", who, who, who, _rateConfig()))
-            );
+            return (poolImpl, abi.encodeCall(LendingPool.initialize, ("x", "x", who, who, who, _rateConfig())));
         }
         // The guardian may only tighten.
-        if (kind == 9) return (address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (address(apes), false)));
+        if (kind == 9) {
+            return (address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (address(apes), false)));
+        }
         if (kind == 10) {
             return (address(pool), abi.encodeCall(ILendingPool.setDebtCeiling, (address(apes), type(uint96).max)));
         }
@@ -168,7 +181,9 @@ abstract contract AdminHandler is HandlerBase {
         op.kind = kind;
         op.target = address(pool);
         if (kind == OP_TERMS) {
-            op.data = abi.encodeCall(ILendingPool.setTerms, (c, _randomTerms(c == address(apes) ? 1 : 2, a, b), DEBT_CEILING));
+            op.data = abi.encodeCall(
+                ILendingPool.setTerms, (c, _randomTerms(c == address(apes) ? 1 : 2, a, b), DEBT_CEILING)
+            );
         } else if (kind == OP_RATES) {
             op.data = abi.encodeCall(ILendingPool.setRateConfig, (_randomRates(a, b)));
         } else if (kind == OP_CEILING) {
@@ -192,20 +207,35 @@ abstract contract AdminHandler is HandlerBase {
         } else if (kind == OP_MULTIPLE) {
             op.target = address(pricer);
             op.data = abi.encodeCall(TraitPricer.setPremiumMultiple, (address(apes), uint64(_bound(b, 1, 10e18))));
+        } else if (kind == OP_RESTORE_ROOTS) {
+            // Lifts a guardian's revocation (refused at execution when none holds): roots can be published again.
+            op.target = address(pricer);
+            op.data = abi.encodeCall(TraitPricer.restoreRoots, (address(apes)));
+        } else if (kind == OP_BORROWER_CAP) {
+            // Any cap, raise or lower, 0 (no cap of its own) one time in four.
+            uint256 cap = b % 4 == 0 ? 0 : _bound(b >> 2, MIN_LOAN, DEBT_CEILING);
+            uint256 units = b % 3 == 0 ? 0 : _bound(b >> 128, 1, 20);
+            op.data = abi.encodeCall(ILendingPool.setBorrowerCap, (c, cap, units));
         } else {
             op.data = abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (b % 2 == 0 ? spareImpl : poolImpl, ""));
         }
     }
 
     /// @dev Valid terms (every bound of setTerms respected), varied by the seeds.
-    function _randomTerms(uint8 standard, uint256 a, uint256 b) internal pure returns (ILendingPoolTypes.Terms memory t) {
+    function _randomTerms(
+        uint8 standard,
+        uint256 a,
+        uint256 b
+    ) internal pure returns (ILendingPoolTypes.Terms memory t) {
         t.standard = standard;
         t.ltvBps = uint16(_bound(a >> 8, 1000, 8000));
         t.liqThresholdBps = uint16(_bound(a >> 24, t.ltvBps + 1, 9500));
         t.haircutBps = uint16(_bound(a >> 40, 3000, 10_000));
         t.penaltyBps = uint16(_bound(b, 0, 2000));
         t.keeperShareBps = uint16(_bound(b >> 16, 0, 10_000));
-        t.auctionStartBps = uint16(_bound(b >> 32, 8000, 20_000));
+        // From the bound of the valuation's default deviation (16 %: 11,905) up; above a deviation raised since, the
+        // pool refuses the terms at execution (AuctionStartBelowDeviation).
+        t.auctionStartBps = uint16(_bound(b >> 32, 12_000, 20_000));
         t.auctionReserveBps = uint16(_bound(b >> 48, 1000, t.auctionStartBps));
         t.duration = uint32(_bound(b >> 64, 1 days, 60 days));
         t.grace = uint32(_bound(b >> 96, 0, 7 days));

@@ -3,8 +3,8 @@ pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
-import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {Actor} from "../base/Actor.sol";
 import {HandlerBase} from "../base/HandlerBase.sol";
 
@@ -29,6 +29,9 @@ abstract contract BorrowerHandler is HandlerBase {
             id = idSeed % N_ITEM_IDS + 1;
             amount = _bound(units, 1, 20);
             items.mint(address(a), id, amount);
+            // E2 probe, one call in eight: the guardian first caps the units per loan just below this draw (when that
+            // tightens), so the borrow must be refused.
+            if (units % 8 == 7 && amount > 1) _capUnits(amount - 1);
         } else {
             id = _apeFor(a, idSeed, flags & 4 != 0);
         }
@@ -53,6 +56,15 @@ abstract contract BorrowerHandler is HandlerBase {
         proof[0] = trait.leaves[1 - k];
         uint256 premium = trait.premiums[k] + (tamper % 2);
         _borrow(a, address(apes), id, 1, principal, premium, proof);
+    }
+
+    /// @dev The guardian sets the ERC-1155's unit cap to `units` when that tightens it (principal cap unchanged).
+    function _capUnits(uint256 units) internal {
+        (, uint256 cap, uint256 current) = pool.collectionExposure(address(items));
+        if (current != 0 && current <= units) return;
+        (bool ok,) =
+            guardian.exec(address(pool), abi.encodeCall(ILendingPool.setBorrowerCap, (address(items), cap, units)));
+        _check(ok, G1_ONLY_TIMELOCK);
     }
 
     /// @dev What the harness knew right before a borrow.
@@ -142,6 +154,10 @@ abstract contract BorrowerHandler is HandlerBase {
         _checkLe(x.principal, value * t.haircutBps / BPS * t.ltvBps / BPS, L1_ORIGINATION);
         if (withProof) _checkTraitLoan(loan, x.premium, x.unitPrice, x.validRoot);
         if (x.c == address(apes)) _check(apes.ownerOf(x.id) == address(pool), L2_CUSTODY_721);
+        // E2, before the new loan joins the records: what the owner owed in the collection plus this loan.
+        (, uint256 cap, uint256 units) = pool.collectionExposure(x.c);
+        if (cap != 0) _checkLe(_principalOf(x.c, loan.borrower) + loan.principal, cap, E2_BORROWER_CAP);
+        if (units != 0) _checkLe(loan.amount, units, E2_BORROWER_CAP);
     }
 
     /// @dev O4: a premium needs a usable root and an honest leaf, and is capped by multiple x price (and 10x).
@@ -347,18 +363,35 @@ abstract contract BorrowerHandler is HandlerBase {
         LoanRec memory r = live[i];
         if (shock % 3 == 0) _shock(r.loan.collection, _bound(shock >> 2, 2000, 10_000));
         else if (fresh) _freshen(r.loan.collection);
-        Actor payer = _actor(payerSeed);
+        // E3 probe, one call in four: the guardian first freezes the loan's collection; the renewal must be refused.
+        if (shock % 4 == 3) {
+            (bool f,) = guardian.exec(
+                address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (r.loan.collection, true))
+            );
+            _check(f, G1_ONLY_TIMELOCK);
+        }
+        // Mostly the borrower (only it may renew); one call in four a random actor, which must be refused.
+        Actor payer = payerSeed % 4 == 0 ? _actor(payerSeed >> 2) : Actor(r.loan.borrower);
         uint256 debt = pool.debtOf(r.loan);
         _fund(payer, debt);
         (, IValuation.Status status) = _status(r.loan.collection);
-        uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(r.loan) : 0;
+        // Health without the trait premium: the renewed term does not carry it.
+        ILendingPoolTypes.Loan memory bare = abi.decode(abi.encode(r.loan), (ILendingPoolTypes.Loan));
+        bare.premiumWad = 0;
+        uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(bare) : 0;
+        bool closed = pool.rateConfig().borrowPaused;
+        {
+            (,,, bool frozen) = pool.collectionState(r.loan.collection);
+            closed = closed || frozen;
+        }
         (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
         if (!ok) {
-            // Refused only with no usable price, below health 1, past maturity, or a payer the token refuses.
+            // Refused only with no usable price, below health 1, past maturity, a payer the token refuses, a caller
+            // other than the borrower, a freeze or a pause.
             _refuse(
                 "renew",
                 status != IValuation.Status.Ok || hf < WAD || block.timestamp > r.loan.dueTime
-                    || _blocked(address(payer))
+                    || _blocked(address(payer)) || address(payer) != r.loan.borrower || closed
             );
             return;
         }
@@ -366,6 +399,7 @@ abstract contract BorrowerHandler is HandlerBase {
             abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
         // The health check cannot be skipped (S12): a renewal needs a usable price and health >= 1 before maturity.
         _check(status == IValuation.Status.Ok && hf >= WAD && block.timestamp <= r.loan.dueTime, L1_ORIGINATION);
+        _check(address(payer) == r.loan.borrower && !closed && updated.premiumWad == 0, E3_RENEW_CREDIT);
         _checkEq(interestPaid, debt > r.loan.principal ? debt - r.loan.principal : 0, A1_DEBT);
         _checkEq(updated.principal, r.loan.principal, L8_TERMS_FIXED);
         _checkEq(updated.termsId, r.loan.termsId, L8_TERMS_FIXED);

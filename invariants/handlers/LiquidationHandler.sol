@@ -19,7 +19,16 @@ abstract contract LiquidationHandler is HandlerBase {
         (bool found, uint256 i) = _pickState(loanSeed, false);
         if (!found) _skip();
         if (shock % 3 == 0) _shock(live[i].loan.collection, _bound(shock >> 2, 2000, 7000));
-        _startAuctionAt(i, _actor(keeperSeed), fresh);
+        address c = live[i].loan.collection;
+        // E1 probe, one call in three (never after a shock): the guardian then lowers the ceiling to the exposure (live + frozen debt), so
+        // the frozen debt is exactly what stands between the live debt and the ceiling: any new loan must be refused.
+        if (_startAuctionAt(i, _actor(keeperSeed), fresh) && shock % 3 == 1) {
+            (uint256 e, uint256 ceiling) = _exposure(c);
+            if (e < ceiling) {
+                (bool ok,) = guardian.exec(address(pool), abi.encodeCall(ILendingPool.setDebtCeiling, (c, e)));
+                _check(ok, G1_ONLY_TIMELOCK);
+            }
+        }
     }
 
     /// @notice B5: anyone funded can buy at the current price, whoever the borrower and keeper are.

@@ -106,7 +106,10 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// ERC-721). `owner` becomes the borrower of record: the NFT returns to it on full repayment. With a trait
     /// `proof` the claimed `premium` is verified and capped by the valuation; with an empty proof there is none.
     /// Reverts when the collection is unlisted or frozen, borrowing is paused, the oracle is in an outage, the loan is
-    /// below the minimum, above the LTV, above the collection's debt ceiling (new loan included), or above the cash.
+    /// below the minimum, above the LTV, above the collection's debt ceiling (its exposure: live debt with the new loan
+    /// included plus the debt frozen in its running auctions, `ExceedsDebtCeiling`), above the per-borrower cap (the
+    /// owner's outstanding principal in the collection with this loan, `ExceedsBorrowerCap`), above the per-loan unit
+    /// cap (`ExceedsUnitCap`), or above the cash.
     function borrow(
         address collection,
         uint256 tokenId,
@@ -137,8 +140,13 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         uint256 amount
     ) external returns (uint256 paid, Loan memory updated);
 
-    /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged.
-    /// Only before maturity, only while healthy at the loan's own liquidation threshold.
+    /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged, so
+    /// renewal never raises debt (the ceiling and the per-borrower cap are not re-checked). Only the borrower may
+    /// renew (it changes the borrower's position: the premium below), only before maturity, only while the collection
+    /// is not frozen and borrowing is not paused (a new term is new credit; repayment stays open always), and only
+    /// while healthy at the loan's own liquidation threshold. A trait premium is not carried into the new term: it was
+    /// proven once, at borrow, against a root that may since have been revoked or expired, so the renewed loan carries
+    /// none and must be healthy without it (to keep a premium, repay and borrow again with a fresh proof).
     function renew(uint256 loanId, Loan calldata loan) external returns (uint256 interestPaid, Loan memory updated);
 
     /// @notice Debt of `loan` now: interest accrued to this second, rounded up; the frozen debt when in auction.
@@ -236,6 +244,15 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         external
         view
         returns (uint32 termsId, uint256 debtCeiling, uint256 debt, bool frozen);
+    /// @notice What counts against a collection's ceiling besides its live debt (`collectionState`): the debt frozen
+    /// in its running auctions (relists included); and the per-borrower limits: the principal cap (0: only the
+    /// ceiling bounds a borrower) and the units one loan may pledge (0: no cap).
+    function collectionExposure(address collection)
+        external
+        view
+        returns (uint256 auctionDebt, uint256 borrowerCap, uint256 maxUnits);
+    /// @notice The principal `borrower` owes against `collection` across its open loans, live or in auction.
+    function borrowerPrincipal(address collection, address borrower) external view returns (uint256);
     function claimable(address account) external view returns (uint256);
     /// @notice Settlers' rewards credited while idle cash was short and not yet paid in: included in `claimable`,
     /// deducted from `totalAssets`, paid in from idle cash by the next `claim`.
@@ -248,11 +265,19 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
 
     /// @notice Lists a collection or changes its terms (new terms id; open loans keep theirs). Timelock only; accrues
     /// first. Requires ltv < liquidation threshold < 100 %, a haircut <= 100 %, an auction of 24 h to 48 h whose reserve
-    /// is below its start, and a standard that never changes once listed.
+    /// is below its start, an auction start at least `10_000 / (1 - deviation)` of the value for the collection's
+    /// current valuation deviation (`AuctionStartBelowDeviation`), and a standard that never changes once listed.
     function setTerms(address collection, Terms calldata terms, uint256 debtCeiling) external returns (uint32 termsId);
 
     /// @notice Sets a collection's debt ceiling. The timelock may raise or lower it; the guardian may only lower it.
     function setDebtCeiling(address collection, uint256 ceiling) external;
+
+    /// @notice Sets the most principal one borrower may owe against `collection` across its loans (`cap`; 0: no cap
+    /// of its own, the ceiling bounds it) and the most units one loan may pledge (`maxUnits`; 0: no cap; an ERC-1155
+    /// stack is auctioned as one lot, so this is the depth the market is taken to absorb at the price, see
+    /// docs/exposure.md). The timelock may raise or lower both; the guardian may only lower them: it may not set 0
+    /// over a cap, nor a first principal cap above the ceiling. Loans already open are not touched.
+    function setBorrowerCap(address collection, uint256 cap, uint256 maxUnits) external;
 
     /// @notice Freezes a collection against new loans (guardian or timelock); only the timelock unfreezes.
     function setCollectionFrozen(address collection, bool frozen) external;

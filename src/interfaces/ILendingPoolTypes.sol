@@ -79,7 +79,21 @@ interface ILendingPoolTypes {
     error NotApproved(address owner, address operator);
     error LoanTooSmall(uint256 amount, uint256 minLoan);
     error ExceedsLtv(uint256 principal, uint256 maxBorrow);
+    /// @notice A borrow would take the collection's exposure (live debt, the new loan included, plus the debt frozen
+    /// in its running auctions) above its ceiling.
     error ExceedsDebtCeiling(uint256 collectionDebt, uint256 ceiling);
+    /// @notice A borrow would take `borrower`'s outstanding principal in the collection (this loan included) above
+    /// the per-borrower cap.
+    error ExceedsBorrowerCap(address borrower, uint256 principal, uint256 cap);
+    /// @notice A loan would pledge `amount` units, above the collection's per-loan unit cap `maxUnits`.
+    error ExceedsUnitCap(uint256 amount, uint256 maxUnits);
+    /// @notice Only the loan's borrower may renew it.
+    error NotBorrower(address caller, address borrower);
+    /// @notice The valuation prices in `valuationDecimals`, the pool's asset has `assetDecimals`.
+    error ValuationDecimalsMismatch(uint8 assetDecimals, uint8 valuationDecimals);
+    /// @notice Terms whose auction would start at `auctionStartBps` of the value, below `minimumBps`, the multiple
+    /// that covers an unflagged drop of the collection's valuation deviation (`10_000 / (1 - deviation)`).
+    error AuctionStartBelowDeviation(uint256 auctionStartBps, uint256 minimumBps);
     error UnknownLoan(uint256 loanId);
     error LoanInAuction(uint256 loanId);
     error LoanNotInAuction(uint256 loanId);
@@ -143,6 +157,9 @@ interface ILendingPoolTypes {
     event NftClaimable(address indexed owner, address indexed collection, uint256 tokenId, uint256 amount);
     event TermsSet(address indexed collection, uint32 indexed termsId, Terms terms);
     event DebtCeilingSet(address indexed collection, uint256 ceiling);
+    /// @notice The most principal one borrower may owe against `collection` (0: only the ceiling bounds it) and the
+    /// most units one loan may pledge (0: no cap).
+    event BorrowerCapSet(address indexed collection, uint256 cap, uint256 maxUnits);
     event CollectionFrozenSet(address indexed collection, bool frozen);
     event RateConfigSet(RateConfig config);
     event LiquidatorSet(address indexed liquidator);

@@ -53,4 +53,13 @@ interface IValuation {
     /// @return since Start of the outage running now, or 0 when the collection is priced normally.
     /// @return cumulative Total seconds of ended outages so far; never decreases.
     function outage(address collection) external view returns (uint64 since, uint64 cumulative);
+
+    /// @notice Decimals of the pool asset every price is expressed in. A pool refuses a valuation whose decimals
+    /// differ from its asset's (`ILendingPoolTypes.ValuationDecimalsMismatch`).
+    function assetDecimals() external view returns (uint8);
+
+    /// @notice The jump-detection deviation of `collection` in bps (0 when it is not listed): a source move of at
+    /// least this much is flagged (`Jumped`), so an unflagged drop is strictly smaller. The pool starts every auction
+    /// at no less than `10_000 / (1 - deviation)` of the value (`ValuationMath.minAuctionStartBps`).
+    function deviationBps(address collection) external view returns (uint256);
 }

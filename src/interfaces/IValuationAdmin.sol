@@ -312,9 +312,6 @@ interface IValuationAdmin is IValuation {
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Decimals of the pool asset every price is expressed in.
-    function assetDecimals() external view returns (uint8);
-
     /// @notice The trait pricer `traitPremium` forwards to.
     function traitPricer() external view returns (address);
 

@@ -343,9 +343,15 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @inheritdoc IValuationAdmin
+    /// @inheritdoc IValuation
     function assetDecimals() external view returns (uint8) {
         return S.layout().assetDecimals;
+    }
+
+    /// @inheritdoc IValuation
+    function deviationBps(address collection) external view returns (uint256) {
+        uint256 fw = S.layout().collections[collection].feedWord;
+        return S.feedFlags(fw) & S.LISTED == 0 ? 0 : S.deviationOf(fw);
     }
 
     /// @inheritdoc IValuationAdmin

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
+import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {INft, PoolBase} from "./PoolBase.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
@@ -230,6 +231,11 @@ contract LendingPoolExtension is PoolBase {
     }
 
     /// @dev See {ILendingPool}.
+    function borrowerPrincipal(address collection_, address borrower) external view returns (uint256) {
+        return _s().borrowerPrincipal[collection_][borrower];
+    }
+
+    /// @dev See {ILendingPool}.
     function claimable(address account) external view returns (uint256) {
         return _s().claimable[account];
     }
@@ -259,6 +265,10 @@ contract LendingPoolExtension is PoolBase {
                 || t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION
                 || debtCeiling > type(uint96).max
         ) revert InvalidTerms();
+        // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
+        // also lifts the start to that bound at each auction, against the deviation then.
+        uint256 minStart = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
+        if (t.auctionStartBps < minStart) revert AuctionStartBelowDeviation(t.auctionStartBps, minStart);
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];
         termsId = cs.termsId;
@@ -281,6 +291,29 @@ contract LendingPoolExtension is PoolBase {
         if (msg.sender != timelock() && ceiling > cs.debtCeiling) revert NotTightening();
         cs.debtCeiling = uint96(ceiling);
         emit DebtCeilingSet(collection_, ceiling);
+    }
+
+    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
+    /// timelock may later raise), so the guardian may not set 0 over a cap, nor a first principal cap above the ceiling.
+    function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
+        PoolStorage storage $ = _s();
+        CollectionState storage cs = $.collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (cap > type(uint96).max || maxUnits > type(uint32).max) revert InvalidTerms();
+        CollectionRisk storage rk = $.risk[collection_];
+        if (msg.sender != timelock()) {
+            if (_loosens(cap, rk.borrowerCap, cs.debtCeiling) || _loosens(maxUnits, rk.maxUnits, type(uint256).max)) {
+                revert NotTightening();
+            }
+        }
+        rk.borrowerCap = uint96(cap);
+        rk.maxUnits = uint32(maxUnits);
+        emit BorrowerCapSet(collection_, cap, maxUnits);
+    }
+
+    /// @dev Whether setting a cap (0 = none, read as `unlimited`) from `current` to `next` loosens it.
+    function _loosens(uint256 next, uint256 current, uint256 unlimited) internal pure returns (bool) {
+        return next == 0 ? current != 0 : next > (current == 0 ? unlimited : current);
     }
 
     /// @dev See {ILendingPool}.
@@ -372,6 +405,7 @@ contract LendingPoolExtension is PoolBase {
         // The debt and penalty recovered reach the lenders over the unlock period, not in this block.
         _lockRecovery(m, book, before);
         _storeMarket(m);
+        _releaseAuction($, loan);
         delete $.loans[loanId];
         emit LoanRepaid(loanId, msg.sender, paid);
 
@@ -423,6 +457,7 @@ contract LendingPoolExtension is PoolBase {
             book.auctionDebt -= uint128(writtenOff);
             book.impairment -= uint128(updated.impairment);
             _writeOff($, m, loanId, writtenOff);
+            _releaseAuction($, loan);
             delete $.loans[loanId];
         } else {
             $.loans[loanId] = _hash(updated);

@@ -106,6 +106,17 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint32 period;
     }
 
+    /// @dev 32 bytes: what else counts against a collection's ceiling, and the per-borrower limits (issue 15). The debt
+    /// frozen in the collection's running auctions (relists included) stays in its exposure until the auction settles
+    /// (sold, repaid or written off), so starting an auction never frees room under the ceiling. Auctions started
+    /// before this field existed are not in it (it saturates at zero when they settle). `borrowerCap` bounds one
+    /// borrower's outstanding principal in the collection, `maxUnits` the units one loan may pledge (0: no cap).
+    struct CollectionRisk {
+        uint128 auctionDebt;
+        uint96 borrowerCap;
+        uint32 maxUnits;
+    }
+
     /// @custom:storage-location erc7201:nftlend.storage.LendingPool
     struct PoolStorage {
         Market market;
@@ -134,6 +145,11 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         // the lenders deducted from their assets until a claim pays it in from idle cash. Read only while the
         // auction flag is set.
         uint256 rewardsOwed;
+        // Appended by issue 15: per-collection exposure (auction debt, per-borrower cap) and each borrower's
+        // outstanding principal per collection (live and in-auction loans; loans opened before this field are not in
+        // it, and their release saturates at zero).
+        mapping(address collection => CollectionRisk) risk;
+        mapping(address collection => mapping(address borrower => uint256)) borrowerPrincipal;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("nftlend.storage.LendingPool")) - 1)) & ~bytes32(uint256(0xff))
@@ -158,6 +174,11 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         (bool ok, bytes memory data) = asset_.staticcall(abi.encodeWithSignature("decimals()"));
         uint8 assetDecimals = ok && data.length >= 32 ? abi.decode(data, (uint8)) : 18;
         SHARE_DECIMALS = assetDecimals + 6; // VIRTUAL_SHARES = 1e6
+        // Prices are in the valuation's asset units: a valuation built for other decimals would misprice every loan
+        // (by 10^12 for an 18-decimal valuation behind a 6-decimal asset). The valuation is immutable, so this is the
+        // one place it is set; its proxy is initialised before the pool's implementation is built.
+        uint8 valuationDecimals = IValuation(valuation_).assetDecimals();
+        if (valuationDecimals != assetDecimals) revert ValuationDecimalsMismatch(assetDecimals, valuationDecimals);
     }
 
     function name() public view override returns (string memory) {
@@ -529,6 +550,23 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premiumWad).mulBpsDown(t.haircutBps)
             .mulBpsDown(t.liqThresholdBps);
         return limit.mulDivDown(PoolMath.WAD, debt);
+    }
+
+    /// @dev A loan in auction leaves the collection's exposure (sold, repaid in auction, or written off): its frozen
+    /// debt leaves the auction debt and its principal leaves the borrower's. Both saturate at zero (a loan or an
+    /// auction older than the fields).
+    function _releaseAuction(PoolStorage storage $, Loan memory loan) internal {
+        CollectionRisk storage rk = $.risk[loan.collection];
+        uint256 frozen = rk.auctionDebt;
+        rk.auctionDebt = uint128(frozen > loan.frozenDebt ? frozen - loan.frozenDebt : 0);
+        _releasePrincipal($, loan.collection, loan.borrower, loan.principal);
+    }
+
+    /// @dev Lowers `borrower`'s outstanding principal in `collection_` by `amount`, saturating at zero.
+    function _releasePrincipal(PoolStorage storage $, address collection_, address borrower, uint256 amount) internal {
+        mapping(address => uint256) storage owed = $.borrowerPrincipal[collection_];
+        uint256 current = owed[borrower];
+        owed[borrower] = current > amount ? current - amount : 0;
     }
 
     /// @dev Removes scaled debt from a collection's total. Per-loan scaled debts sum exactly to the collection's, so

@@ -45,6 +45,14 @@ contract GenerousValuation is IValuation {
     function outage(address) external pure returns (uint64, uint64) {
         return (0, 0);
     }
+
+    function assetDecimals() external pure returns (uint8) {
+        return 18;
+    }
+
+    function deviationBps(address) external pure returns (uint256) {
+        return 0;
+    }
 }
 
 /// @notice Pool, extension and role paths that the scenario suites do not reach: constructor and initialiser

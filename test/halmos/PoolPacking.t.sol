@@ -5,9 +5,17 @@ import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {PoolBase} from "../../src/pool/PoolBase.sol";
 import {Test} from "forge-std/Test.sol";
 
+/// @notice The one valuation call a pool makes when built: its decimals (the harness's asset, a codeless address,
+/// reads as 18).
+contract DecimalsOnlyValuation {
+    function assetDecimals() external pure returns (uint8) {
+        return 18;
+    }
+}
+
 /// @notice Exposes the pool's hand-written packing next to Solidity's own storage encoding of the same structs.
 contract PackingHarness is PoolBase {
-    constructor() PoolBase(address(1), address(2)) {}
+    constructor(address valuation_) PoolBase(address(1), valuation_) {}
 
     function packMarket(Market memory m) external pure returns (uint256) {
         return _packMarket(m);
@@ -67,7 +75,7 @@ contract PoolPackingCheck is Test {
     PackingHarness internal h;
 
     function setUp() public {
-        h = new PackingHarness();
+        h = new PackingHarness(address(new DecimalsOnlyValuation()));
     }
 
     function check_market_packIsSolidityLayout(uint112 cash, uint104 reserve, uint32 nextLoanId, bool open) public {

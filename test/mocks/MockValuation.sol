@@ -21,6 +21,19 @@ contract MockValuation is IValuation {
 
     error BadProof();
 
+    /// @dev Decimals of the asset the prices are in (18 unless set): a pool checks them at initialisation.
+    uint8 public assetDecimals = 18;
+    /// @dev Jump-detection deviation per collection (0, an unlisted collection's, unless set).
+    mapping(address => uint256) public deviationBps;
+
+    function setAssetDecimals(uint8 decimals) external {
+        assetDecimals = decimals;
+    }
+
+    function setDeviationBps(address collection, uint256 bps) external {
+        deviationBps[collection] = bps;
+    }
+
     function setPrice(address collection, uint256 unitPrice) external {
         prices[collection] = unitPrice;
     }

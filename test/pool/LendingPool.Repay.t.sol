@@ -199,6 +199,7 @@ contract LendingPoolRepayTest is BaseTest {
 
     function test_RevertWhen_renew_expired() public {
         skip(30 days + 1);
+        vm.prank(borrower);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanExpired.selector, loanId, loan.dueTime));
         pool.renew(loanId, loan);
     }
@@ -206,6 +207,7 @@ contract LendingPoolRepayTest is BaseTest {
     function test_RevertWhen_renew_unhealthy() public {
         valuation.setPrice(address(apes), 10 ether); // 10 x 0.65 x 0.7 = 4.55 < 5
         uint256 hf = uint256(10 ether * 6500 / 10_000 * 7000 / 10_000) * 1e18 / 5 ether;
+        vm.prank(borrower);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanUnhealthy.selector, loanId, hf));
         pool.renew(loanId, loan);
         assertEq(pool.loanHash(loanId), keccak256(abi.encode(loan)));

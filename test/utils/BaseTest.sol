@@ -75,6 +75,8 @@ abstract contract BaseTest is Test {
     }
 
     function _deployPoolWith(address asset, address valuation_, uint256 minLoan) internal returns (ILendingPool p) {
+        // The pool checks the valuation's decimals when it is built: the shared mock prices in this pool's asset.
+        if (valuation_ == address(valuation)) valuation.setAssetDecimals(MockERC20(asset).decimals());
         LendingPool impl = new LendingPool(asset, valuation_, address(new LendingPoolExtension(asset, valuation_)));
         bytes memory init = abi.encodeCall(
             LendingPool.initialize,

@@ -1603,6 +1603,16 @@ export const iLendingPoolAbi = [
   },
   {
     type: 'function',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'borrower', internalType: 'address', type: 'address' },
+    ],
+    name: 'borrowerPrincipal',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
     inputs: [],
     name: 'cash',
     outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
@@ -1631,6 +1641,17 @@ export const iLendingPoolAbi = [
     inputs: [{ name: 'account', internalType: 'address', type: 'address' }],
     name: 'claimable',
     outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'collectionExposure',
+    outputs: [
+      { name: 'auctionDebt', internalType: 'uint256', type: 'uint256' },
+      { name: 'borrowerCap', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxUnits', internalType: 'uint256', type: 'uint256' },
+    ],
     stateMutability: 'view',
   },
   {
@@ -2096,6 +2117,17 @@ export const iLendingPoolAbi = [
     name: 'rewardsOwed',
     outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
     stateMutability: 'view',
+  },
+  {
+    type: 'function',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'cap', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxUnits', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'setBorrowerCap',
+    outputs: [],
+    stateMutability: 'nonpayable',
   },
   {
     type: 'function',
@@ -2675,6 +2707,26 @@ export const iLendingPoolAbi = [
     anonymous: false,
     inputs: [
       {
+        name: 'collection',
+        internalType: 'address',
+        type: 'address',
+        indexed: true,
+      },
+      { name: 'cap', internalType: 'uint256', type: 'uint256', indexed: false },
+      {
+        name: 'maxUnits',
+        internalType: 'uint256',
+        type: 'uint256',
+        indexed: false,
+      },
+    ],
+    name: 'BorrowerCapSet',
+  },
+  {
+    type: 'event',
+    anonymous: false,
+    inputs: [
+      {
         name: 'account',
         internalType: 'address',
         type: 'address',
@@ -3123,6 +3175,14 @@ export const iLendingPoolAbi = [
     ],
     name: 'Withdraw',
   },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'auctionStartBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'minimumBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AuctionStartBelowDeviation',
+  },
   { type: 'error', inputs: [], name: 'BorrowPaused' },
   {
     type: 'error',
@@ -3145,6 +3205,15 @@ export const iLendingPoolAbi = [
   {
     type: 'error',
     inputs: [
+      { name: 'borrower', internalType: 'address', type: 'address' },
+      { name: 'principal', internalType: 'uint256', type: 'uint256' },
+      { name: 'cap', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ExceedsBorrowerCap',
+  },
+  {
+    type: 'error',
+    inputs: [
       { name: 'collectionDebt', internalType: 'uint256', type: 'uint256' },
       { name: 'ceiling', internalType: 'uint256', type: 'uint256' },
     ],
@@ -3157,6 +3226,14 @@ export const iLendingPoolAbi = [
       { name: 'maxBorrow', internalType: 'uint256', type: 'uint256' },
     ],
     name: 'ExceedsLtv',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'amount', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxUnits', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ExceedsUnitCap',
   },
   {
     type: 'error',
@@ -3244,6 +3321,14 @@ export const iLendingPoolAbi = [
   },
   {
     type: 'error',
+    inputs: [
+      { name: 'caller', internalType: 'address', type: 'address' },
+      { name: 'borrower', internalType: 'address', type: 'address' },
+    ],
+    name: 'NotBorrower',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'caller', internalType: 'address', type: 'address' }],
     name: 'NotGuardian',
   },
@@ -3289,6 +3374,14 @@ export const iLendingPoolAbi = [
     type: 'error',
     inputs: [{ name: 'operator', internalType: 'address', type: 'address' }],
     name: 'UnsolicitedTransfer',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'assetDecimals', internalType: 'uint8', type: 'uint8' },
+      { name: 'valuationDecimals', internalType: 'uint8', type: 'uint8' },
+    ],
+    name: 'ValuationDecimalsMismatch',
   },
   {
     type: 'error',
@@ -3799,6 +3892,13 @@ export const iValuationAdminAbi = [
     name: 'delistCollection',
     outputs: [],
     stateMutability: 'nonpayable',
+  },
+  {
+    type: 'function',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'deviationBps',
+    outputs: [{ name: '', internalType: 'uint256', type: 'uint256' }],
+    stateMutability: 'view',
   },
   {
     type: 'function',

@@ -18,12 +18,17 @@ export function redisBinary(): string {
   return process.env.REDIS_SERVER_BIN ?? 'redis-server';
 }
 
-/** Starts redis-server on `port` (default: a free one) and resolves once it answers PING. */
-export async function startRedis(opts: { port?: number } = {}): Promise<RedisServer> {
+/**
+ * Starts redis-server on `port` (default: a free one) and resolves once it answers PING. With `dir`, Redis keeps an
+ * append-only file there, synced on every write, so a server killed and started again on the same dir has every
+ * acknowledged write (a crash test); without it nothing is persisted.
+ */
+export async function startRedis(opts: { port?: number; dir?: string } = {}): Promise<RedisServer> {
   const port = opts.port ?? (await freePort());
+  const persistence = opts.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', opts.dir] : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     redisBinary(),
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -333,6 +333,7 @@ async function main() {
     const aliceAuction = await auctionOf(c, a.result[0]);
     step(`keeper started the auction of loan ${a.result[0]} (health factor below 1): ${eth(aliceAuction.auction.startPrice, 2)} WETH decaying to ${eth(aliceAuction.auction.reservePrice, 2)} over ${aliceAuction.auction.duration / HOUR} h`);
     flushKeeper();
+    info(m.line());
     await passTime(c, 8 * HOUR);
     const price = await pub.readContract({ address: r.auction, abi: dutchAuctionAbi, functionName: 'currentPrice', args: [a.result[0], aliceAuction.loan, aliceAuction.auction] });
     await fundWeth(c, bidder, price, r.auction);

@@ -3,7 +3,7 @@
 // and ERC-1155, a marketplace fee included in what the buyer pays), the sales indexer reading the new blocks and the
 // oracle service filtering, signing and relaying the sales and keeping the local floor feeds fresh. Both run in this
 // process against one kv store (Redis when REDIS_URL is set, memory otherwise).
-import { type Address, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
+import { createWalletClient, custom, http, type Address, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import type { DeploymentRecord } from '../deploy/record.js';
@@ -69,6 +69,31 @@ export interface MarketOptions {
   log: (line: string) => void;
 }
 
+/**
+ * A wallet whose sends return once the node serves the transaction's receipt. The demo's anvil mines every
+ * transaction on arrival, but a moment after the send returns: the oracle service's sender would then find the
+ * relay unmined at its first look and sleep 200 ms, or see the nonce used before the receipt is served and resolve the
+ * relay a round later. Waiting here (a few ms, polling every 5 ms, at most 10 s) changes nothing on chain.
+ */
+function minedWallet(rpcUrl: string): WalletClient {
+  const base = http(rpcUrl, { timeout: 30_000 })({ chain: foundry });
+  return createWalletClient({
+    chain: foundry,
+    transport: custom({
+      async request({ method, params }) {
+        const out = await base.request({ method, params });
+        if (method === 'eth_sendRawTransaction' || method === 'eth_sendTransaction') {
+          for (let i = 0; i < 2_000; i++) {
+            if (await base.request({ method: 'eth_getTransactionReceipt', params: [out] })) break;
+            await new Promise((ok) => setTimeout(ok, 5));
+          }
+        }
+        return out;
+      },
+    }),
+  });
+}
+
 /** A seeded pseudo-random stream (xorshift32), so every run of the demo trades the same way. */
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -108,7 +133,7 @@ export class DemoMarket {
     this.price = { ...price };
     this.oracle = {
       pub: o.pub,
-      wallet: o.wallet,
+      wallet: minedWallet(o.rpcUrl),
       kv: o.kv,
       chainId: foundry.id,
       valuation: o.r.valuation,

@@ -166,7 +166,7 @@ async function main() {
   console.log('make demo: deploy the protocol on a local chain and run a lending scenario\n');
   const external = process.env.RPC_URL?.trim();
   if (external) await checkDevChain(external);
-  const { record: r, rpcUrl, anvil, pub: deployPub } = await deploy({
+  const { record: r, rpcUrl, anvil } = await deploy({
     keepAnvil: true,
     dev: true,
     env: { ...process.env, ...(external ? { RPC_URL: external } : {}) },
@@ -178,7 +178,6 @@ async function main() {
     // Receipts polled every 25 ms (viem's default is 4 s over HTTP): anvil mines each transaction at once, but serves
     // some receipts a moment after the nonce moved, and the oracle service and the demo wait for every one.
     const pub: PublicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 25, cacheTime: 0 });
-    void deployPub;
     const wallet = createWalletClient({ chain: foundry, transport });
     const test = createTestClient({ chain: foundry, mode: 'anvil', transport });
     const m = new DemoMarket(

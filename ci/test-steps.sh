@@ -34,6 +34,13 @@ echo "  (the invariant call tables: $dir/invariants.log)"
 # tests also load stand-ins no forge test imports (test/mocks/OwnedNFTs.sol, script/local/Multicall.sol, ...), so
 # the rest is built here (incremental: the few files the test runs left out).
 step build -- "$FORGE" build
+# The demo (issue 21; it had broken on main unseen): `make demo` end to end on an embedded anvil (RPC_URL unset: never a
+# chain from a developer's environment), real Seaport sales through the indexer and the oracle service. About 45 s;
+# bounded to 5 min. The output goes to its log and the summary to the terminal; the demo exits 1 when any scenario
+# expectation fails (ts/demo/main.ts `expect`), which counts as one failed step.
+step demo --quiet -- env -u RPC_URL timeout 300 "$BIN/tsx" ts/demo/main.ts
+sed -n '/^summary$/,$p' "$dir/demo.log"; grep -E '^demo failed' "$dir/demo.log" || true
+echo "  (the demo's steps: $dir/demo.log)"
 # The subgraph (issue 24): graph codegen && graph build, offline (one WASM module; ~18 s of CPU, most of it the
 # AssemblyScript compiler). A failure counts as one failed step.
 step subgraph -- bash subgraph/scripts/build.sh local

@@ -9,7 +9,7 @@ import {Vm} from "forge-std/Vm.sol";
 /// wrong key; a file per call cannot be.
 library FfiSigner {
     Vm private constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
-    string private constant DIR = "cache/ffi-keys";
+    string private constant DIR = "test/ffi-keys";
 
     /// @param kind "sale" or "root" (see ts/ffi/sign.ts); data is its ABI-encoded argument.
     function sign(
@@ -17,7 +17,8 @@ library FfiSigner {
         bytes memory data,
         uint256 key
     ) internal returns (bytes32 digest, bytes memory signature) {
-        vm.createDir(DIR, true);
+        // DIR is committed (test/ffi-keys/.gitignore): forge resolves fs_permissions when it starts, and a
+        // directory created later (e.g. under cache/ in a fresh clone) was refused for writing.
         // Unique per call: the key and data, the wall clock and a random word (tests in parallel may share a seed).
         string memory path = string.concat(
             DIR, "/", vm.toString(keccak256(abi.encode(key, data, vm.unixTime(), vm.randomUint(), gasleft()))), ".key"

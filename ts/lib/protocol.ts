@@ -67,6 +67,8 @@ export async function deployProtocol(
   const apes = await deploy(c, d, 'MockERC721', [], 'MockNFTs.sol');
   const items = await deploy(c, d, 'MockERC1155', [], 'MockNFTs.sol');
   const valuation = await deploy(c, d, 'MockValuation');
+  // The pool refuses a valuation priced in other decimals than its asset (ValuationDecimalsMismatch, issue 15).
+  if (asset.decimals !== 18) await send(c, d, valuation, abi.valuation, 'setAssetDecimals', [asset.decimals]);
   const extension = await deploy(c, d, 'LendingPoolExtension', [weth, valuation]);
   const impl = await deploy(c, d, 'LendingPool', [weth, valuation, extension]);
   const init = encodeFunctionData({

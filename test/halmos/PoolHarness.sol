@@ -43,12 +43,20 @@ contract PoolHarness is LendingPool {
     }
 }
 
+/// @notice The one valuation call a pool makes when built: the decimals it prices in (the harness's asset, a codeless
+/// address, reads as 18). Without it both halves' constructors revert (ValuationDecimalsMismatch check, issue 15).
+contract HarnessDecimalsValuation {
+    function assetDecimals() external pure returns (uint8) {
+        return 18;
+    }
+}
+
 /// @notice Deploys the harness the way production deploys the pool: an extension built for the same asset and
 /// valuation first. Neither is initialised: the proofs call pure and view maths only.
 library PoolHarnessDeployer {
     function deploy() internal returns (PoolHarness) {
         address asset = address(0xA55E7);
-        address valuation = address(0x7A1E);
+        address valuation = address(new HarnessDecimalsValuation());
         LendingPoolExtension ext = new LendingPoolExtension(asset, valuation);
         return new PoolHarness(asset, valuation, address(ext));
     }

@@ -212,6 +212,15 @@ contract CryticToFoundry is Test {
         _assertAll();
     }
 
+    /// @notice Found by a 10,000-run campaign (seed 0x22868a67): the guardian lowers the apes' ceiling to 0, then
+    /// lowers a per-borrower cap where none was set. The harness asked for a first cap of 1, above the ceiling, which
+    /// the pool rightly refuses as a loosening; the guardian's only tightening there is "no cap of its own".
+    function test_replay_guardianCapUnderZeroCeiling() public {
+        t.guardianAct(62, 144387728130170201603961228401796, 0);
+        t.guardianAct(542978676637751, 1868045975864773431510449999796215612437955516020754, 745309676936896591);
+        _assertAll();
+    }
+
     /// @notice Found by the campaign against mutant M02 (round the wrong way: new loan's scaled debt rounded down):
     /// A4_PRICE (the pool lends a wei more than the debt it books, so the share price falls). Re-shrunk after the
     /// valuation rewrite: the first sequence no longer lost a wei to the mutant and passed on it.

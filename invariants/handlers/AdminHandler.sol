@@ -124,8 +124,11 @@ abstract contract AdminHandler is HandlerBase {
             // Lower the principal cap, and the unit cap (set a first one half the time when there is none).
             uint256 newUnits =
                 units != 0 ? _bound(value >> 128, 1, units) : value % 2 == 0 ? 0 : _bound(value >> 128, 1, 20);
-            data =
-                abi.encodeCall(ILendingPool.setBorrowerCap, (c, _bound(value, 1, cap == 0 ? ceiling : cap), newUnits));
+            // With no cap of its own and a ceiling of 0, the principal is already bounded at 0: the only tightening
+            // value left is "none" (0); a first cap of 1 would sit above the ceiling, which the pool refuses as a
+            // loosening (a campaign found the harness asking for it: seed 0x22868a67).
+            uint256 newCap = cap == 0 && ceiling == 0 ? 0 : _bound(value, 1, cap == 0 ? ceiling : cap);
+            data = abi.encodeCall(ILendingPool.setBorrowerCap, (c, newCap, newUnits));
         } else {
             target = address(pricer);
             data = abi.encodeCall(TraitPricer.revokeRoot, (address(apes)));

@@ -25,7 +25,8 @@ export function accountFromEnv(env: NodeJS.ProcessEnv): LocalAccount | null {
   return null;
 }
 
-function readText(path: string, name: string): string {
+/** A secret file's text, or one error line naming the variable and the path (never the content). */
+export function readText(path: string, name: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (e) {
@@ -33,7 +34,8 @@ function readText(path: string, name: string): string {
   }
 }
 
-function fromHex(raw: string, name: string): LocalAccount {
+/** A 32-byte hex private key (0x optional) as an account, or one error line naming where it came from. */
+export function fromHex(raw: string, name: string): LocalAccount {
   let key = raw.trim();
   if (!key.startsWith('0x')) key = `0x${key}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${name} must be 32 bytes of hex`);

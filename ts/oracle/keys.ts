@@ -3,10 +3,9 @@
 // Roles: REPORTER (signs SaleReports; must be an authorised reporter), RELAYER (sends relaySale and publishRoot; pays
 // gas; default: the reporter's key), FEED_UPDATER (local floor feeds; default: the reporter's key, as the deploy
 // script makes it the feeds' updater), TRAIT_SIGNER (signs trait roots; needed with --trait-table only).
-import { readFileSync } from 'node:fs';
-import type { Hex, LocalAccount } from 'viem';
+import type { LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { decryptKeystore } from '../keeper/account.js';
+import { decryptKeystore, fromHex, readText } from '../keeper/account.js';
 
 export type KeyRole = 'REPORTER' | 'RELAYER' | 'FEED_UPDATER' | 'TRAIT_SIGNER';
 
@@ -29,19 +28,4 @@ export function roleAccount(env: NodeJS.ProcessEnv, role: KeyRole): LocalAccount
     }
   }
   return null;
-}
-
-function readText(path: string, name: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (e) {
-    throw new Error(`${name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-function fromHex(raw: string, name: string): LocalAccount {
-  let key = raw.trim();
-  if (!key.startsWith('0x')) key = `0x${key}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${name} must be 32 bytes of hex`);
-  return privateKeyToAccount(key as Hex);
 }

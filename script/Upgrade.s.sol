@@ -18,7 +18,8 @@ import {UUPSUpgradeable} from "solady/utils/UUPSUpgradeable.sol";
 ///
 ///   propose(): refuses an implementation whose storage layout is not an append-only extension of the committed
 ///              snapshot (`snapshots/layout/<Contract>.json`, checked by ts/deploy/layout-guard.ts over FFI with the
-///              audit tooling), deploys the new implementation from src/ (unless UPGRADE_IMPLEMENTATION is given),
+///              audit tooling), and a pool implementation over a pool of an older loan format that holds loans or
+///              auctions (`checkLoanFormat`), deploys the new implementation from src/ (unless UPGRADE_IMPLEMENTATION is given),
 ///              and has the Safe schedule the call with the timelock's minimum delay.
 ///   execute(): after the delay, has the Safe execute the scheduled call, then checks the proxy's implementation slot.
 ///
@@ -31,6 +32,8 @@ import {UUPSUpgradeable} from "solady/utils/UUPSUpgradeable.sol";
 contract Upgrade is Script, SafeOps {
     /// @dev ERC-1967 implementation slot.
     bytes32 internal constant IMPLEMENTATION_SLOT = 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;
+    /// @dev The loan format of the pool in src/ (`LendingPoolExtension.LOAN_FORMAT`).
+    uint256 internal constant LOAN_FORMAT = 2;
 
     struct Plan {
         string name; // the contract's name in src/ (and its layout snapshot)
@@ -46,6 +49,7 @@ contract Upgrade is Script, SafeOps {
     error UnknownContract(string name);
     error NotReady(bytes32 id, uint256 readyAt, uint256 blockTimestamp);
     error UpgradeNotApplied(address proxy, address implementation, address found);
+    error UpgradeNeedsEmptyBook(address pool, uint256 liveDebt, uint256 auctionDebt);
 
     event UpgradeScheduled(bytes32 indexed id, address indexed proxy, address implementation, uint256 readyAt);
 
@@ -56,6 +60,7 @@ contract Upgrade is Script, SafeOps {
     function propose() external returns (bytes32 id, address implementation) {
         Plan memory p = planFromEnv();
         checkLayout(p.name, vm.envOr("LAYOUT_SNAPSHOT", string("")));
+        if (keccak256(bytes(p.name)) == keccak256("LendingPool")) checkLoanFormat(p.proxy);
         _startBroadcast();
         if (p.implementation == address(0)) p.implementation = deployImplementation(p.name, p.proxy);
         id = schedule(p, _approval(p, _scheduleCall(p)));
@@ -107,6 +112,22 @@ contract Upgrade is Script, SafeOps {
         if (cmd.length == 5) cmd[4] = snapshot;
         (bool ok, string memory why) = abi.decode(vm.ffi(cmd), (bool, string));
         if (!ok) revert LayoutNotAppendOnly(name, why);
+    }
+
+    /// @notice Reverts with `UpgradeNeedsEmptyBook` when `proxy` is a pool of an older loan format than src/'s
+    /// (`LOAN_FORMAT`, absent before format 2) that holds live debt or running auctions. Format 2 (issue 15) commits
+    /// a loan as 14 words (the absolute premium, the outage base), so an older loan's hash no longer matches, and it
+    /// starts the exposure counters (a collection's debt frozen in auctions, a borrower's outstanding principal) at
+    /// zero, so an older auction's settlement would erase a newer auction's debt from the exposure and an older loan's
+    /// repayment a newer loan's principal from the borrower's (review 2 of issue 15). No pool was deployed before
+    /// format 2; one that was can take it once its book is empty (every loan repaid or auctioned and settled).
+    function checkLoanFormat(address proxy) public view {
+        (bool ok, bytes memory ret) = proxy.staticcall(abi.encodeWithSignature("LOAN_FORMAT()"));
+        if (ok && ret.length == 32 && abi.decode(ret, (uint256)) == LOAN_FORMAT) return;
+        ILendingPool pool = ILendingPool(proxy);
+        uint256 live = pool.totalDebt();
+        uint256 frozen = pool.auctionDebt();
+        if (live != 0 || frozen != 0) revert UpgradeNeedsEmptyBook(proxy, live, frozen);
     }
 
     /// @notice Deploys a new implementation of `name` from src/ with the constructor arguments of `proxy`'s current one.

@@ -15,7 +15,8 @@ import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 /// @notice One pool per borrow asset: ERC-4626 lender shares, loans against ERC-721 and ERC-1155 collateral at the
 /// kink rate, and honest loss accounting (impairment at auction start, write-off at settlement). The full external
 /// interface is ILendingPool: this core serves the hot paths and forwards every other selector to the immutable
-/// `EXTENSION` by `delegatecall` (same storage, same implementation version: an upgrade replaces both).
+/// `EXTENSION` by `delegatecall`, which forwards administration one step further to its `LendingPoolAdmin` (same
+/// storage, same implementation version: an upgrade replaces all three).
 /// @dev Storage: one ERC-7201 struct (PoolBase). Hot state is packed into three slots (market, rates, rate config) so
 /// a borrow or a repay touches each once. Loans are hash commitments (see ILendingPool).
 contract LendingPool is PoolBase, Governed {
@@ -23,7 +24,7 @@ contract LendingPool is PoolBase, Governed {
     using SafeCastLib for uint256;
     using SafeTransferLib for address;
 
-    /// @notice The second half of the implementation (conversions, views, claims, administration).
+    /// @notice The second half of the implementation (conversions, views, claims, renewal; administration behind it).
     address public immutable EXTENSION;
 
     /// @param asset_ The borrow asset (a plain ERC-20).
@@ -142,7 +143,11 @@ contract LendingPool is PoolBase, Governed {
         // Checks (the valuation is a trusted read).
         Terms memory t = _checkBorrow($, loan, m.cash);
         uint256 unitPrice = VALUATION.price(loan.collection);
-        if (proof.length != 0) loan.premiumWad = _premium(loan, premium, proof, unitPrice);
+        // The premium is per unit, in the asset, as the valuation caps it now; it is counted at most
+        // MAX_PREMIUM_MULTIPLE x the unit price whenever the loan is valued.
+        if (proof.length != 0) {
+            loan.premium = VALUATION.traitPremium(loan.collection, loan.tokenId, premium, proof, unitPrice);
+        }
         _checkLtv(loan, t, unitPrice);
         // Scaled debt rounds up: the loan owes at least its principal.
         loan.scaledDebt = loan.principal.toScaledUp(r.borrowIndex);
@@ -152,6 +157,7 @@ contract LendingPool is PoolBase, Governed {
         loanId = m.nextLoanId;
         loan.startTime = uint40(block.timestamp);
         loan.dueTime = uint40(block.timestamp + t.duration);
+        loan.outageBase = _outageTotal(loan.collection).toUint64();
         $.loans[loanId] = _hash(loan);
         m.nextLoanId = (loanId + 1).toUint32();
         m.cash -= uint112(loan.principal);
@@ -246,46 +252,6 @@ contract LendingPool is PoolBase, Governed {
         // Interactions: take the payment, then return the collateral.
         _pullAsset(msg.sender, paid);
         if (closed) _returnCollateral($, loan);
-    }
-
-    /// @dev See {ILendingPool}.
-    function renew(
-        uint256 loanId,
-        Loan calldata loanIn
-    ) external nonReentrant returns (uint256 interestPaid, Loan memory updated) {
-        PoolStorage storage $ = _s();
-        Loan memory loan = _checkLoan($, loanId, loanIn);
-        // A new term is new credit: the borrower's decision, and closed while the collection is frozen or borrowing
-        // is paused (repayment never is).
-        if (msg.sender != loan.borrower) revert NotBorrower(msg.sender, loan.borrower);
-        if (loan.auctionStart != 0) revert LoanInAuction(loanId);
-        if (block.timestamp > loan.dueTime) revert LoanExpired(loanId, loan.dueTime);
-        if ($.collections[loan.collection].frozen) revert CollectionFrozen(loan.collection);
-        if (_loadRateConfig().borrowPaused) revert BorrowPaused();
-        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
-        Terms memory t = _loadTerms(loan.collection, loan.termsId);
-        uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
-        updated = _copyLoan(loan);
-        // The premium was proven at borrow against a root that may since be revoked or expired: the new term does not
-        // carry it, and the loan must be healthy without it.
-        updated.premiumWad = 0;
-        uint256 hf = _healthFactor(updated, t, debt, VALUATION.price(loan.collection));
-        if (hf < PoolMath.WAD) revert LoanUnhealthy(loanId, hf);
-
-        interestPaid = debt > loan.principal ? debt - loan.principal : 0;
-        uint256 newScaled = loan.principal.toScaledUp(r.borrowIndex);
-        updated.scaledDebt = newScaled;
-        updated.dueTime = uint40(block.timestamp + t.duration);
-        r.totalScaledDebt = (uint256(r.totalScaledDebt) - loan.scaledDebt + newScaled).toUint112();
-        _storeRates(r);
-        CollectionState storage cs = $.collections[loan.collection];
-        cs.scaledDebt = (uint256(cs.scaledDebt) + newScaled - loan.scaledDebt).toUint112();
-        m.cash += uint112(interestPaid);
-        _storeMarket(m);
-        $.loans[loanId] = _hash(updated);
-        emit Renew(loanId, interestPaid, updated);
-
-        if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
     }
 
     /// @dev See {ILendingPool}. Served by the core (one slot read): the extension has the less room.
@@ -492,12 +458,13 @@ contract LendingPool is PoolBase, Governed {
     ) internal returns (AuctionTerms memory at) {
         uint256 unitPrice = VALUATION.price(loan.collection);
         uint256 hf = _healthFactor(loan, t, debt, unitPrice);
-        uint256 liquidatableAt = uint256(loan.dueTime) + t.grace;
-        if (hf >= PoolMath.WAD && block.timestamp <= liquidatableAt) {
-            revert LoanNotLiquidatable(loanId, hf, liquidatableAt);
+        if (hf >= PoolMath.WAD) {
+            // Late: past the due date (extended by the oracle's outages since the term began) and the grace period.
+            uint256 liquidatableAt = _dueTime(loan, t, _outageTotal(loan.collection)) + t.grace;
+            if (block.timestamp <= liquidatableAt) revert LoanNotLiquidatable(loanId, hf, liquidatableAt);
         }
         at.debt = debt;
-        at.collateralValue = _collateralValue(unitPrice, loan.amount, loan.premiumWad);
+        at.collateralValue = _collateralValue(unitPrice, loan.amount, loan.premium);
         // Both prices round up, in the pool's favour; the reserve is never zero.
         at.reservePrice = at.collateralValue.mulBpsUp(t.auctionReserveBps);
         if (at.reservePrice == 0) at.reservePrice = 1;
@@ -532,21 +499,9 @@ contract LendingPool is PoolBase, Governed {
 
     /// @dev principal <= price x amount x (1 + premium) x haircut x LTV, all rounded down (against the borrower).
     function _checkLtv(Loan memory loan, Terms memory t, uint256 unitPrice) internal pure {
-        uint256 value = _collateralValue(unitPrice, loan.amount, loan.premiumWad);
+        uint256 value = _collateralValue(unitPrice, loan.amount, loan.premium);
         uint256 maxBorrow = value.mulBpsDown(t.haircutBps).mulBpsDown(t.ltvBps);
         if (loan.principal > maxBorrow) revert ExceedsLtv(loan.principal, maxBorrow);
-    }
-
-    /// @dev The verified trait premium as a fraction of the collection price, rounded down (against the borrower).
-    function _premium(
-        Loan memory loan,
-        uint256 premium,
-        bytes32[] calldata proof,
-        uint256 unitPrice
-    ) internal view returns (uint256 premiumWad) {
-        uint256 capped = VALUATION.traitPremium(loan.collection, loan.tokenId, premium, proof, unitPrice);
-        premiumWad = capped.mulDivDown(PoolMath.WAD, unitPrice);
-        if (premiumWad > MAX_PREMIUM_WAD) premiumWad = MAX_PREMIUM_WAD;
     }
 
     /// @dev The frozen debt stays in the collection's exposure until the auction settles: no room is freed under the
@@ -554,31 +509,5 @@ contract LendingPool is PoolBase, Governed {
     function _addAuctionDebt(PoolStorage storage $, address collection_, uint256 debt) internal {
         CollectionRisk storage rk = $.risk[collection_];
         rk.auctionDebt = (uint256(rk.auctionDebt) + debt).toUint128();
-    }
-
-    /// @dev Adds a new loan's scaled debt to its collection and its principal to the borrower's, enforcing the ceiling
-    /// on the collection's exposure (live debt with the new loan, rounded up, plus the debt frozen in its auctions) and
-    /// the per-borrower cap on the borrower's outstanding principal with the new loan.
-    function _addCollectionDebt(
-        PoolStorage storage $,
-        Loan memory loan,
-        uint256 index
-    ) internal returns (uint32 termsId) {
-        CollectionState storage cs = $.collections[loan.collection];
-        CollectionRisk memory rk = $.risk[loan.collection];
-        termsId = cs.termsId;
-        uint256 newScaled = uint256(cs.scaledDebt) + loan.scaledDebt;
-        uint256 exposure = newScaled.toDebtUp(index) + rk.auctionDebt;
-        uint256 ceiling = cs.debtCeiling;
-        if (exposure > ceiling) revert ExceedsDebtCeiling(exposure, ceiling);
-        // A stack is sold as one lot: no loan pledges more units than the market is taken to absorb at the price.
-        if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
-        cs.scaledDebt = newScaled.toUint112();
-        mapping(address => uint256) storage owed = $.borrowerPrincipal[loan.collection];
-        uint256 principal = owed[loan.borrower] + loan.principal;
-        if (rk.borrowerCap != 0 && principal > rk.borrowerCap) {
-            revert ExceedsBorrowerCap(loan.borrower, principal, rk.borrowerCap);
-        }
-        owed[loan.borrower] = principal;
     }
 }

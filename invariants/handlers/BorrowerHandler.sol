@@ -149,8 +149,9 @@ abstract contract BorrowerHandler is HandlerBase {
         _check(!x.paused && !x.frozen, G1_ONLY_TIMELOCK);
         _checkEq(loan.termsId, x.termsId, L8_TERMS_FIXED);
         ILendingPoolTypes.Terms memory t = pool.terms(x.c, loan.termsId);
-        uint256 value = x.unitPrice * x.amount;
-        if (loan.premiumWad != 0) value = value * (WAD + loan.premiumWad) / WAD;
+        // The premium is per unit, in the asset, counted at most 10x the unit price (MAX_PREMIUM_MULTIPLE).
+        uint256 premium = loan.premium < x.unitPrice * 10 ? loan.premium : x.unitPrice * 10;
+        uint256 value = (x.unitPrice + premium) * x.amount;
         _checkLe(x.principal, value * t.haircutBps / BPS * t.ltvBps / BPS, L1_ORIGINATION);
         if (withProof) _checkTraitLoan(loan, x.premium, x.unitPrice, x.validRoot);
         if (x.c == address(apes)) _check(apes.ownerOf(x.id) == address(pool), L2_CUSTODY_721);
@@ -160,7 +161,7 @@ abstract contract BorrowerHandler is HandlerBase {
         if (units != 0) _checkLe(loan.amount, units, E2_BORROWER_CAP);
     }
 
-    /// @dev O4: a premium needs a usable root and an honest leaf, and is capped by multiple x price (and 10x).
+    /// @dev O4: a premium needs a usable root and an honest leaf, and is stored capped by multiple x price.
     function _checkTraitLoan(
         ILendingPoolTypes.Loan memory loan,
         uint256 premium,
@@ -173,8 +174,7 @@ abstract contract BorrowerHandler is HandlerBase {
         uint256 capped = premium < unitPrice * rec.maxPremiumMultipleWad / WAD
             ? premium
             : unitPrice * rec.maxPremiumMultipleWad / WAD;
-        _checkLe(loan.premiumWad, capped * WAD / unitPrice, O4_TRAIT);
-        _checkLe(loan.premiumWad, 10e18, O4_TRAIT);
+        _checkLe(loan.premium, capped, O4_TRAIT);
     }
 
     function _rootUsable() internal view returns (bool) {
@@ -377,29 +377,33 @@ abstract contract BorrowerHandler is HandlerBase {
         (, IValuation.Status status) = _status(r.loan.collection);
         // Health without the trait premium: the renewed term does not carry it.
         ILendingPoolTypes.Loan memory bare = abi.decode(abi.encode(r.loan), (ILendingPoolTypes.Loan));
-        bare.premiumWad = 0;
+        bare.premium = 0;
         uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(bare) : 0;
         bool closed = pool.rateConfig().borrowPaused;
         {
             (,,, bool frozen) = pool.collectionState(r.loan.collection);
             closed = closed || frozen;
         }
+        uint256 due = _dueWithOutages(r.loan);
+        bool overLimit = _renewalOverLimit(r.loan, debt);
         (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
         if (!ok) {
             // Refused only with no usable price, below health 1, past maturity, a payer the token refuses, a caller
             // other than the borrower, a freeze or a pause.
             _refuse(
                 "renew",
-                status != IValuation.Status.Ok || hf < WAD || block.timestamp > r.loan.dueTime
-                    || _blocked(address(payer)) || address(payer) != r.loan.borrower || closed
+                status != IValuation.Status.Ok || hf < WAD || block.timestamp > due || _blocked(address(payer))
+                    || address(payer) != r.loan.borrower || closed || overLimit
             );
             return;
         }
         (uint256 interestPaid, ILendingPoolTypes.Loan memory updated) =
             abi.decode(ret, (uint256, ILendingPoolTypes.Loan));
         // The health check cannot be skipped (S12): a renewal needs a usable price and health >= 1 before maturity.
-        _check(status == IValuation.Status.Ok && hf >= WAD && block.timestamp <= r.loan.dueTime, L1_ORIGINATION);
-        _check(address(payer) == r.loan.borrower && !closed && updated.premiumWad == 0, E3_RENEW_CREDIT);
+        _check(status == IValuation.Status.Ok && hf >= WAD && block.timestamp <= due, L1_ORIGINATION);
+        _check(address(payer) == r.loan.borrower && !closed && updated.premium == 0, E3_RENEW_CREDIT);
+        // E3: the new term is inside today's limits (ceiling, unit cap, borrower cap).
+        _checkRenewalWithinLimits(updated);
         _checkEq(interestPaid, debt > r.loan.principal ? debt - r.loan.principal : 0, A1_DEBT);
         _checkEq(updated.principal, r.loan.principal, L8_TERMS_FIXED);
         _checkEq(updated.termsId, r.loan.termsId, L8_TERMS_FIXED);
@@ -407,6 +411,36 @@ abstract contract BorrowerHandler is HandlerBase {
         gDebtRepaid += interestPaid;
         _roundingStep();
         _count("renew");
+    }
+
+    /// @dev The loan's due date extended by the valuation's outage seconds since its term began, at most one term.
+    function _dueWithOutages(ILendingPoolTypes.Loan memory loan) internal view returns (uint256) {
+        (uint64 since, uint64 cumulative) = valuation.outage(loan.collection);
+        uint256 total = since == 0 ? cumulative : cumulative + (block.timestamp - since);
+        uint256 extension = total > loan.outageBase ? total - loan.outageBase : 0;
+        uint256 term = pool.terms(loan.collection, loan.termsId).duration;
+        return loan.dueTime + (extension < term ? extension : term);
+    }
+
+    /// @dev Whether renewing `loan` (debt `debt` now) breaks a limit in force now, or comes within rounding of the
+    /// ceiling: the unit cap, the borrower cap on the owner's principal, or the ceiling on the collection's exposure
+    /// with the loan's debt back to its principal.
+    function _renewalOverLimit(ILendingPoolTypes.Loan memory loan, uint256 debt) internal view returns (bool) {
+        (uint256 frozenDebt, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
+        if (units != 0 && loan.amount > units) return true;
+        if (cap != 0 && pool.borrowerPrincipal(loan.collection, loan.borrower) > cap) return true;
+        (, uint256 ceiling, uint256 liveDebt,) = pool.collectionState(loan.collection);
+        uint256 rest = liveDebt > debt ? liveDebt - debt : 0;
+        return rest + loan.principal + frozenDebt + 2 > ceiling;
+    }
+
+    /// @dev E3 after a renewal: the collection's exposure and the owner's principal within the limits in force.
+    function _checkRenewalWithinLimits(ILendingPoolTypes.Loan memory updated) internal {
+        (uint256 frozenDebt, uint256 cap, uint256 units) = pool.collectionExposure(updated.collection);
+        (, uint256 ceiling, uint256 liveDebt,) = pool.collectionState(updated.collection);
+        _checkLe(liveDebt + frozenDebt, ceiling, E3_RENEW_CREDIT);
+        if (units != 0) _checkLe(updated.amount, units, E3_RENEW_CREDIT);
+        if (cap != 0) _checkLe(pool.borrowerPrincipal(updated.collection, updated.borrower), cap, E3_RENEW_CREDIT);
     }
 
     /*//////////////////////////////////////////////////////////////

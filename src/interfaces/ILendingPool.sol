@@ -104,7 +104,10 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @notice Locks `amount` of `tokenId` of `collection` owned by `owner` and sends `principal` to the caller.
     /// @dev The caller must be `owner` or approved by it on the collection (`isApprovedForAll`, or `getApproved` for
     /// ERC-721). `owner` becomes the borrower of record: the NFT returns to it on full repayment. With a trait
-    /// `proof` the claimed `premium` is verified and capped by the valuation; with an empty proof there is none.
+    /// `proof` the claimed `premium` (per unit, in the asset, as the leaf states) is verified and capped by the
+    /// valuation, and stored as `Loan.premium`: the loan is valued at (price + min(premium, 10 x price)) x amount, so the
+    /// premium never grows with the price. With an empty proof there is none. The loan records the valuation's outage
+    /// seconds so far (`Loan.outageBase`): later outages extend its due date (see `renew`).
     /// Reverts when the collection is unlisted or frozen, borrowing is paused, the oracle is in an outage, the loan is
     /// below the minimum, above the LTV, above the collection's debt ceiling (its exposure: live debt with the new loan
     /// included plus the debt frozen in its running auctions, `ExceedsDebtCeiling`), above the per-borrower cap (the
@@ -140,13 +143,16 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
         uint256 amount
     ) external returns (uint256 paid, Loan memory updated);
 
-    /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged, so
-    /// renewal never raises debt (the ceiling and the per-borrower cap are not re-checked). Only the borrower may
-    /// renew (it changes the borrower's position: the premium below), only before maturity, only while the collection
-    /// is not frozen and borrowing is not paused (a new term is new credit; repayment stays open always), and only
-    /// while healthy at the loan's own liquidation threshold. A trait premium is not carried into the new term: it was
-    /// proven once, at borrow, against a root that may since have been revoked or expired, so the renewed loan carries
-    /// none and must be healthy without it (to keep a premium, repay and borrow again with a fresh proof).
+    /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged. A
+    /// new term is new credit: only the borrower may renew, only while the collection is not frozen and borrowing is
+    /// not paused (repayment stays open always), only while healthy at the loan's own liquidation threshold, and only
+    /// within the limits in force now: the loan re-enters its collection's exposure under the ceiling, the unit cap
+    /// and the per-borrower cap as a borrow does (`ExceedsDebtCeiling`, `ExceedsUnitCap`, `ExceedsBorrowerCap`). Open
+    /// until the due date extended by the valuation's outage seconds since the term began, by one term at most
+    /// (`LoanExpired(loanId, extendedDue)`); the same extended date plus grace is when a healthy loan becomes
+    /// liquidatable for lateness. A pool freeze or pause does not extend it. A trait premium is not carried into the
+    /// new term: it was proven once, at borrow, against a root that may since have been revoked or expired, so the
+    /// renewed loan carries none and must be healthy without it (to keep a premium, repay and borrow again).
     function renew(uint256 loanId, Loan calldata loan) external returns (uint256 interestPaid, Loan memory updated);
 
     /// @notice Debt of `loan` now: interest accrued to this second, rounded up; the frozen debt when in auction.

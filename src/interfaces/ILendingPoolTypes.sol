@@ -33,13 +33,15 @@ interface ILendingPoolTypes {
         uint256 amount; // 1 for ERC-721, the locked units for ERC-1155
         uint256 principal; // principal outstanding (interest excluded)
         uint256 scaledDebt; // debt divided by the borrow index at the last change
-        uint256 premiumWad; // trait premium as a fraction of the collection price, fixed at origination
+        uint256 premium; // trait premium per unit in the asset, as proven and capped at origination; counted at most
+        // MAX_PREMIUM_MULTIPLE times the current unit price (a crash shrinks it, a rise never grows it)
         uint256 frozenDebt; // debt at auction start; 0 while live
         uint256 impairment; // loss booked at auction start (frozen debt plus unpaid settlement rewards); 0 while live
         uint40 startTime;
         uint40 dueTime;
         uint40 auctionStart;
         uint32 termsId;
+        uint64 outageBase; // the valuation's outage seconds before this term began: later ones extend the due date
     }
 
     /// @notice Interest-rate parameters (per-second WAD rates) and pool-wide switches. One storage slot.

@@ -4,8 +4,10 @@ pragma solidity ^0.8.24;
 /// @title ITraitPricer
 /// @notice Per-token trait premiums from an off-chain Merkle tree whose root is published with an EIP-712 signature of
 /// the pricer signer. The domain binds chain id and this contract (the proxy); the message binds collection, epoch,
-/// root and expiry; leaves are `keccak256(bytes.concat(keccak256(abi.encode(collection, tokenId, premium, epoch))))`
-/// and the tree hashes sorted pairs (solady `MerkleProofLib`).
+/// root and expiry; leaves are `keccak256(bytes.concat(keccak256(abi.encode(TRAIT_LEAF_TYPEHASH, collection, tokenId,
+/// premiumPerUnit, epoch))))` with `TRAIT_LEAF_TYPEHASH = keccak256("TraitLeaf(address collection,uint256 tokenId,
+/// uint256 premiumPerUnit,uint256 epoch)")`: the premium is per unit of the token, in the pool's asset (a stack of n
+/// ERC-1155 units carries n premiums). The tree hashes sorted pairs (solady `MerkleProofLib`).
 /// @dev Warning: the signer is a single key. A bad root can only inflate a premium up to
 /// `maxPremiumMultipleWad x unitPrice`, which bounds what one key can extract. Rotating the signer (timelock only)
 /// invalidates every root signed by the previous key.
@@ -98,7 +100,7 @@ interface ITraitPricer {
     /// @notice EIP-712 digest of `update` under this contract's domain.
     function hashTraitRoot(TraitRoot calldata update) external view returns (bytes32);
 
-    /// @notice The double-hashed leaf for (collection, tokenId, premium, epoch).
+    /// @notice The double-hashed, type-tagged leaf for (collection, tokenId, premium per unit, epoch).
     function leafHash(
         address collection,
         uint256 tokenId,

@@ -5,20 +5,45 @@ import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
 import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {LendingPoolAdmin} from "./LendingPoolAdmin.sol";
 import {INft, PoolBase} from "./PoolBase.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title LendingPoolExtension
-/// @notice The second half of the pool's implementation: ERC-4626 conversions and limits, read-only views, claims and
-/// administration. It only ever runs by `delegatecall` from `LendingPool`'s fallback, on the proxy's storage; called
-/// directly it sees empty storage (no timelock, nothing to claim) and can do nothing.
+/// @notice The second half of the pool's implementation: ERC-4626 conversions and limits, read-only views, claims,
+/// renewal and repayment in auction; administration runs one step further, in `ADMIN`. It only ever runs by
+/// `delegatecall` from `LendingPool`'s fallback, on the proxy's storage; called directly it sees empty storage (no
+/// timelock, nothing to claim) and can do nothing.
 contract LendingPoolExtension is PoolBase {
     using PoolMath for uint256;
     using SafeCastLib for uint256;
     using SafeTransferLib for address;
 
-    constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {}
+    /// @notice The pool's administration module, deployed here for the same asset and valuation: every selector this
+    /// extension does not serve runs there, on the same storage.
+    address public immutable ADMIN;
+
+    /// @notice How this implementation commits a loan: 2 since issue 15 (14 words: the premium per unit in the asset,
+    /// the outage base), with the exposure counters. Absent before (format 1, 13 words, no counters). An upgrade
+    /// across formats needs an empty book (script/Upgrade.s.sol `checkLoanFormat`).
+    uint256 public constant LOAN_FORMAT = 2;
+
+    constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {
+        ADMIN = address(new LendingPoolAdmin(asset_, valuation_));
+    }
+
+    /// @dev Every selector the extension does not serve runs in the administration module, on the proxy's storage.
+    fallback() external {
+        address admin = ADMIN;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), admin, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
 
     /*//////////////////////////////////////////////////////////////
                           ERC-4626 CONVERSIONS
@@ -250,110 +275,54 @@ contract LendingPoolExtension is PoolBase {
         return _s().nftClaims[keccak256(abi.encode(owner, collection_, tokenId))];
     }
 
-    /// @dev See {ILendingPool}.
-    function setTerms(
-        address collection_,
-        Terms calldata t,
-        uint256 debtCeiling
-    ) external onlyTimelock returns (uint32 termsId) {
-        if (collection_ == address(0)) revert ZeroAddress();
-        if (
-            (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) || t.ltvBps == 0
-                || t.ltvBps >= t.liqThresholdBps || t.liqThresholdBps >= PoolMath.BPS || t.haircutBps == 0
-                || t.haircutBps > PoolMath.BPS || t.penaltyBps > MAX_PENALTY_BPS || t.keeperShareBps > PoolMath.BPS
-                || t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps || t.duration == 0
-                || t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION
-                || debtCeiling > type(uint96).max
-        ) revert InvalidTerms();
-        // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
-        // also lifts the start to that bound at each auction, against the deviation then.
-        uint256 minStart = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
-        if (t.auctionStartBps < minStart) revert AuctionStartBelowDeviation(t.auctionStartBps, minStart);
+    /// @dev See {ILendingPool}. Served here, not by the core: a renewal is once a term, and the core has no room.
+    function renew(
+        uint256 loanId,
+        Loan calldata loanIn
+    ) external nonReentrant returns (uint256 interestPaid, Loan memory updated) {
         PoolStorage storage $ = _s();
-        CollectionState storage cs = $.collections[collection_];
-        termsId = cs.termsId;
-        if (termsId != 0 && cs.standard != t.standard) revert InvalidTerms();
-        _accrueAndStore();
-        termsId += 1;
-        $.terms[collection_][termsId] = t;
-        cs.termsId = termsId;
-        cs.debtCeiling = uint96(debtCeiling);
-        cs.standard = t.standard;
-        emit TermsSet(collection_, termsId, t);
-        emit DebtCeilingSet(collection_, debtCeiling);
-    }
-
-    /// @dev See {ILendingPool}.
-    function setDebtCeiling(address collection_, uint256 ceiling) external onlyGuardian {
-        CollectionState storage cs = _s().collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (ceiling > type(uint96).max) revert InvalidTerms();
-        if (msg.sender != timelock() && ceiling > cs.debtCeiling) revert NotTightening();
-        cs.debtCeiling = uint96(ceiling);
-        emit DebtCeilingSet(collection_, ceiling);
-    }
-
-    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
-    /// timelock may later raise), so the guardian may not set 0 over a cap, nor a first principal cap above the ceiling.
-    function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
-        PoolStorage storage $ = _s();
-        CollectionState storage cs = $.collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (cap > type(uint96).max || maxUnits > type(uint32).max) revert InvalidTerms();
-        CollectionRisk storage rk = $.risk[collection_];
-        if (msg.sender != timelock()) {
-            if (_loosens(cap, rk.borrowerCap, cs.debtCeiling) || _loosens(maxUnits, rk.maxUnits, type(uint256).max)) {
-                revert NotTightening();
-            }
+        Loan memory loan = _checkLoan($, loanId, loanIn);
+        // A new term is new credit: the borrower's decision, and closed while the collection is frozen or borrowing
+        // is paused (repayment never is). Open until the due date, extended by the oracle's outages since the term
+        // began (nothing could be priced, so nothing could be renewed).
+        if (msg.sender != loan.borrower) revert NotBorrower(msg.sender, loan.borrower);
+        if (loan.auctionStart != 0) revert LoanInAuction(loanId);
+        if ($.collections[loan.collection].frozen) revert CollectionFrozen(loan.collection);
+        if (_loadRateConfig().borrowPaused) revert BorrowPaused();
+        Terms memory t = _loadTerms(loan.collection, loan.termsId);
+        updated = _copyLoan(loan);
+        {
+            uint256 outageTotal = _outageTotal(loan.collection);
+            uint256 due = _dueTime(loan, t, outageTotal);
+            if (block.timestamp > due) revert LoanExpired(loanId, due);
+            updated.outageBase = outageTotal.toUint64();
         }
-        rk.borrowerCap = uint96(cap);
-        rk.maxUnits = uint32(maxUnits);
-        emit BorrowerCapSet(collection_, cap, maxUnits);
-    }
+        (Market memory m, Rates memory r,) = _accrueInMemory(); // both stored below
+        uint256 debt = loan.scaledDebt.toDebtUp(r.borrowIndex);
+        // The premium was proven at borrow against a root that may since be revoked or expired: the new term does not
+        // carry it, and the loan must be healthy without it.
+        updated.premium = 0;
+        {
+            uint256 hf = _healthFactor(updated, t, debt, VALUATION.price(loan.collection));
+            if (hf < PoolMath.WAD) revert LoanUnhealthy(loanId, hf);
+        }
 
-    /// @dev Whether setting a cap (0 = none, read as `unlimited`) from `current` to `next` loosens it.
-    function _loosens(uint256 next, uint256 current, uint256 unlimited) internal pure returns (bool) {
-        return next == 0 ? current != 0 : next > (current == 0 ? unlimited : current);
-    }
+        interestPaid = debt > loan.principal ? debt - loan.principal : 0;
+        updated.scaledDebt = loan.principal.toScaledUp(r.borrowIndex);
+        updated.dueTime = uint40(block.timestamp + t.duration);
+        r.totalScaledDebt = (uint256(r.totalScaledDebt) - loan.scaledDebt + updated.scaledDebt).toUint112();
+        _storeRates(r);
+        // New credit within today's limits: the loan leaves its collection's exposure and its borrower's principal,
+        // and comes back under the ceiling, the unit cap and the per-borrower cap in force now.
+        _removeCollectionDebt($, loan.collection, loan.scaledDebt);
+        _releasePrincipal($, loan.collection, loan.borrower, loan.principal);
+        _addCollectionDebt($, updated, r.borrowIndex);
+        m.cash += uint112(interestPaid);
+        _storeMarket(m);
+        $.loans[loanId] = _hash(updated);
+        emit Renew(loanId, interestPaid, updated);
 
-    /// @dev See {ILendingPool}.
-    function setCollectionFrozen(address collection_, bool frozen) external onlyGuardian {
-        CollectionState storage cs = _s().collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (!frozen && msg.sender != timelock()) revert NotTightening();
-        cs.frozen = frozen;
-        emit CollectionFrozenSet(collection_, frozen);
-    }
-
-    /// @dev See {ILendingPool}.
-    function setRateConfig(RateConfig calldata config) external onlyTimelock {
-        _accrueAndStore();
-        _setRateConfig(config);
-    }
-
-    /// @dev See {ILendingPool}.
-    function pauseBorrows() external onlyGuardian {
-        RateConfig storage rc = _s().rateConfig;
-        rc.borrowPaused = true;
-        emit RateConfigSet(rc);
-    }
-
-    /// @dev See {ILendingPool}. The module replaced keeps the right to settle the auctions it started before now.
-    function setLiquidator(address liquidator_) external onlyTimelock {
-        if (liquidator_ == address(0)) revert ZeroAddress();
-        PoolStorage storage $ = _s();
-        address old = $.liquidator;
-        if (old != address(0) && old != liquidator_) $.retiredAt[old] = block.timestamp;
-        delete $.retiredAt[liquidator_];
-        $.liquidator = liquidator_;
-        emit LiquidatorSet(liquidator_);
-    }
-
-    /// @dev See {ILendingPool}.
-    function setUnlockPeriod(uint256 period) external onlyTimelock {
-        if (period < MIN_UNLOCK_PERIOD || period > MAX_UNLOCK_PERIOD) revert InvalidUnlockPeriod(period);
-        _s().lock.period = uint32(period);
-        emit UnlockPeriodSet(period);
+        if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
     }
 
     /// @dev See {ILendingPool}.
@@ -473,30 +442,6 @@ contract LendingPoolExtension is PoolBase {
         } else {
             emit AuctionRelisted(loanId, settler, updated);
         }
-    }
-
-    /// @dev See {ILendingPool}.
-    function setCustody(address custody_) external onlyTimelock {
-        if (custody_ == address(0)) revert ZeroAddress();
-        _s().custody = custody_;
-        emit CustodySet(custody_);
-    }
-
-    /// @dev See {ILendingPool}.
-    function withdrawReserve(uint256 amount, address to) external onlyTimelock nonReentrant {
-        PoolStorage storage $ = _s();
-        (Market memory m,) = _accrue();
-        uint256 impaired = $.book.impairment;
-        // Only the part of the reserve not already standing behind running auctions, and only from idle cash.
-        uint256 free = m.reserve > impaired ? m.reserve - impaired : 0;
-        if (free > m.cash) free = m.cash;
-        if (amount == 0) revert ZeroAmount();
-        if (amount > free) revert ReserveTooLow(amount, free);
-        m.reserve -= uint104(amount);
-        m.cash -= uint112(amount);
-        _storeMarket(m);
-        emit ReserveWithdrawn(to, amount);
-        ASSET.safeTransfer(to, amount);
     }
 
     /// @dev Pays settlers' rewards owed (credited while idle cash was short) out of idle cash, as far as it goes: the

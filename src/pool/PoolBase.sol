@@ -20,9 +20,10 @@ interface INft {
 }
 
 /// @title PoolBase
-/// @notice What both halves of the pool share: constants, immutables, the ERC-7201 storage, the share token, and the
-/// accounting helpers (accrual, total assets, health). `LendingPool` holds the hot paths; `LendingPoolExtension`,
-/// reached through the core's fallback by `delegatecall`, holds conversions, views, claims and administration.
+/// @notice What the pool's modules share: constants, immutables, the ERC-7201 storage, the share token, and the
+/// accounting helpers (accrual, total assets, health, exposure, due dates). `LendingPool` holds the hot paths;
+/// `LendingPoolExtension`, reached through the core's fallback by `delegatecall`, holds conversions, views, claims and
+/// renewal; `LendingPoolAdmin`, reached through the extension's fallback, holds administration.
 abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, ReentrancyGuardTransient {
     using PoolMath for uint256;
     using SafeCastLib for uint256;
@@ -38,7 +39,9 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     uint256 internal constant MAX_AUCTION_DURATION = 48 hours;
     uint256 internal constant MAX_RESERVE_FACTOR_BPS = 5000;
     uint256 internal constant MAX_PENALTY_BPS = 2000;
-    uint256 internal constant MAX_PREMIUM_WAD = 10e18;
+    /// @dev A loan's trait premium counts at most this many times the current unit price: the premium is fixed in the
+    /// asset at origination, so a crash of the collection shrinks what it adds but a rise never grows it.
+    uint256 internal constant MAX_PREMIUM_MULTIPLE = 10;
     /// @dev Whoever settles an ended auction (relists it or closes it) is paid this share of its frozen debt, booked
     /// as part of the auction's impairment at its start and paid from the reserve first.
     uint256 internal constant SETTLE_REWARD_BPS = 10;
@@ -48,8 +51,8 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     uint256 internal constant MIN_UNLOCK_PERIOD = 1 hours;
     uint256 internal constant MAX_UNLOCK_PERIOD = 7 days;
     uint256 internal constant DEFAULT_UNLOCK_PERIOD = 12 hours;
-    /// @dev A `Loan` is 13 static words.
-    uint256 internal constant LOAN_BYTES = 13 * 32;
+    /// @dev A `Loan` is 14 static words.
+    uint256 internal constant LOAN_BYTES = 14 * 32;
 
     /*//////////////////////////////////////////////////////////////
                                IMMUTABLES
@@ -533,10 +536,11 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         }
     }
 
-    /// @dev Collateral value before haircut: price x amount x (1 + premium), rounded down.
-    function _collateralValue(uint256 unitPrice, uint256 amount, uint256 premiumWad) internal pure returns (uint256) {
-        uint256 base = unitPrice * amount;
-        return premiumWad == 0 ? base : base.mulWadDown(PoolMath.WAD + premiumWad);
+    /// @dev Collateral value before haircut: (price + premium) x amount, the per-unit premium counted at most
+    /// `MAX_PREMIUM_MULTIPLE` x price. Exact (no rounding).
+    function _collateralValue(uint256 unitPrice, uint256 amount, uint256 premium) internal pure returns (uint256) {
+        uint256 most = unitPrice * MAX_PREMIUM_MULTIPLE;
+        return (unitPrice + (premium < most ? premium : most)) * amount;
     }
 
     /// @dev value x haircut x liquidation threshold / debt, in WAD, rounded down (against the borrower).
@@ -547,7 +551,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint256 unitPrice
     ) internal pure returns (uint256) {
         if (debt == 0) return type(uint256).max;
-        uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premiumWad).mulBpsDown(t.haircutBps)
+        uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premium).mulBpsDown(t.haircutBps)
             .mulBpsDown(t.liqThresholdBps);
         return limit.mulDivDown(PoolMath.WAD, debt);
     }
@@ -630,5 +634,46 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
                 emit NftClaimable(loan.borrower, loan.collection, loan.tokenId, loan.amount);
             }
         }
+    }
+
+    /// @dev The valuation's outage seconds for `collection_` up to now, a running outage included: what a new term
+    /// starts from (`Loan.outageBase`) and what its due date is extended by (`_dueTime`).
+    function _outageTotal(address collection_) internal view returns (uint256) {
+        (uint64 since, uint64 cumulative) = VALUATION.outage(collection_);
+        return since == 0 ? cumulative : cumulative + (block.timestamp - since);
+    }
+
+    /// @dev The loan's due date, extended by the outage seconds since its term began (no price, so no renewal and no
+    /// liquidation, during them), by at most one term: a quiet collection's long outage does not defer its loans
+    /// for ever.
+    function _dueTime(Loan memory loan, Terms memory t, uint256 outageTotal) internal pure returns (uint256) {
+        uint256 extension = outageTotal > loan.outageBase ? outageTotal - loan.outageBase : 0;
+        return uint256(loan.dueTime) + (extension < t.duration ? extension : t.duration);
+    }
+
+    /// @dev Adds a new loan's scaled debt to its collection and its principal to the borrower's, enforcing the ceiling
+    /// on the collection's exposure (live debt with the new loan, rounded up, plus the debt frozen in its auctions) and
+    /// the per-borrower cap on the borrower's outstanding principal with the new loan.
+    function _addCollectionDebt(
+        PoolStorage storage $,
+        Loan memory loan,
+        uint256 index
+    ) internal returns (uint32 termsId) {
+        CollectionState storage cs = $.collections[loan.collection];
+        CollectionRisk memory rk = $.risk[loan.collection];
+        termsId = cs.termsId;
+        uint256 newScaled = uint256(cs.scaledDebt) + loan.scaledDebt;
+        uint256 exposure = newScaled.toDebtUp(index) + rk.auctionDebt;
+        uint256 ceiling = cs.debtCeiling;
+        if (exposure > ceiling) revert ExceedsDebtCeiling(exposure, ceiling);
+        // A stack is sold as one lot: no loan pledges more units than the market is taken to absorb at the price.
+        if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
+        cs.scaledDebt = newScaled.toUint112();
+        mapping(address => uint256) storage owed = $.borrowerPrincipal[loan.collection];
+        uint256 principal = owed[loan.borrower] + loan.principal;
+        if (rk.borrowerCap != 0 && principal > rk.borrowerCap) {
+            revert ExceedsBorrowerCap(loan.borrower, principal, rk.borrowerCap);
+        }
+        owed[loan.borrower] = principal;
     }
 }

@@ -24,6 +24,9 @@ contract TraitPricer is Governed, EIP712, ITraitPricer {
     /// @notice EIP-712 type hash of `TraitRoot`.
     bytes32 public constant TRAIT_ROOT_TYPEHASH =
         keccak256("TraitRoot(address collection,uint64 epoch,bytes32 root,uint64 expiry)");
+    /// @notice Type tag of a leaf, its first encoded word: the premium is per unit of the token (ERC-1155 stacks).
+    bytes32 public constant TRAIT_LEAF_TYPEHASH =
+        keccak256("TraitLeaf(address collection,uint256 tokenId,uint256 premiumPerUnit,uint256 epoch)");
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -197,14 +200,17 @@ contract TraitPricer is Governed, EIP712, ITraitPricer {
         emit PremiumMultipleSet(collection, multipleWad);
     }
 
-    /// @dev Double-hashed so that no 64-byte internal node can pass as a leaf.
+    /// @dev Double-hashed so that no 64-byte internal node can pass as a leaf; tagged with its type, which says the
+    /// premium is per unit (an ERC-1155 stack of n units is valued at n x (price + premium)).
     function _leaf(
         address collection,
         uint256 tokenId,
-        uint256 premium,
+        uint256 premiumPerUnit,
         uint256 epoch
     ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(collection, tokenId, premium, epoch))));
+        return keccak256(
+            bytes.concat(keccak256(abi.encode(TRAIT_LEAF_TYPEHASH, collection, tokenId, premiumPerUnit, epoch)))
+        );
     }
 
     function _hashTraitRoot(TraitRoot calldata u) internal view returns (bytes32) {

@@ -19,7 +19,6 @@ import { Auction, AuctionModule, Lender, Loan, LoanEvent, Pool, Terms, WriteOff 
 import { Erc1155Collection, Erc721Collection } from '../generated/templates';
 import { loadCollection } from './seaport';
 
-const WAD = BigInt.fromString('1000000000000000000');
 const BPS = BigInt.fromI32(10000);
 
 export function loadPool(address: Bytes): Pool {
@@ -85,28 +84,34 @@ function writeCommitment(loan: Loan, t: ethereum.Tuple): void {
   loan.amount = t[3].toBigInt();
   loan.principal = t[4].toBigInt();
   loan.scaledDebt = t[5].toBigInt();
-  loan.premiumWad = t[6].toBigInt();
+  loan.premium = t[6].toBigInt();
   loan.frozenDebt = t[7].toBigInt();
   loan.impairment = t[8].toBigInt();
   loan.startTime = t[9].toBigInt();
   loan.dueTime = t[10].toBigInt();
   loan.auctionStart = t[11].toBigInt();
   const termsId = t[12].toBigInt();
+  loan.outageBase = t[13].toBigInt();
   const termsKey = loan.pool.toHexString() + '-' + loan.collection.toHexString() + '-' + termsId.toString();
   loan.terms = termsKey;
   loan.liquidationPrice = liquidationPrice(loan, Terms.load(termsKey));
 }
 
-/** principal / (amount x (1 + premium) x haircut x threshold), rounded up: the unit price at health factor 1. */
+/**
+ * The unit price at health factor 1 for the principal at the last event. A unit must be worth
+ * x = principal / (amount x haircut x threshold), rounded up; the premium (per unit, in the asset) covers part of it,
+ * counted at most 10x the price (the pool's MAX_PREMIUM_MULTIPLE): p = x - premium while 11 x premium <= 10 x, else
+ * x / 11, rounded up.
+ */
 function liquidationPrice(loan: Loan, terms: Terms | null): BigInt | null {
   if (terms == null || loan.amount.isZero()) return null;
-  const perUnit = loan.amount
-    .times(WAD.plus(loan.premiumWad))
-    .times(BigInt.fromI32(terms.haircutBps))
-    .times(BigInt.fromI32(terms.liqThresholdBps));
-  if (perUnit.isZero()) return null;
-  const num = loan.principal.times(WAD).times(BPS).times(BPS);
-  return num.plus(perUnit).minus(BigInt.fromI32(1)).div(perUnit);
+  const den = loan.amount.times(BigInt.fromI32(terms.haircutBps)).times(BigInt.fromI32(terms.liqThresholdBps));
+  if (den.isZero()) return null;
+  const one = BigInt.fromI32(1);
+  const x = loan.principal.times(BPS).times(BPS).plus(den).minus(one).div(den);
+  const eleven = BigInt.fromI32(11);
+  if (loan.premium.times(eleven).le(x.times(BigInt.fromI32(10)))) return x.minus(loan.premium);
+  return x.plus(BigInt.fromI32(10)).div(eleven);
 }
 
 function history(event: ethereum.Event, loan: Loan, kind: string, value: BigInt, account: Bytes | null): void {

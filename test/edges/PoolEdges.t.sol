@@ -202,10 +202,11 @@ contract PoolEdgesTest is BaseTest {
         _deposit(lender, 100 ether);
         _mintApe(borrower, 7);
         bytes32[] memory proof = new bytes32[](1);
-        // A 1,000x premium is accepted by this pricer; the pool caps it at 10x (MAX_PREMIUM_WAD).
+        // A 1,000x premium is accepted by this pricer and stored as proven; the pool counts it at most 10x the price
+        // (MAX_PREMIUM_MULTIPLE) whenever it values the loan.
         vm.prank(borrower);
         (, ILendingPoolTypes.Loan memory loan) = pool.borrow(address(apes), 7, 1, 1 ether, borrower, 1000 ether, proof);
-        assertEq(loan.premiumWad, 10e18);
+        assertEq(loan.premium, 1000 ether);
         // Max borrow at the cap: 1 x (1 + 10) x 0.65 x 0.5 = 3.575; one wei more is refused.
         _mintApe(borrower, 8);
         vm.prank(borrower);

@@ -394,3 +394,34 @@ contract UpgradeLayoutGateTest is GovernanceFixture {
         return false;
     }
 }
+
+/// @notice A pool as it answered before the exposure counters: no `collectionExposure`, and the book's totals.
+contract LegacyPoolStub {
+    uint256 public totalDebt;
+    uint256 public auctionDebt;
+
+    constructor(uint256 live, uint256 frozen) {
+        totalDebt = live;
+        auctionDebt = frozen;
+    }
+}
+
+/// @notice The upgrade script's migration gate for the loan format (review 2 of issue 15): a pool of format 1 (13-word
+/// loans, no exposure counters) takes format 2 only with an empty book.
+contract UpgradeLoanFormatGateTest is GovernanceFixture {
+    function test_loanFormatGate_refusesAnOlderPoolWithLoansOrAuctions() public {
+        Upgrade up = new Upgrade();
+        address withLoans = address(new LegacyPoolStub(5 ether, 0));
+        vm.expectRevert(abi.encodeWithSelector(Upgrade.UpgradeNeedsEmptyBook.selector, withLoans, 5 ether, 0));
+        up.checkLoanFormat(withLoans);
+        address withAuction = address(new LegacyPoolStub(0, 3 ether));
+        vm.expectRevert(abi.encodeWithSelector(Upgrade.UpgradeNeedsEmptyBook.selector, withAuction, 0, 3 ether));
+        up.checkLoanFormat(withAuction);
+    }
+
+    function test_loanFormatGate_acceptsAnOlderPoolWithAnEmptyBookAndACurrentPool() public {
+        Upgrade up = new Upgrade();
+        up.checkLoanFormat(address(new LegacyPoolStub(0, 0)));
+        up.checkLoanFormat(d.pool); // format 2 already: nothing changes for its loans, whatever its book
+    }
+}

@@ -25,9 +25,9 @@ contract PoolHarness is LendingPool {
     function exposedCollateralValue(
         uint256 unitPrice,
         uint256 amount,
-        uint256 premiumWad
+        uint256 premium
     ) external pure returns (uint256) {
-        return _collateralValue(unitPrice, amount, premiumWad);
+        return _collateralValue(unitPrice, amount, premium);
     }
 
     /// @return interest Interest charged since `r.lastUpdate`.

@@ -105,13 +105,14 @@ contract MockLendingPool {
             amount: amount,
             principal: debt,
             scaledDebt: debt,
-            premiumWad: 0,
+            premium: 0,
             frozenDebt: 0,
             impairment: 0,
             startTime: uint40(block.timestamp),
             dueTime: uint40(block.timestamp + 30 days),
             auctionStart: 0,
-            termsId: 1
+            termsId: 1,
+            outageBase: 0
         });
         loanHash[loanId] = keccak256(abi.encode(loan));
         _moveNft(collection, borrower, address(this), tokenId, amount);

@@ -66,8 +66,8 @@ contract ExposureRenewTest is BaseTest {
         (uint256 id, ILendingPoolTypes.Loan memory withPremium) = _borrowWithPremium(9, 5 ether);
         vm.prank(borrower);
         (, ILendingPoolTypes.Loan memory updated) = pool.renew(id, withPremium);
-        assertEq(withPremium.premiumWad, 0.5e18);
-        assertEq(updated.premiumWad, 0, "renewal carries no premium");
+        assertEq(withPremium.premium, 15 ether);
+        assertEq(updated.premium, 0, "renewal carries no premium");
         assertEq(pool.loanHash(id), keccak256(abi.encode(updated)));
     }
 
@@ -83,6 +83,41 @@ contract ExposureRenewTest is BaseTest {
         vm.prank(borrower);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.LoanUnhealthy.selector, id, hf));
         pool.renew(id, withPremium);
+    }
+
+    /// @notice Issue 15, item 8: the premium is stored in the asset, per unit, as proven. A rise of the collection's
+    /// price does not grow it (stored as a ratio before, the 15-ether premium proven at 30 became 30 at 60).
+    function test_premium_isAbsolute_doesNotGrowWithThePrice() public {
+        (, ILendingPoolTypes.Loan memory l) = _borrowWithPremium(9, 5 ether);
+        assertEq(l.premium, 15 ether);
+        valuation.setPrice(address(apes), 60 ether);
+        uint256 debt = pool.debtOf(l);
+        // (60 + 15) x haircut 0.65 x threshold 0.7 / debt, where the ratio would have given (60 x 1.5).
+        assertEq(pool.healthFactor(l), uint256(75 ether) * 6500 / 10_000 * 7000 / 10_000 * WAD / debt);
+    }
+
+    /// @notice After a crash the premium counts at most 10x the unit price (MAX_PREMIUM_MULTIPLE).
+    function test_premium_countedAtMostTenTimesThePriceAfterACrash() public {
+        (, ILendingPoolTypes.Loan memory l) = _borrowWithPremium(9, 5 ether);
+        valuation.setPrice(address(apes), 1 ether); // the 15-ether premium now exceeds 10 x 1
+        uint256 debt = pool.debtOf(l);
+        assertEq(pool.healthFactor(l), uint256(11 ether) * 6500 / 10_000 * 7000 / 10_000 * WAD / debt);
+    }
+
+    /// @notice The leaf's premium is per unit: a stack of n ERC-1155 units carries n premiums.
+    function test_premium_perUnitOfAStack() public {
+        items.mint(borrower, 3, 4);
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = valuation.VALID_PROOF();
+        vm.startPrank(borrower);
+        items.setApprovalForAll(address(pool), true);
+        // Unit price 1, premium 1.5 per unit: 4 x (1 + 1.5) x 0.65 x 0.5 = 3.25, the most this stack can borrow (a
+        // premium counted once for the stack would allow 4 x 1 + 1.5 = 5.5 x 0.325 = 1.7875); one wei more is refused.
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsLtv.selector, 3.25 ether + 1, 3.25 ether));
+        pool.borrow(address(items), 3, 4, 3.25 ether + 1, borrower, 1.5 ether, proof);
+        (, ILendingPoolTypes.Loan memory l) = pool.borrow(address(items), 3, 4, 3.25 ether, borrower, 1.5 ether, proof);
+        vm.stopPrank();
+        assertEq(l.premium, 1.5 ether, "stored per unit");
     }
 
     function _borrowWithPremium(

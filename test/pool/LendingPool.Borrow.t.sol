@@ -99,7 +99,7 @@ contract LendingPoolBorrowTest is BaseTest {
         uint256 max = (NFT_PRICE + premium) * 6500 / 10_000 * 5000 / 10_000;
         vm.prank(borrower);
         (, ILendingPoolTypes.Loan memory loan) = pool.borrow(address(apes), 9, 1, max, borrower, premium, proof);
-        assertEq(loan.premiumWad, 0.5e18);
+        assertEq(loan.premium, premium, "stored per unit, in the asset, as proven");
         assertEq(weth.balanceOf(borrower), max);
     }
 

@@ -47,7 +47,9 @@ contract TraitPricerTest is ValuationBase {
     /// @dev Four leaves, sorted-pair hashing: root = H(H(l0, l1), H(l2, l3)).
     function _buildTree(address c, uint256 epoch) internal returns (bytes32) {
         for (uint256 i; i < 4; ++i) {
-            leaves[i] = keccak256(bytes.concat(keccak256(abi.encode(c, tokenIds[i], premiums[i], epoch))));
+            leaves[i] = keccak256(
+                bytes.concat(keccak256(abi.encode(pricer.TRAIT_LEAF_TYPEHASH(), c, tokenIds[i], premiums[i], epoch)))
+            );
         }
         return _hashPair(_hashPair(leaves[0], leaves[1]), _hashPair(leaves[2], leaves[3]));
     }
@@ -302,7 +304,7 @@ contract TraitPricerTest is ValuationBase {
     }
 
     /// @dev Second-preimage attempt: present the 64-byte internal node (leaf0, leaf1) as "leaf data" with the
-    /// shortened proof. Double hashing means the contract hashes abi.encode(collection, tokenId, premium, epoch)
+    /// shortened proof. Double hashing means the contract hashes abi.encode(tag, collection, tokenId, premium, epoch)
     /// twice, which never equals the internal node.
     function test_RevertWhen_traitPremiumSixtyFourByteLeaf() public {
         _publish();

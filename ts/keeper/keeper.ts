@@ -50,13 +50,16 @@ export interface Loan {
   amount: bigint;
   principal: bigint;
   scaledDebt: bigint;
-  premiumWad: bigint;
+  /** Trait premium per unit, in the asset, as proven at origination (loan format 2). */
+  premium: bigint;
   frozenDebt: bigint;
   impairment: bigint;
   startTime: number;
   dueTime: number;
   auctionStart: number;
   termsId: number;
+  /** The valuation's outage seconds before the term began: later ones extend the due date, by one term at most. */
+  outageBase: bigint;
 }
 
 /** An auction as the module commits it (`IDutchAuction.Auction`), decoded from its `AuctionStarted` event. */
@@ -77,6 +80,7 @@ export interface Terms {
   penaltyBps: number;
   keeperShareBps: number;
   grace: number;
+  duration: number;
   auctionDuration: number;
 }
 
@@ -448,7 +452,7 @@ export class Keeper {
       return skip(`health factor unreadable, not an oracle outage: ${reasonOf(hfRead.error)}`);
     }
     const terms = await this.terms(loan);
-    const liquidatableAt = BigInt(loan.dueTime) + BigInt(terms.grace);
+    const liquidatableAt = (await this.dueTime(loan, terms, chainNow)) + BigInt(terms.grace);
     const pastDue = chainNow >= liquidatableAt; // the next block is later than the latest one
     const hf = hfRead.value as bigint;
     if (hf >= WAD && !pastDue) return skip(`healthy (health factor ${formatUnits(hf, 18).slice(0, 8)})`);
@@ -831,6 +835,16 @@ export class Keeper {
     return t;
   }
 
+  /** The loan's due date as the pool reads it: extended by the valuation's outage seconds since the term began
+   * (`Loan.outageBase`), by one term at most. */
+  private async dueTime(loan: Loan, terms: Terms, chainNow: bigint): Promise<bigint> {
+    const [since, cumulative] = (await this.read(this.valuation!, this.valuationAbi, 'outage', [loan.collection])) as [bigint, bigint];
+    const total = since === 0n ? cumulative : cumulative + (chainNow > since ? chainNow - since : 0n);
+    const extension = total > loan.outageBase ? total - loan.outageBase : 0n;
+    const cap = BigInt(terms.duration);
+    return BigInt(loan.dueTime) + (extension < cap ? extension : cap);
+  }
+
   /** Asset units per 1e18 wei of the gas token, or null when the keeper has no trustworthy figure. */
   private async assetPerNative(): Promise<bigint | null> {
     if (this.cfg.assetPerNativeWad !== undefined) return this.cfg.assetPerNativeWad;
@@ -860,12 +874,13 @@ export class Keeper {
     return (await this.read(this.cfg.l1FeeOracle!, l1OracleAbi, 'getL1Fee', [unsigned])) as bigint;
   }
 
-  /** price x amount x (1 + premium), rounded down like the pool's collateral value; null during an outage. */
+  /** (price + premium, counted at most 10x the price) x amount, like the pool's collateral value; null during an
+   * outage. */
   private async valuationValue(loan: Loan): Promise<bigint | null> {
     const [unitPrice, status] = (await this.read(this.valuation!, this.valuationAbi, 'priceView', [loan.collection])) as [bigint, number];
     if (status !== 0) return null;
-    const base = unitPrice * loan.amount;
-    return loan.premiumWad === 0n ? base : (base * (WAD + loan.premiumWad)) / WAD;
+    const most = unitPrice * 10n; // MAX_PREMIUM_MULTIPLE
+    return (unitPrice + (loan.premium < most ? loan.premium : most)) * loan.amount;
   }
 
   private read(address: Address, abi: Abi, functionName: string, args: unknown[] = []): Promise<unknown> {
@@ -910,7 +925,7 @@ function toRaw(log: Log): RawLog | undefined {
 const big = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 function stateJson(pool: Address, auction: Address, cursor: bigint, loans: Book): string {
-  return `${JSON.stringify({ version: 1, pool, auction, cursor, loans: [...loans] }, big, 1)}\n`;
+  return `${JSON.stringify({ version: 2, pool, auction, cursor, loans: [...loans] }, big, 1)}\n`;
 }
 
 function parseState(text: string, path: string): { pool: Address; auction: Address; cursor: bigint; loans: Book } {
@@ -920,17 +935,22 @@ function parseState(text: string, path: string): { pool: Address; auction: Addre
   } catch {
     throw new Error(`${path} is not JSON (a keeper state file is expected)`);
   }
-  if (s.version !== 1 || !s.pool || !s.auction || s.cursor === undefined || !Array.isArray(s.loans)) {
-    throw new Error(`${path} is not a keeper state file (version 1)`);
+  if (s.version === 1) {
+    // Version 1 holds loans of format 1 (13 words): a pool of format 2 commits them differently. Rescan.
+    throw new Error(`${path} is a keeper state file of version 1 (loan format 1): move it away to rescan from the pool's deployment block`);
+  }
+  if (s.version !== 2 || !s.pool || !s.auction || s.cursor === undefined || !Array.isArray(s.loans)) {
+    throw new Error(`${path} is not a keeper state file (version 2)`);
   }
   const loans: Book = new Map();
   for (const [id, t] of s.loans) {
     const l = t.loan;
     const loan: Loan = {
       borrower: l.borrower, collection: l.collection, tokenId: BigInt(l.tokenId), amount: BigInt(l.amount),
-      principal: BigInt(l.principal), scaledDebt: BigInt(l.scaledDebt), premiumWad: BigInt(l.premiumWad),
+      principal: BigInt(l.principal), scaledDebt: BigInt(l.scaledDebt), premium: BigInt(l.premium),
       frozenDebt: BigInt(l.frozenDebt), impairment: BigInt(l.impairment), startTime: Number(l.startTime),
       dueTime: Number(l.dueTime), auctionStart: Number(l.auctionStart), termsId: Number(l.termsId),
+      outageBase: BigInt(l.outageBase),
     };
     const a = t.auction;
     const auction: Auction | undefined = a && {

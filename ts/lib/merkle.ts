@@ -1,6 +1,13 @@
 // Trait-premium Merkle tree, compatible with solady MerkleProofLib (sorted-pair keccak256) and with
-// TraitPricer's double-hashed leaves: keccak256(bytes.concat(keccak256(abi.encode(collection, tokenId, premium, epoch)))).
-import { type Address, type Hex, concat, encodeAbiParameters, getAddress, keccak256 } from "viem";
+// TraitPricer's double-hashed, type-tagged leaves:
+// keccak256(bytes.concat(keccak256(abi.encode(TRAIT_LEAF_TYPEHASH, collection, tokenId, premiumPerUnit, epoch)))).
+// The premium is per unit of the token (a stack of n ERC-1155 units carries n premiums), in the pool's asset.
+import { type Address, type Hex, concat, encodeAbiParameters, getAddress, keccak256, toHex } from "viem";
+
+/** TraitPricer.TRAIT_LEAF_TYPEHASH: the leaf's first word, which says what its premium means. */
+export const TRAIT_LEAF_TYPEHASH: Hex = keccak256(
+  toHex("TraitLeaf(address collection,uint256 tokenId,uint256 premiumPerUnit,uint256 epoch)"),
+);
 
 export interface PremiumEntry {
   collection: Address;
@@ -12,8 +19,8 @@ export interface PremiumEntry {
 export function leafHash(e: PremiumEntry): Hex {
   const inner = keccak256(
     encodeAbiParameters(
-      [{ type: "address" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
-      [e.collection, e.tokenId, e.premium, e.epoch],
+      [{ type: "bytes32" }, { type: "address" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+      [TRAIT_LEAF_TYPEHASH, e.collection, e.tokenId, e.premium, e.epoch],
     ),
   );
   return keccak256(inner);

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Hex, keccak256, toHex } from "viem";
+import { type Hex, encodeAbiParameters, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { buildTree, hashPair, leafHash, verifyProof } from "../lib/merkle.ts";
+import { TRAIT_LEAF_TYPEHASH, buildTree, hashPair, leafHash, verifyProof } from "../lib/merkle.ts";
 import { buildTreeFile, parseInput } from "../pricer/build-tree.ts";
 
 const collection = "0x00000000000000000000000000000000000000aa";
@@ -36,11 +36,25 @@ describe("merkle", () => {
     expect(() => buildTree([l, l])).toThrow(/duplicate/);
   });
 
-  it("leaf is the double hash of abi.encode(collection, tokenId, premium, epoch)", () => {
+  it("leaf is the double hash of abi.encode(TRAIT_LEAF_TYPEHASH, collection, tokenId, premiumPerUnit, epoch)", () => {
     // Matches TraitPricer.leafHash; the forge differential test checks the same against the contract.
     const leaf = leafHash({ collection, tokenId: 1n, premium: 2n, epoch: 3n });
     expect(leaf).toMatch(/^0x[0-9a-f]{64}$/);
     expect(leaf).not.toBe(leafHash({ collection, tokenId: 1n, premium: 2n, epoch: 4n }));
+    // The type tag is part of the leaf: an untagged leaf of the same values (the format before the premium was
+    // stated per unit) does not verify.
+    const untagged = keccak256(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "address" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+          [collection, 1n, 2n, 3n],
+        ),
+      ),
+    );
+    expect(leaf).not.toBe(untagged);
+    expect(TRAIT_LEAF_TYPEHASH).toBe(
+      keccak256(toHex("TraitLeaf(address collection,uint256 tokenId,uint256 premiumPerUnit,uint256 epoch)")),
+    );
   });
 });
 

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {PoolMath} from "../libraries/PoolMath.sol";
+import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {PoolBase} from "./PoolBase.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
+
+/// @title LendingPoolAdmin
+/// @notice The pool's administration: listing terms, exposure limits (ceilings, per-borrower and unit caps), the
+/// guardian's switches (freeze, borrow pause), the rate curve, the liquidation module, the unlock period, the custody
+/// address and the reserve. Every entry point is the timelock's or the guardian's. It runs only by `delegatecall`
+/// from `LendingPoolExtension`'s fallback (itself reached from `LendingPool`'s), on the proxy's storage; the extension
+/// deploys it in its own constructor, so a pool implementation is still the core and its extension.
+contract LendingPoolAdmin is PoolBase {
+    using SafeTransferLib for address;
+
+    constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {}
+
+    /// @dev See {ILendingPool}.
+    function setTerms(
+        address collection_,
+        Terms calldata t,
+        uint256 debtCeiling
+    ) external onlyTimelock returns (uint32 termsId) {
+        if (collection_ == address(0)) revert ZeroAddress();
+        if (
+            (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) || t.ltvBps == 0
+                || t.ltvBps >= t.liqThresholdBps || t.liqThresholdBps >= PoolMath.BPS || t.haircutBps == 0
+                || t.haircutBps > PoolMath.BPS || t.penaltyBps > MAX_PENALTY_BPS || t.keeperShareBps > PoolMath.BPS
+                || t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps || t.duration == 0
+                || t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION
+                || debtCeiling > type(uint96).max
+        ) revert InvalidTerms();
+        // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
+        // also lifts the start to that bound at each auction, against the deviation then.
+        uint256 minStart = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
+        if (t.auctionStartBps < minStart) revert AuctionStartBelowDeviation(t.auctionStartBps, minStart);
+        PoolStorage storage $ = _s();
+        CollectionState storage cs = $.collections[collection_];
+        termsId = cs.termsId;
+        if (termsId != 0 && cs.standard != t.standard) revert InvalidTerms();
+        _accrueAndStore();
+        termsId += 1;
+        $.terms[collection_][termsId] = t;
+        cs.termsId = termsId;
+        cs.debtCeiling = uint96(debtCeiling);
+        cs.standard = t.standard;
+        emit TermsSet(collection_, termsId, t);
+        emit DebtCeilingSet(collection_, debtCeiling);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setDebtCeiling(address collection_, uint256 ceiling) external onlyGuardian {
+        CollectionState storage cs = _s().collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (ceiling > type(uint96).max) revert InvalidTerms();
+        if (msg.sender != timelock() && ceiling > cs.debtCeiling) revert NotTightening();
+        cs.debtCeiling = uint96(ceiling);
+        emit DebtCeilingSet(collection_, ceiling);
+    }
+
+    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
+    /// timelock may later raise), so the guardian may not set 0 over a cap, nor a first principal cap above the ceiling.
+    function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
+        PoolStorage storage $ = _s();
+        CollectionState storage cs = $.collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (cap > type(uint96).max || maxUnits > type(uint32).max) revert InvalidTerms();
+        CollectionRisk storage rk = $.risk[collection_];
+        if (msg.sender != timelock()) {
+            if (_loosens(cap, rk.borrowerCap, cs.debtCeiling) || _loosens(maxUnits, rk.maxUnits, type(uint256).max)) {
+                revert NotTightening();
+            }
+        }
+        rk.borrowerCap = uint96(cap);
+        rk.maxUnits = uint32(maxUnits);
+        emit BorrowerCapSet(collection_, cap, maxUnits);
+    }
+
+    /// @dev Whether setting a cap (0 = none, read as `unlimited`) from `current` to `next` loosens it.
+    function _loosens(uint256 next, uint256 current, uint256 unlimited) internal pure returns (bool) {
+        return next == 0 ? current != 0 : next > (current == 0 ? unlimited : current);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setCollectionFrozen(address collection_, bool frozen) external onlyGuardian {
+        CollectionState storage cs = _s().collections[collection_];
+        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (!frozen && msg.sender != timelock()) revert NotTightening();
+        cs.frozen = frozen;
+        emit CollectionFrozenSet(collection_, frozen);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setRateConfig(RateConfig calldata config) external onlyTimelock {
+        _accrueAndStore();
+        _setRateConfig(config);
+    }
+
+    /// @dev See {ILendingPool}.
+    function pauseBorrows() external onlyGuardian {
+        RateConfig storage rc = _s().rateConfig;
+        rc.borrowPaused = true;
+        emit RateConfigSet(rc);
+    }
+
+    /// @dev See {ILendingPool}. The module replaced keeps the right to settle the auctions it started before now.
+    function setLiquidator(address liquidator_) external onlyTimelock {
+        if (liquidator_ == address(0)) revert ZeroAddress();
+        PoolStorage storage $ = _s();
+        address old = $.liquidator;
+        if (old != address(0) && old != liquidator_) $.retiredAt[old] = block.timestamp;
+        delete $.retiredAt[liquidator_];
+        $.liquidator = liquidator_;
+        emit LiquidatorSet(liquidator_);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setUnlockPeriod(uint256 period) external onlyTimelock {
+        if (period < MIN_UNLOCK_PERIOD || period > MAX_UNLOCK_PERIOD) revert InvalidUnlockPeriod(period);
+        _s().lock.period = uint32(period);
+        emit UnlockPeriodSet(period);
+    }
+
+    /// @dev See {ILendingPool}.
+    function setCustody(address custody_) external onlyTimelock {
+        if (custody_ == address(0)) revert ZeroAddress();
+        _s().custody = custody_;
+        emit CustodySet(custody_);
+    }
+
+    /// @dev See {ILendingPool}.
+    function withdrawReserve(uint256 amount, address to) external onlyTimelock nonReentrant {
+        PoolStorage storage $ = _s();
+        (Market memory m,) = _accrue();
+        uint256 impaired = $.book.impairment;
+        // Only the part of the reserve not already standing behind running auctions, and only from idle cash.
+        uint256 free = m.reserve > impaired ? m.reserve - impaired : 0;
+        if (free > m.cash) free = m.cash;
+        if (amount == 0) revert ZeroAmount();
+        if (amount > free) revert ReserveTooLow(amount, free);
+        m.reserve -= uint104(amount);
+        m.cash -= uint112(amount);
+        _storeMarket(m);
+        emit ReserveWithdrawn(to, amount);
+        ASSET.safeTransfer(to, amount);
+    }
+}

@@ -160,4 +160,17 @@ contract PoolGasRealValuationTest is PoolGasTest {
         vm.prank(borrower);
         apes.setApprovalForAll(address(pool), true);
     }
+
+    /// @notice The same borrow when the valuation's outage clock was recorded since the floor feed's last round (any
+    /// sale report or `checkpoint` does it): `outage()` then takes its quiet path instead of replaying the feed's
+    /// rounds. The fixture above lists the collections before their feed answers, so its first record holds a bad
+    /// round and every `outage()` read replays until a checkpoint: the two rows bound what a borrow pays for the
+    /// outage base (issue 15, item 7).
+    function test_gas_borrowErc721_outageClockRecorded() public {
+        Valuation(pool.valuation()).checkpoint(address(apes));
+        skip(12 minutes);
+        vm.prank(newBorrower);
+        pool.borrow(address(apes), 1, 1, 5 ether, newBorrower, 0, noProof);
+        _record("borrow erc721 first (borrower holds the asset), outage clock recorded");
+    }
 }

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeAbiParameters, keccak256, toHex } from "viem";
 import {
-  AuditError, ROOT, auditBuild, forgeConfig, lastLines, loadContracts, readJson, runIfMain, sh, writeJson, writeReport,
+  AUDIT_OUT, AuditError, ROOT, auditBuild, forgeConfig, lastLines, loadContracts, readJson, runIfMain, sh, writeJson, writeReport,
   type ContractInfo, type ToolResult,
 } from "./lib.ts";
 
@@ -42,14 +42,19 @@ export function erc7201Slot(namespace: string): `0x${string}` {
   return toHex(outer & ~0xffn, { size: 32 });
 }
 
-function shapeOf(typeName: any, structs: Map<number, any>, depth = 0): TypeShape {
+function shapeOf(typeName: any, structs: Map<number | string, any>, depth = 0): TypeShape {
   const type = typeName?.typeDescriptions?.typeString ?? "unknown";
   if (depth > 8) return { type };
   if (typeName?.nodeType === "Mapping") return { type, kind: "mapping", inner: shapeOf(typeName.valueType, structs, depth + 1) };
   if (typeName?.nodeType === "ArrayTypeName") return { type, kind: "array", inner: shapeOf(typeName.baseType, structs, depth + 1) };
   const ref = typeName?.referencedDeclaration ?? typeName?.pathNode?.referencedDeclaration;
-  const def = ref !== undefined ? structs.get(ref) : undefined;
+  // A struct by its canonical name, not by AST id: an incremental build writes the artifacts of the files it
+  // recompiled with the ids of a new compiler run and leaves the others with the old ones, so the id a member refers
+  // to may belong to another run (a struct then lost its members from the snapshot, silently, or took another's).
+  const named = /^struct (\S+)$/.exec(type);
+  const def = named ? structs.get(named[1]) : ref !== undefined ? structs.get(ref) : undefined;
   if (def) return { type, kind: "struct", members: def.members.map((m: any) => ({ name: m.name, shape: shapeOf(m.typeName, structs, depth + 1) })) };
+  if (named) throw new AuditError(`layout: no definition of ${type} in the audit build (rebuild ${AUDIT_OUT}/ from clean)`);
   return { type };
 }
 
@@ -68,8 +73,14 @@ export async function readLayout(c: ContractInfo, all: ContractInfo[]): Promise<
   const types = raw.types ?? {};
   const storage = (raw.storage ?? []).map((s: any) => ({ label: s.label, slot: String(s.slot), offset: Number(s.offset), type: types[s.type]?.label ?? s.type }));
 
-  const structs = new Map<number, any>();
-  for (const k of all) for (const n of k.node.nodes ?? []) if (n.nodeType === "StructDefinition") structs.set(n.id, n);
+  const structs = new Map<number | string, any>();
+  for (const k of all) {
+    for (const n of k.node.nodes ?? []) {
+      if (n.nodeType !== "StructDefinition") continue;
+      structs.set(n.id, n);
+      if (n.canonicalName) structs.set(n.canonicalName, n);
+    }
+  }
   const namespaces: Layout["namespaces"] = [];
   // Most-base first, so the snapshot reads in inheritance order; then the storage libraries the contract's code
   // refers to (a namespace may live in a library that hands out the storage pointer, as ValuationStorage does).

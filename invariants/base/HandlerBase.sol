@@ -467,14 +467,25 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         return ok;
     }
 
-    /// @dev Usable price and (health below 1 or past maturity + grace); and the debt now.
+    /// @dev Usable price and (health below 1 or past maturity + grace, maturity extended by the valuation's outages
+    /// since the term began); and the debt now.
     function _liquidatable(ILendingPoolTypes.Loan memory loan) internal view returns (bool, uint256) {
         (, IValuation.Status status) = _status(loan.collection);
         uint256 debt = pool.debtOf(loan);
         if (status != IValuation.Status.Ok) return (false, debt);
         uint256 grace = pool.terms(loan.collection, loan.termsId).grace;
-        return (pool.healthFactor(loan) < WAD || block.timestamp > uint256(loan.dueTime) + grace, debt);
+        return (pool.healthFactor(loan) < WAD || block.timestamp > _dueWithOutages(loan) + grace, debt);
     }
+
+    /// @dev The loan's due date extended by the valuation's outage seconds since its term began, at most one term.
+    function _dueWithOutages(ILendingPoolTypes.Loan memory loan) internal view returns (uint256) {
+        (uint64 since, uint64 cumulative) = valuation.outage(loan.collection);
+        uint256 total = since == 0 ? cumulative : cumulative + (block.timestamp - since);
+        uint256 extension = total > loan.outageBase ? total - loan.outageBase : 0;
+        uint256 term = pool.terms(loan.collection, loan.termsId).duration;
+        return loan.dueTime + (extension < term ? extension : term);
+    }
+
 
     function _recordStart(uint256 i, address keeper, bytes memory ret, uint256 debt) internal {
         (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) =

@@ -413,15 +413,6 @@ abstract contract BorrowerHandler is HandlerBase {
         _count("renew");
     }
 
-    /// @dev The loan's due date extended by the valuation's outage seconds since its term began, at most one term.
-    function _dueWithOutages(ILendingPoolTypes.Loan memory loan) internal view returns (uint256) {
-        (uint64 since, uint64 cumulative) = valuation.outage(loan.collection);
-        uint256 total = since == 0 ? cumulative : cumulative + (block.timestamp - since);
-        uint256 extension = total > loan.outageBase ? total - loan.outageBase : 0;
-        uint256 term = pool.terms(loan.collection, loan.termsId).duration;
-        return loan.dueTime + (extension < term ? extension : term);
-    }
-
     /// @dev Whether renewing `loan` (debt `debt` now) breaks a limit in force now, or comes within rounding of the
     /// ceiling: the unit cap, the borrower cap on the owner's principal, or the ceiling on the collection's exposure
     /// with the loan's debt back to its principal.

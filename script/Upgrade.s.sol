@@ -116,7 +116,7 @@ contract Upgrade is Script, SafeOps {
 
     /// @notice Reverts with `UpgradeNeedsEmptyBook` when `proxy` is a pool of an older loan format than src/'s
     /// (`LOAN_FORMAT`, absent before format 2) that holds live debt or running auctions. Format 2 (issue 15) commits
-    /// a loan as 14 words (the absolute premium, the outage base), so an older loan's hash no longer matches, and it
+    /// a loan as 15 words (the absolute premium and its multiple, the outage base), so an older loan's hash no longer matches, and it
     /// starts the exposure counters (a collection's debt frozen in auctions, a borrower's outstanding principal) at
     /// zero, so an older auction's settlement would erase a newer auction's debt from the exposure and an older loan's
     /// repayment a newer loan's principal from the borrower's (review 2 of issue 15). No pool was deployed before

@@ -143,11 +143,9 @@ contract LendingPool is PoolBase, Governed {
         // Checks (the valuation is a trusted read).
         Terms memory t = _checkBorrow($, loan, m.cash);
         uint256 unitPrice = VALUATION.price(loan.collection);
-        // The premium is per unit, in the asset, as the valuation caps it now; it is counted at most
-        // MAX_PREMIUM_MULTIPLE x the unit price whenever the loan is valued.
-        if (proof.length != 0) {
-            loan.premium = VALUATION.traitPremium(loan.collection, loan.tokenId, premium, proof, unitPrice);
-        }
+        // The premium is per unit, in the asset, as the valuation caps it now, with its multiple of the price now: the
+        // loan is valued with min(premium, multiple x price) from then on.
+        if (proof.length != 0) _premium(loan, premium, proof, unitPrice);
         _checkLtv(loan, t, unitPrice);
         // Scaled debt rounds up: the loan owes at least its principal.
         loan.scaledDebt = loan.principal.toScaledUp(r.borrowIndex);
@@ -464,7 +462,7 @@ contract LendingPool is PoolBase, Governed {
             if (block.timestamp <= liquidatableAt) revert LoanNotLiquidatable(loanId, hf, liquidatableAt);
         }
         at.debt = debt;
-        at.collateralValue = _collateralValue(unitPrice, loan.amount, loan.premium);
+        at.collateralValue = _collateralValue(unitPrice, loan.amount, loan.premium, loan.premiumMultipleWad);
         // Both prices round up, in the pool's favour; the reserve is never zero.
         at.reservePrice = at.collateralValue.mulBpsUp(t.auctionReserveBps);
         if (at.reservePrice == 0) at.reservePrice = 1;
@@ -499,9 +497,18 @@ contract LendingPool is PoolBase, Governed {
 
     /// @dev principal <= price x amount x (1 + premium) x haircut x LTV, all rounded down (against the borrower).
     function _checkLtv(Loan memory loan, Terms memory t, uint256 unitPrice) internal pure {
-        uint256 value = _collateralValue(unitPrice, loan.amount, loan.premium);
+        uint256 value = _collateralValue(unitPrice, loan.amount, loan.premium, loan.premiumMultipleWad);
         uint256 maxBorrow = value.mulBpsDown(t.haircutBps).mulBpsDown(t.ltvBps);
         if (loan.principal > maxBorrow) revert ExceedsLtv(loan.principal, maxBorrow);
+    }
+
+    /// @dev Records the verified trait premium (per unit, in the asset) and its multiple of the unit price, rounded
+    /// down (against the borrower) and at most MAX_PREMIUM_MULTIPLE_WAD.
+    function _premium(Loan memory loan, uint256 premium, bytes32[] calldata proof, uint256 unitPrice) internal view {
+        uint256 capped = VALUATION.traitPremium(loan.collection, loan.tokenId, premium, proof, unitPrice);
+        uint256 multiple = capped.mulDivDown(PoolMath.WAD, unitPrice);
+        loan.premium = capped;
+        loan.premiumMultipleWad = multiple < MAX_PREMIUM_MULTIPLE_WAD ? multiple : MAX_PREMIUM_MULTIPLE_WAD;
     }
 
     /// @dev The frozen debt stays in the collection's exposure until the auction settles: no room is freed under the

@@ -149,8 +149,9 @@ abstract contract BorrowerHandler is HandlerBase {
         _check(!x.paused && !x.frozen, G1_ONLY_TIMELOCK);
         _checkEq(loan.termsId, x.termsId, L8_TERMS_FIXED);
         ILendingPoolTypes.Terms memory t = pool.terms(x.c, loan.termsId);
-        // The premium is per unit, in the asset, counted at most 10x the unit price (MAX_PREMIUM_MULTIPLE).
-        uint256 premium = loan.premium < x.unitPrice * 10 ? loan.premium : x.unitPrice * 10;
+        // The premium is per unit, in the asset, counted at most its multiple at origination x the unit price.
+        uint256 most = x.unitPrice * loan.premiumMultipleWad / WAD;
+        uint256 premium = loan.premium < most ? loan.premium : most;
         uint256 value = (x.unitPrice + premium) * x.amount;
         _checkLe(x.principal, value * t.haircutBps / BPS * t.ltvBps / BPS, L1_ORIGINATION);
         if (withProof) _checkTraitLoan(loan, x.premium, x.unitPrice, x.validRoot);
@@ -175,6 +176,8 @@ abstract contract BorrowerHandler is HandlerBase {
             ? premium
             : unitPrice * rec.maxPremiumMultipleWad / WAD;
         _checkLe(loan.premium, capped, O4_TRAIT);
+        _checkLe(loan.premiumMultipleWad, capped * WAD / unitPrice, O4_TRAIT);
+        _checkLe(loan.premiumMultipleWad, 10e18, O4_TRAIT);
     }
 
     function _rootUsable() internal view returns (bool) {
@@ -369,6 +372,10 @@ abstract contract BorrowerHandler is HandlerBase {
                 address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (r.loan.collection, true))
             );
             _check(f, G1_ONLY_TIMELOCK);
+        } else if (shock % 4 == 2) {
+            // E3 probe, one call in four: the guardian first lowers the unit cap under the loan's stack, or the borrower
+            // cap under its principal; the renewal must then be refused (the guardian may always tighten).
+            _tightenUnder(r.loan);
         }
         // Mostly the borrower (only it may renew); one call in four a random actor, which must be refused.
         Actor payer = payerSeed % 4 == 0 ? _actor(payerSeed >> 2) : Actor(r.loan.borrower);
@@ -378,6 +385,7 @@ abstract contract BorrowerHandler is HandlerBase {
         // Health without the trait premium: the renewed term does not carry it.
         ILendingPoolTypes.Loan memory bare = abi.decode(abi.encode(r.loan), (ILendingPoolTypes.Loan));
         bare.premium = 0;
+        bare.premiumMultipleWad = 0;
         uint256 hf = status == IValuation.Status.Ok ? pool.healthFactor(bare) : 0;
         bool closed = pool.rateConfig().borrowPaused;
         {
@@ -413,25 +421,38 @@ abstract contract BorrowerHandler is HandlerBase {
         _count("renew");
     }
 
-    /// @dev Whether renewing `loan` (debt `debt` now) breaks a limit in force now, or comes within rounding of the
-    /// ceiling: the unit cap, the borrower cap on the owner's principal, or the ceiling on the collection's exposure
-    /// with the loan's debt back to its principal.
-    function _renewalOverLimit(ILendingPoolTypes.Loan memory loan, uint256 debt) internal view returns (bool) {
-        (uint256 frozenDebt, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
+    /// @dev Whether renewing `loan` breaks a borrower limit in force now: the unit cap, or the borrower cap on the
+    /// owner's outstanding principal. (The ceiling does not refuse a renewal: it lowers the exposure.)
+    function _renewalOverLimit(ILendingPoolTypes.Loan memory loan, uint256) internal view returns (bool) {
+        (, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
         if (units != 0 && loan.amount > units) return true;
-        if (cap != 0 && pool.borrowerPrincipal(loan.collection, loan.borrower) > cap) return true;
-        (, uint256 ceiling, uint256 liveDebt,) = pool.collectionState(loan.collection);
-        uint256 rest = liveDebt > debt ? liveDebt - debt : 0;
-        return rest + loan.principal + frozenDebt + 2 > ceiling;
+        return cap != 0 && pool.borrowerPrincipal(loan.collection, loan.borrower) > cap;
     }
 
-    /// @dev E3 after a renewal: the collection's exposure and the owner's principal within the limits in force.
+    /// @dev E3 after a renewal: the loan's stack and the owner's principal within the limits in force.
     function _checkRenewalWithinLimits(ILendingPoolTypes.Loan memory updated) internal {
-        (uint256 frozenDebt, uint256 cap, uint256 units) = pool.collectionExposure(updated.collection);
-        (, uint256 ceiling, uint256 liveDebt,) = pool.collectionState(updated.collection);
-        _checkLe(liveDebt + frozenDebt, ceiling, E3_RENEW_CREDIT);
+        (, uint256 cap, uint256 units) = pool.collectionExposure(updated.collection);
         if (units != 0) _checkLe(updated.amount, units, E3_RENEW_CREDIT);
         if (cap != 0) _checkLe(pool.borrowerPrincipal(updated.collection, updated.borrower), cap, E3_RENEW_CREDIT);
+    }
+
+    /// @dev The guardian lowers the unit cap to one under the loan's stack (when it has more than one unit), else the
+    /// borrower cap to one under the owner's principal, each only where that tightens.
+    function _tightenUnder(ILendingPoolTypes.Loan memory loan) internal {
+        (, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
+        uint256 owed = pool.borrowerPrincipal(loan.collection, loan.borrower);
+        uint256 nextUnits = units;
+        uint256 nextCap = cap;
+        if (loan.amount > 1 && (units == 0 || units >= loan.amount)) nextUnits = loan.amount - 1;
+        else if (owed > 1 && (cap == 0 || cap >= owed)) nextCap = owed - 1;
+        else return;
+        (, uint256 ceiling,,) = pool.collectionState(loan.collection);
+        // A first principal cap above the ceiling would loosen (the ceiling bounds it already): the guardian may not.
+        if (cap == 0 && nextCap != 0 && nextCap > ceiling) return;
+        (bool ok,) = guardian.exec(
+            address(pool), abi.encodeCall(ILendingPool.setBorrowerCap, (loan.collection, nextCap, nextUnits))
+        );
+        _check(ok, G1_ONLY_TIMELOCK);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -105,8 +105,9 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @dev The caller must be `owner` or approved by it on the collection (`isApprovedForAll`, or `getApproved` for
     /// ERC-721). `owner` becomes the borrower of record: the NFT returns to it on full repayment. With a trait
     /// `proof` the claimed `premium` (per unit, in the asset, as the leaf states) is verified and capped by the
-    /// valuation, and stored as `Loan.premium`: the loan is valued at (price + min(premium, 10 x price)) x amount, so the
-    /// premium never grows with the price. With an empty proof there is none. The loan records the valuation's outage
+    /// valuation, and stored as `Loan.premium` with its multiple of the price now (`premiumMultipleWad`): the loan is
+    /// valued at (price + min(premium, multiple x price)) x amount, so the premium never grows with the price and shrinks
+    /// with it as the valuation's cap would. With an empty proof there is none. The loan records the valuation's outage
     /// seconds so far (`Loan.outageBase`): later outages extend its due date (see `renew`).
     /// Reverts when the collection is unlisted or frozen, borrowing is paused, the oracle is in an outage, the loan is
     /// below the minimum, above the LTV, above the collection's debt ceiling (its exposure: live debt with the new loan
@@ -146,8 +147,9 @@ interface ILendingPool is ILendingPoolTypes, IGoverned {
     /// @notice Extends a healthy loan by one loan duration by paying its accrued interest; principal is unchanged. A
     /// new term is new credit: only the borrower may renew, only while the collection is not frozen and borrowing is
     /// not paused (repayment stays open always), only while healthy at the loan's own liquidation threshold, and only
-    /// within the limits in force now: the loan re-enters its collection's exposure under the ceiling, the unit cap
-    /// and the per-borrower cap as a borrow does (`ExceedsDebtCeiling`, `ExceedsUnitCap`, `ExceedsBorrowerCap`). Open
+    /// within the borrower's limits in force now: the unit cap (`ExceedsUnitCap`) and the per-borrower cap on the
+    /// owner's outstanding principal (`ExceedsBorrowerCap`). Not the ceiling: a renewal pays the interest, so it lowers
+    /// the collection's exposure, and the ceiling counts every borrower's accrued interest. Open
     /// until the due date extended by the valuation's outage seconds since the term began, by one term at most
     /// (`LoanExpired(loanId, extendedDue)`); the same extended date plus grace is when a healthy loan becomes
     /// liquidatable for lateness. A pool freeze or pause does not extend it. A trait premium is not carried into the

@@ -33,8 +33,10 @@ interface ILendingPoolTypes {
         uint256 amount; // 1 for ERC-721, the locked units for ERC-1155
         uint256 principal; // principal outstanding (interest excluded)
         uint256 scaledDebt; // debt divided by the borrow index at the last change
-        uint256 premium; // trait premium per unit in the asset, as proven and capped at origination; counted at most
-        // MAX_PREMIUM_MULTIPLE times the current unit price (a crash shrinks it, a rise never grows it)
+        uint256 premium; // trait premium per unit in the asset, as proven and capped at origination
+        uint256 premiumMultipleWad; // that premium over the unit price at origination (WAD, rounded down, at most 10x):
+        // the premium counts min(premium, this multiple x the current price), so a rise never grows it and a fall
+        // shrinks it as the valuation's cap would
         uint256 frozenDebt; // debt at auction start; 0 while live
         uint256 impairment; // loss booked at auction start (frozen debt plus unpaid settlement rewards); 0 while live
         uint40 startTime;

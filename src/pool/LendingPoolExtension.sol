@@ -24,8 +24,8 @@ contract LendingPoolExtension is PoolBase {
     /// extension does not serve runs there, on the same storage.
     address public immutable ADMIN;
 
-    /// @notice How this implementation commits a loan: 2 since issue 15 (14 words: the premium per unit in the asset,
-    /// the outage base), with the exposure counters. Absent before (format 1, 13 words, no counters). An upgrade
+    /// @notice How this implementation commits a loan: 2 since issue 15 (15 words: the premium per unit in the asset
+    /// and its multiple of the price at origination, the outage base), with the exposure counters. Absent before (format 1, 13 words, no counters). An upgrade
     /// across formats needs an empty book (script/Upgrade.s.sol `checkLoanFormat`).
     uint256 public constant LOAN_FORMAT = 2;
 
@@ -302,6 +302,7 @@ contract LendingPoolExtension is PoolBase {
         // The premium was proven at borrow against a root that may since be revoked or expired: the new term does not
         // carry it, and the loan must be healthy without it.
         updated.premium = 0;
+        updated.premiumMultipleWad = 0;
         {
             uint256 hf = _healthFactor(updated, t, debt, VALUATION.price(loan.collection));
             if (hf < PoolMath.WAD) revert LoanUnhealthy(loanId, hf);
@@ -312,11 +313,20 @@ contract LendingPoolExtension is PoolBase {
         updated.dueTime = uint40(block.timestamp + t.duration);
         r.totalScaledDebt = (uint256(r.totalScaledDebt) - loan.scaledDebt + updated.scaledDebt).toUint112();
         _storeRates(r);
-        // New credit within today's limits: the loan leaves its collection's exposure and its borrower's principal,
-        // and comes back under the ceiling, the unit cap and the per-borrower cap in force now.
-        _removeCollectionDebt($, loan.collection, loan.scaledDebt);
-        _releasePrincipal($, loan.collection, loan.borrower, loan.principal);
-        _addCollectionDebt($, updated, r.borrowIndex);
+        // New credit within the borrower's limits in force now: the unit cap and the per-borrower cap (the borrower's
+        // principal is unchanged, and already counted). Not the ceiling: the renewal lowers the collection's exposure
+        // (the interest is paid), and the ceiling counts every borrower's accrued interest, so checking it would let
+        // others' interest refuse this renewal. A lowered ceiling refuses new borrows.
+        {
+            CollectionRisk memory rk = $.risk[loan.collection];
+            if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
+            uint256 owed = $.borrowerPrincipal[loan.collection][loan.borrower];
+            if (rk.borrowerCap != 0 && owed > rk.borrowerCap) {
+                revert ExceedsBorrowerCap(loan.borrower, owed, rk.borrowerCap);
+            }
+        }
+        CollectionState storage cs = $.collections[loan.collection];
+        cs.scaledDebt = (uint256(cs.scaledDebt) + updated.scaledDebt - loan.scaledDebt).toUint112();
         m.cash += uint112(interestPaid);
         _storeMarket(m);
         $.loans[loanId] = _hash(updated);

@@ -39,9 +39,9 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     uint256 internal constant MAX_AUCTION_DURATION = 48 hours;
     uint256 internal constant MAX_RESERVE_FACTOR_BPS = 5000;
     uint256 internal constant MAX_PENALTY_BPS = 2000;
-    /// @dev A loan's trait premium counts at most this many times the current unit price: the premium is fixed in the
-    /// asset at origination, so a crash of the collection shrinks what it adds but a rise never grows it.
-    uint256 internal constant MAX_PREMIUM_MULTIPLE = 10;
+    /// @dev The largest `Loan.premiumMultipleWad` the pool records, whatever the valuation returned: a backstop to the
+    /// valuation's own per-collection cap (at most 10x there too).
+    uint256 internal constant MAX_PREMIUM_MULTIPLE_WAD = 10e18;
     /// @dev Whoever settles an ended auction (relists it or closes it) is paid this share of its frozen debt, booked
     /// as part of the auction's impairment at its start and paid from the reserve first.
     uint256 internal constant SETTLE_REWARD_BPS = 10;
@@ -51,8 +51,8 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     uint256 internal constant MIN_UNLOCK_PERIOD = 1 hours;
     uint256 internal constant MAX_UNLOCK_PERIOD = 7 days;
     uint256 internal constant DEFAULT_UNLOCK_PERIOD = 12 hours;
-    /// @dev A `Loan` is 14 static words.
-    uint256 internal constant LOAN_BYTES = 14 * 32;
+    /// @dev A `Loan` is 15 static words.
+    uint256 internal constant LOAN_BYTES = 15 * 32;
 
     /*//////////////////////////////////////////////////////////////
                                IMMUTABLES
@@ -536,11 +536,20 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         }
     }
 
-    /// @dev Collateral value before haircut: (price + premium) x amount, the per-unit premium counted at most
-    /// `MAX_PREMIUM_MULTIPLE` x price. Exact (no rounding).
-    function _collateralValue(uint256 unitPrice, uint256 amount, uint256 premium) internal pure returns (uint256) {
-        uint256 most = unitPrice * MAX_PREMIUM_MULTIPLE;
-        return (unitPrice + (premium < most ? premium : most)) * amount;
+    /// @dev Collateral value before haircut: (price + premium) x amount, the per-unit premium counted at most its
+    /// multiple at origination x the current price (rounded down, against the borrower): a rise of the price never
+    /// grows the premium, a fall shrinks it in proportion.
+    function _collateralValue(
+        uint256 unitPrice,
+        uint256 amount,
+        uint256 premium,
+        uint256 premiumMultipleWad
+    ) internal pure returns (uint256) {
+        if (premium != 0) {
+            uint256 most = unitPrice.mulWadDown(premiumMultipleWad);
+            if (premium > most) premium = most;
+        }
+        return (unitPrice + premium) * amount;
     }
 
     /// @dev value x haircut x liquidation threshold / debt, in WAD, rounded down (against the borrower).
@@ -551,8 +560,8 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint256 unitPrice
     ) internal pure returns (uint256) {
         if (debt == 0) return type(uint256).max;
-        uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premium).mulBpsDown(t.haircutBps)
-            .mulBpsDown(t.liqThresholdBps);
+        uint256 limit = _collateralValue(unitPrice, loan.amount, loan.premium, loan.premiumMultipleWad)
+            .mulBpsDown(t.haircutBps).mulBpsDown(t.liqThresholdBps);
         return limit.mulDivDown(PoolMath.WAD, debt);
     }
 

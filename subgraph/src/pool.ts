@@ -20,6 +20,7 @@ import { Erc1155Collection, Erc721Collection } from '../generated/templates';
 import { loadCollection } from './seaport';
 
 const BPS = BigInt.fromI32(10000);
+const WAD = BigInt.fromString('1000000000000000000');
 
 export function loadPool(address: Bytes): Pool {
   let p = Pool.load(address);
@@ -85,13 +86,14 @@ function writeCommitment(loan: Loan, t: ethereum.Tuple): void {
   loan.principal = t[4].toBigInt();
   loan.scaledDebt = t[5].toBigInt();
   loan.premium = t[6].toBigInt();
-  loan.frozenDebt = t[7].toBigInt();
-  loan.impairment = t[8].toBigInt();
-  loan.startTime = t[9].toBigInt();
-  loan.dueTime = t[10].toBigInt();
-  loan.auctionStart = t[11].toBigInt();
-  const termsId = t[12].toBigInt();
-  loan.outageBase = t[13].toBigInt();
+  loan.premiumMultipleWad = t[7].toBigInt();
+  loan.frozenDebt = t[8].toBigInt();
+  loan.impairment = t[9].toBigInt();
+  loan.startTime = t[10].toBigInt();
+  loan.dueTime = t[11].toBigInt();
+  loan.auctionStart = t[12].toBigInt();
+  const termsId = t[13].toBigInt();
+  loan.outageBase = t[14].toBigInt();
   const termsKey = loan.pool.toHexString() + '-' + loan.collection.toHexString() + '-' + termsId.toString();
   loan.terms = termsKey;
   loan.liquidationPrice = liquidationPrice(loan, Terms.load(termsKey));
@@ -100,8 +102,8 @@ function writeCommitment(loan: Loan, t: ethereum.Tuple): void {
 /**
  * The unit price at health factor 1 for the principal at the last event. A unit must be worth
  * x = principal / (amount x haircut x threshold), rounded up; the premium (per unit, in the asset) covers part of it,
- * counted at most 10x the price (the pool's MAX_PREMIUM_MULTIPLE): p = x - premium while 11 x premium <= 10 x, else
- * x / 11, rounded up.
+ * counted at most m x the price (m = premiumMultipleWad / 1e18, its multiple at origination): p = x - premium while
+ * (1 + m) x premium <= m x x, else x / (1 + m), rounded up.
  */
 function liquidationPrice(loan: Loan, terms: Terms | null): BigInt | null {
   if (terms == null || loan.amount.isZero()) return null;
@@ -109,9 +111,10 @@ function liquidationPrice(loan: Loan, terms: Terms | null): BigInt | null {
   if (den.isZero()) return null;
   const one = BigInt.fromI32(1);
   const x = loan.principal.times(BPS).times(BPS).plus(den).minus(one).div(den);
-  const eleven = BigInt.fromI32(11);
-  if (loan.premium.times(eleven).le(x.times(BigInt.fromI32(10)))) return x.minus(loan.premium);
-  return x.plus(BigInt.fromI32(10)).div(eleven);
+  const m = loan.premiumMultipleWad;
+  const onePlusM = WAD.plus(m);
+  if (loan.premium.times(onePlusM).le(x.times(m))) return x.minus(loan.premium);
+  return x.times(WAD).plus(onePlusM).minus(one).div(onePlusM);
 }
 
 function history(event: ethereum.Event, loan: Loan, kind: string, value: BigInt, account: Bytes | null): void {

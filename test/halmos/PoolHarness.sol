@@ -25,9 +25,10 @@ contract PoolHarness is LendingPool {
     function exposedCollateralValue(
         uint256 unitPrice,
         uint256 amount,
-        uint256 premium
+        uint256 premium,
+        uint256 premiumMultipleWad
     ) external pure returns (uint256) {
-        return _collateralValue(unitPrice, amount, premium);
+        return _collateralValue(unitPrice, amount, premium, premiumMultipleWad);
     }
 
     /// @return interest Interest charged since `r.lastUpdate`.

@@ -106,6 +106,7 @@ contract MockLendingPool {
             principal: debt,
             scaledDebt: debt,
             premium: 0,
+            premiumMultipleWad: 0,
             frozenDebt: 0,
             impairment: 0,
             startTime: uint40(block.timestamp),

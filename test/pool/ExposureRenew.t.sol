@@ -96,12 +96,14 @@ contract ExposureRenewTest is BaseTest {
         assertEq(pool.healthFactor(l), uint256(75 ether) * 6500 / 10_000 * 7000 / 10_000 * WAD / debt);
     }
 
-    /// @notice After a crash the premium counts at most 10x the unit price (MAX_PREMIUM_MULTIPLE).
-    function test_premium_countedAtMostTenTimesThePriceAfterACrash() public {
+    /// @notice After a fall the premium counts at most its multiple at origination x the price (review 3, finding
+    /// 1: counted up to 10x the price instead, a loan borrowed at its trait cap stayed unliquidatable deep underwater).
+    function test_premium_shrinksWithThePriceAtItsOriginationMultiple() public {
         (, ILendingPoolTypes.Loan memory l) = _borrowWithPremium(9, 5 ether);
-        valuation.setPrice(address(apes), 1 ether); // the 15-ether premium now exceeds 10 x 1
+        assertEq(l.premiumMultipleWad, 0.5e18, "15 over a price of 30");
+        valuation.setPrice(address(apes), 10 ether); // the premium now counts 0.5 x 10 = 5, not 15
         uint256 debt = pool.debtOf(l);
-        assertEq(pool.healthFactor(l), uint256(11 ether) * 6500 / 10_000 * 7000 / 10_000 * WAD / debt);
+        assertEq(pool.healthFactor(l), uint256(15 ether) * 6500 / 10_000 * 7000 / 10_000 * WAD / debt);
     }
 
     /// @notice The leaf's premium is per unit: a stack of n ERC-1155 units carries n premiums.

@@ -40,20 +40,36 @@ contract RenewLimitsTest is BaseTest {
         pool.renew(loanId, loan);
     }
 
-    /// @notice The renewed loan's exposure is its principal (the interest is paid), its scaled debt rounded up in
-    /// the pool's favour (1 wei here): refused above a ceiling lowered under it, accepted at it.
-    function test_renew_underNewCeiling_onlyWithinIt() public {
+    /// @notice Decision (review 3, finding 2): the ceiling does not refuse a renewal. A renewal pays the interest, so
+    /// it lowers the collection's exposure; the ceiling counts every borrower's accrued interest, so checking it let
+    /// others' interest refuse a renewal in a full collection. A lowered ceiling refuses new borrows instead.
+    function test_renew_underALoweredCeiling_lowersTheExposure() public {
         vm.prank(guardian);
-        pool.setDebtCeiling(address(items), 50 ether);
-        vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ExceedsDebtCeiling.selector, 50 ether + 1, 50 ether));
-        pool.renew(loanId, loan);
-        vm.prank(timelock);
-        pool.setDebtCeiling(address(items), 50 ether + 1);
+        pool.setDebtCeiling(address(items), 1 ether);
+        (,, uint256 before,) = pool.collectionState(address(items));
         vm.prank(borrower);
         pool.renew(loanId, loan);
         (,, uint256 debt,) = pool.collectionState(address(items));
-        assertEq(debt, 50 ether + 1, "exposure back to the principal, rounded up");
+        assertLt(debt, before, "the renewal lowered the exposure");
+        assertEq(debt, 50 ether + 1, "back to the principal, rounded up in the pool's favour");
+        // A new borrow is refused by the lowered ceiling.
+        items.mint(borrower, 8, 1);
+        vm.prank(borrower);
+        vm.expectRevert();
+        pool.borrow(address(items), 8, 1, 0.1 ether, borrower, 0, new bytes32[](0));
+    }
+
+    /// @notice Review 3, finding 2: in a collection filled to its ceiling, another borrower's accrued interest must
+    /// not refuse a renewal (a griefer could force late liquidations for the price of interest).
+    function test_renew_atFullCeiling_notRefusedByOthersInterest() public {
+        (,, uint256 debt,) = pool.collectionState(address(items));
+        vm.prank(timelock);
+        pool.setDebtCeiling(address(items), debt);
+        skip(12 hours); // both the victim's and the others' interest grow the exposure above the ceiling
+        (,, uint256 later,) = pool.collectionState(address(items));
+        assertGt(later, debt);
+        vm.prank(borrower);
+        pool.renew(loanId, loan);
     }
 
     /// @notice Within the limits a renewal leaves the borrower's principal and the collection's exposure as they were

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeAbiParameters, keccak256, toHex } from "viem";
 import {
-  AUDIT_OUT, AuditError, ROOT, auditBuild, forgeConfig, lastLines, loadContracts, readJson, runIfMain, sh, writeJson, writeReport,
+  AUDIT_OUT, AuditError, ROOT, auditBuild, forgeConfig, lastLines, loadContractsConsistent, readJson, runIfMain, sh, writeJson, writeReport,
   type ContractInfo, type ToolResult,
 } from "./lib.ts";
 
@@ -220,7 +220,7 @@ export function diffLayout(prev: Layout, next: Layout): string[] {
 
 export async function upgradeableContracts(): Promise<{ targets: ContractInfo[]; all: ContractInfo[] }> {
   const src = (await forgeConfig()).src as string;
-  const all = loadContracts();
+  const all = await loadContractsConsistent("layout");
   const targets = all.filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && c.bases.some((b) => BASES.includes(b)));
   return { targets, all };
 }

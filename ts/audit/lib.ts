@@ -1,6 +1,6 @@
 // Shared plumbing for the audit scripts: paths, the report folder, running tools with progress lines, the
 // forge build every script reads (out-audit/), and the contract list taken from that build's ASTs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { $, type ProcessOutput } from "zx";
@@ -148,6 +148,39 @@ export function auditBuildEnv(): NodeJS.ProcessEnv {
 /// load 14 with solcjs): forge treats a build of another file set as another build.
 export const AUDIT_BUILD_ARGS = ["build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"];
 
+/// Runs `fn` holding the audit build's lock, a directory created atomically: processes that build and read
+/// out-audit/ at the same time (forge runs its FFI tests in parallel, and two layout gates each build it) would
+/// otherwise read artifacts another one is rewriting. A lock older than 15 minutes was left by a killed process.
+export async function withAuditLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(ROOT, ".audit-build.lock");
+  const start = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > 15 * 60_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() - start > 20 * 60_000) throw new AuditError(`the audit build lock ${lock} was held for 20 minutes`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 export async function auditBuild(tool: string): Promise<void> {
   if (built) return;
   const out = await withProgress(tool, `forge build src/ + ${HALMOS_DIR}/ into ${AUDIT_OUT}/`, () =>
@@ -194,6 +227,18 @@ export function loadContracts(): ContractInfo[] {
     }
   }
   const byId = new Map<number, any>(defs.map((d) => [d.id, d]));
+  // An incremental build rewrites only the artifacts of the files it recompiled, with the AST ids of a new compiler
+  // run; the others keep the ids of an older run, so an id may name another contract or none (a namespace declared in
+  // a base then looked "removed"). Every direct base must resolve by id to a contract of its own name.
+  for (const d of defs) {
+    for (const b of d.baseContracts ?? []) {
+      const name = b.baseName?.name ?? b.baseName?.namePath;
+      const found = byId.get(b.baseName?.referencedDeclaration);
+      if (!found || (name && found.name !== name.split(".").pop())) {
+        throw new InconsistentAuditBuild(`${d.name}: base ${name ?? "?"} does not resolve in ${AUDIT_OUT}/ (an incremental build mixed compiler runs)`);
+      }
+    }
+  }
   return defs.map((d) => ({
     name: d.name,
     source: d.__source,
@@ -203,6 +248,23 @@ export function loadContracts(): ContractInfo[] {
     node: d,
     artifact: artifacts.get(`${d.__source}:${d.name}`),
   }));
+}
+
+/// The audit build's artifacts come from different compiler runs (see `loadContracts`): rebuild from clean.
+export class InconsistentAuditBuild extends AuditError {}
+
+/// `loadContracts`, after one clean audit build when the incremental one mixed compiler runs.
+export async function loadContractsConsistent(tool: string): Promise<ContractInfo[]> {
+  try {
+    return loadContracts();
+  } catch (e) {
+    if (!(e instanceof InconsistentAuditBuild)) throw e;
+    rmSync(join(ROOT, AUDIT_OUT), { recursive: true, force: true });
+    rmSync(join(ROOT, AUDIT_CACHE), { recursive: true, force: true });
+    built = false;
+    await auditBuild(tool);
+    return loadContracts();
+  }
 }
 
 /// Concrete, deployable contracts under the configured src/ folder.

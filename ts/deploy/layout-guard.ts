@@ -8,7 +8,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { encodeAbiParameters } from "viem";
-import { AUDIT_BUILD_ARGS, AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, auditBuildEnv, lastLines, readJson, sh, writeJson } from "../audit/lib.js";
+import { AUDIT_BUILD_ARGS, AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, auditBuildEnv, lastLines, readJson, sh, withAuditLock, writeJson } from "../audit/lib.js";
 import { cli } from "../lib/cli.js";
 import { LAYOUT_DIR, diffLayout, readLayout, upgradeableContracts, type Layout } from "../audit/layout.js";
 
@@ -36,6 +36,10 @@ export async function refreshLayoutSnapshot(contract: string, snapshot?: string)
 
 /** The layout of `contract` as it stands in src/, or why it cannot be read. */
 async function currentLayout(contract: string): Promise<Layout | string> {
+  return withAuditLock(() => readCurrentLayout(contract));
+}
+
+async function readCurrentLayout(contract: string): Promise<Layout | string> {
   await auditBuild("layout-guard");
   let { targets, all } = await upgradeableContracts();
   let target = targets.find((c) => c.name === contract);

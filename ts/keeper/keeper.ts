@@ -52,6 +52,8 @@ export interface Loan {
   scaledDebt: bigint;
   /** Trait premium per unit, in the asset, as proven at origination (loan format 2). */
   premium: bigint;
+  /** That premium over the unit price at origination (WAD): it counts at most this multiple of the current price. */
+  premiumMultipleWad: bigint;
   frozenDebt: bigint;
   impairment: bigint;
   startTime: number;
@@ -874,12 +876,12 @@ export class Keeper {
     return (await this.read(this.cfg.l1FeeOracle!, l1OracleAbi, 'getL1Fee', [unsigned])) as bigint;
   }
 
-  /** (price + premium, counted at most 10x the price) x amount, like the pool's collateral value; null during an
-   * outage. */
+  /** (price + premium, counted at most its multiple at origination x the price) x amount, like the pool's collateral
+   * value; null during an outage. */
   private async valuationValue(loan: Loan): Promise<bigint | null> {
     const [unitPrice, status] = (await this.read(this.valuation!, this.valuationAbi, 'priceView', [loan.collection])) as [bigint, number];
     if (status !== 0) return null;
-    const most = unitPrice * 10n; // MAX_PREMIUM_MULTIPLE
+    const most = (unitPrice * loan.premiumMultipleWad) / WAD;
     return (unitPrice + (loan.premium < most ? loan.premium : most)) * loan.amount;
   }
 
@@ -936,7 +938,7 @@ function parseState(text: string, path: string): { pool: Address; auction: Addre
     throw new Error(`${path} is not JSON (a keeper state file is expected)`);
   }
   if (s.version === 1) {
-    // Version 1 holds loans of format 1 (13 words): a pool of format 2 commits them differently. Rescan.
+    // Version 1 holds loans of format 1 (13 words): a pool of format 2 (15 words) commits them differently. Rescan.
     throw new Error(`${path} is a keeper state file of version 1 (loan format 1): move it away to rescan from the pool's deployment block`);
   }
   if (s.version !== 2 || !s.pool || !s.auction || s.cursor === undefined || !Array.isArray(s.loans)) {
@@ -947,7 +949,7 @@ function parseState(text: string, path: string): { pool: Address; auction: Addre
     const l = t.loan;
     const loan: Loan = {
       borrower: l.borrower, collection: l.collection, tokenId: BigInt(l.tokenId), amount: BigInt(l.amount),
-      principal: BigInt(l.principal), scaledDebt: BigInt(l.scaledDebt), premium: BigInt(l.premium),
+      principal: BigInt(l.principal), scaledDebt: BigInt(l.scaledDebt), premium: BigInt(l.premium), premiumMultipleWad: BigInt(l.premiumMultipleWad),
       frozenDebt: BigInt(l.frozenDebt), impairment: BigInt(l.impairment), startTime: Number(l.startTime),
       dueTime: Number(l.dueTime), auctionStart: Number(l.auctionStart), termsId: Number(l.termsId),
       outageBase: BigInt(l.outageBase),

@@ -69,7 +69,7 @@ export function bookToJson(book: Book): Record<string, unknown> {
   return out;
 }
 
-const LOAN_BIG = ['tokenId', 'amount', 'principal', 'scaledDebt', 'premium', 'frozenDebt', 'impairment', 'outageBase'];
+const LOAN_BIG = ['tokenId', 'amount', 'principal', 'scaledDebt', 'premium', 'premiumMultipleWad', 'frozenDebt', 'impairment', 'outageBase'];
 const AUCTION_BIG = ['startPrice', 'reservePrice', 'outageBase'];
 
 export function bookFromJson(raw: Record<string, { loan: Record<string, unknown>; auction?: Record<string, unknown> }>): Book {

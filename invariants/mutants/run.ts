@@ -128,7 +128,8 @@ function runOne(m: Mutant): Result {
     }
     // The counterexample replayed as a regression test must fail on the mutant too.
     const rp = forge(["test", "--mc", "CryticToFoundry", "--mt", `test_replay_${m.id}_`], 300);
-    replay = /No tests match/.test(rp.out) ? "none" : rp.status !== 0 ? "fails" : "PASSES";
+    // forge 1.x says "No tests found in project!" (older: "No tests match") and exits 0 when no replay test exists.
+    replay = /No tests (match|found)/.test(rp.out) ? "none" : rp.status !== 0 ? "fails" : "PASSES";
     // Each mutant starts clean: forge would otherwise replay the previous mutant's persisted failure first.
     const persist = join(ROOT, env.FOUNDRY_CACHE_PATH, "failures", m.id);
     rmSync(persist, { recursive: true, force: true });

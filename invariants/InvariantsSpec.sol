@@ -63,6 +63,8 @@ abstract contract InvariantsSpec {
     string internal constant B5_SETTLE_LIVENESS =
         "B5_SETTLE_LIVENESS: anyone can close every auction: buy at the current price, or settle once its duration has run";
     string internal constant B6_ONCE = "B6_ONCE: a closed auction can be neither bought nor settled again";
+    string internal constant B7_START_ABOVE_DROP =
+        "B7_START_ABOVE_DROP: an auction starts at or above the collateral value before any drop the valuation leaves unflagged: start x (1 - deviation) >= value";
 
     // Interest
     string internal constant I1_INDEX = "I1_INDEX: the borrow index and the debt never decrease with time alone";

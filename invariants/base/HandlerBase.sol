@@ -494,12 +494,24 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         _checkEq(updated.termsId, live[i].loan.termsId, L8_TERMS_FIXED);
         _check(a.reservePrice != 0 && a.reservePrice <= a.startPrice, B1_PRICE_CURVE);
         _check(a.keeper == keeper, B2_WATERFALL);
+        _checkStartAboveDrop(updated, a.startPrice);
         live[i].loan = updated;
         live[i].auc = a;
         live[i].lastPrice = a.startPrice;
         lossAllowance += updated.impairment + 1;
         _roundingStep();
         _count("startAuction");
+    }
+
+    /// @dev B7 (issue 15, item 2): a move of the valuation smaller than its deviation is not flagged, so the value
+    /// before it was at most value / (1 - deviation); an auction bought at its start (its highest price, in the same
+    /// block) must pay at least that. Value as the pool computes it at the start (no haircut), in the same call.
+    function _checkStartAboveDrop(ILendingPoolTypes.Loan memory loan, uint256 startPrice) internal {
+        (uint256 price,) = _status(loan.collection);
+        uint256 most = price * loan.premiumMultipleWad / WAD;
+        uint256 value = (price + (loan.premium < most ? loan.premium : most)) * loan.amount;
+        uint256 deviation = valuation.deviationBps(loan.collection);
+        _checkLe(value * BPS, startPrice * (BPS - deviation), B7_START_ABOVE_DROP);
     }
 
     function _addLoan(uint256 id, ILendingPoolTypes.Loan memory loan) internal {

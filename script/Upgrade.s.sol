@@ -81,6 +81,8 @@ contract Upgrade is Script, SafeOps {
     function execute() external {
         Plan memory p = planFromEnv();
         if (p.implementation == address(0)) revert UnknownContract("UPGRADE_IMPLEMENTATION is required to execute");
+        // Again at execution: loans opened during the timelock's delay would otherwise be stranded by a new format.
+        if (keccak256(bytes(p.name)) == keccak256("LendingPool")) checkLoanFormat(p.proxy);
         _startBroadcast();
         executeScheduled(p, _approval(p, _executeCall(p)));
         vm.stopBroadcast();

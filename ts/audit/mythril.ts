@@ -12,8 +12,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  AuditError, ROOT, TOOLS, auditBuild, deployableSrcContracts, lastLines, loadContracts, log, readJson, rel, reportDir, runIfMain, sh,
-  toolEnv, withProgress, writeReport, type ToolResult,
+  AuditError, ROOT, TOOLS, auditBuild, deployableSrcContracts, lastLines, loadContracts, loadContractsConsistent, log, readJson, rel, reportDir, runIfMain, sh,
+  toolEnv, withProgress, writeReport, type ContractInfo, type ToolResult,
 } from "./lib.ts";
 import { toFunctionSelector } from "viem";
 import { loadGates } from "./gates.ts";
@@ -62,8 +62,7 @@ export function selectorMap(methodIdentifiers: Record<string, string> | undefine
 /// Source of function `fn` as declared in `contract` or the first base that declares it, from the audit build's ASTs.
 export type FunctionSource = (contract: string, fn: string) => string | undefined;
 
-export function astFunctionSource(): FunctionSource {
-  const all = loadContracts();
+export function astFunctionSource(all: ContractInfo[] = loadContracts()): FunctionSource {
   const byName = new Map(all.map((c) => [c.name, c]));
   return (contract, fn) => {
     for (const base of byName.get(contract)?.bases ?? [contract]) {
@@ -155,13 +154,16 @@ export async function runMythril(): Promise<ToolResult> {
   const mode = (process.env.MYTHRIL_MODE ?? gates.mythril.mode) === "source" ? "source" : "bytecode";
   if (mode === "source" && !existsSync(join(SOLCX_DIR, "solc-v0.8.24"))) throw new AuditError("mythril: .venv/mythril/solcx/solc-v0.8.24 is missing: run 'make venv'");
   await auditBuild("mythril");
+  // Resolved from a build of one compiler run: an incremental build's mixed AST ids would name the wrong source for a
+  // finding, and its code hash would then differ from a clean build's (CI's).
+  const contracts = await loadContractsConsistent("mythril");
   const list = await targets();
   if (list.length === 0) return { tool: "mythril", status: "skip", headline: "no concrete contract in src/ (nothing to analyse; MYTHRIL_TARGETS names others)" };
 
   const budget = Number(process.env.MYTHRIL_BUDGET ?? 0);
   const perContract = budget > 0 ? Math.max(30, Math.floor(budget / list.length) - 20) : Number(process.env.MYTHRIL_TIMEOUT ?? 300);
   const txCount = process.env.MYTHRIL_TX ?? String(gates.mythril.txCount);
-  const source = astFunctionSource();
+  const source = astFunctionSource(contracts);
   const findings: Finding[] = [];
   const files: string[] = [];
   const runs: ContractRun[] = [];

@@ -378,6 +378,15 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         usdc.mint(address(a), amount);
     }
 
+    /// @dev Whether `collection`'s floor feed answers at all now (the simulator can make it revert).
+    function _feedAnswers(address collection) internal view returns (bool) {
+        try _feed(collection).latestRoundData() returns (uint80, int256, uint256, uint256, uint80) {
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
     function _feed(address collection) internal view returns (MockAggregator) {
         return collection == address(apes) ? apesFeed : itemsFeed;
     }

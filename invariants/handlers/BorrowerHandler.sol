@@ -438,15 +438,15 @@ abstract contract BorrowerHandler is HandlerBase {
         if (cap != 0) _checkLe(pool.borrowerPrincipal(updated.collection, updated.borrower), cap, E3_RENEW_CREDIT);
     }
 
-    /// @dev The guardian lowers the unit cap to one under the loan's stack (when it has more than one unit), else the
-    /// borrower cap to one under the owner's principal, each only where that tightens.
+    /// @dev The guardian lowers the borrower cap to one under the owner's principal, where that tightens. Not the unit
+    /// cap: a unit cap under a stack stays for the run and starved ERC-1155 borrows (seed 0x406486da: V1_LIVENESS, one
+    /// accepted borrow1155 in a 50-run window, minimum 2); the borrow probe already tightens units (M22).
     function _tightenUnder(ILendingPoolTypes.Loan memory loan) internal {
         (, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
         uint256 owed = pool.borrowerPrincipal(loan.collection, loan.borrower);
         uint256 nextUnits = units;
         uint256 nextCap = cap;
-        if (loan.amount > 1 && (units == 0 || units >= loan.amount)) nextUnits = loan.amount - 1;
-        else if (owed > 1 && (cap == 0 || cap >= owed)) nextCap = owed - 1;
+        if (owed > 1 && (cap == 0 || cap >= owed)) nextCap = owed - 1;
         else return;
         (, uint256 ceiling,,) = pool.collectionState(loan.collection);
         // A first principal cap above the ceiling would loosen (the ceiling bounds it already): the guardian may not.

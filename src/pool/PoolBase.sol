@@ -659,30 +659,4 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         uint256 extension = outageTotal > loan.outageBase ? outageTotal - loan.outageBase : 0;
         return uint256(loan.dueTime) + (extension < t.duration ? extension : t.duration);
     }
-
-    /// @dev Adds a new loan's scaled debt to its collection and its principal to the borrower's, enforcing the ceiling
-    /// on the collection's exposure (live debt with the new loan, rounded up, plus the debt frozen in its auctions) and
-    /// the per-borrower cap on the borrower's outstanding principal with the new loan.
-    function _addCollectionDebt(
-        PoolStorage storage $,
-        Loan memory loan,
-        uint256 index
-    ) internal returns (uint32 termsId) {
-        CollectionState storage cs = $.collections[loan.collection];
-        CollectionRisk memory rk = $.risk[loan.collection];
-        termsId = cs.termsId;
-        uint256 newScaled = uint256(cs.scaledDebt) + loan.scaledDebt;
-        uint256 exposure = newScaled.toDebtUp(index) + rk.auctionDebt;
-        uint256 ceiling = cs.debtCeiling;
-        if (exposure > ceiling) revert ExceedsDebtCeiling(exposure, ceiling);
-        // A stack is sold as one lot: no loan pledges more units than the market is taken to absorb at the price.
-        if (rk.maxUnits != 0 && loan.amount > rk.maxUnits) revert ExceedsUnitCap(loan.amount, rk.maxUnits);
-        cs.scaledDebt = newScaled.toUint112();
-        mapping(address => uint256) storage owed = $.borrowerPrincipal[loan.collection];
-        uint256 principal = owed[loan.borrower] + loan.principal;
-        if (rk.borrowerCap != 0 && principal > rk.borrowerCap) {
-            revert ExceedsBorrowerCap(loan.borrower, principal, rk.borrowerCap);
-        }
-        owed[loan.borrower] = principal;
-    }
 }

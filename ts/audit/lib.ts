@@ -270,7 +270,7 @@ export async function loadContractsConsistent(tool: string): Promise<ContractInf
 /// Concrete, deployable contracts under the configured src/ folder.
 export async function deployableSrcContracts(): Promise<ContractInfo[]> {
   const src = (await forgeConfig()).src as string;
-  return loadContracts().filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && !c.abstract);
+  return (await loadContractsConsistent("sizes")).filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && !c.abstract);
 }
 
 export function rel(path: string): string {

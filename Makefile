@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # A .env file next to this Makefile, if present, is read (make syntax: `KEY=value` lines; git-ignored) and every
 # variable it sets is exported to every command. It is how RPC_URL, keys and the deployment configuration reach
 # `make deploy`, `make demo` and `make keeper` without typing them, so a forgotten .env points a target at a real
-# network: `make env` lists what it sets (README "Setup").
+# network: `make env` lists what it sets (docs/deployment.md, "The `.env` file").
 -include .env
 ENV_VARS := $(shell sed -n 's/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*[:?+]\{0,1\}=.*/\2/p' .env 2>/dev/null)
 export $(ENV_VARS)

@@ -42,7 +42,7 @@ contract ForgeInvariants is StdInvariant, Test {
     /// this process's environment (vm.setEnv; forge's state revert does not touch it). Each key action has a window
     /// of runs and a minimum: at the end of every window it must have been accepted at least that often within it.
     /// A regression that makes deposit, repay or renew always revert fails here although every property holds.
-    /// A campaign shorter than a window checks nothing for that action (README "Liveness").
+    /// A campaign shorter than a window checks nothing for that action (invariants/README.md "Liveness").
     function afterInvariant() public {
         uint256 run = vm.envOr("NFTPOOL_LIVENESS_RUN", uint256(0)) + 1;
         vm.setEnv("NFTPOOL_LIVENESS_RUN", vm.toString(run));

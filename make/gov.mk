@@ -1,6 +1,6 @@
 # Governance and deployment (issue #6). Included by the main Makefile (`-include make/*.mk`): BIN, FORGE and the
 # `install` target come from there. Keys come from the environment or a foundry keystore, never from the command line
-# (docs: README "Deployment").
+# (docs/deployment.md).
 
 .PHONY: deploy upgrade-propose upgrade-execute verify-deployment bindings
 

@@ -22,8 +22,8 @@ function overTarget(Vm vm, string memory name, uint256 target) {
 /// @notice Whole-transaction gas of the auction entry points, with the real LendingPool behind its proxy over the
 /// fixture's WETH (a plain ERC-20, as cheap as WETH9), like the pool's own gas tests.
 /// Run with `forge test --isolate --match-path test/gas/AuctionGas.t.sol` (each call then is its own transaction, cold
-/// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000, both MISSED (README,
-/// "Liquidation" > "Gas"): they are not asserted green. The steady-state tests record by how much each misses in
+/// storage and intrinsic cost included). Targets (issue #5): start <= 80,000; buy <= 100,000, both MISSED (docs/liquidation.md,
+/// "Gas"): they are not asserted green. The steady-state tests record by how much each misses in
 /// their snapshot ("... over the target by"), so the miss sits in the committed numbers that `make gas-check` compares
 /// in CI, and meeting a target changes that entry to 0.
 contract AuctionGasTest is BaseTest {

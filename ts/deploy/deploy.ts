@@ -141,7 +141,7 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
   const dev = !rpcUrl || !!opts.dev;
   if (rpcUrl && !dev) {
     const missing = missingForRealNetwork(env);
-    if (missing.length) throw new DeployError(`missing for a deployment to RPC_URL: ${missing.join(', ')} (a real network gets no demo stand-ins; README "Deployment")`);
+    if (missing.length) throw new DeployError(`missing for a deployment to RPC_URL: ${missing.join(', ')} (a real network gets no demo stand-ins; docs/deployment.md)`);
   }
   if (!rpcUrl) {
     anvil = await startAnvil({ chainId: env.CHAIN_ID ? Number(env.CHAIN_ID) : 31337 });

@@ -305,7 +305,7 @@ describe('bad input stops with one line and leaves deployments/ untouched', () =
   it('a real RPC without the asset, collections, feeds and CHAIN_ID: one line naming them all, nothing sent', async () => {
     const env = realEnv();
     for (const k of ['CHAIN_ID', 'ASSET', 'COLLECTION_721', 'FEED_721', 'COLLECTION_1155', 'FEED_1155']) delete env[k];
-    expect(await failure(env)).toBe('missing for a deployment to RPC_URL: CHAIN_ID, ASSET, COLLECTION_721, FEED_721, COLLECTION_1155, FEED_1155 (a real network gets no demo stand-ins; README "Deployment")');
+    expect(await failure(env)).toBe('missing for a deployment to RPC_URL: CHAIN_ID, ASSET, COLLECTION_721, FEED_721, COLLECTION_1155, FEED_1155 (a real network gets no demo stand-ins; docs/deployment.md)');
   });
 
   it('a missing key, or missing roles', async () => {
@@ -313,7 +313,7 @@ describe('bad input stops with one line and leaves deployments/ untouched', () =
     delete env.DEPLOYER_PRIVATE_KEY;
     delete env.SAFE_OWNERS;
     delete env.TRAIT_SIGNER;
-    expect(await failure(env)).toBe('missing for a deployment to RPC_URL: TRAIT_SIGNER, SAFE_OWNERS (or SAFE), DEPLOYER_PRIVATE_KEY (or DEPLOYER_KEY_FILE, ETH_KEYSTORE) (a real network gets no demo stand-ins; README "Deployment")');
+    expect(await failure(env)).toBe('missing for a deployment to RPC_URL: TRAIT_SIGNER, SAFE_OWNERS (or SAFE), DEPLOYER_PRIVATE_KEY (or DEPLOYER_KEY_FILE, ETH_KEYSTORE) (a real network gets no demo stand-ins; docs/deployment.md)');
   });
 
   it('a malformed key', async () => {

@@ -210,6 +210,8 @@ const BPS = 10_000n;
 export const MAX_ROUND_LOOKBACK = 16;
 /** Default of `KeeperConfig.checkpointRounds`: half the look-back. */
 export const DEFAULT_CHECKPOINT_ROUNDS = 8;
+/** A collection whose clock record could not be read is asked again after this long. */
+const NO_CLOCK_RETRY_SEC = 3_600;
 /** Multicall3's address on every chain where it was deployed the canonical way. */
 export const MULTICALL3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
 
@@ -296,8 +298,9 @@ export class Keeper {
   private readonly lastAction = new Map<bigint, number>();
   /** Per collection (lower case): when the keeper last sent or tried a checkpoint (cooldown clock). */
   private readonly lastCheckpoint = new Map<string, number>();
-  /** Collections whose valuation does not expose a clock record (a mock, an older valuation): noted once. */
-  private readonly noClock = new Set<string>();
+  /** Collections whose clock record could not be read (a valuation without one, or a provider's error), with when:
+   * asked again an hour of the cooldown clock later; noted in the log once. */
+  private readonly noClock = new Map<string, number>();
   private readonly termsCache = new Map<string, Terms>();
   private cursor: bigint;
   private account?: Account | Address;
@@ -597,7 +600,8 @@ export class Keeper {
     const threshold = BigInt(this.cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS);
     const watched = new Map<string, Address>();
     for (const t of this.loans.values()) watched.set(t.loan.collection.toLowerCase(), t.loan.collection);
-    const collections = [...watched].filter(([key]) => !this.noClock.has(key)).map(([, a]) => a);
+    const retryAfter = (key: string) => (this.noClock.get(key) ?? -Infinity) + NO_CLOCK_RETRY_SEC;
+    const collections = [...watched].filter(([key]) => this.clock() >= retryAfter(key)).map(([, a]) => a);
     if (collections.length === 0) return;
     const clocks = await this.batch(collections.flatMap((collection) => [
       { address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'outageClock', args: [collection] },
@@ -606,12 +610,14 @@ export class Keeper {
     const candidates: { collection: Address; recorded: bigint; feed: Address }[] = [];
     collections.forEach((collection, i) => {
       const [clockRead, configRead] = [clocks[2 * i], clocks[2 * i + 1]];
+      const key = collection.toLowerCase();
       if (!clockRead.ok || !configRead.ok) {
-        this.noClock.add(collection.toLowerCase());
         const why = reasonOf(clockRead.ok ? (configRead as { error: unknown }).error : clockRead.error);
-        this.say(`collection ${collection}: no outage clock record to keep (outageClock/collectionConfig unreadable: ${why}); not checkpointing it`);
+        if (!this.noClock.has(key)) this.say(`collection ${collection}: outage clock record unreadable (outageClock/collectionConfig: ${why}); no checkpoint, asked again in ${NO_CLOCK_RETRY_SEC} s`);
+        this.noClock.set(key, this.clock());
         return;
       }
+      this.noClock.delete(key);
       const [clk] = clockRead.value as [{ asOf: number; floorRound: bigint }];
       const [feedConfig] = configRead.value as [{ feed: Address; listed: boolean }];
       if (clk.asOf === 0 || !feedConfig.listed) return; // never listed, or delisted: nothing to record

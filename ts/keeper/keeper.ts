@@ -593,7 +593,8 @@ export class Keeper {
 
   /** Records the outage clock of every collection with open loans or auctions whose floor feed published more than
    * `checkpointRounds` rounds since the valuation's last record (`outageClock(collection).floorRound` against the
-   * feed's latest round id; a round id below the record's, a proxy phase change, counts as beyond the look-back). The
+   * feed's latest round id; a Chainlink proxy's new phase gives ids far above the record's, and an id below it, a
+   * replaced feed, is taken as beyond the look-back too). The
    * replay reads at most 16 rounds back; past them it counts a phantom outage that extends due dates and slows
    * auctions, and a checkpoint ends it. A quiet feed costs nothing but two batched reads per collection and tick. */
   private async considerCheckpoints(): Promise<void> {
@@ -638,7 +639,7 @@ export class Keeper {
       const round = (r.value as [bigint])[0];
       const since = round >= recorded ? round - recorded : undefined;
       if (since !== undefined && since <= threshold) continue;
-      const published = since === undefined ? `round ${round} below the recorded ${recorded}, a new feed phase` : `${since} floor rounds since the last record`;
+      const published = since === undefined ? `round ${round} below the recorded ${recorded}` : `${since} floor rounds since the last record`;
       if (this.sender!.pendingLabel(label)) continue;
       const last = this.lastCheckpoint.get(key);
       if (last !== undefined && this.clock() - last < cooldown) continue;

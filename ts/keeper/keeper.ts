@@ -594,9 +594,9 @@ export class Keeper {
   /** Records the outage clock of every collection with open loans or auctions whose floor feed published more than
    * `checkpointRounds` rounds since the valuation's last record (`outageClock(collection).floorRound` against the
    * feed's latest round id; a Chainlink proxy's new phase gives ids far above the record's, and an id below it, a
-   * replaced feed, is taken as beyond the look-back too). The
-   * replay reads at most 16 rounds back; past them it counts a phantom outage that extends due dates and slows
-   * auctions, and a checkpoint ends it. A quiet feed costs nothing but two batched reads per collection and tick. */
+   * replaced feed, is taken as beyond the look-back too). The replay reads at most 16 rounds back; past them it counts
+   * a phantom outage that extends due dates and slows auctions, and a checkpoint ends it. A quiet feed costs three
+   * batched reads per collection and tick. */
   private async considerCheckpoints(): Promise<void> {
     const threshold = BigInt(this.cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS);
     const watched = new Map<string, Address>();

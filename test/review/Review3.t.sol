@@ -7,7 +7,8 @@ import {BaseTest} from "../utils/BaseTest.sol";
 /// @notice Review 3 (commit 6296e44: issue 15 items 7/8, review-2 fixes, pool module split). Each test asserts the
 /// safe behaviour and fails on 6296e44; both pass since the premium counts at most its multiple at origination and a
 /// renewal is no longer refused by the ceiling. The review's third finding (a due date moved by the outage replay's
-/// look-back over-count) is a documented limit, not fixed: docs/exposure.md, section 6. The fixture's MockValuation caps a trait premium at 2x the unit price, as the
+/// look-back over-count) is a documented limit, mitigated by the keeper's checkpoints: docs/exposure.md, section 6, and
+/// test/review/OutageLookBack.t.sol. The fixture's MockValuation caps a trait premium at 2x the unit price, as the
 /// real pricer does with its default `maxPremiumMultipleWad` (docs/valuation.md: 2x).
 contract Review3Test is BaseTest {
     address internal attacker = makeAddr("attacker");

@@ -1,6 +1,8 @@
 // The liquidation keeper: follows a pool's loans through its events, starts Dutch auctions for liquidatable loans,
 // buys collateral when the price is below its value by more than the gas (costed in the pool's asset) and a margin,
-// closes auctions that ended without a buyer (so their shortfall is written off), and claims its keeper rewards.
+// closes auctions that ended without a buyer (so their shortfall is written off), claims its keeper rewards, and records
+// the valuation's outage clock (`checkpoint`) of every collection it watches once its floor feed has published more
+// rounds since the last record than the replay can safely read back (see `checkpointRounds`).
 // Every transaction is estimated first; nothing is sent that the node says would revert. One `tick()` is one pass over
 // every open loan; the caller decides how often to tick.
 //
@@ -106,6 +108,14 @@ export interface KeeperConfig {
   buy?: boolean;
   /** Receives one line per decision worth reporting (default: silent). */
   log?: (line: string) => void;
+  /** Record the valuation's outage clock (`checkpoint(collection)`, permissionless) of each collection with open
+   * loans or auctions when its floor feed published more than `checkpointRounds` rounds since the last record
+   * (default true). Past `OutageLib.MAX_ROUND_LOOKBACK` (16) rounds the replay counts a phantom outage that extends due
+   * dates and slows auctions with no real outage (docs/valuation.md, Outage clock). */
+  checkpoint?: boolean;
+  /** Rounds since the last record above which the keeper checkpoints (default 8, half the look-back, so a keeper that
+   * ticks late still records within 16; 1 to 15). */
+  checkpointRounds?: number;
 
   // Optional additions to the agreed interface.
   /** The sending account; default the wallet client's account, else the node's first unlocked account. */
@@ -166,6 +176,8 @@ export interface TickResult {
   started: bigint[];
   bought: bigint[];
   settled: bigint[];
+  /** Collections whose outage clock this keeper's `checkpoint` recorded (mined) during this tick. */
+  checkpointed: Address[];
   /** Loans the keeper looked at and left alone, with why (healthy, cooldown, unprofitable, simulation refused...). */
   skipped: { loanId: bigint; reason: string }[];
   /** Transactions sent and not yet mined when the tick ended. */
@@ -194,6 +206,12 @@ export interface KeeperHealth {
 
 const WAD = 10n ** 18n;
 const BPS = 10_000n;
+/** `OutageLib.MAX_ROUND_LOOKBACK`: floor-feed rounds the valuation's replay reads back since its last clock record. */
+export const MAX_ROUND_LOOKBACK = 16;
+/** Default of `KeeperConfig.checkpointRounds`: half the look-back. */
+export const DEFAULT_CHECKPOINT_ROUNDS = 8;
+/** A collection whose clock record could not be read is asked again after this long. */
+const NO_CLOCK_RETRY_SEC = 3_600;
 /** Multicall3's address on every chain where it was deployed the canonical way. */
 export const MULTICALL3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
 
@@ -229,6 +247,18 @@ export function settlementSplit(loan: Loan, price: bigint, terms: Pick<Terms, 'p
   return { repaid, penalty, keeper, reserve: penalty - keeper, surplus: price - repaid - penalty };
 }
 
+/** The loan's due date as the pool reads it at `now` (`PoolBase._dueTime` over `_outageTotal`): `dueTime` extended by
+ * the valuation's outage seconds since the term began (`outage` is `IValuation.outage(collection)`: the running
+ * outage's start, 0 for none, and the seconds of ended ones; `loan.outageBase` is that total at the term's start), by
+ * one term (`duration`) at most. */
+export function effectiveDueTime(loan: Pick<Loan, 'dueTime' | 'outageBase'>, duration: number, outage: readonly [bigint, bigint], now: bigint): bigint {
+  const [since, cumulative] = outage;
+  const total = since === 0n ? cumulative : cumulative + (now > since ? now - since : 0n);
+  const extension = total > loan.outageBase ? total - loan.outageBase : 0n;
+  const cap = BigInt(duration);
+  return BigInt(loan.dueTime) + (extension < cap ? extension : cap);
+}
+
 /** One pass with a fresh keeper (no cursor unless `cfg.stateFile` holds one): for callers that use the keeper as a
  * library (replays, scripts). Returns the pass's result and the keeper, whose later `tick()`s continue from it. */
 export async function runPass(cfg: KeeperConfig): Promise<{ result: TickResult; keeper: Keeper }> {
@@ -251,6 +281,8 @@ export class Keeper {
   private readonly poolAbi: Abi;
   private readonly auctionAbi: Abi;
   private readonly valuationAbi: Abi;
+  /** The valuation's administrative interface: `outageClock`, `collectionConfig`, `checkpoint`. */
+  private readonly valuationAdminAbi: Abi;
   /** ABI used for calls into the module: its own entries plus every error that can bubble up through it. */
   private readonly callAbi: Abi;
   private readonly loanType: AbiParameter;
@@ -264,6 +296,11 @@ export class Keeper {
    * newer than what the sync read, dropped once final. */
   private overlay: RawLog[] = [];
   private readonly lastAction = new Map<bigint, number>();
+  /** Per collection (lower case): when the keeper last sent or tried a checkpoint (cooldown clock). */
+  private readonly lastCheckpoint = new Map<string, number>();
+  /** Collections whose clock record could not be read (a valuation without one, or a provider's error), with when:
+   * asked again an hour of the cooldown clock later; noted in the log once. */
+  private readonly noClock = new Map<string, number>();
   private readonly termsCache = new Map<string, Terms>();
   private cursor: bigint;
   private account?: Account | Address;
@@ -289,6 +326,11 @@ export class Keeper {
     this.poolAbi = loadArtifact('ILendingPool').abi;
     this.auctionAbi = loadArtifact('DutchAuction').abi;
     this.valuationAbi = loadArtifact('IValuation').abi;
+    this.valuationAdminAbi = loadArtifact('IValuationAdmin').abi;
+    const rounds = cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS;
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds >= MAX_ROUND_LOOKBACK) {
+      throw new Error(`Keeper: checkpointRounds must be an integer from 1 to ${MAX_ROUND_LOOKBACK - 1} (the replay reads ${MAX_ROUND_LOOKBACK} rounds back), not ${rounds}`);
+    }
     const errors = (abi: Abi) => abi.filter((x) => x.type === 'error');
     // Pool functions the keeper reads go through this ABI too (the names do not collide with the module's).
     const poolReads = this.poolAbi.filter((x) => x.type === 'function' && ['healthFactor', 'debtOf', 'loanHash'].includes(x.name));
@@ -332,7 +374,7 @@ export class Keeper {
 
   private async pass(): Promise<TickResult> {
     await this.init();
-    const result: TickResult = { scanned: 0, started: [], bought: [], settled: [], skipped: [], pending: 0, claimed: 0n, synced: true };
+    const result: TickResult = { scanned: 0, started: [], bought: [], settled: [], checkpointed: [], skipped: [], pending: 0, claimed: 0n, synced: true };
     const block = await this.pub.getBlock({ blockTag: 'latest' });
     const chainNow = block.timestamp;
     this.passClock = Number(chainNow);
@@ -434,6 +476,10 @@ export class Keeper {
       }
     }
 
+    if (this.cfg.checkpoint !== false) {
+      await this.considerCheckpoints().catch((e) => this.say(`checkpoints not considered: ${reasonOf(e)}`));
+    }
+
     const claimable = reads[claimSlot];
     if (claimable.ok) await this.considerClaim(claimable.value as bigint).catch((e) => this.say(`claim not sent: ${reasonOf(e)}`));
 
@@ -454,10 +500,16 @@ export class Keeper {
       return skip(`health factor unreadable, not an oracle outage: ${reasonOf(hfRead.error)}`);
     }
     const terms = await this.terms(loan);
-    const liquidatableAt = (await this.dueTime(loan, terms, chainNow)) + BigInt(terms.grace);
-    const pastDue = chainNow >= liquidatableAt; // the next block is later than the latest one
+    const due = await this.dueTime(loan, terms, chainNow);
+    const liquidatableAt = due + BigInt(terms.grace);
+    // The pool's test is `block.timestamp > liquidatableAt`, and the node simulates the start at the latest block's
+    // time: at `liquidatableAt` itself the simulation would refuse it and leave the loan in cooldown.
+    const pastDue = chainNow > liquidatableAt;
     const hf = hfRead.value as bigint;
-    if (hf >= WAD && !pastDue) return skip(`healthy (health factor ${formatUnits(hf, 18).slice(0, 8)})`);
+    if (hf >= WAD && !pastDue) {
+      const extended = due > BigInt(loan.dueTime) ? `; due date extended by ${due - BigInt(loan.dueTime)} s of oracle outage, late after ${liquidatableAt}` : '';
+      return skip(`healthy (health factor ${formatUnits(hf, 18).slice(0, 8)})${extended}`);
+    }
 
     const why = hf < WAD ? `health factor ${formatUnits(hf, 18).slice(0, 8)}` : 'past maturity plus grace';
     await this.execute(id, 'start', [id, loan], `started its auction (${why})`, skip);
@@ -537,6 +589,79 @@ export class Keeper {
     if (!sent) return { sent: false, reason: 'no buy: the purchase was refused' };
     budget.committed += price;
     return { sent: true, reason: '' };
+  }
+
+  /** Records the outage clock of every collection with open loans or auctions whose floor feed published more than
+   * `checkpointRounds` rounds since the valuation's last record (`outageClock(collection).floorRound` against the
+   * feed's latest round id; a Chainlink proxy's new phase gives ids far above the record's, and an id below it, a
+   * replaced feed, is taken as beyond the look-back too). The replay reads at most 16 rounds back; past them it counts
+   * a phantom outage that extends due dates and slows auctions, and a checkpoint ends it. A quiet feed costs three
+   * batched reads per collection and tick. */
+  private async considerCheckpoints(): Promise<void> {
+    const threshold = BigInt(this.cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS);
+    const watched = new Map<string, Address>();
+    for (const t of this.loans.values()) watched.set(t.loan.collection.toLowerCase(), t.loan.collection);
+    const retryAfter = (key: string) => (this.noClock.get(key) ?? -Infinity) + NO_CLOCK_RETRY_SEC;
+    const collections = [...watched].filter(([key]) => this.clock() >= retryAfter(key)).map(([, a]) => a);
+    if (collections.length === 0) return;
+    const clocks = await this.batch(collections.flatMap((collection) => [
+      { address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'outageClock', args: [collection] },
+      { address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'collectionConfig', args: [collection] },
+    ]));
+    const candidates: { collection: Address; recorded: bigint; feed: Address }[] = [];
+    collections.forEach((collection, i) => {
+      const [clockRead, configRead] = [clocks[2 * i], clocks[2 * i + 1]];
+      const key = collection.toLowerCase();
+      if (!clockRead.ok || !configRead.ok) {
+        const why = reasonOf(clockRead.ok ? (configRead as { error: unknown }).error : clockRead.error);
+        if (!this.noClock.has(key)) this.say(`collection ${collection}: outage clock record unreadable (outageClock/collectionConfig: ${why}); no checkpoint, asked again in ${NO_CLOCK_RETRY_SEC} s`);
+        this.noClock.set(key, this.clock());
+        return;
+      }
+      this.noClock.delete(key);
+      const [clk] = clockRead.value as [{ asOf: number; floorRound: bigint }];
+      const [feedConfig] = configRead.value as [{ feed: Address; listed: boolean }];
+      if (clk.asOf === 0 || !feedConfig.listed) return; // never listed, or delisted: nothing to record
+      candidates.push({ collection, recorded: BigInt(clk.floorRound), feed: feedConfig.feed });
+    });
+    if (candidates.length === 0) return;
+    const latest = await this.batch(candidates.map((x) => ({ address: x.feed, abi: feedAbi, functionName: 'latestRoundData' })));
+    const cooldown = this.cfg.cooldownSec ?? 60;
+    for (const [i, { collection, recorded, feed }] of candidates.entries()) {
+      const key = collection.toLowerCase();
+      const label = `checkpoint:${collection}`;
+      const r = latest[i];
+      if (!r.ok) {
+        // A reverting feed is an outage from the last record on whatever is recorded now: nothing to gain.
+        this.say(`collection ${collection}: floor feed ${feed} does not answer (${reasonOf(r.error)}); no checkpoint`);
+        continue;
+      }
+      const round = (r.value as [bigint])[0];
+      const since = round >= recorded ? round - recorded : undefined;
+      if (since !== undefined && since <= threshold) continue;
+      const published = since === undefined ? `round ${round} below the recorded ${recorded}` : `${since} floor rounds since the last record`;
+      if (this.sender!.pendingLabel(label)) continue;
+      const last = this.lastCheckpoint.get(key);
+      if (last !== undefined && this.clock() - last < cooldown) continue;
+      this.lastCheckpoint.set(key, this.clock());
+      const args = [collection];
+      const gas = await this.pub.estimateContractGas({
+        address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'checkpoint', args, account: this.account!,
+      } as never).catch((e: unknown) => e);
+      if (typeof gas !== 'bigint') {
+        this.say(`collection ${collection}: checkpoint not sent (${published}), the simulation reverted: ${reasonOf(gas)}`);
+        continue;
+      }
+      const data = encodeFunctionData({ abi: this.valuationAdminAbi, functionName: 'checkpoint', args } as never);
+      try {
+        // The replay's cost grows with the rounds published meanwhile: the same 25 % margin as the module's calls.
+        await this.sender!.send(label, { to: this.valuation!, data, gas: (gas * 5n) / 4n }, undefined,
+          `collection ${collection}: checkpointed the valuation's outage clock (${published}, more than ${threshold})`);
+      } catch (e) {
+        this.lastCheckpoint.delete(key);
+        this.say(`collection ${collection}: checkpoint not sent: ${reasonOf(e)}`);
+      }
+    }
   }
 
   /** Claims the keeper rewards the pool holds for this account once they exceed the claim's gas. */
@@ -627,6 +752,7 @@ export class Keeper {
         else if (tx.label === 'buy') result.bought.push(tx.loanId);
         else if (tx.label === 'settle') result.settled.push(tx.loanId);
       }
+      if (tx.label.startsWith('checkpoint:') && result) result.checkpointed.push(tx.label.slice('checkpoint:'.length) as Address);
       if (tx.label === 'claim' && result) {
         const claimed = receipt.logs.find((l) => isAddressEqual(l.address, this.cfg.pool) && l.topics[0] === this.claimTopic);
         if (claimed) result.claimed += hexToBigInt(claimed.data.slice(0, 66) as Hex);
@@ -837,14 +963,10 @@ export class Keeper {
     return t;
   }
 
-  /** The loan's due date as the pool reads it: extended by the valuation's outage seconds since the term began
-   * (`Loan.outageBase`), by one term at most. */
+  /** The loan's due date as the pool reads it now (see `effectiveDueTime`). */
   private async dueTime(loan: Loan, terms: Terms, chainNow: bigint): Promise<bigint> {
-    const [since, cumulative] = (await this.read(this.valuation!, this.valuationAbi, 'outage', [loan.collection])) as [bigint, bigint];
-    const total = since === 0n ? cumulative : cumulative + (chainNow > since ? chainNow - since : 0n);
-    const extension = total > loan.outageBase ? total - loan.outageBase : 0n;
-    const cap = BigInt(terms.duration);
-    return BigInt(loan.dueTime) + (extension < cap ? extension : cap);
+    const outage = (await this.read(this.valuation!, this.valuationAbi, 'outage', [loan.collection])) as readonly [bigint, bigint];
+    return effectiveDueTime(loan, terms.duration, outage, chainNow);
   }
 
   /** Asset units per 1e18 wei of the gas token, or null when the keeper has no trustworthy figure. */

@@ -27,12 +27,15 @@ const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address
          [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once] [--help]
          [--state-file <path>] [--deployment <record.json>] [--reorg-window <blocks>] [--log-chunk <blocks>]
          [--multicall <address>] [--asset-per-native-wad <n> | --native-price-feed <address>]
-         [--l1-fee-oracle <address>] [--metrics-file <path>]
+         [--l1-fee-oracle <address>] [--metrics-file <path>] [--checkpoint-rounds <n> | --no-checkpoint]
 start block: --from-block, else the cursor in --state-file, else the startBlock of the deployment record
              (default deployments/<chainId>.json) when it names this pool; never block 0 by default.
 confirmations: default 2 (0 on the local chain ids 31337 and 1337); reorg window 64 blocks.
 gas in the asset: --asset-per-native-wad (asset units per 1e18 wei) or --native-price-feed (an AggregatorV3 pricing
              the gas token in the asset); without either only a WETH pool buys. --l1-fee-oracle adds an OP-stack L1 fee.
+checkpoints: the keeper records the valuation's outage clock (checkpoint) of each collection with open loans or
+             auctions once its floor feed published more than --checkpoint-rounds rounds (default 8, 1 to 15) since
+             the last record (the replay reads 16 back); --no-checkpoint leaves that to someone else.
 --metrics-file: Prometheus text written after every tick (keeper_sync_failures > 0 or a growing keeper_lag_blocks
              needs a look).
 environment: RPC_URL (required); the key in ${KEY_SOURCES};
@@ -48,6 +51,9 @@ export interface Options {
   /** Unset: 2, or 0 on a local chain. */
   confirmations?: number;
   buy: boolean;
+  /** Checkpoint the valuation's outage clock (default true), past this many floor rounds (unset: the keeper's 8). */
+  checkpoint: boolean;
+  checkpointRounds?: number;
   once: boolean;
   stateFile?: string;
   deployment?: string;
@@ -73,7 +79,7 @@ export function parseArgs(argv: string[]): Options {
       throw new UsageError(`refusing a key on the command line (every local process can read it): set ${KEY_SOURCES}`);
     }
   }
-  const o: Partial<Options> = { intervalSec: 15, cooldownSec: 60, minProfitWei: 0n, buy: true, once: false };
+  const o: Partial<Options> = { intervalSec: 15, cooldownSec: 60, minProfitWei: 0n, buy: true, checkpoint: true, once: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
     const value = (): string => {
@@ -90,6 +96,13 @@ export function parseArgs(argv: string[]): Options {
       case '--min-profit-wei': o.minProfitWei = integer(flag, value()); break;
       case '--confirmations': o.confirmations = Number(integer(flag, value())); break;
       case '--no-buy': o.buy = false; break;
+      case '--no-checkpoint': o.checkpoint = false; break;
+      case '--checkpoint-rounds': {
+        const n = integer(flag, value());
+        if (n < 1n || n > 15n) throw new UsageError(`${flag}: ${n} is not from 1 to 15 (the valuation reads 16 rounds back)`);
+        o.checkpointRounds = Number(n);
+        break;
+      }
       case '--state-file': o.stateFile = value(); break;
       case '--deployment': o.deployment = value(); break;
       case '--reorg-window': o.reorgWindow = Number(integer(flag, value())); break;
@@ -105,6 +118,7 @@ export function parseArgs(argv: string[]): Options {
     }
   }
   if (!o.pool) throw new UsageError('--pool <address> is required');
+  if (o.checkpoint === false && o.checkpointRounds !== undefined) throw new UsageError('--checkpoint-rounds and --no-checkpoint are alternatives: give one');
   if (o.assetPerNativeWad !== undefined && o.nativePriceFeed) throw new UsageError('--asset-per-native-wad and --native-price-feed are alternatives: give one');
   return o as Options;
 }
@@ -209,7 +223,7 @@ export async function main(
     const fromBlock = opts.fromBlock ?? startBlock(opts, chainId);
     const me = typeof account === 'string' ? account : account.address;
     out(`keeper ${me} on chain ${chainId} at ${rpc}: pool ${opts.pool}, auction ${auction}` +
-      `${opts.buy ? '' : ', buying off'}, cooldown ${opts.cooldownSec} s, min profit ${opts.minProfitWei} wei`);
+      `${opts.buy ? '' : ', buying off'}${opts.checkpoint ? '' : ', checkpoints off'}, cooldown ${opts.cooldownSec} s, min profit ${opts.minProfitWei} wei`);
     keeper = new Keeper({
       publicClient: publicClient as unknown as PublicClient,
       walletClient: walletClient as unknown as WalletClient,
@@ -220,6 +234,8 @@ export async function main(
       cooldownSec: opts.cooldownSec,
       minProfitWei: opts.minProfitWei,
       buy: opts.buy,
+      checkpoint: opts.checkpoint,
+      checkpointRounds: opts.checkpointRounds,
       confirmations: opts.confirmations ?? (LOCAL_CHAINS.has(chainId) ? 0 : 2),
       stateFile: opts.stateFile,
       reorgWindow: opts.reorgWindow,

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { createPublicClient, formatUnits, http, type Address, type PublicClient } from 'viem';
 import { recordPath } from '../deploy/record.js';
 import { dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi } from '../generated/contracts.js';
+import { effectiveDueTime } from '../keeper/keeper.js';
 import { LogReader } from '../keeper/logs.js';
 import { parseCommand, redactUrl, wantsHelp, CliError } from '../lib/cli.js';
 import { applyLog, type Book } from './book.js';
@@ -141,8 +142,26 @@ export class StatusSource {
     const hfs = await Promise.all(live.map(([, e]) => r<bigint>(a.pool, iLendingPoolAbi, 'healthFactor', [e.loan]).catch(() => null)));
     const debts = await Promise.all(live.map(([, e]) => r<bigint>(a.pool, iLendingPoolAbi, 'debtOf', [e.loan])));
     const ranked = live.map(([id, e], i) => ({ id, e, hf: hfs[i], debt: debts[i] })).sort((x, y) => (x.hf === null ? -1 : y.hf === null ? 1 : x.hf < y.hf ? -1 : x.hf > y.hf ? 1 : 0)).slice(0, 10);
+    // The due date the pool applies: extended by the valuation's outage seconds since the term began, by one term at
+    // most (the same function as the keeper's); the extension is shown when there is one.
+    const outages = new Map<string, Promise<readonly [bigint, bigint] | null>>();
+    const durations = new Map<string, Promise<number | null>>();
+    const dues = await Promise.all(ranked.map(async ({ e: { loan } }) => {
+      const c = loan.collection.toLowerCase();
+      if (!outages.has(c)) outages.set(c, r<readonly [bigint, bigint]>(a.valuation, iValuationAdminAbi, 'outage', [loan.collection]).catch(() => null));
+      const k = `${c}:${loan.termsId}`;
+      if (!durations.has(k)) durations.set(k, r<{ duration: number }>(a.pool, iLendingPoolAbi, 'terms', [loan.collection, loan.termsId]).then((t) => t.duration, () => null));
+      const [outage, duration] = await Promise.all([outages.get(c)!, durations.get(k)!]);
+      return outage === null || duration === null ? null : effectiveDueTime(loan, duration, outage, blk.timestamp);
+    }));
+    const when = (t: bigint | number) => new Date(Number(t) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    const dueCell = (loan: { dueTime: number }, due: bigint | null) => {
+      if (due === null) return `${when(loan.dueTime)} <span class="ext">(before any outage extension: the valuation's outage is unreadable)</span>`;
+      const ext = due - BigInt(loan.dueTime);
+      return ext === 0n ? when(due) : `${when(due)} <span class="ext">(extended ${ext} s, ${(Number(ext) / 3600).toFixed(1)} h, by oracle outages)</span>`;
+    };
     const loans = ranked.length
-      ? `<table><tr><th>loan</th><th>collateral</th><th>debt</th><th>health factor</th><th>due</th></tr>\n${ranked.map((x) => `<tr data-loan="${x.id}"><td>${x.id}</td><td class="addr">${x.e.loan.collection} #${x.e.loan.tokenId}</td><td>${this.fmt(x.debt)}</td><td class="${x.hf !== null && x.hf < 10n ** 18n ? 'bad' : ''}">${x.hf === null ? 'valuation unavailable' : (Number(x.hf) / 1e18).toFixed(4)}</td><td>${new Date(x.e.loan.dueTime * 1000).toISOString().slice(0, 16).replace('T', ' ')}</td></tr>`).join('\n')}</table>`
+      ? `<table><tr><th>loan</th><th>collateral</th><th>debt</th><th>health factor</th><th>due</th></tr>\n${ranked.map((x, i) => `<tr data-loan="${x.id}"><td>${x.id}</td><td class="addr">${x.e.loan.collection} #${x.e.loan.tokenId}</td><td>${this.fmt(x.debt)}</td><td class="${x.hf !== null && x.hf < 10n ** 18n ? 'bad' : ''}">${x.hf === null ? 'valuation unavailable' : (Number(x.hf) / 1e18).toFixed(4)}</td><td class="due">${dueCell(x.e.loan, dues[i])}</td></tr>`).join('\n')}</table>`
       : '<p>no open loans</p>';
 
     const running = [...this.book].filter(([, e]) => e.auction);

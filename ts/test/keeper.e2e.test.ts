@@ -114,6 +114,19 @@ describe('Keeper on anvil', () => {
     expect(await nonce(keeperAcct)).toBe(sent);
   });
 
+  it('with a valuation that keeps no outage clock (the mock), notes it once and sends no checkpoint', async () => {
+    await openLoan(1n);
+    const k = keeper();
+    const sent = await nonce(keeperAcct);
+    const r1 = await k.tick();
+    await advance(600);
+    clock += 600;
+    const r2 = await k.tick();
+    expect([r1.checkpointed, r2.checkpointed]).toEqual([[], []]);
+    expect(lines.filter((l) => l.includes('outage clock record unreadable'))).toHaveLength(1);
+    expect(await nonce(keeperAcct)).toBe(sent);
+  });
+
   it('starts the auction of a loan made unhealthy by a price drop, and only that one', async () => {
     const sick = await openLoan(1n);
     const fine = await openLoan(2n, parseEther('4'));

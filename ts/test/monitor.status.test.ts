@@ -1,6 +1,7 @@
 // The status page in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): it loads, shows
 // the numbers the chain has (pool assets, the loan's health factor, the collections' status, the rate curve, the
-// monitor's alerts), and updates by itself after a new block changes them.
+// monitor's alerts), and updates by itself after a new block changes them; a loan's due date is the one the pool applies,
+// extended by the oracle's outages.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
+import type { Loan } from '../keeper/keeper.js';
 import { parseConfig } from '../monitor/config.js';
 import { Monitor } from '../monitor/monitor.js';
 import { startStatusServer, StatusSource } from '../monitor/status.js';
@@ -106,5 +108,34 @@ describe('status page in headless Chromium', () => {
     expect(errors).toEqual([]);
     // Read-only: nothing but GET.
     expect((await fetch(page!.url, { method: 'POST' })).status).toBe(405);
+  }, 30_000);
+
+  it('shows the due date extended by an oracle outage, and by how much', async () => {
+    const r = d.record;
+    const p = await browser!.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(page!.url, { timeout: 10_000 });
+    const [ev] = await d.pub.getContractEvents({ address: r.pool, abi: iLendingPoolAbi, eventName: 'Borrow', fromBlock: 0n });
+    const loan = ev.args.loan as Loan;
+    const when = (t: bigint) => new Date(Number(t) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    const cell = 'tr[data-loan="1"] td.due';
+    expect(await p.textContent(cell)).toBe(when(BigInt(loan.dueTime))); // no outage since the borrow
+    // The floor feed publishes nothing for 30 h (sales every 6 h keep the TWAP fresh), then resumes: its last round
+    // goes stale after the 1-day heartbeat, so about 6 h of outage, which the pool adds to the due date.
+    for (let i = 0; i < 5; i++) {
+      await test.increaseTime({ seconds: 6 * 3600 });
+      await test.mine({ blocks: 1 });
+      await tx(reporter, r.valuation, iValuationAdminAbi, 'reportSale', [r.collection721, parseEther('30'), (await d.pub.getBlock()).timestamp]);
+    }
+    await tx(reporter, r.feed721, localFloorFeedAbi, 'update', [parseEther('30')]);
+    const [since, cumulative] = await d.pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'outage', args: [r.collection721] });
+    expect(since).toBe(0n);
+    const ext = cumulative - loan.outageBase;
+    expect(Number(ext)).toBeGreaterThan(5.5 * 3600);
+    expect(Number(ext)).toBeLessThan(6.5 * 3600);
+    const want = `${when(BigInt(loan.dueTime) + ext)} (extended ${ext} s, ${(Number(ext) / 3600).toFixed(1)} h, by oracle outages)`;
+    await p.waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent === w, [cell, want] as const, { timeout: 10_000 });
+    expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -364,5 +364,48 @@ contract CryticToFoundry is Test {
         assertEq(_ok("lateEntry"), 1, "late entry did not run");
         _assertAll();
     }
-}
 
+    /// @notice Mutant M20 (an auction start takes its frozen debt out of the collection's exposure): an ape loan falls
+    /// to 20 % and is put up for auction; the guardian lowers the ceiling to the exposure and a minimum loan is tried
+    /// at once (the E1 probe in `startAuction`). On the mutant the start freed room and the borrow is accepted.
+    function test_replay_M20_auctionFreesNoRoomUnderTheCeiling() public {
+        t.borrow(1, 0, 0, 16_000e6, 0); // ape, near the limit
+        t.startAuction(0, 2, false, 0); // shock to 20 %, start, then the E1 probe
+        assertEq(_ok("startAuction"), 1, "the auction did not start");
+        assertEq(_ok("borrow721"), 1, "the probe's borrow must be refused");
+        _assertAll();
+    }
+
+    /// @notice Mutant M25 (outages do not extend due dates), found by its campaign (run 2, shrunk to this call): the
+    /// lateness probe opens a minimum loan and runs time to one second past its unextended due date plus grace; the
+    /// valuation's outages over that time extend the due date, so the healthy loan is not late (L7). On the mutant
+    /// the pool auctions it.
+    function test_replay_M25_outageExtendsTheDueDate() public {
+        t.startAuction(179468864533420827414865610383027565777398496677876281751296966, 273776815473712737705678032405667581, false, 4732805333735493697070);
+        assertEq(_ok("borrow721") + _ok("borrow1155"), 1, "the probe opened no loan");
+        assertEq(_ok("latenessProbe"), 1, "the price was not usable at the due date");
+        assertEq(_ok("startAuction"), 0, "a healthy loan within its extended due date was auctioned");
+        _assertAll();
+    }
+
+    /// @notice The lateness probe with the floor feed silent until the unextended due date: the whole wait is an
+    /// outage, so the due date moves by (at most) one term and the loan is not late.
+    function test_latenessProbe_silentFeedExtendsTheDueDate() public {
+        t.startAuction(0, 1, false, (uint256(12) << 128) + 2);
+        assertEq(_ok("borrow721"), 1, "the probe opened no loan");
+        assertEq(_ok("latenessProbe"), 1, "the price was not usable at the due date");
+        assertEq(_ok("startAuction"), 0, "a healthy loan within its extended due date was auctioned");
+        _assertAll();
+    }
+
+    /// @notice Mutant M26 (the auction start is not lifted to the bound of the deviation in force): the timelock
+    /// raises the apes' deviation to 40 % (above the 16.7 % the terms' 120 % start covers); the probe that follows
+    /// opens a loan at the LTV limit, drops the price to 30 % and starts its auction, whose start must be at least
+    /// value / (1 - 40 %) (B7). On the mutant it starts at 120 % of the value.
+    function test_replay_M26_startCoversTheRaisedDeviation() public {
+        t.executeChange(0, true, 6, 0, uint256(3900) << 32);
+        assertEq(_ok("deviationProbe"), 1, "the probe found no usable price");
+        assertEq(_ok("startAuction"), 1, "the probe's auction did not start");
+        _assertAll();
+    }
+}

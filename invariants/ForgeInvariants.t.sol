@@ -54,6 +54,11 @@ contract ForgeInvariants is StdInvariant, Test {
             bool windowEnd = run % needs[k].window == 0;
             vm.setEnv(key, vm.toString(windowEnd ? 0 : total));
             if (!windowEnd) continue;
+            // Calibration (invariants/README.md "Liveness"): every window's total, one line each, when asked.
+            string memory log = vm.envOr("NFTPOOL_LIVENESS_LOG", string(""));
+            if (bytes(log).length != 0) {
+                vm.writeLine(log, string.concat(vm.toString(run), " ", name, " ", vm.toString(total)));
+            }
             if (total < needs[k].minimum) {
                 emit log_named_uint(string.concat("V1_LIVENESS: accepted ", name, " in the window ending at run"), run);
             }
@@ -80,12 +85,14 @@ contract ForgeInvariants is StdInvariant, Test {
         n[2] = Need("roundTrip", 50, 4); // 32-45
         n[3] = Need("withdraw", 50, 2); // 12-17
         n[4] = Need("transferShares", 50, 2); // 11-22
-        n[5] = Need("borrow721", 50, 2); // 12-18
-        n[6] = Need("borrow1155", 50, 2); // 11-15
+        // Borrows and renewals: judged over longer windows since the 10,000-run campaigns of CI (README "Liveness",
+        // "Calibration"): over a whole campaign their counts per 50 runs fall as low as 1 (borrow1155, mean 8.3).
+        n[5] = Need("borrow721", 250, 9); // per 250 runs over 3,600 runs: 47-97 (mean 71)
+        n[6] = Need("borrow1155", 250, 5); // 32-61 (mean 41)
         n[7] = Need("redeem", 250, 6); // 5-15 per 50 (mean 10)
         n[8] = Need("repayFull", 250, 5); // 5-10 per 50 (mean 7.7)
         n[9] = Need("repayPartial", 250, 4); // 1-12 per 50 (mean 6.8)
-        n[10] = Need("renew", 250, 5); // 4-10 per 50 (mean 7.7)
+        n[10] = Need("renew", 1000, 6); // per 250 runs over 3,600 runs: 7-17 (mean 11.4)
         n[11] = Need("startAuction", 250, 4); // 1-10 per 50 (mean 5.8)
         n[12] = Need("borrowTrait", 250, 2); // 1-5 per 50 (mean 2.8)
         n[13] = Need("buy", 1000, 4); // 10 in 300 runs

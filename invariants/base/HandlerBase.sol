@@ -421,6 +421,17 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         }
     }
 
+    /// @dev `_freshen` until the price is usable (after a long silence the TWAP needs sales over its minimum window
+    /// again); returns whether it is.
+    function _revive(address collection) internal returns (bool) {
+        for (uint256 k; k < 8; ++k) {
+            _freshen(collection);
+            (, IValuation.Status s) = _status(collection);
+            if (s == IValuation.Status.Ok) return true;
+        }
+        return false;
+    }
+
     /*//////////////////////////////////////////////////////////////
                               LOAN BOOK
     //////////////////////////////////////////////////////////////*/
@@ -476,6 +487,9 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         return ok;
     }
 
+    /// @dev For probes that need a loan: opens one against a fresh NFT of `c` (BorrowerHandler). Returns its index.
+    function _openLoan(address c, uint256 seed, bool atLimit) internal virtual returns (bool opened, uint256 i);
+
     /// @dev Usable price and (health below 1 or past maturity + grace, maturity extended by the valuation's outages
     /// since the term began); and the debt now.
     function _liquidatable(ILendingPoolTypes.Loan memory loan) internal view returns (bool, uint256) {
@@ -494,7 +508,6 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         uint256 term = pool.terms(loan.collection, loan.termsId).duration;
         return loan.dueTime + (extension < term ? extension : term);
     }
-
 
     function _recordStart(uint256 i, address keeper, bytes memory ret, uint256 debt) internal {
         (IDutchAuction.Auction memory a, ILendingPoolTypes.Loan memory updated) =

@@ -90,6 +90,7 @@ abstract contract AdminHandler is HandlerBase {
 
     function _afterExecute(Op memory op, LoanView[] memory beforeViews, Snap memory s0) internal {
         _compareLoanViews(beforeViews, op.kind == OP_VAL_RISK || op.kind == OP_VAL_UNFREEZE);
+        if (op.kind == OP_VAL_RISK) _auctionAfterDeviation(op);
         if (op.kind == OP_RESERVE) {
             gReserveOut += op.amount;
             return;
@@ -99,6 +100,22 @@ abstract contract AdminHandler is HandlerBase {
             _check(keccak256(abi.encode(s0)) == keccak256(abi.encode(s1)), G1_ONLY_TIMELOCK);
         }
         _count(bytes32(uint256(keccak256(abi.encode("exec", op.kind)))));
+    }
+
+    /// @dev B7 probe (mutant M26): right after the timelock changes a collection's deviation (often above the bound
+    /// its listed terms were checked against), a new loan of that collection at the LTV limit is pushed under health 1
+    /// by a price fall and put up for auction: its start must still be at least the value before an unflagged drop of the new deviation.
+    function _auctionAfterDeviation(Op memory op) internal {
+        address c;
+        assembly ("memory-safe") {
+            c := mload(add(mload(add(op, 0x20)), 0x24)) // setRiskParams' first argument, after the selector
+        }
+        (bool opened, uint256 i) = _openLoan(c, uint256(op.salt), true);
+        if (!opened) return;
+        _shock(c, 3000);
+        if (!_revive(c)) return;
+        _count("deviationProbe"); // priced: the start below must succeed (health under 1) and cover the drop
+        _startAuctionAt(i, _actor(i), false);
     }
 
     /// @notice The guardian's immediate powers, all tightening: pause borrows, freeze a collection, lower a debt

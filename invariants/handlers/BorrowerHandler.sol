@@ -186,6 +186,33 @@ abstract contract BorrowerHandler is HandlerBase {
             && rec.epoch == trait.epoch;
     }
 
+    /// @dev For probes that need a loan: opens one against a fresh NFT of `c` (one unit of an ERC-1155 id) for an
+    /// honest actor at a usable price, through the same path and checks as a fuzzed borrow. Its principal is the
+    /// minimum loan, or 99 % of the most the terms lend when `atLimit` (so a price shock puts it under health 1).
+    function _openLoan(address c, uint256 seed, bool atLimit) internal override returns (bool, uint256) {
+        Actor a = _honestActor(seed);
+        if (address(a) == address(0) || !_revive(c)) return (false, 0);
+        uint256 id;
+        if (c == address(items)) {
+            id = seed % N_ITEM_IDS + 1;
+            items.mint(address(a), id, 1);
+        } else {
+            id = _apeFor(a, seed, false);
+        }
+        uint256 principalSeed; // _borrowCtx bounds it to [minLoan, ...]: 0 is the minimum loan
+        if (atLimit) {
+            (uint256 price,) = _status(c);
+            (uint32 termsId,,,) = pool.collectionState(c);
+            ILendingPoolTypes.Terms memory t = pool.terms(c, termsId);
+            uint256 most = price * t.haircutBps / BPS * t.ltvBps / BPS * 99 / 100;
+            uint256 minLoan = pool.rateConfig().minLoan;
+            principalSeed = most > minLoan ? most - minLoan : 0;
+        }
+        uint256 n = live.length;
+        _borrow(a, c, id, 1, principalSeed, 0, new bytes32[](0));
+        return live.length > n ? (true, live.length - 1) : (false, 0);
+    }
+
     /// @dev An ERC-721 id for `a` to borrow against: one it owns already when asked and available, else a new one.
     function _apeFor(Actor a, uint256 seed, bool reuse) internal returns (uint256 id) {
         if (reuse && apeIds.length != 0) {
@@ -395,7 +422,7 @@ abstract contract BorrowerHandler is HandlerBase {
             closed = closed || frozen;
         }
         uint256 due = _dueWithOutages(r.loan);
-        bool overLimit = _renewalOverLimit(r.loan, debt);
+        bool overLimit = _renewalOverLimit(r.loan);
         (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
         if (!ok) {
             // Refused only with no usable price, below health 1, past maturity, a payer the token refuses, a caller
@@ -425,7 +452,7 @@ abstract contract BorrowerHandler is HandlerBase {
 
     /// @dev Whether renewing `loan` breaks a borrower limit in force now: the unit cap, or the borrower cap on the
     /// owner's outstanding principal. (The ceiling does not refuse a renewal: it lowers the exposure.)
-    function _renewalOverLimit(ILendingPoolTypes.Loan memory loan, uint256) internal view returns (bool) {
+    function _renewalOverLimit(ILendingPoolTypes.Loan memory loan) internal view returns (bool) {
         (, uint256 cap, uint256 units) = pool.collectionExposure(loan.collection);
         if (units != 0 && loan.amount > units) return true;
         return cap != 0 && pool.borrowerPrincipal(loan.collection, loan.borrower) > cap;

@@ -16,19 +16,70 @@ abstract contract LiquidationHandler is HandlerBase {
     /// @param shock One call in three first moves the collection's price to 20-70 % (re-anchored), so liquidatable
     /// loans are common and the auction paths get exercised.
     function startAuction(uint256 loanSeed, uint256 keeperSeed, bool fresh, uint256 shock) external step {
+        // Lateness probe, one call in six (never with a shock): a new loan, then time runs to one second past its due
+        // date plus grace, with the floor feed silent (an outage: the due date moves, the loan is not late) or kept
+        // fresh (no outage: late); the pool must judge lateness as the harness does (L7; mutant M25).
+        if (shock % 3 == 2 && (shock >> 128) % 3 == 0) {
+            _latenessProbe(loanSeed, keeperSeed, (shock >> 130) % 2 == 0);
+            return;
+        }
         (bool found, uint256 i) = _pickState(loanSeed, false);
         if (!found) _skip();
         if (shock % 3 == 0) _shock(live[i].loan.collection, _bound(shock >> 2, 2000, 7000));
         address c = live[i].loan.collection;
-        // E1 probe, one call in three (never after a shock): the guardian then lowers the ceiling to the exposure (live + frozen debt), so
-        // the frozen debt is exactly what stands between the live debt and the ceiling: any new loan must be refused.
-        if (_startAuctionAt(i, _actor(keeperSeed), fresh) && shock % 3 == 1) {
+        // E1 probe, two calls in three: after a start the guardian lowers the ceiling to the exposure (live + frozen
+        // debt), so the frozen debt is exactly what stands between the live debt and the ceiling: any new loan must be
+        // refused, and one is tried at once (the worst order: an auction frees no room for a borrow; mutant M20).
+        if (_startAuctionAt(i, _actor(keeperSeed), fresh) && shock % 3 != 2) {
             (uint256 e, uint256 ceiling) = _exposure(c);
             if (e < ceiling) {
                 (bool ok,) = guardian.exec(address(pool), abi.encodeCall(ILendingPool.setDebtCeiling, (c, e)));
                 _check(ok, G1_ONLY_TIMELOCK);
             }
+            _borrowAtCeiling(c, _actor(shock >> 8));
         }
+    }
+
+    /// @dev Opens a minimum loan (healthy throughout), runs time to one second past its unextended due date plus
+    /// grace (the feed silent, or refreshed every 20 hours when `fresh`), refreshes the price and tries the auction.
+    function _latenessProbe(uint256 seed, uint256 keeperSeed, bool fresh) internal {
+        address c = seed % 2 == 0 ? address(apes) : address(items);
+        (bool opened, uint256 i) = _openLoan(c, seed >> 1, false);
+        if (!opened) return;
+        ILendingPoolTypes.Loan memory l = live[i].loan;
+        uint256 lateAt = uint256(l.dueTime) + pool.terms(l.collection, l.termsId).grace + 1;
+        while (fresh && block.timestamp + 20 hours < lateAt) {
+            _warp(20 hours);
+            _revive(c);
+        }
+        if (lateAt > block.timestamp) _warp(lateAt - block.timestamp);
+        if (!_revive(c)) return;
+        _count("latenessProbe"); // priced: the start below is judged on the due date alone
+        _startAuctionAt(i, _actor(keeperSeed), false);
+    }
+
+    /// @dev E1: with the ceiling at the exposure, a minimum loan against a fresh NFT of collection `c` is refused
+    /// (for the ceiling, or any other reason); one accepted is a failure on the spot (and is not tracked).
+    function _borrowAtCeiling(address c, Actor a) internal {
+        if (a.mode() == Actor.Mode.Reject || _blocked(address(a))) return;
+        (uint256 e, uint256 ceiling) = _exposure(c);
+        if (e < ceiling) return; // the guardian could not lower it to the exposure (a lower one is already set)
+        uint256 id;
+        if (c == address(apes)) {
+            id = nextApeId++;
+            apes.mint(address(a), id);
+            apeIds.push(id);
+        } else {
+            id = 1;
+            items.mint(address(a), id, 1);
+        }
+        _freshen(c); // a usable price: only the ceiling may refuse
+        uint256 principal = pool.rateConfig().minLoan;
+        if (principal < MIN_LOAN) principal = MIN_LOAN;
+        (bool ok,) = a.exec(
+            address(pool), abi.encodeCall(ILendingPool.borrow, (c, id, 1, principal, address(a), 0, new bytes32[](0)))
+        );
+        if (ok) _fail(E1_EXPOSURE, e, ceiling);
     }
 
     /// @notice B5: anyone funded can buy at the current price, whoever the borrower and keeper are.

@@ -484,7 +484,7 @@ contract LendingPool is PoolBase, Governed {
     ) internal view returns (Terms memory t) {
         if (loan.principal == 0) revert ZeroAmount();
         CollectionState memory cs = $.collections[loan.collection];
-        if (cs.termsId == 0) revert CollectionNotListed(loan.collection);
+        if (cs.termsId == 0) revert TermsNotSet(loan.collection);
         if (cs.frozen) revert CollectionFrozen(loan.collection);
         RateConfig memory rc = _loadRateConfig();
         if (rc.borrowPaused) revert BorrowPaused();

@@ -40,23 +40,28 @@ library ValuationConfigLib {
         uint256 flags,
         uint8 assetDecimals
     ) public view returns (uint256, uint256 maxPacked, uint256 minEffective, uint256 maxEffective) {
-        if (feed.code.length == 0) revert IValuationAdmin.InvalidFeedConfig(collection, "feed");
+        if (feed.code.length == 0) revert IValuationAdmin.FeedNotContract(collection, feed);
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) {
-            revert IValuationAdmin.InvalidFeedConfig(collection, "heartbeat");
+            revert IValuationAdmin.HeartbeatOutOfRange(collection, heartbeat, MAX_HEARTBEAT);
         }
         uint256 minPacked = ValuationMath.packBoundUp(minAnswer);
         maxPacked = ValuationMath.packBoundDown(maxAnswer);
         minEffective = ValuationMath.unpackBound(minPacked);
         maxEffective = ValuationMath.unpackBound(maxPacked);
         // No answer could pass bounds closer than 2 apart.
-        if (minEffective + 1 >= maxEffective) revert IValuationAdmin.InvalidFeedConfig(collection, "bounds");
+        if (minEffective + 1 >= maxEffective) {
+            revert IValuationAdmin.FeedBoundsTooClose(collection, minEffective, maxEffective);
+        }
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
-        if (feedDecimals > MAX_DECIMALS) revert IValuationAdmin.InvalidFeedConfig(collection, "decimals");
+        if (feedDecimals > MAX_DECIMALS) {
+            revert IValuationAdmin.FeedDecimalsTooHigh(collection, feedDecimals, MAX_DECIMALS);
+        }
         // Safe cast: both decimals are <= 36, so the difference fits an int8.
         int256 shift = int256(uint256(assetDecimals)) - int256(uint256(feedDecimals));
         // Every accepted answer must fit the packed uint88 price fields once normalised.
-        if (ValuationMath.normaliseDown(maxEffective, shift) > type(uint88).max) {
-            revert IValuationAdmin.InvalidFeedConfig(collection, "maxAnswer");
+        uint256 maxNormalised = ValuationMath.normaliseDown(maxEffective, shift);
+        if (maxNormalised > type(uint88).max) {
+            revert IValuationAdmin.FeedMaxAnswerTooHigh(collection, maxEffective, maxNormalised);
         }
         return (
             ValuationStorage.encodeFeed(feed, heartbeat, shift, deviationBps, flags, minPacked),

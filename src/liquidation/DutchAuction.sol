@@ -103,7 +103,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         price = AuctionLib.price(
             auction.startPrice, auction.reservePrice, auction.duration, _elapsed(loan.collection, auction)
         );
-        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+        if (price > maxPrice) revert PriceAboveBuyerLimit(price, maxPrice);
 
         delete $.auctions[loanId];
         emit AuctionBought(loanId, msg.sender, price);

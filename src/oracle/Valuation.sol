@@ -79,7 +79,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @notice Initialises the proxy.
     /// @param assetDecimals_ Decimals of the pool asset prices are expressed in (18 for WETH, 6 for USDC).
     function initialize(address timelock_, address guardian_, uint8 assetDecimals_) external initializer {
-        if (assetDecimals_ > MAX_ASSET_DECIMALS) revert InvalidFeedConfig(address(0), "assetDecimals");
+        if (assetDecimals_ > MAX_ASSET_DECIMALS) revert AssetDecimalsTooHigh(assetDecimals_, MAX_ASSET_DECIMALS);
         __Governed_init(timelock_, guardian_);
         S.layout().assetDecimals = assetDecimals_;
     }
@@ -198,7 +198,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 maxAnswer,
         uint88 maxPrice
     ) external onlyTimelock {
-        if (collection == address(0)) revert InvalidFeedConfig(collection, "collection");
+        if (collection == address(0)) revert ZeroAddress();
         S.Collection storage c = S.layout().collections[collection];
         if (S.feedFlags(c.feedWord) & S.LISTED != 0) revert CollectionAlreadyListed(collection);
         TwapParams memory p = TwapParams({
@@ -527,7 +527,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
         if (salePrice == 0) revert ZeroPrice(collection);
         p = c.params;
-        if (salePrice > p.maxPrice) revert PriceAboveMax(collection, salePrice, p.maxPrice);
+        if (salePrice > p.maxPrice) revert SalePriceAboveMax(collection, salePrice, p.maxPrice);
         if (timestamp > block.timestamp) revert ObservationInFuture(collection, timestamp, block.timestamp);
         st = c.twap;
         if (timestamp <= st.newestTime) revert ObservationOutOfOrder(collection, timestamp, st.newestTime);

@@ -270,12 +270,12 @@ contract DutchAuctionTest is BaseTest {
         assertEq(apes.ownerOf(1), buyer);
     }
 
-    function test_buy_revertsWhenPriceAboveMax() public {
+    function test_buy_revertsWhenPriceAboveBuyerLimit() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fundBuyer(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.PriceAboveMax.selector, 15 ether, 15 ether - 1));
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.PriceAboveBuyerLimit.selector, 15 ether, 15 ether - 1));
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 15 ether - 1);
         _assertUnchanged(before, loanId, 1);

@@ -24,19 +24,7 @@ contract LendingPoolAdmin is PoolBase {
         uint256 debtCeiling
     ) external onlyTimelock returns (uint32 termsId) {
         if (collection_ == address(0)) revert ZeroAddress();
-        if (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) revert UnknownTokenStandard(t.standard);
-        if (t.ltvBps == 0 || t.ltvBps >= t.liqThresholdBps) revert LtvOutOfRange(t.ltvBps, t.liqThresholdBps);
-        if (t.liqThresholdBps >= PoolMath.BPS) revert LiqThresholdNotBelowFull(t.liqThresholdBps);
-        if (t.haircutBps == 0 || t.haircutBps > PoolMath.BPS) revert HaircutOutOfRange(t.haircutBps);
-        if (t.penaltyBps > MAX_PENALTY_BPS) revert PenaltyAboveMax(t.penaltyBps, MAX_PENALTY_BPS);
-        if (t.keeperShareBps > PoolMath.BPS) revert KeeperShareAboveFull(t.keeperShareBps);
-        if (t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps) {
-            revert AuctionReserveOutOfRange(t.auctionReserveBps, t.auctionStartBps);
-        }
-        if (t.duration == 0) revert ZeroLoanDuration();
-        if (t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION) {
-            revert AuctionDurationOutOfRange(t.auctionDuration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
-        }
+        _checkTerms(t);
         if (debtCeiling > type(uint96).max) revert ExceedsStorageWidth(debtCeiling, type(uint96).max);
         // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
         // also lifts the start to that bound at each auction, against the deviation then.
@@ -56,6 +44,23 @@ contract LendingPoolAdmin is PoolBase {
         cs.standard = t.standard;
         emit TermsSet(collection_, termsId, t);
         emit DebtCeilingSet(collection_, debtCeiling);
+    }
+
+    /// @dev Reverts with the error that names the first field of `t` outside its bounds (see `ILendingPoolTypes`).
+    function _checkTerms(Terms calldata t) internal pure {
+        if (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) revert UnknownTokenStandard(t.standard);
+        if (t.ltvBps == 0 || t.ltvBps >= t.liqThresholdBps) revert LtvOutOfRange(t.ltvBps, t.liqThresholdBps);
+        if (t.liqThresholdBps >= PoolMath.BPS) revert LiqThresholdNotBelowFull(t.liqThresholdBps);
+        if (t.haircutBps == 0 || t.haircutBps > PoolMath.BPS) revert HaircutOutOfRange(t.haircutBps);
+        if (t.penaltyBps > MAX_PENALTY_BPS) revert PenaltyAboveMax(t.penaltyBps, MAX_PENALTY_BPS);
+        if (t.keeperShareBps > PoolMath.BPS) revert KeeperShareAboveFull(t.keeperShareBps);
+        if (t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps) {
+            revert AuctionReserveOutOfRange(t.auctionReserveBps, t.auctionStartBps);
+        }
+        if (t.duration == 0) revert ZeroLoanDuration();
+        if (t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION) {
+            revert AuctionDurationOutOfRange(t.auctionDuration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
+        }
     }
 
     /// @dev See {ILendingPool}.

@@ -8,7 +8,7 @@ import {IValuation} from "./IValuation.sol";
 /// (authorised reporters and relayed EIP-712 reports), outage checkpoints, timelock-only configuration and the
 /// guardian's tighten-only powers.
 /// @dev Value = min(TWAP, floor) x haircut. This contract returns min(TWAP, floor); the pool completes the product with
-/// the haircut it snapshotted into the loan, through `ValuationMath.applyHaircutDown` (rounded down).
+/// the `haircutBps` of the loan's terms record, through `PoolMath.mulBpsDown` (rounded down).
 ///
 /// Storage per collection. A valuation read touches exactly two slots, plus the feed (and the sequencer feed on L2):
 /// - feed word: feed address, heartbeat, decimal shift, jump deviation, listed/frozen flags, packed min answer;

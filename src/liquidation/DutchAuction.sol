@@ -6,7 +6,7 @@ import {IDutchAuction} from "../interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
-import {AuctionLib} from "../libraries/AuctionLib.sol";
+import {AuctionLib} from "./AuctionLib.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 

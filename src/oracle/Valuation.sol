@@ -5,11 +5,11 @@ import {Governed} from "../admin/Governed.sol";
 import {ITraitPricer} from "../interfaces/ITraitPricer.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
-import {TwapLib} from "../libraries/TwapLib.sol";
-import {ValuationConfigLib} from "../libraries/ValuationConfigLib.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {FloorFeedLib} from "./FloorFeedLib.sol";
 import {OutageLib} from "./OutageLib.sol";
+import {TwapLib} from "./TwapLib.sol";
+import {ValuationConfigLib} from "./ValuationConfigLib.sol";
+import {ValuationMath} from "./ValuationMath.sol";
 import {ValuationStorage as S} from "./ValuationStorage.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
@@ -22,7 +22,8 @@ import {EIP712} from "solady/utils/EIP712.sol";
 /// it records a new jump reference, and touches the outage clock only when that reference moves over more than one
 /// new feed round. The L2 sequencer feed and its grace period are implementation immutables: they are chain
 /// constants, and changing them is an upgrade (timelock only).
-/// Linked libraries (deploy and link them before this contract): `TwapLib`, `ValuationConfigLib`, `OutageLib`.
+/// Linked libraries (deploy and link them before this contract): `ValuationConfigLib`, `OutageLib` (their `public`
+/// functions); `TwapLib`, `FloorFeedLib`, `ValuationMath` and `ValuationStorage` are internal and compiled in.
 contract Valuation is Governed, EIP712, IValuationAdmin {
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS

@@ -2,7 +2,6 @@
 pragma solidity 0.8.24;
 
 import {PoolMath} from "../libraries/PoolMath.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {PoolBase} from "./PoolBase.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
@@ -28,7 +27,7 @@ contract LendingPoolAdmin is PoolBase {
         if (debtCeiling > type(uint96).max) revert ExceedsStorageWidth(debtCeiling, type(uint96).max);
         // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
         // also lifts the start to that bound at each auction, against the deviation then.
-        uint256 minStart = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
+        uint256 minStart = PoolMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
         if (t.auctionStartBps < minStart) revert AuctionStartBelowDeviation(t.auctionStartBps, minStart);
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];

@@ -3,8 +3,9 @@ pragma solidity ^0.8.24;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {ValuationStorage} from "../oracle/ValuationStorage.sol";
+import {PoolMath} from "../libraries/PoolMath.sol";
 import {ValuationMath} from "./ValuationMath.sol";
+import {ValuationStorage} from "./ValuationStorage.sol";
 
 /// @title ValuationConfigLib
 /// @notice Validation of Valuation's timelock-set parameters. Its functions are `public` (a linked library, called
@@ -92,10 +93,11 @@ library ValuationConfigLib {
 
     /// @notice Reverts with `InvalidTwapParams(collection, "auctionStartBps")` unless an auction starting at
     /// `auctionStartBps` of the value opens above the value before any unflagged move of a source, i.e.
-    /// `auctionStartBps >= ValuationMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). For the pool
-    /// to call where it sets an auction start multiple, with the collection's `deviationBps` from `collectionConfig`.
+    /// `auctionStartBps >= PoolMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). Valuation and the
+    /// pool do not call it (the pool checks `PoolMath.minAuctionStartBps` itself, in `setTerms` and at each auction
+    /// start): it is the same check for off-chain callers of the deployed library.
     function checkAuctionStart(address collection, uint256 auctionStartBps, uint256 deviationBps) public pure {
-        if (deviationBps >= ValuationMath.BPS || auctionStartBps < ValuationMath.minAuctionStartBps(deviationBps)) {
+        if (deviationBps >= PoolMath.BPS || auctionStartBps < PoolMath.minAuctionStartBps(deviationBps)) {
             revert IValuationAdmin.InvalidTwapParams(collection, "auctionStartBps");
         }
     }

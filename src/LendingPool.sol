@@ -6,7 +6,6 @@ import {ILendingPool} from "./interfaces/ILendingPool.sol";
 import {IValuation} from "./interfaces/IValuation.sol";
 import {KinkRate} from "./libraries/KinkRate.sol";
 import {PoolMath} from "./libraries/PoolMath.sol";
-import {ValuationMath} from "./libraries/ValuationMath.sol";
 import {INft, PoolBase} from "./pool/PoolBase.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
@@ -468,7 +467,7 @@ contract LendingPool is PoolBase, Governed {
         if (at.reservePrice == 0) at.reservePrice = 1;
         // The start covers an unflagged drop of the valuation's current deviation, whatever the terms say: the
         // deviation can be raised after the terms were set (`setTerms` checks it against the deviation then).
-        uint256 startBps = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(loan.collection));
+        uint256 startBps = PoolMath.minAuctionStartBps(VALUATION.deviationBps(loan.collection));
         if (startBps < t.auctionStartBps) startBps = t.auctionStartBps;
         at.startPrice = at.collateralValue.mulBpsUp(startBps);
         if (at.startPrice < at.reservePrice) at.startPrice = at.reservePrice;
@@ -484,7 +483,7 @@ contract LendingPool is PoolBase, Governed {
     ) internal view returns (Terms memory t) {
         if (loan.principal == 0) revert ZeroAmount();
         CollectionState memory cs = $.collections[loan.collection];
-        if (cs.termsId == 0) revert CollectionNotListed(loan.collection);
+        if (cs.termsId == 0) revert TermsNotSet(loan.collection);
         if (cs.frozen) revert CollectionFrozen(loan.collection);
         RateConfig memory rc = _loadRateConfig();
         if (rc.borrowPaused) revert BorrowPaused();

@@ -49,8 +49,8 @@ interface IDutchAuction {
     error AuctionNotLive(uint256 loanId);
     /// @notice The `auction` passed for `loanId` is not the one committed at its start.
     error AuctionMismatch(uint256 loanId, bytes32 committed, bytes32 given);
-    /// @notice The current price is above the buyer's limit.
-    error PriceAboveMax(uint256 price, uint256 maxPrice);
+    /// @notice `buy` when the auction's current `price` is above the buyer's limit `maxPrice` (slippage bound).
+    error PriceAboveBuyerLimit(uint256 price, uint256 maxPrice);
     /// @notice `settle` before the auction ran its full duration; `elapsed` excludes oracle outages.
     error AuctionNotEnded(uint256 loanId, uint256 elapsed, uint256 duration);
 
@@ -88,7 +88,7 @@ interface IDutchAuction {
     /// this contract for the price in the pool's asset: it moves straight from the buyer to the pool. The pool repays
     /// the frozen debt, pays the penalty, credits any surplus to the borrower as claimable, writes off any shortfall
     /// and sends the NFT to the caller. Works until the auction is settled, at the reserve once it has ended.
-    /// Reverts `AuctionNotLive`/`AuctionMismatch` for an auction this module does not hold, `PriceAboveMax`, and the
+    /// Reverts `AuctionNotLive`/`AuctionMismatch` for an auction this module does not hold, `PriceAboveBuyerLimit`, and the
     /// pool's `UnknownLoan` when the loan was repaid during the auction.
     /// @param loan The loan in auction, as returned by `start` (from the pool's `AuctionStarted` event).
     /// @param auction The auction as emitted by this contract's `AuctionStarted` event.

@@ -75,10 +75,11 @@ interface ILendingPoolTypes {
     error ZeroShares();
     error FeeOnTransfer(uint256 expected, uint256 received);
     error InsufficientLiquidity(uint256 requested, uint256 available);
-    error CollectionNotListed(address collection);
+    /// @notice `collection` has no terms in this pool (raised by borrows and by the guardian's per-collection
+    /// setters before any `setTerms`).
+    error TermsNotSet(address collection);
     error CollectionFrozen(address collection);
     error BorrowPaused();
-    error WrongTokenStandard(address collection, uint8 standard);
     error InvalidAmount(uint256 amount);
     error NotApproved(address owner, address operator);
     error LoanTooSmall(uint256 amount, uint256 minLoan);
@@ -106,7 +107,32 @@ interface ILendingPoolTypes {
     error LoanNotLiquidatable(uint256 loanId, uint256 healthFactor, uint256 liquidatableAt);
     error NotLiquidator(address caller);
     error UnsolicitedTransfer(address operator);
-    error InvalidTerms();
+    /// @notice `setTerms` with a token standard other than 1 (ERC-721) or 2 (ERC-1155).
+    error UnknownTokenStandard(uint8 standard);
+    /// @notice `setTerms` for a collection listed under `listedStandard` with terms of another `standard`: open loans
+    /// would be read with the wrong token interface.
+    error TokenStandardMismatch(address collection, uint8 listedStandard, uint8 standard);
+    /// @notice `setTerms` with a loan-to-value of zero or not strictly below the liquidation threshold (a loan would
+    /// be liquidatable when opened).
+    error LtvOutOfRange(uint256 ltvBps, uint256 liqThresholdBps);
+    /// @notice `setTerms` with a liquidation threshold of 100 % or more (a loan could owe more than its collateral's
+    /// value and stay healthy).
+    error LiqThresholdNotBelowFull(uint256 liqThresholdBps);
+    /// @notice `setTerms` with a haircut of zero or above 100 %.
+    error HaircutOutOfRange(uint256 haircutBps);
+    /// @notice `setTerms` with a liquidation penalty above `maxPenaltyBps`.
+    error PenaltyAboveMax(uint256 penaltyBps, uint256 maxPenaltyBps);
+    /// @notice `setTerms` with a keeper share of the penalty above 100 %.
+    error KeeperShareAboveFull(uint256 keeperShareBps);
+    /// @notice `setTerms` with an auction reserve of zero or above the auction start (`auctionStartBps`).
+    error AuctionReserveOutOfRange(uint256 auctionReserveBps, uint256 auctionStartBps);
+    /// @notice `setTerms` with a loan duration of zero.
+    error ZeroLoanDuration();
+    /// @notice `setTerms` with an auction duration outside [`minDuration`, `maxDuration`].
+    error AuctionDurationOutOfRange(uint256 auctionDuration, uint256 minDuration, uint256 maxDuration);
+    /// @notice A debt ceiling (`setTerms`, `setDebtCeiling`), borrower cap or unit cap (`setBorrowerCap`) of `value`,
+    /// above `max`, the largest its storage field holds.
+    error ExceedsStorageWidth(uint256 value, uint256 max);
     error InvalidRateConfig();
     error NotTightening();
     error NothingToClaim(address account);

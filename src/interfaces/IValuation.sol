@@ -60,6 +60,6 @@ interface IValuation {
 
     /// @notice The jump-detection deviation of `collection` in bps (0 when it is not listed): a source move of at
     /// least this much is flagged (`Jumped`), so an unflagged drop is strictly smaller. The pool starts every auction
-    /// at no less than `10_000 / (1 - deviation)` of the value (`ValuationMath.minAuctionStartBps`).
+    /// at no less than `10_000 / (1 - deviation)` of the value (`PoolMath.minAuctionStartBps`).
     function deviationBps(address collection) external view returns (uint256);
 }

@@ -8,7 +8,7 @@ import {IValuation} from "./IValuation.sol";
 /// (authorised reporters and relayed EIP-712 reports), outage checkpoints, timelock-only configuration and the
 /// guardian's tighten-only powers.
 /// @dev Value = min(TWAP, floor) x haircut. This contract returns min(TWAP, floor); the pool completes the product with
-/// the haircut it snapshotted into the loan, through `ValuationMath.applyHaircutDown` (rounded down).
+/// the `haircutBps` of the loan's terms record, through `PoolMath.mulBpsDown` (rounded down).
 ///
 /// Storage per collection. A valuation read touches exactly two slots, plus the feed (and the sequencer feed on L2):
 /// - feed word: feed address, heartbeat, decimal shift, jump deviation, listed/frozen flags, packed min answer;
@@ -173,7 +173,8 @@ interface IValuationAdmin is IValuation {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice `collection` is not listed.
+    /// @notice `collection` is not listed here (never listed, or delisted): raised by sale reports, `priceView` and
+    /// the per-collection setters.
     error CollectionNotListed(address collection);
     /// @notice `collection` is already listed (delist first: re-listing resets its history).
     error CollectionAlreadyListed(address collection);
@@ -187,8 +188,8 @@ interface IValuationAdmin is IValuation {
     error WrongListingEpoch(address collection, uint256 listingEpoch, uint256 currentEpoch);
     /// @notice A sale price of zero.
     error ZeroPrice(address collection);
-    /// @notice A sale price above the collection's configured maximum.
-    error PriceAboveMax(address collection, uint256 price, uint256 maxPrice);
+    /// @notice A reported sale `price` above the collection's configured `maxPrice` (the absurd-price guard).
+    error SalePriceAboveMax(address collection, uint256 price, uint256 maxPrice);
     /// @notice A sale timestamp later than the current block.
     error ObservationInFuture(address collection, uint256 timestamp, uint256 blockTimestamp);
     /// @notice A sale timestamp not strictly after the newest kept sale.
@@ -197,8 +198,20 @@ interface IValuationAdmin is IValuation {
     error ObservationSameBlock(address collection, uint256 blockNumber);
     /// @notice A sale less than the minimum spacing after the newest kept sale (`earliest` is the first accepted time).
     error ObservationTooSoon(address collection, uint256 timestamp, uint256 earliest);
-    /// @notice A feed configuration outside its bounds (`reason` names the field).
-    error InvalidFeedConfig(address collection, bytes32 reason);
+    /// @notice `initialize` with pool-asset decimals above `maxDecimals`.
+    error AssetDecimalsTooHigh(uint256 decimals, uint256 maxDecimals);
+    /// @notice `listCollection`/`setFeed` with a floor `feed` that has no code.
+    error FeedNotContract(address collection, address feed);
+    /// @notice `listCollection`/`setFeed` with a heartbeat of zero or above `maxHeartbeat` seconds.
+    error HeartbeatOutOfRange(address collection, uint256 heartbeat, uint256 maxHeartbeat);
+    /// @notice `listCollection`/`setFeed` with answer bounds that no answer could pass: the effective (packed) bounds
+    /// `minAnswer` and `maxAnswer` are less than 2 apart.
+    error FeedBoundsTooClose(address collection, uint256 minAnswer, uint256 maxAnswer);
+    /// @notice `listCollection`/`setFeed` with a feed answering in more than `maxDecimals` decimals.
+    error FeedDecimalsTooHigh(address collection, uint256 decimals, uint256 maxDecimals);
+    /// @notice `listCollection`/`setFeed` with an effective `maxAnswer` that, in pool-asset units (`normalised`), does
+    /// not fit the 88-bit price fields.
+    error FeedMaxAnswerTooHigh(address collection, uint256 maxAnswer, uint256 normalised);
     /// @notice TWAP or risk parameters outside their bounds (`reason` names the field).
     error InvalidTwapParams(address collection, bytes32 reason);
     /// @notice `traitPremium` was called while no trait pricer is configured.

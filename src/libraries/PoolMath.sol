@@ -84,4 +84,14 @@ library PoolMath {
         uint256 third = mulWadDown(second, first) / 3;
         return first + second + third;
     }
+
+    /// @notice The smallest auction start multiple (bps of the value) that covers an unflagged drop of just under
+    /// `deviationBps`: `10_000 / (1 - deviation)` in bps, i.e. `ceil(10_000^2 / (10_000 - deviationBps))`, rounded up
+    /// (the tighter requirement). A start at or above it opens above the value before any unflagged drop, because a
+    /// drop is unflagged only when strictly smaller than the deviation (`ValuationMath.deviatesAtLeast`). The pool enforces
+    /// it when terms are set and lifts each auction's start to it.
+    /// @dev `deviationBps < 10_000` (the configured bound is 5,000).
+    function minAuctionStartBps(uint256 deviationBps) internal pure returns (uint256) {
+        return FixedPointMathLib.divUp(BPS * BPS, BPS - deviationBps);
+    }
 }

@@ -6,7 +6,7 @@ import {IDutchAuction} from "../interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
-import {AuctionLib} from "../libraries/AuctionLib.sol";
+import {AuctionLib} from "./AuctionLib.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
@@ -103,7 +103,7 @@ contract DutchAuction is IDutchAuction, Governed, ReentrancyGuardTransient {
         price = AuctionLib.price(
             auction.startPrice, auction.reservePrice, auction.duration, _elapsed(loan.collection, auction)
         );
-        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+        if (price > maxPrice) revert PriceAboveBuyerLimit(price, maxPrice);
 
         delete $.auctions[loanId];
         emit AuctionBought(loanId, msg.sender, price);

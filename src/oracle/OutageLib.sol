@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {FloorFeedLib} from "./FloorFeedLib.sol";
+import {ValuationMath} from "./ValuationMath.sol";
 import {ValuationStorage} from "./ValuationStorage.sol";
 
 /// @title OutageLib

@@ -5,11 +5,11 @@ import {Governed} from "../admin/Governed.sol";
 import {ITraitPricer} from "../interfaces/ITraitPricer.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
-import {TwapLib} from "../libraries/TwapLib.sol";
-import {ValuationConfigLib} from "../libraries/ValuationConfigLib.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {FloorFeedLib} from "./FloorFeedLib.sol";
 import {OutageLib} from "./OutageLib.sol";
+import {TwapLib} from "./TwapLib.sol";
+import {ValuationConfigLib} from "./ValuationConfigLib.sol";
+import {ValuationMath} from "./ValuationMath.sol";
 import {ValuationStorage as S} from "./ValuationStorage.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
@@ -22,7 +22,8 @@ import {EIP712} from "solady/utils/EIP712.sol";
 /// it records a new jump reference, and touches the outage clock only when that reference moves over more than one
 /// new feed round. The L2 sequencer feed and its grace period are implementation immutables: they are chain
 /// constants, and changing them is an upgrade (timelock only).
-/// Linked libraries (deploy and link them before this contract): `TwapLib`, `ValuationConfigLib`, `OutageLib`.
+/// Linked libraries (deploy and link them before this contract): `ValuationConfigLib`, `OutageLib` (their `public`
+/// functions); `TwapLib`, `FloorFeedLib`, `ValuationMath` and `ValuationStorage` are internal and compiled in.
 contract Valuation is Governed, EIP712, IValuationAdmin {
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
@@ -79,7 +80,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @notice Initialises the proxy.
     /// @param assetDecimals_ Decimals of the pool asset prices are expressed in (18 for WETH, 6 for USDC).
     function initialize(address timelock_, address guardian_, uint8 assetDecimals_) external initializer {
-        if (assetDecimals_ > MAX_ASSET_DECIMALS) revert InvalidFeedConfig(address(0), "assetDecimals");
+        if (assetDecimals_ > MAX_ASSET_DECIMALS) revert AssetDecimalsTooHigh(assetDecimals_, MAX_ASSET_DECIMALS);
         __Governed_init(timelock_, guardian_);
         S.layout().assetDecimals = assetDecimals_;
     }
@@ -198,7 +199,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 maxAnswer,
         uint88 maxPrice
     ) external onlyTimelock {
-        if (collection == address(0)) revert InvalidFeedConfig(collection, "collection");
+        if (collection == address(0)) revert ZeroAddress();
         S.Collection storage c = S.layout().collections[collection];
         if (S.feedFlags(c.feedWord) & S.LISTED != 0) revert CollectionAlreadyListed(collection);
         TwapParams memory p = TwapParams({
@@ -527,7 +528,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
         if (salePrice == 0) revert ZeroPrice(collection);
         p = c.params;
-        if (salePrice > p.maxPrice) revert PriceAboveMax(collection, salePrice, p.maxPrice);
+        if (salePrice > p.maxPrice) revert SalePriceAboveMax(collection, salePrice, p.maxPrice);
         if (timestamp > block.timestamp) revert ObservationInFuture(collection, timestamp, block.timestamp);
         st = c.twap;
         if (timestamp <= st.newestTime) revert ObservationOutOfOrder(collection, timestamp, st.newestTime);

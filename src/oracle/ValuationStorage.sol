@@ -2,12 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {FloorFeedLib} from "../libraries/FloorFeedLib.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {FloorFeedLib} from "./FloorFeedLib.sol";
+import {ValuationMath} from "./ValuationMath.sol";
 
 /// @title ValuationStorage
 /// @notice The namespaced storage of `Valuation` (ERC-7201) and the codec of its two hot words, shared by the
-/// contract and its linked libraries (`TwapLib`, `OutageLib`).
+/// contract and its libraries (`TwapLib`, `OutageLib`).
 /// @dev Feed word (slot 0 of a collection):
 ///   bits   0..159 feed address | 160..183 heartbeat | 184..191 decimal shift (int8) | 192..207 deviation (bps)
 ///   | 208..215 flags (1 listed, 2 frozen) | 216..255 min answer, packed rounded up (`ValuationMath.packBoundUp`).

@@ -2,7 +2,6 @@
 pragma solidity 0.8.24;
 
 import {PoolMath} from "../libraries/PoolMath.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {PoolBase} from "./PoolBase.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
@@ -24,22 +23,18 @@ contract LendingPoolAdmin is PoolBase {
         uint256 debtCeiling
     ) external onlyTimelock returns (uint32 termsId) {
         if (collection_ == address(0)) revert ZeroAddress();
-        if (
-            (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) || t.ltvBps == 0
-                || t.ltvBps >= t.liqThresholdBps || t.liqThresholdBps >= PoolMath.BPS || t.haircutBps == 0
-                || t.haircutBps > PoolMath.BPS || t.penaltyBps > MAX_PENALTY_BPS || t.keeperShareBps > PoolMath.BPS
-                || t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps || t.duration == 0
-                || t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION
-                || debtCeiling > type(uint96).max
-        ) revert InvalidTerms();
+        _checkTerms(t);
+        if (debtCeiling > type(uint96).max) revert ExceedsStorageWidth(debtCeiling, type(uint96).max);
         // An auction must open above the value before any unflagged drop (start >= 1 / (1 - deviation)); the pool
         // also lifts the start to that bound at each auction, against the deviation then.
-        uint256 minStart = ValuationMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
+        uint256 minStart = PoolMath.minAuctionStartBps(VALUATION.deviationBps(collection_));
         if (t.auctionStartBps < minStart) revert AuctionStartBelowDeviation(t.auctionStartBps, minStart);
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];
         termsId = cs.termsId;
-        if (termsId != 0 && cs.standard != t.standard) revert InvalidTerms();
+        if (termsId != 0 && cs.standard != t.standard) {
+            revert TokenStandardMismatch(collection_, cs.standard, t.standard);
+        }
         _accrueAndStore();
         termsId += 1;
         $.terms[collection_][termsId] = t;
@@ -50,11 +45,28 @@ contract LendingPoolAdmin is PoolBase {
         emit DebtCeilingSet(collection_, debtCeiling);
     }
 
+    /// @dev Reverts with the error that names the first field of `t` outside its bounds (see `ILendingPoolTypes`).
+    function _checkTerms(Terms calldata t) internal pure {
+        if (t.standard != ERC721_STANDARD && t.standard != ERC1155_STANDARD) revert UnknownTokenStandard(t.standard);
+        if (t.ltvBps == 0 || t.ltvBps >= t.liqThresholdBps) revert LtvOutOfRange(t.ltvBps, t.liqThresholdBps);
+        if (t.liqThresholdBps >= PoolMath.BPS) revert LiqThresholdNotBelowFull(t.liqThresholdBps);
+        if (t.haircutBps == 0 || t.haircutBps > PoolMath.BPS) revert HaircutOutOfRange(t.haircutBps);
+        if (t.penaltyBps > MAX_PENALTY_BPS) revert PenaltyAboveMax(t.penaltyBps, MAX_PENALTY_BPS);
+        if (t.keeperShareBps > PoolMath.BPS) revert KeeperShareAboveFull(t.keeperShareBps);
+        if (t.auctionReserveBps == 0 || t.auctionReserveBps > t.auctionStartBps) {
+            revert AuctionReserveOutOfRange(t.auctionReserveBps, t.auctionStartBps);
+        }
+        if (t.duration == 0) revert ZeroLoanDuration();
+        if (t.auctionDuration < MIN_AUCTION_DURATION || t.auctionDuration > MAX_AUCTION_DURATION) {
+            revert AuctionDurationOutOfRange(t.auctionDuration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
+        }
+    }
+
     /// @dev See {ILendingPool}.
     function setDebtCeiling(address collection_, uint256 ceiling) external onlyGuardian {
         CollectionState storage cs = _s().collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (ceiling > type(uint96).max) revert InvalidTerms();
+        if (cs.termsId == 0) revert TermsNotSet(collection_);
+        if (ceiling > type(uint96).max) revert ExceedsStorageWidth(ceiling, type(uint96).max);
         if (msg.sender != timelock() && ceiling > cs.debtCeiling) revert NotTightening();
         cs.debtCeiling = uint96(ceiling);
         emit DebtCeilingSet(collection_, ceiling);
@@ -65,8 +77,9 @@ contract LendingPoolAdmin is PoolBase {
     function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
         PoolStorage storage $ = _s();
         CollectionState storage cs = $.collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
-        if (cap > type(uint96).max || maxUnits > type(uint32).max) revert InvalidTerms();
+        if (cs.termsId == 0) revert TermsNotSet(collection_);
+        if (cap > type(uint96).max) revert ExceedsStorageWidth(cap, type(uint96).max);
+        if (maxUnits > type(uint32).max) revert ExceedsStorageWidth(maxUnits, type(uint32).max);
         CollectionRisk storage rk = $.risk[collection_];
         if (msg.sender != timelock()) {
             if (_loosens(cap, rk.borrowerCap, cs.debtCeiling) || _loosens(maxUnits, rk.maxUnits, type(uint256).max)) {
@@ -86,7 +99,7 @@ contract LendingPoolAdmin is PoolBase {
     /// @dev See {ILendingPool}.
     function setCollectionFrozen(address collection_, bool frozen) external onlyGuardian {
         CollectionState storage cs = _s().collections[collection_];
-        if (cs.termsId == 0) revert CollectionNotListed(collection_);
+        if (cs.termsId == 0) revert TermsNotSet(collection_);
         if (!frozen && msg.sender != timelock()) revert NotTightening();
         cs.frozen = frozen;
         emit CollectionFrozenSet(collection_, frozen);

@@ -4,7 +4,6 @@ pragma solidity 0.8.24;
 import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
 import {LendingPoolAdmin} from "./LendingPoolAdmin.sol";
 import {INft, PoolBase} from "./PoolBase.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";

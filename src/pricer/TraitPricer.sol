@@ -3,7 +3,7 @@ pragma solidity 0.8.24;
 
 import {Governed} from "../admin/Governed.sol";
 import {ITraitPricer} from "../interfaces/ITraitPricer.sol";
-import {ValuationMath} from "../libraries/ValuationMath.sol";
+import {ValuationMath} from "../oracle/ValuationMath.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
 import {MerkleProofLib} from "solady/utils/MerkleProofLib.sol";

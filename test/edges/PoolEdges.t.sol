@@ -282,15 +282,91 @@ contract PoolEdgesTest is BaseTest {
         pool.setTerms(address(0), _defaultTerms(1), 1 ether);
     }
 
+    /// @dev Every condition `setTerms` refuses, one at a time from valid terms, names its own error and values; the
+    /// collection's terms record and ceiling stay as they were.
+    function test_RevertWhen_setTerms_eachConditionNamesItsError() public {
+        (uint32 idBefore, uint256 ceilingBefore,,) = pool.collectionState(address(apes));
+        ILendingPoolTypes.Terms memory t = _defaultTerms(1);
+        t.standard = 3;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.UnknownTokenStandard.selector, 3));
+        t = _defaultTerms(1);
+        t.ltvBps = 0;
+        _expectTermsRevert(
+            t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.LtvOutOfRange.selector, 0, t.liqThresholdBps)
+        );
+        t = _defaultTerms(1);
+        t.liqThresholdBps = 10_000;
+        _expectTermsRevert(
+            t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.LiqThresholdNotBelowFull.selector, 10_000)
+        );
+        t = _defaultTerms(1);
+        t.haircutBps = 0;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.HaircutOutOfRange.selector, 0));
+        t.haircutBps = 10_001;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.HaircutOutOfRange.selector, 10_001));
+        t = _defaultTerms(1);
+        t.penaltyBps = 2001;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.PenaltyAboveMax.selector, 2001, 2000));
+        t = _defaultTerms(1);
+        t.keeperShareBps = 10_001;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.KeeperShareAboveFull.selector, 10_001));
+        t = _defaultTerms(1);
+        t.auctionReserveBps = 0;
+        _expectTermsRevert(
+            t,
+            1 ether,
+            abi.encodeWithSelector(ILendingPoolTypes.AuctionReserveOutOfRange.selector, 0, t.auctionStartBps)
+        );
+        t.auctionReserveBps = t.auctionStartBps + 1;
+        _expectTermsRevert(
+            t,
+            1 ether,
+            abi.encodeWithSelector(
+                ILendingPoolTypes.AuctionReserveOutOfRange.selector, t.auctionStartBps + 1, t.auctionStartBps
+            )
+        );
+        t = _defaultTerms(1);
+        t.duration = 0;
+        _expectTermsRevert(t, 1 ether, abi.encodeWithSelector(ILendingPoolTypes.ZeroLoanDuration.selector));
+        t = _defaultTerms(1);
+        t.auctionDuration = 48 hours + 1;
+        _expectTermsRevert(
+            t,
+            1 ether,
+            abi.encodeWithSelector(
+                ILendingPoolTypes.AuctionDurationOutOfRange.selector, 48 hours + 1, 24 hours, 48 hours
+            )
+        );
+        uint256 wide = uint256(type(uint96).max) + 1;
+        _expectTermsRevert(
+            _defaultTerms(1),
+            wide,
+            abi.encodeWithSelector(ILendingPoolTypes.ExceedsStorageWidth.selector, wide, type(uint96).max)
+        );
+        (uint32 idAfter, uint256 ceilingAfter,,) = pool.collectionState(address(apes));
+        assertEq(idAfter, idBefore);
+        assertEq(ceilingAfter, ceilingBefore);
+    }
+
+    function _expectTermsRevert(ILendingPoolTypes.Terms memory t, uint256 ceiling, bytes memory err) internal {
+        vm.prank(timelock);
+        vm.expectRevert(err);
+        pool.setTerms(address(apes), t, ceiling);
+    }
+
     function test_RevertWhen_setDebtCeiling_unlistedOrTooLarge() public {
         address unlisted = makeAddr("unlisted");
         vm.prank(timelock);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, unlisted));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.TermsNotSet.selector, unlisted));
         pool.setDebtCeiling(unlisted, 1 ether);
 
         (, uint256 ceilingBefore,,) = pool.collectionState(address(apes));
         vm.prank(timelock);
-        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ExceedsStorageWidth.selector, uint256(type(uint96).max) + 1, type(uint96).max
+            )
+        );
         pool.setDebtCeiling(address(apes), uint256(type(uint96).max) + 1);
         (, uint256 ceilingAfter,,) = pool.collectionState(address(apes));
         assertEq(ceilingAfter, ceilingBefore);
@@ -299,7 +375,7 @@ contract PoolEdgesTest is BaseTest {
     function test_RevertWhen_setCollectionFrozen_unlisted() public {
         address unlisted = makeAddr("unlisted");
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, unlisted));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.TermsNotSet.selector, unlisted));
         pool.setCollectionFrozen(unlisted, true);
     }
 

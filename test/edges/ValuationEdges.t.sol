@@ -4,9 +4,9 @@ pragma solidity 0.8.24;
 import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
-import {ValuationMath} from "../../src/libraries/ValuationMath.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
+import {ValuationMath} from "../../src/oracle/ValuationMath.sol";
 import {TraitPricer} from "../../src/pricer/TraitPricer.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";
@@ -22,9 +22,7 @@ contract ValuationEdgesTest is ValuationBase {
 
     function test_RevertWhen_initialize_assetDecimalsAbove36() public {
         Valuation impl = new Valuation(address(0), 0);
-        vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, address(0), bytes32("assetDecimals"))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.AssetDecimalsTooHigh.selector, 37, 36));
         new ERC1967Proxy(address(impl), abi.encodeCall(Valuation.initialize, (timelock, guardian, 37)));
     }
 
@@ -52,9 +50,7 @@ contract ValuationEdgesTest is ValuationBase {
 
     function test_RevertWhen_listCollection_zeroAddress() public {
         vm.prank(timelock);
-        vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, address(0), bytes32("collection"))
-        );
+        vm.expectRevert(IGoverned.ZeroAddress.selector);
         valuation.listCollection(address(0), address(feed), HEARTBEAT, 0, MAX_ANSWER, MAX_PRICE);
     }
 
@@ -66,11 +62,16 @@ contract ValuationEdgesTest is ValuationBase {
         address other = makeAddr("other");
         MockAggregator wide = new MockAggregator(37);
         vm.startPrank(timelock);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("decimals")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedDecimalsTooHigh.selector, other, 37, 36));
         valuation.listCollection(other, address(wide), HEARTBEAT, 0, MAX_ANSWER, MAX_PRICE);
         // An accepted answer must fit the uint88 price fields once normalised (same decimals: as is).
         uint96 tooBig = uint96(type(uint88).max) + 1;
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("maxAnswer")));
+        uint256 tooBigEffective = ValuationMath.unpackBound(ValuationMath.packBoundDown(tooBig));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValuationAdmin.FeedMaxAnswerTooHigh.selector, other, tooBigEffective, tooBigEffective
+            )
+        );
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, tooBig, MAX_PRICE);
         // The largest that fits is accepted.
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, tooBig - 1, MAX_PRICE);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @title AuctionCheck

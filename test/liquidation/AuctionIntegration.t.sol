@@ -5,7 +5,7 @@ import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {MockBlocklistToken, MockERC20} from "../mocks/MockERC20.sol";
 import {BaseTest} from "../utils/BaseTest.sol";

@@ -6,7 +6,7 @@ import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
@@ -270,12 +270,12 @@ contract DutchAuctionTest is BaseTest {
         assertEq(apes.ownerOf(1), buyer);
     }
 
-    function test_buy_revertsWhenPriceAboveMax() public {
+    function test_buy_revertsWhenPriceAboveBuyerLimit() public {
         (uint256 loanId, ILendingPoolTypes.Loan memory loan, IDutchAuction.Auction memory a) = _openAndStart(1);
         _fundBuyer(buyer, 15 ether);
         State memory before = _state(loanId, 1);
 
-        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.PriceAboveMax.selector, 15 ether, 15 ether - 1));
+        vm.expectRevert(abi.encodeWithSelector(IDutchAuction.PriceAboveBuyerLimit.selector, 15 ether, 15 ether - 1));
         vm.prank(buyer);
         auction.buy(loanId, loan, a, 15 ether - 1);
         _assertUnchanged(before, loanId, 1);

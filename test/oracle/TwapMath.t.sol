@@ -2,7 +2,7 @@
 pragma solidity 0.8.24;
 
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
-import {TwapLib} from "../../src/libraries/TwapLib.sol";
+import {TwapLib} from "../../src/oracle/TwapLib.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";
 import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 

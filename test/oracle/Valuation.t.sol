@@ -4,8 +4,8 @@ pragma solidity 0.8.24;
 import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
-import {ValuationMath} from "../../src/libraries/ValuationMath.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
+import {ValuationMath} from "../../src/oracle/ValuationMath.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";
 import {Initializable} from "solady/utils/Initializable.sol";
@@ -112,15 +112,17 @@ contract ValuationTest is ValuationBase {
     function test_RevertWhen_listCollectionBadFeedConfig() public {
         address other = makeAddr("other");
         vm.startPrank(timelock);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("feed")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedNotContract.selector, other, makeAddr("eoa")));
         valuation.listCollection(other, makeAddr("eoa"), HEARTBEAT, 0, MAX_ANSWER, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("heartbeat")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.HeartbeatOutOfRange.selector, other, 0, 7 days));
         valuation.listCollection(other, address(feed), 0, 0, MAX_ANSWER, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("bounds")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.HeartbeatOutOfRange.selector, other, 7 days + 1, 7 days));
+        valuation.listCollection(other, address(feed), 7 days + 1, 0, MAX_ANSWER, MAX_PRICE);
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedBoundsTooClose.selector, other, 5, 5));
         valuation.listCollection(other, address(feed), HEARTBEAT, 5, 5, MAX_PRICE);
         vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, other, bytes32("maxPrice")));
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, MAX_ANSWER, 0);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidFeedConfig.selector, other, bytes32("bounds")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedBoundsTooClose.selector, other, 5, 6));
         valuation.listCollection(other, address(feed), HEARTBEAT, 5, 6, MAX_PRICE); // no answer fits between
         vm.stopPrank();
         (IValuationAdmin.FeedConfig memory f,,) = valuation.collectionConfig(other);
@@ -311,7 +313,7 @@ contract ValuationTest is ValuationBase {
         vm.prank(reporter);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IValuationAdmin.PriceAboveMax.selector, collection, uint256(MAX_PRICE) + 1, MAX_PRICE
+                IValuationAdmin.SalePriceAboveMax.selector, collection, uint256(MAX_PRICE) + 1, MAX_PRICE
             )
         );
         valuation.reportSale(collection, uint256(MAX_PRICE) + 1, block.timestamp);

@@ -4,10 +4,11 @@ pragma solidity 0.8.24;
 import {DefaultParams} from "../../script/lib/DefaultParams.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
-import {ValuationConfigLib} from "../../src/libraries/ValuationConfigLib.sol";
-import {ValuationMath} from "../../src/libraries/ValuationMath.sol";
+import {PoolMath} from "../../src/libraries/PoolMath.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
+import {ValuationConfigLib} from "../../src/oracle/ValuationConfigLib.sol";
+import {ValuationMath} from "../../src/oracle/ValuationMath.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";
 import {Vm} from "forge-std/Vm.sol";
@@ -93,7 +94,7 @@ contract ValuationHunterTest is ValuationBase {
     function _valueAndCheck(uint256 ref) internal {
         try valuation.price(collection) returns (uint256 v) {
             assertFalse(ValuationMath.deviatesAtLeast(v, ref, dev), "unflagged cumulative move beyond the deviation");
-            assertGt(v * ValuationMath.minAuctionStartBps(dev), ref * 10_000, "auction would open below the value");
+            assertGt(v * PoolMath.minAuctionStartBps(dev), ref * 10_000, "auction would open below the value");
         } catch {}
     }
 
@@ -141,7 +142,7 @@ contract ValuationHunterTest is ValuationBase {
     function test_defaultStartCoversDefaultDeviation() public {
         uint256 start = DefaultParams.terms(1).auctionStartBps;
         ValuationConfigLib.checkAuctionStart(collection, start, valuation.DEFAULT_DEVIATION_BPS());
-        assertEq(ValuationMath.minAuctionStartBps(2000), 12_500);
+        assertEq(PoolMath.minAuctionStartBps(2000), 12_500);
         vm.expectRevert(
             abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("auctionStartBps"))
         );
@@ -159,7 +160,7 @@ contract ValuationHunterTest is ValuationBase {
         ref = bound(ref, 1, 1e30);
         v = bound(v, 0, ref);
         if (ValuationMath.deviatesAtLeast(v, ref, deviationBps)) return;
-        assertGt(v * ValuationMath.minAuctionStartBps(deviationBps), ref * 10_000);
+        assertGt(v * PoolMath.minAuctionStartBps(deviationBps), ref * 10_000);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -7,7 +7,7 @@ import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
 import {LendingPoolExtension} from "../../src/pool/LendingPoolExtension.sol";

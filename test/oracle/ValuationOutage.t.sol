@@ -3,7 +3,7 @@ pragma solidity 0.8.24;
 
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
-import {AuctionLib} from "../../src/libraries/AuctionLib.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {OutageLib} from "../../src/oracle/OutageLib.sol";
 import {MockAggregator} from "../mocks/MockAggregator.sol";
 import {ValuationBase} from "../utils/ValuationBase.sol";

@@ -195,7 +195,7 @@ contract ExposureTest is BaseTest {
         (, uint256 cap,) = pool.collectionExposure(address(apes));
         assertEq(cap, 0);
         vm.prank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.TermsNotSet.selector, stranger));
         pool.setBorrowerCap(stranger, 1 ether, 0);
         // The unit cap: a first one is a tightening, raising it or lifting it (0) is not.
         vm.startPrank(guardian);
@@ -246,7 +246,11 @@ contract ExposureTest is BaseTest {
         // The largest cap the field holds is accepted; one more is not.
         vm.startPrank(timelock);
         pool.setBorrowerCap(address(items), 0, type(uint32).max);
-        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ILendingPoolTypes.ExceedsStorageWidth.selector, uint256(type(uint32).max) + 1, type(uint32).max
+            )
+        );
         pool.setBorrowerCap(address(items), 0, uint256(type(uint32).max) + 1);
         vm.stopPrank();
     }

@@ -136,7 +136,7 @@ contract LendingPoolBorrowTest is BaseTest {
     function test_RevertWhen_borrow_unknownCollection() public {
         _mintApe(borrower, 1);
         vm.prank(borrower);
-        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.CollectionNotListed.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.TermsNotSet.selector, stranger));
         pool.borrow(stranger, 1, 1, 1 ether, borrower, 0, noProof);
         _assertNothingChanged(1);
     }
@@ -211,7 +211,7 @@ contract LendingPoolBorrowTest is BaseTest {
         _assertNothingChanged(1);
         // An ERC-721 collection called through the ERC-1155 path does not exist: the standard is fixed at listing.
         vm.prank(timelock);
-        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.TokenStandardMismatch.selector, address(apes), 1, 2));
         pool.setTerms(address(apes), _defaultTerms(2), 1000 ether);
     }
 

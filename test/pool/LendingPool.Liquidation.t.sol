@@ -377,12 +377,16 @@ contract LendingPoolLiquidationTest is BaseTest {
         ILendingPoolTypes.Terms memory t = _defaultTerms(1);
         t.ltvBps = t.liqThresholdBps; // LTV must stay below the threshold
         vm.prank(timelock);
-        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.LtvOutOfRange.selector, t.liqThresholdBps, t.liqThresholdBps)
+        );
         pool.setTerms(address(apes), t, 1 ether);
         t = _defaultTerms(1);
         t.auctionDuration = 12 hours;
         vm.prank(timelock);
-        vm.expectRevert(ILendingPoolTypes.InvalidTerms.selector);
+        vm.expectRevert(
+            abi.encodeWithSelector(ILendingPoolTypes.AuctionDurationOutOfRange.selector, 12 hours, 24 hours, 48 hours)
+        );
         pool.setTerms(address(apes), t, 1 ether);
     }
 

@@ -980,7 +980,7 @@ export const dutchAuctionAbi = [
       { name: 'price', internalType: 'uint256', type: 'uint256' },
       { name: 'maxPrice', internalType: 'uint256', type: 'uint256' },
     ],
-    name: 'PriceAboveMax',
+    name: 'PriceAboveBuyerLimit',
   },
   { type: 'error', inputs: [], name: 'Reentrancy' },
   { type: 'error', inputs: [], name: 'UnauthorizedCallContext' },
@@ -1485,7 +1485,7 @@ export const iDutchAuctionAbi = [
       { name: 'price', internalType: 'uint256', type: 'uint256' },
       { name: 'maxPrice', internalType: 'uint256', type: 'uint256' },
     ],
-    name: 'PriceAboveMax',
+    name: 'PriceAboveBuyerLimit',
   },
   {
     type: 'error',
@@ -3364,6 +3364,23 @@ export const iLendingPoolAbi = [
   {
     type: 'error',
     inputs: [
+      { name: 'auctionDuration', internalType: 'uint256', type: 'uint256' },
+      { name: 'minDuration', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxDuration', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AuctionDurationOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'auctionReserveBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'auctionStartBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AuctionReserveOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
       { name: 'auctionStartBps', internalType: 'uint256', type: 'uint256' },
       { name: 'minimumBps', internalType: 'uint256', type: 'uint256' },
     ],
@@ -3382,11 +3399,6 @@ export const iLendingPoolAbi = [
     type: 'error',
     inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
     name: 'CollectionFrozen',
-  },
-  {
-    type: 'error',
-    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
-    name: 'CollectionNotListed',
   },
   {
     type: 'error',
@@ -3416,6 +3428,14 @@ export const iLendingPoolAbi = [
   {
     type: 'error',
     inputs: [
+      { name: 'value', internalType: 'uint256', type: 'uint256' },
+      { name: 'max', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'ExceedsStorageWidth',
+  },
+  {
+    type: 'error',
+    inputs: [
       { name: 'amount', internalType: 'uint256', type: 'uint256' },
       { name: 'maxUnits', internalType: 'uint256', type: 'uint256' },
     ],
@@ -3436,6 +3456,11 @@ export const iLendingPoolAbi = [
   },
   {
     type: 'error',
+    inputs: [{ name: 'haircutBps', internalType: 'uint256', type: 'uint256' }],
+    name: 'HaircutOutOfRange',
+  },
+  {
+    type: 'error',
     inputs: [
       { name: 'requested', internalType: 'uint256', type: 'uint256' },
       { name: 'available', internalType: 'uint256', type: 'uint256' },
@@ -3448,11 +3473,24 @@ export const iLendingPoolAbi = [
     name: 'InvalidAmount',
   },
   { type: 'error', inputs: [], name: 'InvalidRateConfig' },
-  { type: 'error', inputs: [], name: 'InvalidTerms' },
   {
     type: 'error',
     inputs: [{ name: 'period', internalType: 'uint256', type: 'uint256' }],
     name: 'InvalidUnlockPeriod',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'keeperShareBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'KeeperShareAboveFull',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'liqThresholdBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'LiqThresholdNotBelowFull',
   },
   {
     type: 'error',
@@ -3500,6 +3538,14 @@ export const iLendingPoolAbi = [
   {
     type: 'error',
     inputs: [
+      { name: 'ltvBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'liqThresholdBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'LtvOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
       { name: 'owner', internalType: 'address', type: 'address' },
       { name: 'operator', internalType: 'address', type: 'address' },
     ],
@@ -3537,6 +3583,14 @@ export const iLendingPoolAbi = [
   {
     type: 'error',
     inputs: [
+      { name: 'penaltyBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxPenaltyBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'PenaltyAboveMax',
+  },
+  {
+    type: 'error',
+    inputs: [
       { name: 'proceeds', internalType: 'uint256', type: 'uint256' },
       { name: 'balance', internalType: 'uint256', type: 'uint256' },
       { name: 'owed', internalType: 'uint256', type: 'uint256' },
@@ -3553,8 +3607,27 @@ export const iLendingPoolAbi = [
   },
   {
     type: 'error',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'TermsNotSet',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'listedStandard', internalType: 'uint8', type: 'uint8' },
+      { name: 'standard', internalType: 'uint8', type: 'uint8' },
+    ],
+    name: 'TokenStandardMismatch',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'loanId', internalType: 'uint256', type: 'uint256' }],
     name: 'UnknownLoan',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'standard', internalType: 'uint8', type: 'uint8' }],
+    name: 'UnknownTokenStandard',
   },
   {
     type: 'error',
@@ -3569,16 +3642,9 @@ export const iLendingPoolAbi = [
     ],
     name: 'ValuationDecimalsMismatch',
   },
-  {
-    type: 'error',
-    inputs: [
-      { name: 'collection', internalType: 'address', type: 'address' },
-      { name: 'standard', internalType: 'uint8', type: 'uint8' },
-    ],
-    name: 'WrongTokenStandard',
-  },
   { type: 'error', inputs: [], name: 'ZeroAddress' },
   { type: 'error', inputs: [], name: 'ZeroAmount' },
+  { type: 'error', inputs: [], name: 'ZeroLoanDuration' },
   { type: 'error', inputs: [], name: 'ZeroShares' },
 ] as const
 
@@ -4740,6 +4806,14 @@ export const iValuationAdminAbi = [
   },
   {
     type: 'error',
+    inputs: [
+      { name: 'decimals', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxDecimals', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'AssetDecimalsTooHigh',
+  },
+  {
+    type: 'error',
     inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
     name: 'CollectionAlreadyListed',
   },
@@ -4757,9 +4831,45 @@ export const iValuationAdminAbi = [
     type: 'error',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
-      { name: 'reason', internalType: 'bytes32', type: 'bytes32' },
+      { name: 'minAnswer', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxAnswer', internalType: 'uint256', type: 'uint256' },
     ],
-    name: 'InvalidFeedConfig',
+    name: 'FeedBoundsTooClose',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'decimals', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxDecimals', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'FeedDecimalsTooHigh',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'maxAnswer', internalType: 'uint256', type: 'uint256' },
+      { name: 'normalised', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'FeedMaxAnswerTooHigh',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'feed', internalType: 'address', type: 'address' },
+    ],
+    name: 'FeedNotContract',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'heartbeat', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxHeartbeat', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'HeartbeatOutOfRange',
   },
   {
     type: 'error',
@@ -4818,19 +4928,19 @@ export const iValuationAdminAbi = [
     type: 'error',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
-      { name: 'price', internalType: 'uint256', type: 'uint256' },
-      { name: 'maxPrice', internalType: 'uint256', type: 'uint256' },
+      { name: 'deadline', internalType: 'uint256', type: 'uint256' },
+      { name: 'blockTimestamp', internalType: 'uint256', type: 'uint256' },
     ],
-    name: 'PriceAboveMax',
+    name: 'ReportExpired',
   },
   {
     type: 'error',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
-      { name: 'deadline', internalType: 'uint256', type: 'uint256' },
-      { name: 'blockTimestamp', internalType: 'uint256', type: 'uint256' },
+      { name: 'price', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxPrice', internalType: 'uint256', type: 'uint256' },
     ],
-    name: 'ReportExpired',
+    name: 'SalePriceAboveMax',
   },
   { type: 'error', inputs: [], name: 'TraitPricerNotSet' },
   {

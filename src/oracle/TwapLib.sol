@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {ValuationStorage} from "../oracle/ValuationStorage.sol";
+import {ValuationStorage} from "./ValuationStorage.sol";
 import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title TwapLib
@@ -18,7 +18,7 @@ import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 /// moves to the newest sale (a rebuild over the kept sales) when the newest sale is more than 15 half-lives after it,
 /// which bounds every weight by 2^15 WAD and keeps both sums within their packed widths (168 and 80 bits); also on
 /// the first sale and after a half-life change.
-/// `public` functions are called through a linked library, to keep Valuation under the 24,576-byte size limit.
+/// Its functions are internal (compiled into Valuation); the linked libraries are `ValuationConfigLib` and `OutageLib`.
 library TwapLib {
     /// @notice Number of kept observations per collection.
     uint256 internal constant CAPACITY = 16;

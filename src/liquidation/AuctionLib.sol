@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {PoolMath} from "../libraries/PoolMath.sol";
 import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title AuctionLib
@@ -18,7 +19,6 @@ import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 /// relative above the exact curve), the final product is rounded up, and the result is clamped to the reserve.
 /// Domain: prices above `MAX_PRICE` (3.4e38, beyond any token supply) are read as `MAX_PRICE`.
 library AuctionLib {
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant MAX_PRICE = type(uint128).max;
     /// @dev Taken off the exponent's magnitude (in WAD, so 2e-17 relative) so that the price stays at or above the
     /// exact curve despite the ~1e-18 relative error of `lnWad` and `expWad`.
@@ -43,7 +43,7 @@ library AuctionLib {
 
         // ln(top / floor) in WAD, with the ratio rounded down (slower decay). top <= 2^128, so ratioWad < 2^188; and
         // ratioWad >= 1e18 because top > floor, so the logarithm is >= 0 (a negative approximation is read as 0).
-        int256 lnRatio = FixedPointMathLib.lnWad(int256(FixedPointMathLib.fullMulDiv(top, WAD, floor)));
+        int256 lnRatio = FixedPointMathLib.lnWad(int256(FixedPointMathLib.fullMulDiv(top, PoolMath.WAD, floor)));
         if (lnRatio <= 0) return top;
 
         // Exponent -ln(top/floor) x elapsed / duration, its magnitude rounded down and then reduced by

@@ -1,57 +1,47 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {PoolMath} from "../libraries/PoolMath.sol";
 import {FixedPointMathLib} from "solady/utils/FixedPointMathLib.sol";
 
 /// @title ValuationMath
 /// @notice Pure helpers of the valuation layer. Every helper names its rounding direction; every direction favours
 /// the pool (a lower price, a lower cap, a tighter bound).
 library ValuationMath {
-    uint256 internal constant WAD = 1e18;
-    uint256 internal constant BPS = 10_000;
     /// @notice Mantissa bits of a packed feed bound (`packBoundUp` / `packBoundDown`).
     uint256 internal constant BOUND_MANTISSA_BITS = 32;
 
-    /// @notice Completes value = min(TWAP, floor) x haircut: `price` (from `IValuation.price`) times the loan's
-    /// snapshotted `haircutWad` (0.65e18 by default), rounded down. The pool calls this; Valuation has no haircut.
+    /// @notice `price` times a haircut in WAD (0.65e18 = 65 %), rounded down. Neither contract calls it: Valuation has
+    /// no haircut, and the pool applies its terms' `haircutBps` with `PoolMath.mulBpsDown` (also rounded down).
     function applyHaircutDown(uint256 price, uint256 haircutWad) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(price, haircutWad, WAD);
+        return FixedPointMathLib.fullMulDiv(price, haircutWad, PoolMath.WAD);
     }
 
     /// @notice `x x bps / 10_000`, rounded down.
     function mulBpsDown(uint256 x, uint256 bps) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(x, bps, BPS);
+        return FixedPointMathLib.fullMulDiv(x, bps, PoolMath.BPS);
     }
 
     /// @notice `x x wad / 1e18`, rounded down.
     function mulWadDown(uint256 x, uint256 wad) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(x, wad, WAD);
+        return FixedPointMathLib.fullMulDiv(x, wad, PoolMath.WAD);
     }
 
     /// @notice Clamps `price` into [centre x (1 - band), centre x (1 + band)], both bounds rounded down.
     function clampToBandDown(uint256 price, uint256 centre, uint256 bandBps) internal pure returns (uint256) {
-        uint256 lo = mulBpsDown(centre, BPS - bandBps);
+        uint256 lo = mulBpsDown(centre, PoolMath.BPS - bandBps);
         if (price < lo) return lo;
-        uint256 hi = mulBpsDown(centre, BPS + bandBps);
+        uint256 hi = mulBpsDown(centre, PoolMath.BPS + bandBps);
         return price > hi ? hi : price;
     }
 
     /// @notice Whether `value` is at least `bps` away from `ref`, i.e. |value - ref| x 10_000 >= bps x ref.
     /// @dev The test is symmetric in the direction of the move (a drop and a rise of the same size both count). A move
     /// of exactly `bps` counts: an unflagged drop is always strictly smaller than the deviation, so an auction that
-    /// starts at `minAuctionStartBps(bps)` of the value opens strictly above the value before the drop.
+    /// starts at `PoolMath.minAuctionStartBps(bps)` of the value opens strictly above the value before the drop.
     function deviatesAtLeast(uint256 value, uint256 ref, uint256 bps) internal pure returns (bool) {
         uint256 diff = value > ref ? value - ref : ref - value;
-        return diff * BPS >= bps * ref;
-    }
-
-    /// @notice The smallest auction start multiple (bps of the value) that covers an unflagged drop of just under
-    /// `deviationBps`: `10_000 / (1 - deviation)` in bps, i.e. `ceil(10_000^2 / (10_000 - deviationBps))`, rounded up
-    /// (the tighter requirement). A start at or above it opens above the value before any unflagged drop, because a
-    /// drop is unflagged only when strictly smaller than the deviation (`deviatesAtLeast`).
-    /// @dev `deviationBps < 10_000` (the configured bound is 5,000).
-    function minAuctionStartBps(uint256 deviationBps) internal pure returns (uint256) {
-        return FixedPointMathLib.divUp(BPS * BPS, BPS - deviationBps);
+        return diff * PoolMath.BPS >= bps * ref;
     }
 
     /// @notice Converts a feed answer to pool-asset units: `answer x 10^shift`, or `answer / 10^-shift` rounded down.

@@ -3,8 +3,9 @@ pragma solidity ^0.8.24;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
-import {ValuationStorage} from "../oracle/ValuationStorage.sol";
+import {PoolMath} from "../libraries/PoolMath.sol";
 import {ValuationMath} from "./ValuationMath.sol";
+import {ValuationStorage} from "./ValuationStorage.sol";
 
 /// @title ValuationConfigLib
 /// @notice Validation of Valuation's timelock-set parameters. Its functions are `public` (a linked library, called
@@ -40,23 +41,28 @@ library ValuationConfigLib {
         uint256 flags,
         uint8 assetDecimals
     ) public view returns (uint256, uint256 maxPacked, uint256 minEffective, uint256 maxEffective) {
-        if (feed.code.length == 0) revert IValuationAdmin.InvalidFeedConfig(collection, "feed");
+        if (feed.code.length == 0) revert IValuationAdmin.FeedNotContract(collection, feed);
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) {
-            revert IValuationAdmin.InvalidFeedConfig(collection, "heartbeat");
+            revert IValuationAdmin.HeartbeatOutOfRange(collection, heartbeat, MAX_HEARTBEAT);
         }
         uint256 minPacked = ValuationMath.packBoundUp(minAnswer);
         maxPacked = ValuationMath.packBoundDown(maxAnswer);
         minEffective = ValuationMath.unpackBound(minPacked);
         maxEffective = ValuationMath.unpackBound(maxPacked);
         // No answer could pass bounds closer than 2 apart.
-        if (minEffective + 1 >= maxEffective) revert IValuationAdmin.InvalidFeedConfig(collection, "bounds");
+        if (minEffective + 1 >= maxEffective) {
+            revert IValuationAdmin.FeedBoundsTooClose(collection, minEffective, maxEffective);
+        }
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
-        if (feedDecimals > MAX_DECIMALS) revert IValuationAdmin.InvalidFeedConfig(collection, "decimals");
+        if (feedDecimals > MAX_DECIMALS) {
+            revert IValuationAdmin.FeedDecimalsTooHigh(collection, feedDecimals, MAX_DECIMALS);
+        }
         // Safe cast: both decimals are <= 36, so the difference fits an int8.
         int256 shift = int256(uint256(assetDecimals)) - int256(uint256(feedDecimals));
         // Every accepted answer must fit the packed uint88 price fields once normalised.
-        if (ValuationMath.normaliseDown(maxEffective, shift) > type(uint88).max) {
-            revert IValuationAdmin.InvalidFeedConfig(collection, "maxAnswer");
+        uint256 maxNormalised = ValuationMath.normaliseDown(maxEffective, shift);
+        if (maxNormalised > type(uint88).max) {
+            revert IValuationAdmin.FeedMaxAnswerTooHigh(collection, maxEffective, maxNormalised);
         }
         return (
             ValuationStorage.encodeFeed(feed, heartbeat, shift, deviationBps, flags, minPacked),
@@ -87,10 +93,11 @@ library ValuationConfigLib {
 
     /// @notice Reverts with `InvalidTwapParams(collection, "auctionStartBps")` unless an auction starting at
     /// `auctionStartBps` of the value opens above the value before any unflagged move of a source, i.e.
-    /// `auctionStartBps >= ValuationMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). For the pool
-    /// to call where it sets an auction start multiple, with the collection's `deviationBps` from `collectionConfig`.
+    /// `auctionStartBps >= PoolMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). Valuation and the
+    /// pool do not call it (the pool checks `PoolMath.minAuctionStartBps` itself, in `setTerms` and at each auction
+    /// start): it is the same check for off-chain callers of the deployed library.
     function checkAuctionStart(address collection, uint256 auctionStartBps, uint256 deviationBps) public pure {
-        if (deviationBps >= ValuationMath.BPS || auctionStartBps < ValuationMath.minAuctionStartBps(deviationBps)) {
+        if (deviationBps >= PoolMath.BPS || auctionStartBps < PoolMath.minAuctionStartBps(deviationBps)) {
             revert IValuationAdmin.InvalidTwapParams(collection, "auctionStartBps");
         }
     }

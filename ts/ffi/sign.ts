@@ -8,11 +8,11 @@
 // stdout = ABI-encoded (bytes32 digest, bytes signature)
 import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
 import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
-import { loadAccount } from "../lib/key.ts";
+import { requireAccount } from "../lib/keys.ts";
 
 const account = process.argv[4]
-  ? loadAccount({ SIGNER_KEY_FILE: process.argv[4] })
-  : loadAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY });
+  ? requireAccount({ SIGNER_KEY_FILE: process.argv[4] }, "SIGNER")
+  : requireAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY }, "SIGNER");
 const kind = process.argv[2];
 const data = process.argv[3] as Hex;
 let digest: Hex;

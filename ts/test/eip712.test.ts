@@ -12,7 +12,7 @@ import {
   traitRootDigest,
   traitRootTypes,
 } from "../lib/eip712.ts";
-import { loadAccount } from "../lib/key.ts";
+import { requireAccount } from "../lib/keys.ts";
 import { buildTreeFile } from "../pricer/build-tree.ts";
 import { run } from "../pricer/sign.ts";
 
@@ -35,7 +35,7 @@ describe("eip712", () => {
       message: out.message as never,
       signature: out.signature,
     });
-    expect(signer).toBe(loadAccount(env).address);
+    expect(signer).toBe(requireAccount(env, "SIGNER").address);
   });
 
   it("digest binds chain id, contract and every field", () => {
@@ -80,7 +80,7 @@ describe("eip712", () => {
       message: out.message as never,
       signature: out.signature,
     });
-    expect(signer).toBe(loadAccount(env).address);
+    expect(signer).toBe(requireAccount(env, "SIGNER").address);
   });
 
   it("refuses keys on argv and missing keys", async () => {

@@ -7,8 +7,8 @@
 //                                            uint256 listingEpoch, uint256 deadline)
 // stdout = ABI-encoded (bytes32 digest, bytes signature)
 import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
-import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
-import { requireAccount } from "../lib/keys.ts";
+import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.js";
+import { requireAccount } from "../lib/keys.js";
 
 const account = process.argv[4]
   ? requireAccount({ SIGNER_KEY_FILE: process.argv[4] }, "SIGNER")

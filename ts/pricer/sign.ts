@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Address, type Hex, getAddress, isAddress, isAddressEqual } from "viem";
-import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
-import { CliError, parseCommand, wantsHelp } from "../lib/cli.ts";
-import { requireAccount } from "../lib/keys.ts";
-import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
+import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.js";
+import { CliError, parseCommand, wantsHelp } from "../lib/cli.js";
+import { requireAccount } from "../lib/keys.js";
+import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.js";
 
 /** The tree file's collection, epoch and root, after recomputing the root from its tokens: a root that its own tokens
  * do not produce (an edited premium, a hand-pasted root) is refused rather than signed. */

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { getAddress, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
-import { deployAuction, type AuctionModule } from '../lib/auction.js';
+import { deployAuction, type AuctionModule } from './fixtures/auction.js';
 import { connect, send, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
+import { deployProtocol, type Protocol } from './fixtures/protocol.js';
 import { decryptKeystore as decrypt, roleAccount } from '../lib/keys.js';
 import { main, parseArgs, UsageError } from '../keeper/main.js';
 

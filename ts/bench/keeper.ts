@@ -5,9 +5,9 @@
 //   tsx ts/bench/keeper.ts [--loans 1000]
 import { encodeFunctionData, parseEther, type Address, type Hex } from 'viem';
 import { startAnvil } from '../lib/anvil.js';
-import { deployAuction } from '../lib/auction.js';
+import { deployAuction } from '../test/fixtures/auction.js';
 import { connect, deploy, send } from '../lib/chain.js';
-import { deployProtocol } from '../lib/protocol.js';
+import { deployProtocol } from '../test/fixtures/protocol.js';
 import { Keeper, type TickResult } from '../keeper/keeper.js';
 
 const argv = process.argv.slice(2);

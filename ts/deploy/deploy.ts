@@ -1,6 +1,7 @@
 // Deploys the whole system with script/DeploySystem.s.sol and records it. Steps:
 //   1. chain: RPC_URL, or an embedded anvil on a free loopback port when none is given; CHAIN_ID (optional) must match;
-//   2. key: DEPLOYER_PRIVATE_KEY or DEPLOYER_KEY_FILE (a file holding the key), or a foundry keystore (ETH_KEYSTORE +
+//   2. key: DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE (a file holding the key) or DEPLOYER_KEYSTORE (+ password; all
+//      read by ts/lib/keys.ts), or a foundry keystore handed to forge (ETH_KEYSTORE +
 //      ETH_PASSWORD, a password file); never the command line. The embedded anvil uses its first dev account;
 //   3. forge script --broadcast, which deploys, configures, hands every role to the Safe and checks itself;
 //   4. verification read back from the chain (ts/deploy/verify.ts); typed bindings (@wagmi/cli, ts/generated/);
@@ -20,6 +21,7 @@ import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { $ } from 'zx';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
 import { cli, redactIn, redactUrl } from '../lib/cli.js';
+import { roleKey } from '../lib/keys.js';
 import { parseRecord, recordPath, writeRecord, type DeploymentRecord } from './record.js';
 import { verifyDeployment } from './verify.js';
 
@@ -80,19 +82,14 @@ export function forgeFailure(out: string): string {
   return oneLine(hit ?? 'no output');
 }
 
+/** The deployer's key from DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE or DEPLOYER_KEYSTORE (ts/lib/keys.ts); undefined
+ * when none is set (ETH_KEYSTORE, handed to forge, may still be). */
 function readKey(env: NodeJS.ProcessEnv): Hex | undefined {
-  let key = env.DEPLOYER_PRIVATE_KEY?.trim();
-  if (!key && env.DEPLOYER_KEY_FILE) {
-    try {
-      key = readFileSync(env.DEPLOYER_KEY_FILE, 'utf8').trim();
-    } catch {
-      throw new DeployError(`cannot read DEPLOYER_KEY_FILE ${env.DEPLOYER_KEY_FILE}`);
-    }
+  try {
+    return roleKey(env, 'DEPLOYER') ?? undefined;
+  } catch (e) {
+    throw new DeployError((e as Error).message);
   }
-  if (!key) return undefined;
-  if (!key.startsWith('0x')) key = `0x${key}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new DeployError('the deployer key is not 32 bytes of hex (DEPLOYER_PRIVATE_KEY / DEPLOYER_KEY_FILE)');
-  return key as Hex;
 }
 
 /** What a deployment to a real network must be given (no stand-ins, no dev accounts). */
@@ -103,7 +100,7 @@ export function missingForRealNetwork(env: NodeJS.ProcessEnv): string[] {
   const missing: string[] = [];
   for (const k of REAL_NETWORK_ENV) if (!env[k]?.trim()) missing.push(k);
   if (!env.SAFE?.trim() && !env.SAFE_OWNERS?.trim()) missing.push('SAFE_OWNERS (or SAFE)');
-  if (!env.DEPLOYER_PRIVATE_KEY?.trim() && !env.DEPLOYER_KEY_FILE && !env.ETH_KEYSTORE) missing.push('DEPLOYER_PRIVATE_KEY (or DEPLOYER_KEY_FILE, ETH_KEYSTORE)');
+  if (!env.DEPLOYER_PRIVATE_KEY?.trim() && !env.DEPLOYER_KEY_FILE && !env.DEPLOYER_KEYSTORE && !env.ETH_KEYSTORE) missing.push('DEPLOYER_PRIVATE_KEY (or DEPLOYER_KEY_FILE, ETH_KEYSTORE)');
   return missing;
 }
 
@@ -168,6 +165,9 @@ export async function deploy(opts: DeployOptions = {}): Promise<DeployResult> {
     // 2. Keys and roles.
     const forgeEnv: NodeJS.ProcessEnv = { ...env, NO_COLOR: '1' };
     delete forgeEnv.DEPLOYER_KEY_FILE;
+    delete forgeEnv.DEPLOYER_KEYSTORE;
+    delete forgeEnv.DEPLOYER_KEYSTORE_PASSWORD;
+    delete forgeEnv.DEPLOYER_KEYSTORE_PASSWORD_FILE;
     delete forgeEnv.RPC_URL;
     // forge reads the URL from FOUNDRY_ETH_RPC_URL (its config key eth_rpc_url; plain ETH_RPC_URL is not read by forge script): on its argv every local process (ps) would see the API key in it.
     forgeEnv.FOUNDRY_ETH_RPC_URL = rpcUrl;
@@ -343,8 +343,9 @@ deployments/<chainId>.json.
 environment:
   RPC_URL     the network; without it, a throwaway embedded anvil with the dev accounts and demo stand-ins (no record)
   with RPC_URL, all required: CHAIN_ID, ASSET, COLLECTION_721, FEED_721, COLLECTION_1155, FEED_1155, ORACLE_REPORTER,
-              TRAIT_SIGNER, SAFE_OWNERS (or SAFE), and the deployer key: DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE, or
-              ETH_KEYSTORE with ETH_PASSWORD (a password file); keys never on the command line
+              TRAIT_SIGNER, SAFE_OWNERS (or SAFE), and the deployer key: DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE,
+              DEPLOYER_KEYSTORE with DEPLOYER_KEYSTORE_PASSWORD(_FILE), or ETH_KEYSTORE with ETH_PASSWORD (a password
+              file, handed to forge); keys never on the command line
   optional:   SAFE_THRESHOLD (2), GUARDIAN, FEED_UPDATER, TIMELOCK_DELAY (>= 48 h), SEQUENCER_FEED, DEBT_CEILING,
               SAFE_SINGLETON + SAFE_PROXY_FACTORY + SAFE_FALLBACK_HANDLER, DEPLOY_TIMEOUT_S (900: compile + simulation;
               a broadcast in progress is never interrupted)`;

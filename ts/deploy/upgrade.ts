@@ -9,7 +9,8 @@
 //       prints the Safe transaction (and its hash) the owners sign for SAFE_SIGNATURES: with real owners, deploy the
 //       implementation first, collect signatures over this, then `propose` with UPGRADE_IMPLEMENTATION set.
 // forge gets the RPC URL by environment (FOUNDRY_ETH_RPC_URL), never on its argv, and runs within UPGRADE_TIMEOUT_S (900).
-// Environment only: RPC_URL, DEPLOYER_PRIVATE_KEY (relays the Safe transactions; any funded account) or ETH_KEYSTORE,
+// Environment only: RPC_URL, DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE or DEPLOYER_KEYSTORE (ts/lib/keys.ts; relays the
+// Safe transactions; any funded account) or ETH_KEYSTORE,
 // SAFE_OWNER_KEYS (comma-separated, local chains) or SAFE_SIGNATURES (collected from the owners).
 import { readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { createPublicClient, encodeFunctionData, getAddress, http, isAddress, pa
 import { $ } from 'zx';
 import { iLendingPoolAbi, iSafeAbi, timelockControllerAbi } from '../generated/contracts.js';
 import { cli, redactIn, redactUrl } from '../lib/cli.js';
+import { keySources, roleKey } from '../lib/keys.js';
 import { DeployError, describe, forgeFailure } from './deploy.js';
 import { layoutProblems, refreshLayoutSnapshot } from './layout-guard.js';
 import { PROXIES, readRecord, writeRecord, type DeploymentRecord } from './record.js';
@@ -50,9 +52,20 @@ function target(name: string) {
 }
 
 function forgeEnv(env: NodeJS.ProcessEnv, r: DeploymentRecord, name: string, proxy: Address): NodeJS.ProcessEnv {
-  if (!env.DEPLOYER_PRIVATE_KEY && !env.ETH_KEYSTORE) throw new DeployError('missing relayer key: set DEPLOYER_PRIVATE_KEY or ETH_KEYSTORE with ETH_PASSWORD');
+  // The relayer's key as every tool reads it (ts/lib/keys.ts), handed to forge as DEPLOYER_PRIVATE_KEY; without one,
+  // a foundry keystore (ETH_KEYSTORE) that forge unlocks itself.
+  let key: Hex | null;
+  try {
+    key = roleKey(env, 'DEPLOYER');
+  } catch (e) {
+    throw new DeployError((e as Error).message);
+  }
+  if (!key && !env.ETH_KEYSTORE) throw new DeployError(`missing relayer key: set ${keySources('DEPLOYER')}, or ETH_KEYSTORE with ETH_PASSWORD`);
   if (!env.SAFE_OWNER_KEYS && !env.SAFE_SIGNATURES) throw new DeployError("missing the Safe owners' approval: set SAFE_OWNER_KEYS or SAFE_SIGNATURES");
-  return { ...env, NO_COLOR: '1', UPGRADE_CONTRACT: name, UPGRADE_PROXY: proxy, TIMELOCK: r.timelock, SAFE: r.safe };
+  const out: NodeJS.ProcessEnv = { ...env, NO_COLOR: '1', UPGRADE_CONTRACT: name, UPGRADE_PROXY: proxy, TIMELOCK: r.timelock, SAFE: r.safe };
+  for (const k of ['DEPLOYER_KEY_FILE', 'DEPLOYER_KEYSTORE', 'DEPLOYER_KEYSTORE_PASSWORD', 'DEPLOYER_KEYSTORE_PASSWORD_FILE']) delete out[k];
+  if (key) out.DEPLOYER_PRIVATE_KEY = key;
+  return out;
 }
 
 async function forgeScript(env: NodeJS.ProcessEnv, rpcUrl: string, sig: string): Promise<void> {
@@ -162,7 +175,8 @@ export const UPGRADE_USAGE = `usage: tsx ts/deploy/upgrade.ts propose <Contract>
   safe-tx   print the Safe transaction and its hash for the owners to sign (SAFE_SIGNATURES); sends nothing
   --implementation <address>   (also UPGRADE_IMPLEMENTATION)
   --help    this text
-environment: RPC_URL; DEPLOYER_PRIVATE_KEY or ETH_KEYSTORE + ETH_PASSWORD (relays; any funded account);
+environment: RPC_URL; DEPLOYER_PRIVATE_KEY, DEPLOYER_KEY_FILE, DEPLOYER_KEYSTORE (+ password) or ETH_KEYSTORE +
+             ETH_PASSWORD (relays; any funded account);
              SAFE_OWNER_KEYS (local chains) or SAFE_SIGNATURES; LAYOUT_SNAPSHOT; UPGRADE_SALT; UPGRADE_TIMEOUT_S (900)`;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

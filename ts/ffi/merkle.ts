@@ -1,7 +1,7 @@
 // forge FFI: argv[2] = ABI-encoded (address collection, uint256 epoch, uint256[] tokenIds, uint256[] premiums).
 // stdout = ABI-encoded (bytes32 root, bytes32[] leaves, bytes32[][] proofs), proofs in input order.
 import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
-import { buildTree, leafHash } from "../lib/merkle.ts";
+import { buildTree, leafHash } from "../lib/merkle.js";
 
 const [collection, epoch, tokenIds, premiums] = decodeAbiParameters(
   [{ type: "address" }, { type: "uint256" }, { type: "uint256[]" }, { type: "uint256[]" }],

@@ -7,12 +7,12 @@
 //                                            uint256 listingEpoch, uint256 deadline)
 // stdout = ABI-encoded (bytes32 digest, bytes signature)
 import { type Hex, decodeAbiParameters, encodeAbiParameters } from "viem";
-import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
-import { loadAccount } from "../lib/key.ts";
+import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.js";
+import { requireAccount } from "../lib/keys.js";
 
 const account = process.argv[4]
-  ? loadAccount({ SIGNER_KEY_FILE: process.argv[4] })
-  : loadAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY });
+  ? requireAccount({ SIGNER_KEY_FILE: process.argv[4] }, "SIGNER")
+  : requireAccount({ SIGNER_PRIVATE_KEY: process.env.FFI_SIGNER_KEY }, "SIGNER");
 const kind = process.argv[2];
 const data = process.argv[3] as Hex;
 let digest: Hex;

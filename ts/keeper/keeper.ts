@@ -34,59 +34,32 @@ import {
   type AbiFunction,
   type AbiParameter,
   type Account,
+  type ContractFunctionArgs,
+  type EstimateContractGasParameters,
+  type ContractFunctionReturnType,
   type Address,
   type Hex,
   type Log,
   type PublicClient,
   type WalletClient,
 } from 'viem';
-import { loadArtifact } from '../lib/artifacts.js';
+import { dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi } from '../generated/contracts.js';
 import { LogReader, type RawLog } from './logs.js';
 import { Sender, type Mined, type SenderOptions } from './sender.js';
 
-/** A loan as the pool commits it (`ILendingPoolTypes.Loan`), decoded from the pool's events. */
-export interface Loan {
-  borrower: Address;
-  collection: Address;
-  tokenId: bigint;
-  amount: bigint;
-  principal: bigint;
-  scaledDebt: bigint;
-  /** Trait premium per unit, in the asset, as proven at origination (loan format 2). */
-  premium: bigint;
-  /** That premium over the unit price at origination (WAD): it counts at most this multiple of the current price. */
-  premiumMultipleWad: bigint;
-  frozenDebt: bigint;
-  impairment: bigint;
-  startTime: number;
-  dueTime: number;
-  auctionStart: number;
-  termsId: number;
-  /** The valuation's outage seconds before the term began: later ones extend the due date, by one term at most. */
-  outageBase: bigint;
-}
+/** A loan as the pool commits it (`ILendingPoolTypes.Loan`), decoded from the pool's events. Its shape is the
+ * generated binding's (ts/generated), so a field the contract adds, drops or retypes fails the compiler here.
+ * `premium` is the trait premium per unit proven at origination, `premiumMultipleWad` that premium over the unit
+ * price then; `outageBase` is the valuation's outage seconds before the term began (later ones extend the due date,
+ * by one term at most). */
+export type Loan = ContractFunctionArgs<typeof iLendingPoolAbi, 'view', 'healthFactor'>[0];
 
-/** An auction as the module commits it (`IDutchAuction.Auction`), decoded from its `AuctionStarted` event. */
-export interface Auction {
-  keeper: Address;
-  valuation: Address;
-  startPrice: bigint;
-  reservePrice: bigint;
-  start: number;
-  duration: number;
-  outageBase: bigint;
-  /** 0 for the first auction, one more per relist (an ended round without a bid is relisted by `settle`). */
-  round: number;
-}
+/** An auction as the module commits it (`IDutchAuction.Auction`), decoded from its `AuctionStarted` event; `round` is
+ * 0 for the first auction, one more per relist (an ended round without a bid is relisted by `settle`). */
+export type Auction = ContractFunctionArgs<typeof dutchAuctionAbi, 'nonpayable', 'buy'>[2];
 
-export interface Terms {
-  standard: number;
-  penaltyBps: number;
-  keeperShareBps: number;
-  grace: number;
-  duration: number;
-  auctionDuration: number;
-}
+/** The terms of a loan (`ILendingPoolTypes.Terms`) as `terms(collection, termsId)` returns them. */
+export type Terms = ContractFunctionReturnType<typeof iLendingPoolAbi, 'view', 'terms'>;
 
 export interface KeeperConfig {
   publicClient: PublicClient;
@@ -227,6 +200,22 @@ const feedAbi = parseAbi([
 ]);
 const l1OracleAbi = parseAbi(['function getL1Fee(bytes) view returns (uint256)']);
 
+type Item<A extends readonly unknown[]> = A[number];
+const isError = <T extends { type: string }>(x: T): x is Extract<T, { type: 'error' }> => x.type === 'error';
+/** Pool functions the keeper reads through `callAbi` too (their names do not collide with the module's). */
+const POOL_READS = ['healthFactor', 'debtOf', 'loanHash'] as const;
+type PoolRead = Extract<Item<typeof iLendingPoolAbi>, { type: 'function'; name: (typeof POOL_READS)[number] }>;
+const isPoolRead = (x: Item<typeof iLendingPoolAbi>): x is PoolRead =>
+  x.type === 'function' && (POOL_READS as readonly string[]).includes(x.name);
+/** The module's ABI plus the pool reads and every error that can bubble up through a call into it. */
+const callAbi = [
+  ...dutchAuctionAbi,
+  ...iLendingPoolAbi.filter(isPoolRead),
+  ...iLendingPoolAbi.filter(isError),
+  ...iValuationAdminAbi.filter(isError),
+  ...extraErrors,
+];
+
 interface Tracked {
   loan: Loan;
   auction?: Auction;
@@ -238,7 +227,7 @@ type Book = Map<bigint, Tracked>;
 /** How a sale at `price` splits under the pool's settlement waterfall (ILendingPool.settleAuction): the frozen debt
  * first, then the penalty (rounded up, capped by what is left), of which the keeper's share (rounded down), then the
  * surplus to the borrower. The keeper reads the split through this one function only. */
-export function settlementSplit(loan: Loan, price: bigint, terms: Pick<Terms, 'penaltyBps' | 'keeperShareBps'>) {
+export function settlementSplit(loan: Pick<Loan, 'frozenDebt'>, price: bigint, terms: Pick<Terms, 'penaltyBps' | 'keeperShareBps'>) {
   const debt = loan.frozenDebt;
   const repaid = price < debt ? price : debt;
   let penalty = (debt * BigInt(terms.penaltyBps) + BPS - 1n) / BPS;
@@ -278,13 +267,14 @@ export class Keeper {
   private readonly cfg: KeeperConfig;
   private readonly pub: PublicClient;
   private readonly wallet: WalletClient;
-  private readonly poolAbi: Abi;
-  private readonly auctionAbi: Abi;
-  private readonly valuationAbi: Abi;
-  /** The valuation's administrative interface: `outageClock`, `collectionConfig`, `checkpoint`. */
-  private readonly valuationAdminAbi: Abi;
+  // The generated bindings (ts/generated): every call below is checked against them by the compiler.
+  private readonly poolAbi = iLendingPoolAbi;
+  private readonly auctionAbi = dutchAuctionAbi;
+  /** The valuation (`IValuationAdmin` extends `IValuation`): `priceView`, `outage`, `outageClock`, `collectionConfig`,
+   * `checkpoint`. */
+  private readonly valuationAbi = iValuationAdminAbi;
   /** ABI used for calls into the module: its own entries plus every error that can bubble up through it. */
-  private readonly callAbi: Abi;
+  private readonly callAbi = callAbi;
   private readonly loanType: AbiParameter;
   private readonly topics0: Hex[];
   private readonly reader: LogReader;
@@ -323,18 +313,10 @@ export class Keeper {
     this.pub = cfg.publicClient;
     this.wallet = cfg.walletClient;
     this.cursor = cfg.fromBlock ?? 0n;
-    this.poolAbi = loadArtifact('ILendingPool').abi;
-    this.auctionAbi = loadArtifact('DutchAuction').abi;
-    this.valuationAbi = loadArtifact('IValuation').abi;
-    this.valuationAdminAbi = loadArtifact('IValuationAdmin').abi;
     const rounds = cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS;
     if (!Number.isInteger(rounds) || rounds < 1 || rounds >= MAX_ROUND_LOOKBACK) {
       throw new Error(`Keeper: checkpointRounds must be an integer from 1 to ${MAX_ROUND_LOOKBACK - 1} (the replay reads ${MAX_ROUND_LOOKBACK} rounds back), not ${rounds}`);
     }
-    const errors = (abi: Abi) => abi.filter((x) => x.type === 'error');
-    // Pool functions the keeper reads go through this ABI too (the names do not collide with the module's).
-    const poolReads = this.poolAbi.filter((x) => x.type === 'function' && ['healthFactor', 'debtOf', 'loanHash'].includes(x.name));
-    this.callAbi = [...this.auctionAbi, ...poolReads, ...errors(this.poolAbi), ...errors(this.valuationAbi), ...extraErrors];
     const hf = this.poolAbi.find((x) => x.type === 'function' && x.name === 'healthFactor') as AbiFunction;
     this.loanType = hf.inputs[0];
     const wanted = (abi: Abi, names: string[]) =>
@@ -557,25 +539,25 @@ export class Keeper {
       return { sent: false, reason: 'no buy: the gas token has no price in the asset (set assetPerNativeWad or nativePriceFeed)' };
     }
 
-    const balance = ((await this.read(this.asset!, erc20Abi, 'balanceOf', [this.me!])) as bigint) - budget.committed;
+    const balance = (await this.pub.readContract({ address: this.asset!, abi: erc20Abi, functionName: 'balanceOf', args: [this.me!] })) - budget.committed;
     if (balance < price) return { sent: false, reason: `no buy: balance ${f(balance)} below price ${f(price)}` };
-    const allowance = (await this.read(this.asset!, erc20Abi, 'allowance', [this.me!, this.cfg.auction])) as bigint;
+    const allowance = await this.pub.readContract({ address: this.asset!, abi: erc20Abi, functionName: 'allowance', args: [this.me!, this.cfg.auction] });
     if (allowance < price + budget.committed) {
       // One standing approval of the module, which pulls exactly the price of each purchase.
       if (!(await this.approve())) return { sent: false, reason: 'no buy: the approval of the module is not mined yet' };
     }
 
     // Estimate at the price just read as the limit: later blocks only lower it. A revert here is the simulation's no.
-    const args = [id, loan, auction, price];
+    const args = [id, loan, auction, price] as const;
     const gas = await this.pub.estimateContractGas({
       address: this.cfg.auction, abi: this.callAbi, functionName: 'buy', args, account: this.account!,
-    } as never).catch((e: unknown) => e);
+    }).catch((e: unknown) => e);
     if (typeof gas !== 'bigint') {
       this.lastAction.set(id, this.clock());
       return { sent: false, reason: `buy not sent, the simulation reverted: ${reasonOf(gas)}` };
     }
     const gasPrice = this.cfg.gasPriceWei ?? (await this.pub.getGasPrice());
-    const data = encodeFunctionData({ abi: this.callAbi, functionName: 'buy', args } as never);
+    const data = encodeFunctionData({ abi: this.callAbi, functionName: 'buy', args });
     const l1 = this.cfg.l1FeeOracle ? await this.l1Fee(data, gas, gasPrice) : 0n;
     const gasCost = ((gas * gasPrice + l1) * perNative + WAD - 1n) / WAD; // rounded up: against buying
     const profit = before - gasCost;
@@ -605,8 +587,8 @@ export class Keeper {
     const collections = [...watched].filter(([key]) => this.clock() >= retryAfter(key)).map(([, a]) => a);
     if (collections.length === 0) return;
     const clocks = await this.batch(collections.flatMap((collection) => [
-      { address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'outageClock', args: [collection] },
-      { address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'collectionConfig', args: [collection] },
+      { address: this.valuation!, abi: this.valuationAbi, functionName: 'outageClock', args: [collection] },
+      { address: this.valuation!, abi: this.valuationAbi, functionName: 'collectionConfig', args: [collection] },
     ]));
     const candidates: { collection: Address; recorded: bigint; feed: Address }[] = [];
     collections.forEach((collection, i) => {
@@ -644,15 +626,15 @@ export class Keeper {
       const last = this.lastCheckpoint.get(key);
       if (last !== undefined && this.clock() - last < cooldown) continue;
       this.lastCheckpoint.set(key, this.clock());
-      const args = [collection];
+      const args = [collection] as const;
       const gas = await this.pub.estimateContractGas({
-        address: this.valuation!, abi: this.valuationAdminAbi, functionName: 'checkpoint', args, account: this.account!,
-      } as never).catch((e: unknown) => e);
+        address: this.valuation!, abi: this.valuationAbi, functionName: 'checkpoint', args, account: this.account!,
+      }).catch((e: unknown) => e);
       if (typeof gas !== 'bigint') {
         this.say(`collection ${collection}: checkpoint not sent (${published}), the simulation reverted: ${reasonOf(gas)}`);
         continue;
       }
-      const data = encodeFunctionData({ abi: this.valuationAdminAbi, functionName: 'checkpoint', args } as never);
+      const data = encodeFunctionData({ abi: this.valuationAbi, functionName: 'checkpoint', args });
       try {
         // The replay's cost grows with the rounds published meanwhile: the same 25 % margin as the module's calls.
         await this.sender!.send(label, { to: this.valuation!, data, gas: (gas * 5n) / 4n }, undefined,
@@ -667,25 +649,25 @@ export class Keeper {
   /** Claims the keeper rewards the pool holds for this account once they exceed the claim's gas. */
   private async considerClaim(claimable: bigint): Promise<void> {
     if (claimable === 0n || claimable < (this.cfg.minClaimWei ?? 1n) || this.sender!.pendingLabel('claim')) return;
-    const args = [this.me!];
-    const gas = await this.pub.estimateContractGas({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'claim', args, account: this.account! } as never);
+    const args = [this.me!] as const;
+    const gas = await this.pub.estimateContractGas({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'claim', args, account: this.account! });
     const perNative = await this.assetPerNative();
     if (perNative !== null) {
       const gasPrice = this.cfg.gasPriceWei ?? (await this.pub.getGasPrice());
       const cost = (gas * gasPrice * perNative) / WAD;
       if (claimable <= cost) return this.say(`keeper rewards of ${formatUnits(claimable, this.decimals!)} left unclaimed: the claim costs ${formatUnits(cost, this.decimals!)} in gas`);
     }
-    const data = encodeFunctionData({ abi: this.poolAbi, functionName: 'claim', args } as never);
+    const data = encodeFunctionData({ abi: this.poolAbi, functionName: 'claim', args });
     await this.sender!.send('claim', { to: this.cfg.pool, data, gas: (gas * 5n) / 4n }, undefined, `claimed ${formatUnits(claimable, this.decimals!)} of keeper rewards`);
   }
 
   /** Estimates `functionName` on the module (a revert is the simulation's refusal) and sends it through the nonce
    * manager without waiting; the receipt is picked up at the end of the tick or by a later one. Either way the loan
    * enters its cooldown. */
-  private async execute(
+  private async execute<F extends 'start' | 'buy' | 'settle'>(
     id: bigint,
-    functionName: 'start' | 'buy' | 'settle',
-    args: unknown[],
+    functionName: F,
+    args: ContractFunctionArgs<typeof callAbi, 'nonpayable', F>,
     note: string,
     skip: (reason: string) => void,
     knownGas?: bigint,
@@ -696,7 +678,7 @@ export class Keeper {
       try {
         gas = await this.pub.estimateContractGas({
           address: this.cfg.auction, abi: this.callAbi, functionName, args, account: this.account!,
-        } as never);
+        } as EstimateContractGasParameters<typeof callAbi, F>);
       } catch (e) {
         skip(`${functionName} not sent, the simulation reverted: ${reasonOf(e)}`);
         return false;
@@ -704,7 +686,7 @@ export class Keeper {
     }
     // The estimate is taken at the latest block; the transaction lands a block or more later, where the pool may take
     // another path (interest accrues once per timestamp) or the price is different. A 25 % margin covers it.
-    const data = encodeFunctionData({ abi: this.callAbi, functionName, args } as never);
+    const data = encodeFunctionData({ abi: this.callAbi as Abi, functionName: functionName as string, args: args as readonly unknown[] });
     try {
       await this.sender!.send(functionName, { to: this.cfg.auction, data, gas: (gas * 5n) / 4n }, id, note);
     } catch (e) {
@@ -721,7 +703,7 @@ export class Keeper {
     let tx = this.sender!.pendingLabel('approve');
     if (!tx) {
       const data = encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [this.cfg.auction, maxUint256] });
-      const gas = await this.pub.estimateGas({ account: this.account!, to: this.asset!, data } as never);
+      const gas = await this.pub.estimateGas({ account: this.account!, to: this.asset!, data });
       tx = await this.sender!.send('approve', { to: this.asset!, data, gas: (gas * 5n) / 4n }, undefined, 'approved the auction module to pull the asset for purchases');
     }
     const mined = await this.sender!.settle(this.cfg.receiptWaitMs ?? 30_000);
@@ -776,10 +758,10 @@ export class Keeper {
       this.account = first;
     }
     const me = typeof this.account === 'string' ? this.account : this.account.address;
-    this.asset = (await this.read(this.cfg.pool, this.poolAbi, 'asset')) as Address;
-    this.valuation = (await this.read(this.cfg.pool, this.poolAbi, 'valuation')) as Address;
-    this.decimals = Number(await this.read(this.asset, erc20Abi, 'decimals'));
-    this.symbol = (await this.read(this.asset, erc20Abi, 'symbol').catch(() => '')) as string;
+    this.asset = await this.pub.readContract({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'asset' });
+    this.valuation = await this.pub.readContract({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'valuation' });
+    this.decimals = await this.pub.readContract({ address: this.asset, abi: erc20Abi, functionName: 'decimals' });
+    this.symbol = await this.pub.readContract({ address: this.asset, abi: erc20Abi, functionName: 'symbol' }).catch(() => '');
     if (this.cfg.multicall !== undefined) this.multicall = this.cfg.multicall;
     else this.multicall = (await this.pub.getCode({ address: MULTICALL3 })) ? MULTICALL3 : null;
     const claimEvent = this.poolAbi.find((x) => x.type === 'event' && x.name === 'Claim') as AbiEvent;
@@ -852,44 +834,48 @@ export class Keeper {
   private apply(book: Book, log: RawLog): void {
     const fromPool = isAddressEqual(log.address, this.cfg.pool);
     if (!fromPool && !isAddressEqual(log.address, this.cfg.auction)) return;
-    let ev: { eventName: string; args: Record<string, unknown> };
-    try {
-      ev = decodeEventLog({ abi: fromPool ? this.poolAbi : this.auctionAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] }) as never;
-    } catch {
-      return; // an event the keeper does not need (shares, deposits, admin)
-    }
-    const id = ev.args.loanId as bigint;
-    const close = () => {
+    const topics = log.topics as [Hex, ...Hex[]];
+    const close = (id: bigint) => {
       book.delete(id);
       if (book === this.loans) this.lastAction.delete(id);
     };
+    // An event the keeper does not need (shares, deposits, admin) may not decode: skipped.
+    const decoded = <T>(decode: () => T): T | undefined => {
+      try {
+        return decode();
+      } catch {
+        return undefined;
+      }
+    };
     if (fromPool) {
-      switch (ev.eventName) {
+      const ev = decoded(() => decodeEventLog({ abi: this.poolAbi, data: log.data, topics }));
+      switch (ev?.eventName) {
         case 'Borrow':
         case 'Repay':
         case 'Renew':
         case 'AuctionStarted':
         case 'AuctionRelisted': {
-          const prev = book.get(id);
-          book.set(id, { loan: ev.args.loan as Loan, auction: prev?.auction, block: log.blockNumber });
+          const id = ev.args.loanId;
+          book.set(id, { loan: ev.args.loan, auction: book.get(id)?.auction, block: log.blockNumber });
           break;
         }
         case 'LoanRepaid':
         case 'AuctionSettled':
-          close();
+          close(ev.args.loanId);
           break;
       }
     } else {
-      switch (ev.eventName) {
+      const ev = decoded(() => decodeEventLog({ abi: this.auctionAbi, data: log.data, topics }));
+      switch (ev?.eventName) {
         case 'AuctionStarted':
         case 'AuctionRelisted': {
-          const t = book.get(id);
-          if (t) book.set(id, { ...t, auction: ev.args.auction as Auction, block: log.blockNumber });
+          const t = book.get(ev.args.loanId);
+          if (t) book.set(ev.args.loanId, { ...t, auction: ev.args.auction, block: log.blockNumber });
           break;
         }
         case 'AuctionBought':
         case 'AuctionClosed':
-          close();
+          close(ev.args.loanId);
           break;
       }
     }
@@ -947,7 +933,7 @@ export class Keeper {
     for (let i = 0; i < calls.length; i += 32) {
       const chunk = calls.slice(i, i + 32);
       out.push(...(await Promise.all(chunk.map((c) =>
-        this.read(c.address, c.abi, c.functionName, c.args).then((value): ReadResult => ({ ok: true, value }), (error): ReadResult => ({ ok: false, error }))))));
+        this.readOne(c).then((value): ReadResult => ({ ok: true, value }), (error): ReadResult => ({ ok: false, error }))))));
     }
     return out;
   }
@@ -957,7 +943,7 @@ export class Keeper {
     let t = this.termsCache.get(key);
     if (!t) {
       // A terms record never changes once created, so one read per (collection, terms id) suffices.
-      t = (await this.read(this.cfg.pool, this.poolAbi, 'terms', [loan.collection, loan.termsId])) as Terms;
+      t = await this.pub.readContract({ address: this.cfg.pool, abi: this.poolAbi, functionName: 'terms', args: [loan.collection, loan.termsId] });
       this.termsCache.set(key, t);
     }
     return t;
@@ -965,7 +951,7 @@ export class Keeper {
 
   /** The loan's due date as the pool reads it now (see `effectiveDueTime`). */
   private async dueTime(loan: Loan, terms: Terms, chainNow: bigint): Promise<bigint> {
-    const outage = (await this.read(this.valuation!, this.valuationAbi, 'outage', [loan.collection])) as readonly [bigint, bigint];
+    const outage = await this.pub.readContract({ address: this.valuation!, abi: this.valuationAbi, functionName: 'outage', args: [loan.collection] });
     return effectiveDueTime(loan, terms.duration, outage, chainNow);
   }
 
@@ -974,8 +960,8 @@ export class Keeper {
     if (this.cfg.assetPerNativeWad !== undefined) return this.cfg.assetPerNativeWad;
     if (this.cfg.nativePriceFeed) {
       const [dec, round] = await Promise.all([
-        this.read(this.cfg.nativePriceFeed, feedAbi, 'decimals') as Promise<number>,
-        this.read(this.cfg.nativePriceFeed, feedAbi, 'latestRoundData') as Promise<[bigint, bigint, bigint, bigint, bigint]>,
+        this.pub.readContract({ address: this.cfg.nativePriceFeed, abi: feedAbi, functionName: 'decimals' }),
+        this.pub.readContract({ address: this.cfg.nativePriceFeed, abi: feedAbi, functionName: 'latestRoundData' }),
       ]);
       const [, answer, , updatedAt] = round;
       const age = BigInt(this.passClock) - updatedAt;
@@ -995,20 +981,22 @@ export class Keeper {
     const unsigned = serializeTransaction({
       chainId, type: 'eip1559', to: this.cfg.auction, data, gas, nonce: 0, maxFeePerGas: gasPrice, maxPriorityFeePerGas: gasPrice,
     });
-    return (await this.read(this.cfg.l1FeeOracle!, l1OracleAbi, 'getL1Fee', [unsigned])) as bigint;
+    return await this.pub.readContract({ address: this.cfg.l1FeeOracle!, abi: l1OracleAbi, functionName: 'getL1Fee', args: [unsigned] });
   }
 
   /** (price + premium, counted at most its multiple at origination x the price) x amount, like the pool's collateral
    * value; null during an outage. */
   private async valuationValue(loan: Loan): Promise<bigint | null> {
-    const [unitPrice, status] = (await this.read(this.valuation!, this.valuationAbi, 'priceView', [loan.collection])) as [bigint, number];
+    const [unitPrice, status] = await this.pub.readContract({ address: this.valuation!, abi: this.valuationAbi, functionName: 'priceView', args: [loan.collection] });
     if (status !== 0) return null;
     const most = (unitPrice * loan.premiumMultipleWad) / WAD;
     return (unitPrice + (loan.premium < most ? loan.premium : most)) * loan.amount;
   }
 
-  private read(address: Address, abi: Abi, functionName: string, args: unknown[] = []): Promise<unknown> {
-    return this.pub.readContract({ address, abi, functionName, args } as never);
+  /** One call of a heterogeneous batch (`Call`: any ABI, so viem cannot check it; the typed reads call `readContract`
+   * directly). */
+  private readOne(c: Call): Promise<unknown> {
+    return this.pub.readContract(c as never);
   }
 
   private clock(): number {

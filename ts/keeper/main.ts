@@ -19,9 +19,11 @@ import {
   type WalletClient,
 } from 'viem';
 import { redactUrl, wantsHelp } from '../lib/cli.js';
-import { KEY_SOURCES, accountFromEnv } from './account.js';
+import { keySources, roleAccount } from '../lib/keys.js';
 import { recordPath } from '../deploy/record.js';
 import { Keeper, reasonOf, type KeeperHealth, type TickResult } from './keeper.js';
+
+const KEY_SOURCES = keySources('KEEPER');
 
 const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address>] [--from-block <n>] [--interval <s>]
          [--cooldown <s>] [--min-profit-wei <n>] [--confirmations <n>] [--no-buy] [--once] [--help]
@@ -177,7 +179,7 @@ export async function main(
     if (!rpcUrl) throw new UsageError('RPC_URL is not set');
     if (!/^(https?|wss?):\/\//.test(rpcUrl)) throw new UsageError('RPC_URL must be an http(s):// or ws(s):// URL');
     transport = rpcUrl.startsWith('ws') ? webSocket(rpcUrl) : http(rpcUrl, { timeout: 30_000, retryCount: 1 });
-    const local = accountFromEnv(env);
+    const local = roleAccount(env, 'KEEPER');
     if (local) account = local;
     else if (env.KEEPER_UNLOCKED_ACCOUNT) account = address('KEEPER_UNLOCKED_ACCOUNT', env.KEEPER_UNLOCKED_ACCOUNT);
     else throw new UsageError(`no signing key: set ${KEY_SOURCES} (or KEEPER_UNLOCKED_ACCOUNT on a local chain)`);

@@ -8,7 +8,7 @@ import { createPublicClient, createWalletClient, defineChain, getAddress, http, 
 import { CliError, parseCommand, redactIn, redactUrl, wantsHelp } from '../lib/cli.js';
 import { openKv, redactUrl as redactKvUrl, type Kv } from '../lib/kv.js';
 import { recordPath } from '../deploy/record.js';
-import { keySources, roleAccount } from './keys.js';
+import { keySources, roleAccount } from '../lib/keys.js';
 import { readHealth, runOracleOnce, reasonOf, type OracleCtx, type RoundReport } from './service.js';
 import { readTraitTable, type TraitTable } from './traits.js';
 
@@ -35,7 +35,7 @@ trait roots from price tables.
   --health         print the service's health hash (last round, last push, last error, counts) as JSON and exit
   --help           this text
 environment: RPC_URL (required), REDIS_URL (optional: in memory without it);
-  the reporter's key (required): ${keySources('REPORTER')};
+  the reporter's key (required): ${keySources('ORACLE_REPORTER')};
   ORACLE_RELAYER_* (default the reporter's), ORACLE_FEED_UPDATER_* (default the reporter's), ORACLE_TRAIT_SIGNER_*
   (required with --trait-table), each in the same three forms.`;
 
@@ -96,15 +96,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     if (!rpcUrl) throw new CliError('RPC_URL is not set');
     if (!/^https?:\/\//.test(rpcUrl)) throw new CliError('RPC_URL must be an http(s):// URL');
     try {
-      reporter = roleAccount(env, 'REPORTER');
-      relayer = roleAccount(env, 'RELAYER') ?? undefined;
-      feedUpdater = values['write-feeds'] ? roleAccount(env, 'FEED_UPDATER') ?? reporter ?? undefined : undefined;
-      traitSigner = roleAccount(env, 'TRAIT_SIGNER');
+      reporter = roleAccount(env, 'ORACLE_REPORTER');
+      relayer = roleAccount(env, 'ORACLE_RELAYER') ?? undefined;
+      feedUpdater = values['write-feeds'] ? roleAccount(env, 'ORACLE_FEED_UPDATER') ?? reporter ?? undefined : undefined;
+      traitSigner = roleAccount(env, 'ORACLE_TRAIT_SIGNER');
     } catch (e) {
       throw new CliError((e as Error).message);
     }
-    if (!reporter) throw new CliError(`no reporter key: set ${keySources('REPORTER')}`);
-    if (values['trait-table']?.length && !traitSigner) throw new CliError(`--trait-table needs the pricer signer's key: set ${keySources('TRAIT_SIGNER')}`);
+    if (!reporter) throw new CliError(`no reporter key: set ${keySources('ORACLE_REPORTER')}`);
+    if (values['trait-table']?.length && !traitSigner) throw new CliError(`--trait-table needs the pricer signer's key: set ${keySources('ORACLE_TRAIT_SIGNER')}`);
     try {
       tables = (values['trait-table'] ?? []).map(readTraitTable);
     } catch (e) {

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Address, Hex } from "viem";
-import { cli } from "../lib/cli.ts";
-import { type PremiumEntry, buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
+import { cli } from "../lib/cli.js";
+import { type PremiumEntry, buildTree, leafHash, normaliseEntry } from "../lib/merkle.js";
 
 export interface TreeFile {
   collection: Address;

@@ -1,5 +1,6 @@
-// EIP-712 signer for trait roots and sale reports. The key comes from SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE, never
-// from argv. Prints the signed message as JSON (ready for publishRoot / relaySale).
+// EIP-712 signer for trait roots and sale reports. The key comes from SIGNER_PRIVATE_KEY, SIGNER_KEY_FILE or
+// SIGNER_KEYSTORE with SIGNER_KEYSTORE_PASSWORD(_FILE) (ts/lib/keys.ts), never from argv.
+// Prints the signed message as JSON (ready for publishRoot / relaySale).
 //   tsx ts/pricer/sign.ts root --chain-id 1 --contract 0xPricer --tree tree.json --expiry 1735689600
 //   tsx ts/pricer/sign.ts root --chain-id 1 --contract 0xPricer --collection 0x.. --epoch 3 --root 0x.. --expiry ..
 //   tsx ts/pricer/sign.ts sale --chain-id 1 --contract 0xValuation --collection 0x.. --price 1e18wei --timestamp ..
@@ -7,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Address, type Hex, getAddress, isAddress, isAddressEqual } from "viem";
-import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.ts";
-import { CliError, parseCommand, wantsHelp } from "../lib/cli.ts";
-import { loadAccount } from "../lib/key.ts";
-import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.ts";
+import { saleReportDigest, signSaleReport, signTraitRoot, traitRootDigest } from "../lib/eip712.js";
+import { CliError, parseCommand, wantsHelp } from "../lib/cli.js";
+import { requireAccount } from "../lib/keys.js";
+import { buildTree, leafHash, normaliseEntry } from "../lib/merkle.js";
 
 /** The tree file's collection, epoch and root, after recomputing the root from its tokens: a root that its own tokens
  * do not produce (an edited premium, a hand-pasted root) is refused rather than signed. */
@@ -39,7 +40,7 @@ export const SIGN_USAGE = `usage: tsx ts/pricer/sign.ts root --chain-id N --cont
                              --listing-epoch N --deadline T
   --listing-epoch  Valuation.listingEpoch(collection) now: the report is void after a delist and relist
   --deadline       the last timestamp at which the report may be relayed
-Prints the EIP-712 digest and signature as JSON. The key comes from SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE, never argv.
+Prints the EIP-712 digest and signature as JSON. The key comes from SIGNER_PRIVATE_KEY, SIGNER_KEY_FILE or SIGNER_KEYSTORE (+ password), never argv.
   --help   this text`;
 
 const FIELDS = ["chain-id", "contract", "tree", "collection", "epoch", "root", "expiry", "price", "timestamp", "listing-epoch", "deadline"] as const;
@@ -60,7 +61,7 @@ function need(f: Record<string, string>, name: string): string {
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) {
   const { kind, f } = flags(argv);
   if (kind !== "root" && kind !== "sale") throw new CliError(`unknown kind ${kind}: root or sale (--help shows the usage)`);
-  const account = loadAccount(env);
+  const account = requireAccount(env, "SIGNER");
   const chainId = BigInt(need(f, "chain-id"));
   const contract = getAddress(need(f, "contract"));
   if (kind === "root") {

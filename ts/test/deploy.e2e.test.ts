@@ -316,8 +316,10 @@ describe('bad input stops with one line and leaves deployments/ untouched', () =
     expect(await failure(env)).toBe('missing for a deployment to RPC_URL: TRAIT_SIGNER, SAFE_OWNERS (or SAFE), DEPLOYER_PRIVATE_KEY (or DEPLOYER_KEY_FILE, ETH_KEYSTORE) (a real network gets no demo stand-ins; docs/deployment.md)');
   });
 
-  it('a malformed key', async () => {
-    expect(await failure({ ...realEnv(), DEPLOYER_PRIVATE_KEY: '0x1234' }, [], true)).toMatch(/not 32 bytes of hex/);
+  it('a malformed key, or a keystore without its password (ts/lib/keys.ts names the variable)', async () => {
+    expect(await failure({ ...realEnv(), DEPLOYER_PRIVATE_KEY: '0x1234' }, [], true)).toBe('DEPLOYER_PRIVATE_KEY must be 32 bytes of hex');
+    expect(await failure({ ...realEnv(), DEPLOYER_PRIVATE_KEY: '', DEPLOYER_KEYSTORE: 'deployer.json' }, [], true))
+      .toBe('DEPLOYER_KEYSTORE needs DEPLOYER_KEYSTORE_PASSWORD or DEPLOYER_KEYSTORE_PASSWORD_FILE');
   });
 
   it('a key on the command line', async () => {

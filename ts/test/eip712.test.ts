@@ -11,10 +11,10 @@ import {
   saleReportTypes,
   traitRootDigest,
   traitRootTypes,
-} from "../lib/eip712.ts";
-import { loadAccount } from "../lib/key.ts";
-import { buildTreeFile } from "../pricer/build-tree.ts";
-import { run } from "../pricer/sign.ts";
+} from "../lib/eip712.js";
+import { requireAccount } from "../lib/keys.js";
+import { buildTreeFile } from "../pricer/build-tree.js";
+import { run } from "../pricer/sign.js";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const env = { SIGNER_PRIVATE_KEY: KEY };
@@ -35,7 +35,7 @@ describe("eip712", () => {
       message: out.message as never,
       signature: out.signature,
     });
-    expect(signer).toBe(loadAccount(env).address);
+    expect(signer).toBe(requireAccount(env, "SIGNER").address);
   });
 
   it("digest binds chain id, contract and every field", () => {
@@ -80,7 +80,7 @@ describe("eip712", () => {
       message: out.message as never,
       signature: out.signature,
     });
-    expect(signer).toBe(loadAccount(env).address);
+    expect(signer).toBe(requireAccount(env, "SIGNER").address);
   });
 
   it("refuses keys on argv and missing keys", async () => {

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { getAddress, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
-import { deployAuction, type AuctionModule } from '../lib/auction.js';
+import { deployAuction, type AuctionModule } from './fixtures/auction.js';
 import { connect, send, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
-import { accountFromEnv, decryptKeystore } from '../keeper/account.js';
+import { deployProtocol, type Protocol } from './fixtures/protocol.js';
+import { decryptKeystore as decrypt, roleAccount } from '../lib/keys.js';
 import { main, parseArgs, UsageError } from '../keeper/main.js';
+
+const accountFromEnv = (env: NodeJS.ProcessEnv) => roleAccount(env, 'KEEPER');
+const decryptKeystore = (json: string, password: string) => decrypt(json, password, 'KEEPER_KEYSTORE');
 
 const POOL = '0x00000000000000000000000000000000000000aa';
 

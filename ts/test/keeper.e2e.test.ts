@@ -3,9 +3,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAddressEqual, parseEther, zeroHash, type Address, type Hex } from 'viem';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
-import { deployAuction, type AuctionModule } from '../lib/auction.js';
+import { deployAuction, type AuctionModule } from './fixtures/auction.js';
 import { connect, read, send, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
+import { deployProtocol, type Protocol } from './fixtures/protocol.js';
 import { Keeper, type KeeperConfig, type Loan } from '../keeper/keeper.js';
 
 const HOUR = 3600;

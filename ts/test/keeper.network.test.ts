@@ -21,9 +21,9 @@ import {
 import { foundry } from 'viem/chains';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
 import { loadArtifact } from '../lib/artifacts.js';
-import { deployAuction, type AuctionModule } from '../lib/auction.js';
+import { deployAuction, type AuctionModule } from './fixtures/auction.js';
 import { connect, deploy, read, send, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
+import { deployProtocol, type Protocol } from './fixtures/protocol.js';
 import { Keeper, settlementSplit, type KeeperConfig, type Loan, type Terms } from '../keeper/keeper.js';
 import { startProxy, type Proxy } from './rpc-proxy.js';
 

@@ -6,7 +6,7 @@ import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
-import { defaultTerms } from '../lib/protocol.js';
+import { defaultTerms } from './fixtures/protocol.js';
 import { effectiveDueTime, Keeper, reasonOf, type KeeperConfig, type Loan } from '../keeper/keeper.js';
 
 const HOUR = 3600;

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Hex, encodeAbiParameters, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { TRAIT_LEAF_TYPEHASH, buildTree, hashPair, leafHash, verifyProof } from "../lib/merkle.ts";
-import { buildTreeFile, parseInput } from "../pricer/build-tree.ts";
+import { TRAIT_LEAF_TYPEHASH, buildTree, hashPair, leafHash, verifyProof } from "../lib/merkle.js";
+import { buildTreeFile, parseInput } from "../pricer/build-tree.js";
 
 const collection = "0x00000000000000000000000000000000000000aa";
 

@@ -10,7 +10,9 @@ import { encodeSale, type Sale } from '../indexer/sale.js';
 import { DEFAULT_FILTER, decidePush, judge, median, type TwapView } from '../oracle/filter.js';
 import { parseSale } from '../oracle/sales.js';
 import { parseTraitTable } from '../oracle/traits.js';
-import { roleAccount } from '../oracle/keys.js';
+import { roleAccount as anyRole } from '../lib/keys.js';
+
+const roleAccount = (env: NodeJS.ProcessEnv, role: string) => anyRole(env, `ORACLE_${role}`);
 
 const C = getAddress('0x2279b7a0a67db372996a5fab50d91eaa73d2ebe6');
 let n = 0;

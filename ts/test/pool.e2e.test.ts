@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseError, ContractFunctionRevertedError, isAddressEqual, parseEther, parseEventLogs, type Address } from 'viem';
 import { startAnvil, type Anvil } from '../lib/anvil.js';
 import { connect, read, send, warp, type Chain } from '../lib/chain.js';
-import { deployProtocol, type Protocol } from '../lib/protocol.js';
+import { deployProtocol, type Protocol } from './fixtures/protocol.js';
 
 let anvil: Anvil;
 let c: Chain;

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress, toEventSelector, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SKIP_REASONS, type Sale } from '../indexer/sale.ts';
-import { ABI_SOURCES, abiPath, render } from '../../subgraph/scripts/abis.ts';
-import { record, type Fixture, type FixtureTx } from '../../subgraph/scripts/fixtures.ts';
-import { decodeTx, referenceDecision, type DecodedTx, type Fill, type RuleConfig } from '../../subgraph/test/sale-rules-ref.ts';
+import { SKIP_REASONS, type Sale } from '../indexer/sale.js';
+import { ABI_SOURCES, abiPath, render } from '../../subgraph/scripts/abis.js';
+import { record, type Fixture, type FixtureTx } from '../../subgraph/scripts/fixtures.js';
+import { decodeTx, referenceDecision, type DecodedTx, type Fill, type RuleConfig } from '../../subgraph/test/sale-rules-ref.js';
 import {
   decodeNftTransfer,
   decodeOrderFulfilled,
@@ -27,7 +27,7 @@ import {
   type Fulfilled,
   type RawLog as IndexerLog,
   type TxContext,
-} from '../indexer/rules.ts';
+} from '../indexer/rules.js';
 
 type AbiParam = { type: string; indexed?: boolean; components?: AbiParam[] };
 type AbiEvent = { type: string; name: string; inputs: AbiParam[] };

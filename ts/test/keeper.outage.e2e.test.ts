@@ -1,13 +1,14 @@
 // The keeper against the protocol as ts/deploy deploys it (real Valuation with its outage clock, a local floor feed,
 // the auction module): the checkpoint policy (issue 15, review 3 finding 3) and due dates extended by a real outage.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { createTestClient, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
+import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
 import { defaultTerms } from './fixtures/protocol.js';
 import { effectiveDueTime, Keeper, reasonOf, type KeeperConfig, type Loan } from '../keeper/keeper.js';
+import { localDeployment } from './fixtures/local-deployment.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -64,13 +65,7 @@ async function borrow(tokenId: bigint): Promise<{ id: bigint; loan: Loan }> {
 }
 
 beforeAll(async () => {
-  const env = { ...process.env };
-  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN']) delete env[k];
-  d = await deploy({ env, bindings: false, keepAnvil: true });
-  const transport = http(d.rpcUrl, { timeout: 30_000 });
-  pub = d.pub;
-  wallet = createWalletClient({ chain: foundry, transport });
-  test = createTestClient({ chain: foundry, mode: 'anvil', transport });
+  ({ d, pub, wallet, test } = await localDeployment());
   const r = d.record;
   for (const a of [lp, borrower, keeperAcct, anyone]) await test.setBalance({ address: a.address, value: parseEther('1000') });
   // Enough sales for a ready TWAP (5 sales over 30 min at least), each with a fresh floor round.

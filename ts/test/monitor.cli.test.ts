@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy, type DeployResult } from '../deploy/deploy.js';
+import type { DeployResult } from '../deploy/deploy.js';
 import { writeRecord } from '../deploy/record.js';
 import { freePort } from '../lib/anvil.js';
 import { openKv } from '../lib/kv.js';
@@ -19,6 +19,7 @@ import { foundry } from 'viem/chains';
 import type { Alert } from '../monitor/channels.js';
 import { Monitor } from '../monitor/monitor.js';
 import { FileStore, openStore } from '../monitor/store.js';
+import { localDeployment } from './fixtures/local-deployment.js';
 
 const UPGRADE = [{ type: 'function', name: 'upgradeToAndCall', stateMutability: 'payable', inputs: [{ type: 'address' }, { type: 'bytes' }], outputs: [] }] as const;
 
@@ -62,9 +63,7 @@ async function hook(): Promise<Hook> {
 }
 
 beforeAll(async () => {
-  const env = { ...process.env };
-  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN']) delete env[k];
-  d = await deploy({ env, bindings: false, keepAnvil: true });
+  ({ d } = await localDeployment());
   dir = mkdtempSync(join(tmpdir(), 'monitor-cli-'));
   record = writeRecord(d.record, dir);
 }, 120_000);

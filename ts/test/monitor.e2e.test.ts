@@ -6,10 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, encodeFunctionData, formatUnits, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { createTestClient, encodeFunctionData, formatUnits, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
+import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, timelockControllerAbi, demoApesAbi, wethAbi, iTraitPricerAbi } from '../generated/contracts.js';
 import { executeViaSafe, proposeViaSafe, safeExec, type SafeHandle, type TimelockCall } from '../deploy/safe.js';
 import type { Loan } from '../keeper/keeper.js';
@@ -19,6 +19,7 @@ import { parseConfig } from '../monitor/config.js';
 import { Monitor, type Addresses } from '../monitor/monitor.js';
 import { FileStore } from '../monitor/store.js';
 import { StatusSource } from '../monitor/status.js';
+import { localDeployment } from './fixtures/local-deployment.js';
 
 const HOUR = 3600;
 /** Sales 12 h apart leave the TWAP short of its minimum now and then (TwapNotReady): valuation-not-ok is right to
@@ -100,13 +101,7 @@ const hf = async (loan: Loan) => pub.readContract({ address: d.record.pool, abi:
 const debtOf = async (loan: Loan) => pub.readContract({ address: d.record.pool, abi: iLendingPoolAbi, functionName: 'debtOf', args: [loan] });
 
 beforeAll(async () => {
-  const env = { ...process.env };
-  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN']) delete env[k];
-  d = await deploy({ env, bindings: false, keepAnvil: true });
-  const transport = http(d.rpcUrl, { timeout: 30_000 });
-  pub = d.pub;
-  wallet = createWalletClient({ chain: foundry, transport });
-  test = createTestClient({ chain: foundry, mode: 'anvil', transport });
+  ({ d, pub, wallet, test } = await localDeployment());
   for (const a of [lp1, lp2, borrower, keeper]) await test.setBalance({ address: a.address, value: parseEther('10000') });
   const r = d.record;
   addrs = { pool: r.pool, auction: r.auction, valuation: r.valuation, traitPricer: r.traitPricer, timelock: r.timelock, collections: [r.collection721, r.collection1155] };

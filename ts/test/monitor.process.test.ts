@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUnits } from 'viem';
-import { deploy, type DeployResult } from '../deploy/deploy.js';
+import type { DeployResult } from '../deploy/deploy.js';
 import { writeRecord } from '../deploy/record.js';
 import { iLendingPoolAbi } from '../generated/contracts.js';
+import { localDeployment } from './fixtures/local-deployment.js';
 
 let d: DeployResult;
 let dir: string;
@@ -18,9 +19,7 @@ let server: ChildProcess | undefined;
 let sent = 0;
 
 beforeAll(async () => {
-  const env = { ...process.env };
-  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN', 'REDIS_URL']) delete env[k];
-  d = await deploy({ env, bindings: false, keepAnvil: true });
+  ({ d } = await localDeployment(['REDIS_URL']));
   dir = mkdtempSync(join(tmpdir(), 'monitor-proc-'));
   record = writeRecord(d.record, dir);
 }, 120_000);

@@ -7,16 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, formatUnits, http, parseEther, type Address } from 'viem';
+import { createTestClient, createWalletClient, formatUnits, parseEther, type Address } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { deploy, localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
+import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
 import type { Loan } from '../keeper/keeper.js';
 import { parseConfig } from '../monitor/config.js';
 import { Monitor } from '../monitor/monitor.js';
 import { startStatusServer, StatusSource } from '../monitor/status.js';
 import { FileStore } from '../monitor/store.js';
+import { localDeployment } from './fixtures/local-deployment.js';
 
 let d: DeployResult;
 let browser: Browser | undefined;
@@ -35,12 +36,7 @@ async function tx(from: LocalAccount, address: Address, abi: readonly unknown[],
 const fmt = (x: bigint, digits = 4) => `${Number(formatUnits(x, 18)).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} WETH`;
 
 beforeAll(async () => {
-  const env = { ...process.env };
-  for (const k of ['RPC_URL', 'CHAIN_ID', 'DEPLOYER_PRIVATE_KEY', 'DEPLOYER_KEY_FILE', 'ETH_KEYSTORE', 'SAFE', 'SAFE_OWNERS', 'GUARDIAN']) delete env[k];
-  d = await deploy({ env, bindings: false, keepAnvil: true });
-  const transport = http(d.rpcUrl);
-  wallet = createWalletClient({ chain: foundry, transport });
-  test = createTestClient({ chain: foundry, mode: 'anvil', transport });
+  ({ d, wallet, test } = await localDeployment());
   const r = d.record;
   for (const a of [lp, borrower]) await test.setBalance({ address: a.address, value: parseEther('1000') });
   for (let i = 0; i < 6; i++) {

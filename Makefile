@@ -33,14 +33,14 @@ $(STAMP): package.json package-lock.json
 	@# A registry download can stall without ever timing out (seen here: one tarball hung for 10+ minutes), so each
 	@# attempt is bounded and a stalled or failed one is retried, three attempts in all.
 	@for i in 1 2 3; do \
-	  bash ci/heartbeat.sh "npm install" -- timeout --kill-after=10 600 npm install --no-audit --no-fund --loglevel=error --fetch-timeout=120000 --fetch-retries=4 && break; \
+	  bash .ci/heartbeat.sh "npm install" -- timeout --kill-after=10 600 npm install --no-audit --no-fund --loglevel=error --fetch-timeout=120000 --fetch-retries=4 && break; \
 	  if [ $$i -eq 3 ]; then echo "make install: 'npm install' failed 3 times: check that the npm registry is reachable, then run 'make install' again" >&2; exit 1; fi; \
 	  echo "make install: 'npm install' attempt $$i failed or stalled (10 min bound); retrying" >&2; \
 	done
 	@touch $(STAMP)
 
-system-setup: ## Install the Debian packages tests need when missing: fonts-dejavu-core, redis-server, chromium (ci/system-setup.sh)
-	@bash ci/system-setup.sh
+system-setup: ## Install the Debian packages tests need when missing: fonts-dejavu-core, redis-server, chromium (.ci/system-setup.sh)
+	@bash .ci/system-setup.sh
 
 install: $(STAMP) ## Install the pinned toolchain and libraries from npm (idempotent)
 	@node ts/preflight.mjs all
@@ -50,7 +50,7 @@ build: install ## Compile every contract (prints which solc is used)
 	@$(FORGE) build
 
 test: install system-setup ## Every test: forge unit/fuzz, gas snapshots, invariants, tsc, vitest; ends with "N passed, M failed"
-	@bash ci/test-steps.sh
+	@bash .ci/test-steps.sh
 
 test-sol: install ## Run the forge tests only (no gas snapshots)
 	@$(FORGE) test

@@ -2,8 +2,8 @@
 # `install` target come from there. Every target installs what it needs on first use.
 #
 # Python tools live in two project-local virtualenvs, because their pins conflict (docs/audit-tooling.md):
-#   .venv/audit    slither-analyzer, crytic-compile, halmos   (requirements-audit.txt)
-#   .venv/mythril  mythril                                    (requirements-mythril.txt)
+#   .venv/audit    slither-analyzer, crytic-compile, halmos   (audit/config/requirements-audit.txt)
+#   .venv/mythril  mythril                                    (audit/config/requirements-mythril.txt)
 # .venv/tools holds links to the tool entry points only. It goes on PATH instead of .venv/audit/bin, whose
 # `solc` (solc-select, pulled in by crytic-compile) would otherwise shadow bin/solc's native-solc lookup and
 # stall every compile on a network timeout.
@@ -14,7 +14,7 @@ MYTH_VENV     := .venv/mythril
 AUDIT_STAMP   := $(AUDIT_VENV)/.install-stamp
 MYTH_STAMP    := $(MYTH_VENV)/.install-stamp
 TSX           := $(BIN)/tsx
-AUDIT_TS      := $(TSX) ts/audit
+AUDIT_TS      := $(TSX) audit
 
 .PHONY: audit-node venv slither mythril halmos coverage layout layout-check sizes-check sizes-snapshot audit audit-ci \
 	audit-triage audit-summary audit-scope
@@ -26,13 +26,13 @@ AUDIT_TS      := $(TSX) ts/audit
 # them there, so every audit target works from a clean clone with nothing run before it.
 audit-node: install
 
-$(AUDIT_STAMP): requirements-audit.txt
-	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(AUDIT_VENV) requirements-audit.txt
+$(AUDIT_STAMP): audit/config/requirements-audit.txt
+	@bash audit/venv.sh "$(AUDIT_PY)" $(AUDIT_VENV) audit/config/requirements-audit.txt
 	@mkdir -p .venv/tools && for t in slither crytic-compile halmos; do ln -sf ../audit/bin/$$t .venv/tools/$$t; done
 	@touch $@
 
-$(MYTH_STAMP): requirements-mythril.txt
-	@bash ci/audit-venv.sh "$(AUDIT_PY)" $(MYTH_VENV) requirements-mythril.txt
+$(MYTH_STAMP): audit/config/requirements-mythril.txt
+	@bash audit/venv.sh "$(AUDIT_PY)" $(MYTH_VENV) audit/config/requirements-mythril.txt
 	@mkdir -p .venv/tools $(MYTH_VENV)/solcx && ln -sf ../mythril/bin/myth .venv/tools/myth
 	@# py-solc-x (mythril's compiler lookup) finds this "installed" 0.8.24 through SOLCX_BINARY_PATH and never
 	@# downloads: it is our bin/solc (native solc when present, else solcjs).
@@ -69,10 +69,10 @@ sizes-check: audit-node ## Fail above 24,576 runtime bytes or when a size differ
 	@$(AUDIT_TS)/sizes.ts
 
 audit: audit-node ## From a clean clone: installs what it needs, runs every audit tool bounded, writes reports/<date>/SUMMARY.md
-	@bash ci/audit-steps.sh
+	@bash audit/steps.sh
 
 audit-ci: audit-node ## The same run as CI: CI=true (SKIP is FAIL unless allowed), 20 min budget, gas and invariants left out
-	@CI=true AUDIT_SKIP=$${AUDIT_SKIP:-gas,invariants} AUDIT_REPORT_DIR=$${AUDIT_REPORT_DIR:-reports/ci} bash ci/audit-steps.sh
+	@CI=true AUDIT_SKIP=$${AUDIT_SKIP:-gas,invariants} AUDIT_REPORT_DIR=$${AUDIT_REPORT_DIR:-reports/ci} bash audit/steps.sh
 
 audit-summary: audit-node ## Rewrite SUMMARY.md of the last run (reports/<date>/, AUDIT_REPORT_DIR) without running any tool
 	@$(AUDIT_TS)/summary.ts

@@ -2,7 +2,7 @@
 .PHONY: replay replay-setup replay-bench risk-report
 
 replay-setup: ## Install what the replay's plots need (Debian's fonts-dejavu-core; skipped when present)
-	@bash ci/system-setup.sh fonts
+	@bash .ci/system-setup.sh fonts
 
 replay: install replay-setup ## Replay a market series against the deployed system: REPLAY_ARGS="--series FILE --params FILE ..." (--help)
 	@$(BIN)/tsx ts/replay/main.ts $(REPLAY_ARGS)

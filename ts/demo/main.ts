@@ -8,7 +8,7 @@
 //   an expired loan's auction ends with no bid and is written off; a parameter change goes Safe -> timelock ->
 //   executed after 48 h of chain time.
 // RPC_URL points it at another anvil (it needs evm_increaseTime and the default dev mnemonic's accounts).
-// Every scenario expectation is checked: the demo exits 1 when one fails (CI runs it: ci/test-steps.sh, step demo).
+// Every scenario expectation is checked: the demo exits 1 when one fails (CI runs it: .ci/test-steps.sh, step demo).
 import { BaseError, ContractFunctionRevertedError, createPublicClient, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';

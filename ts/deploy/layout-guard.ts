@@ -1,6 +1,6 @@
 // The storage-layout gate of an upgrade: is the layout of <Contract> as it stands in src/ an append-only extension
 // of its committed snapshot (snapshots/layout/<Contract>.json, written by `make layout`)? It reuses the audit
-// tooling (ts/audit/layout.ts: the same build, reader and diff as `make layout-check`), for one contract.
+// tooling (audit/layout.ts: the same build, reader and diff as `make layout-check`), for one contract.
 //
 //   tsx ts/deploy/layout-guard.ts <Contract> [snapshot.json]          one line, exit 1 when refused
 //   tsx ts/deploy/layout-guard.ts --abi <Contract> [snapshot.json]    for forge's vm.ffi: abi.encode(bool ok, string why)
@@ -8,9 +8,9 @@ import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { encodeAbiParameters } from "viem";
-import { AUDIT_BUILD_ARGS, AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, auditBuildEnv, lastLines, readJson, sh, withAuditLock, writeJson } from "../audit/lib.js";
+import { AUDIT_BUILD_ARGS, AUDIT_CACHE, AUDIT_OUT, AuditError, ROOT, auditBuild, auditBuildEnv, lastLines, readJson, sh, withAuditLock, writeJson } from "../../audit/lib.js";
 import { cli } from "../lib/cli.js";
-import { LAYOUT_DIR, diffLayout, readLayout, upgradeableContracts, type Layout } from "../audit/layout.js";
+import { LAYOUT_DIR, diffLayout, readLayout, upgradeableContracts, type Layout } from "../../audit/layout.js";
 
 /** Why `contract` may not replace its deployed layout (empty when it may). */
 export async function layoutProblems(contract: string, snapshot?: string): Promise<string[]> {

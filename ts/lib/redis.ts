@@ -1,4 +1,4 @@
-// Starts a real redis-server (Debian's package, installed by ci/system-setup.sh) on a free loopback port, with no
+// Starts a real redis-server (Debian's package, installed by .ci/system-setup.sh) on a free loopback port, with no
 // persistence, and stops it by its PID. For tests and local runs; never assumes 6379 is free.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';

@@ -5,7 +5,7 @@
 // - by running: the sale rules (subgraph/src/rules.ts, compiled alone to WASM with the AssemblyScript compiler
 //   graph-cli brings) decide every OrderFulfilled of real Seaport 1.6 fills exactly as a TypeScript reading of
 //   docs/sale-rules.md does, on the committed fixture and on fills recorded afresh on anvil.
-// `graph codegen && graph build` itself runs in `make test` (ci/test-steps.sh, step "subgraph").
+// `graph codegen && graph build` itself runs in `make test` (.ci/test-steps.sh, step "subgraph").
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

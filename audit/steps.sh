@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The audit run: what `make audit` does on any machine and what CI runs (.ci/run calls `make audit`), so the two
 # cannot drift. Every step is timed and bounded, every step runs even when an earlier one failed, each tool writes
-# its result to <report dir>/results/<step>.json, and ts/audit/summary.ts then writes <report dir>/SUMMARY.md.
+# its result to <report dir>/results/<step>.json, and audit/summary.ts then writes <report dir>/SUMMARY.md.
 # Exit 1 if any step failed. Report dir: reports/<YYYY-MM-DD>/ locally, AUDIT_REPORT_DIR overrides (CI: reports/ci).
 #   AUDIT_SKIP=gas,invariants   steps to leave out (recorded as SKIP "left out", never PASS)
 #   AUDIT_ONLY=slither,halmos   run only these (plus venv)
 #
-# A step's verdict comes from the tool's own result (ts/audit/gates.ts rules): PASS, FAIL, or SKIP with why. Under
+# A step's verdict comes from the tool's own result (audit/gates.ts rules): PASS, FAIL, or SKIP with why. Under
 # CI=true a SKIP that audit/gates.json does not allow is a FAIL, and so is a step killed at its bound or one that
 # finds no time left in the budget.
 #
@@ -19,9 +19,9 @@
 #   sizes       bound 300 s     (gate: EIP-170/3860 and snapshots/sizes.json)
 #   gas         bound 600 s     (gate: FORGE_SNAPSHOT_CHECK on test/gas/*)
 #   coverage    bound 600 s     (gate: >= 95 % lines, >= 90 % branches on src/; overrides refused under CI)
-#   halmos      HALMOS_BOUND (240 s under CI, 900 locally) for the whole run, 60 s per solver query (halmos.toml)
+#   halmos      HALMOS_BOUND (240 s under CI, 900 locally) for the whole run, 60 s per solver query (audit/config/halmos.toml)
 #   mythril     MYTHRIL_BUDGET=300 s for all contracts together, bytecode mode, 2 tx (audit/gates.json), +120 s margin
-#   invariants  local only (CI runs ci/invariant-steps.sh): forge, medusa and Echidna through invariants/engines.sh
+#   invariants  local only (CI runs .ci/invariant-steps.sh): forge, medusa and Echidna through invariants/engines.sh
 # On top of the per-step bounds, the whole run has AUDIT_BUDGET seconds (AUDIT_CI_BUDGET, default 1200 = 20 min under
 # CI, 7200 locally): a step gets at most what is left, and a step that finds none left fails as "not run". Nothing
 # shrinks to fit: Mythril's bound is stated in the summary, and a contract it did not finish fails the step.
@@ -37,7 +37,7 @@ if [ $ci = true ]; then unset COVERAGE_MIN_LINES COVERAGE_MIN_BRANCHES; fi
 
 budget="${AUDIT_BUDGET:-${AUDIT_CI_BUDGET:-$([ $ci = true ] && echo 1200 || echo 7200)}}"
 # Steps to leave out, comma-separated: .ci/run skips "gas" (make test checks the snapshots) and "invariants"
-# (ci/invariant-steps.sh runs the longer campaigns). AUDIT_CI_SKIP is the older name.
+# (.ci/invariant-steps.sh runs the longer campaigns). AUDIT_CI_SKIP is the older name.
 skip=",${AUDIT_SKIP:-${AUDIT_CI_SKIP:-}},"
 only="${AUDIT_ONLY:+,${AUDIT_ONLY},}"
 logs="${AUDIT_REPORT_DIR}/steps"
@@ -105,16 +105,16 @@ step() {
 # A cold venv is pip downloads and builds: 71 s on a quiet machine, 215 s for .venv/audit alone at load 20. CI keeps
 # its 300 s; a local first run gets 900 s, so a slow network does not fail an auditor's first `make audit`.
 step venv     "$([ $ci = true ] && echo 300 || echo 900)" make --no-print-directory venv
-step configs  120 tsx ts/audit/configs.ts
-step scope     60 tsx ts/audit/scope.ts
-step slither  300 tsx ts/audit/slither.ts
-step layout   300 tsx ts/audit/layout.ts
-step sizes    300 tsx ts/audit/sizes.ts
-step gas      600 tsx ts/audit/gas.ts
-step coverage 600 tsx ts/audit/coverage.ts
-step halmos   $((HALMOS_BOUND + 60)) tsx ts/audit/halmos.ts
-step mythril  $((MYTHRIL_BUDGET + 120)) tsx ts/audit/mythril.ts
-step invariants 3600 tsx ts/audit/invariants.ts
+step configs  120 tsx audit/configs.ts
+step scope     60 tsx audit/scope.ts
+step slither  300 tsx audit/slither.ts
+step layout   300 tsx audit/layout.ts
+step sizes    300 tsx audit/sizes.ts
+step gas      600 tsx audit/gas.ts
+step coverage 600 tsx audit/coverage.ts
+step halmos   $((HALMOS_BOUND + 60)) tsx audit/halmos.ts
+step mythril  $((MYTHRIL_BUDGET + 120)) tsx audit/mythril.ts
+step invariants 3600 tsx audit/invariants.ts
 
 echo "::audit:: step times"
 printf '  %s\n' "${times[@]}"
@@ -124,7 +124,7 @@ printf '%s\n' "${verdicts[@]}" | tee "${AUDIT_REPORT_DIR}/verdicts.txt"
 passed=$(grep -c ': PASS' "${AUDIT_REPORT_DIR}/verdicts.txt" || true)
 skipped=$(grep -c ': SKIP' "${AUDIT_REPORT_DIR}/verdicts.txt" || true)
 echo "audit steps: ${passed} passed, ${#failed[@]} failed, ${skipped} skipped"
-tsx ts/audit/summary.ts || { echo "audit: FAIL: could not write ${AUDIT_REPORT_DIR}/SUMMARY.md" >&2; exit 1; }
+tsx audit/summary.ts || { echo "audit: FAIL: could not write ${AUDIT_REPORT_DIR}/SUMMARY.md" >&2; exit 1; }
 if [ ${#failed[@]} -gt 0 ]; then
   echo "audit: FAIL: ${failed[*]}" >&2
   exit 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: every step in turn, each with a progress line at least every 15 s (ci/heartbeat.sh), the invariant
+# `make test`: every step in turn, each with a progress line at least every 15 s (.ci/heartbeat.sh), the invariant
 # run's call table kept in a log file, and one total at the end over every runner: `N passed, M failed` (forge's
 # unit/fuzz, gas and invariant runs, and vitest), the same count .ci/run makes. A failing step does not hide the
 # others' results: every step runs, and the exit status is non-zero when any failed.
@@ -19,7 +19,7 @@ step() { # step <name> [--quiet] -- <command...>
   [ "$1" = "--quiet" ] && { quiet=(--quiet); shift; }
   shift # --
   echo "== $name =="
-  if ! bash ci/heartbeat.sh "$name" --log "$dir/$name.log" "${quiet[@]}" -- "$@"; then failed_steps+=("$name"); fi
+  if ! bash .ci/heartbeat.sh "$name" --log "$dir/$name.log" "${quiet[@]}" -- "$@"; then failed_steps+=("$name"); fi
 }
 
 bin/solc --which

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { $, type ProcessOutput } from "zx";
 import { applySkipRule, currentPolicy } from "./gates.ts";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const TOOLS = join(ROOT, ".venv/tools");
 
 /// Audit builds go to their own folders so they never clobber (or get clobbered by) an engineer's `out/`:
@@ -135,7 +135,7 @@ export function compileFailure(output: string): string | undefined {
 }
 
 let built = false;
-/// The proofs folder halmos builds with src/ (HALMOS_DIR overrides; ts/audit/halmos.ts reads the same).
+/// The proofs folder halmos builds with src/ (HALMOS_DIR overrides; audit/halmos.ts reads the same).
 export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
 /// The env of the audit build: forge's test and script folders pointed at the Halmos proofs, so the build is
 /// `src/` + its imports + `test/halmos/` and nothing else.
@@ -277,7 +277,7 @@ export function rel(path: string): string {
   return relative(ROOT, path);
 }
 
-/// The tool result a gate reports, judged by the skip rule (ts/audit/gates.ts): under CI a SKIP that audit/gates.json
+/// The tool result a gate reports, judged by the skip rule (audit/gates.ts): under CI a SKIP that audit/gates.json
 /// does not allow is a FAIL. AUDIT_RESULT_FILE, when set, receives the result as JSON (make audit's summary reads it).
 export function finish(r: ToolResult): ToolResult {
   const judged = applySkipRule(r, currentPolicy());
@@ -285,7 +285,7 @@ export function finish(r: ToolResult): ToolResult {
   return judged;
 }
 
-/// Runs `main` when the module is the entry point (`tsx ts/audit/x.ts`), printing one line and exiting 1 on a
+/// Runs `main` when the module is the entry point (`tsx audit/x.ts`), printing one line and exiting 1 on a
 /// failed gate, so each script is usable both from make and as a library. `--help` prints the header comment.
 export function runIfMain(metaUrl: string, main: () => Promise<ToolResult>): void {
   if (!process.argv[1] || metaUrl !== pathToFileURL(resolve(process.argv[1])).href) return;

@@ -3,8 +3,8 @@
 //    and its purpose (the first sentence of its first @title/@notice NatSpec);
 //  - the triaged tool findings of the known-issues list (audit/slither-triage.json, audit/mythril-triage.json).
 // nSLOC here: the lines that still hold code once comments and blank lines are removed (cloc's "code" lines).
-//   tsx ts/audit/scope.ts            fail (exit 1) when AUDIT.md's generated blocks differ from the tree
-//   tsx ts/audit/scope.ts --write    rewrite them (`make audit-scope`)
+//   tsx audit/scope.ts            fail (exit 1) when AUDIT.md's generated blocks differ from the tree
+//   tsx audit/scope.ts --write    rewrite them (`make audit-scope`)
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT, readJson, runIfMain, type ToolResult } from "./lib.ts";

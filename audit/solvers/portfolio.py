@@ -4,7 +4,7 @@
 Why: the pool maths goes through solady's fullMulDiv, whose 256-bit division and 512-bit remainder terms yices (halmos'
 default) does not settle within a minute. Measured on this project's queries: bitwuzla settles some in < 1 s,
 cvc5 with bit-vectors solved as integers settles others in < 1 s, each times out on the rest. Both come from PyPI
-wheels (requirements-audit.txt): no solver binary is downloaded.
+wheels (audit/config/requirements-audit.txt): no solver binary is downloaded.
 Usage: python portfolio.py FILE.smt2   (prints what a solver binary would: sat/unsat/unknown, then the model)
        python portfolio.py --one bitwuzla|cvc5 FILE.smt2   (one solver, in this process)
 """

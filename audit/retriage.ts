@@ -2,7 +2,7 @@
 // triage entries to fill in, plus the entries that matched nothing. It reads the findings the gates wrote
 // (<report dir>/slither-findings.json, mythril-findings.json), so it costs no new analysis; `--run` runs the tools
 // first (slither ~45 s, mythril up to MYTHRIL_BUDGET s).
-//   tsx ts/audit/retriage.ts [--run] [--only slither|mythril] [--write] [--pin]
+//   tsx audit/retriage.ts [--run] [--only slither|mythril] [--write] [--pin]
 // --write appends the new entries to the triage files with an empty reason and deletes the stale ones. A triage
 // file with an empty reason is refused by the gate, so nothing is accepted until a person writes each reason.
 // Entries whose code changed are printed with the code they now point at. --pin sets each such entry's `code` to
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1]?.endsWith("retriage.ts") && (process.argv.includes("--help") || process.argv.includes("-h"))) {
-  process.stdout.write("usage: tsx ts/audit/retriage.ts [--run] [--only slither|mythril] [--write] [--pin]\nLists the last run's untriaged findings and the entries whose code changed (make audit-triage).\n");
+  process.stdout.write("usage: tsx audit/retriage.ts [--run] [--only slither|mythril] [--write] [--pin]\nLists the last run's untriaged findings and the entries whose code changed (make audit-triage).\n");
 } else if (process.argv[1]?.endsWith("retriage.ts")) {
   main().catch((e) => {
     process.stderr.write(`audit-triage: ${e?.message ?? e}\n`);

@@ -1,7 +1,7 @@
 // Invariant campaigns for `make audit`: the invariants/ harness under forge, medusa and Echidna, each through
-// invariants/engines.sh (the same script CI's ci/invariant-steps.sh runs), so the verdict rules are the same:
+// invariants/engines.sh (the same script CI's .ci/invariant-steps.sh runs), so the verdict rules are the same:
 // an engine that cannot run is SKIP locally and FAIL under CI unless audit/gates.json allows it; a killed run, a
-// campaign cut short, medusa with 0 properties or 0 calls fail (ts/audit/gates.ts).
+// campaign cut short, medusa with 0 properties or 0 calls fail (audit/gates.ts).
 // Knobs: INVARIANT_RUNS (forge, default the invariants profile's 1,000), MEDUSA_TIMEOUT (default 180 s here),
 // ECHIDNA_TIMEOUT (180 s); logs and summary lines in <report dir>/invariants/.
 import { existsSync, readFileSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates one audit virtualenv and installs its pinned requirements: ci/audit-venv.sh PYTHON VENV REQUIREMENTS.
+# Creates one audit virtualenv and installs its pinned requirements: audit/venv.sh PYTHON VENV REQUIREMENTS.
 # Called by make/audit.mk (stamp files make it run once per change of the requirements file).
 set -euo pipefail
 py="$1"; venv="$2"; req="$3"

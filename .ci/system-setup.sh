@@ -4,7 +4,7 @@
 #   fonts-dejavu-core  the replay's and the status page's plots render text with DejaVu Sans (REPLAY_FONT overrides)
 #   redis-server       the indexer's, oracle service's and monitor's tests run against a real redis-server
 #   chromium           the monitor's status page is tested in a real headless browser (playwright-core drives it)
-# Usage: bash ci/system-setup.sh [fonts] [redis] [chromium]   (no argument: all three)
+# Usage: bash .ci/system-setup.sh [fonts] [redis] [chromium]   (no argument: all three)
 set -euo pipefail
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
   sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'

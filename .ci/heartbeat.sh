@@ -2,7 +2,7 @@
 # Runs a command and, whenever it has printed nothing for 15 s, prints one progress line: its name, the time elapsed
 # and, for a forge step, how many files it is compiling (forge's own count). No step of `make install` or
 # `make test` is silent for longer than HEARTBEAT_S (15) seconds.
-#   bash ci/heartbeat.sh <name> [--log FILE] [--quiet] -- <command> [args...]
+#   bash .ci/heartbeat.sh <name> [--log FILE] [--quiet] -- <command> [args...]
 #     --log FILE   also write the command's output to FILE
 #     --quiet      the output goes to FILE only (the terminal gets the heartbeat and the exit status)
 # Exit status: the command's.

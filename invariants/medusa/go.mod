@@ -2,7 +2,7 @@
 // github.com/crytic/medusa@vX` fails through the Go module proxy here: the proxy refuses the module's
 // version list (403), which `go install pkg@version` reads to check for deprecation. Building from this
 // module needs only the pinned versions below, all served by the proxy.
-module nftlend/tools/medusa
+module nftlend/invariants/medusa
 
 go 1.25
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Invariant campaigns for CI (issue #7), meant to be called from .ci/run: `bash ci/invariant-steps.sh`.
+# Invariant campaigns for CI (issue #7), meant to be called from .ci/run: `bash .ci/invariant-steps.sh`.
 # One harness (invariants/Tester.sol), each available engine in turn, each bounded, every engine runs even when an
 # earlier one failed; a progress line every 30 s while an engine runs, then a summary table; exit 1 if any failed.
 #
@@ -16,7 +16,7 @@
 #           step's out-invariants/ (one rebuild of the pool and harness per mutant, ~1 min each with solcjs): each
 #           must be killed, and its replay test must fail on it
 # Under CI=true an engine that does not run (medusa without Go) FAILS, as do medusa with 0 properties or 0 calls and a
-# forge campaign cut short (ts/audit/gates.ts).
+# forge campaign cut short (audit/gates.ts).
 # Seed: the forge campaign runs a fresh seed each time (INVARIANT_CI_SEED to choose one), printed before it starts and
 # written to the summary, so a failure names the seed to replay (`INVARIANT_SEED=<seed> make invariant`); foundry.toml
 # keeps the fixed seed for local runs.

@@ -4,8 +4,8 @@
 // Halmos proofs with the property each states, one row per invariant ID with each engine's campaign counts, and the
 // gas table last. It reads what the steps left in the report folder (results/<step>.json, <tool>-findings.json,
 // invariants/summary.txt) and runs no tool, so it can be rewritten at any time: `make audit-summary`.
-//   tsx ts/audit/summary.ts                    write <report dir>/SUMMARY.md (AUDIT_REPORT_DIR, else reports/<date>/)
-//   tsx ts/audit/summary.ts --write-baseline   record this run's findings as audit/baseline/findings.json
+//   tsx audit/summary.ts                    write <report dir>/SUMMARY.md (AUDIT_REPORT_DIR, else reports/<date>/)
+//   tsx audit/summary.ts --write-baseline   record this run's findings as audit/baseline/findings.json
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -85,7 +85,7 @@ function readResults(dir: string): ToolResult[] {
   return [...byName.entries()].sort(([a], [b]) => STEP_ORDER.indexOf(a) - STEP_ORDER.indexOf(b)).map(([name, r]) => ({ ...r, tool: r.tool ?? name }));
 }
 
-/// The one-line verdicts ci/audit-steps.sh wrote (they include steps that wrote no result: killed, not run, venv).
+/// The one-line verdicts audit/steps.sh wrote (they include steps that wrote no result: killed, not run, venv).
 function readVerdicts(dir: string): Map<string, string> {
   const file = join(dir, "verdicts.txt");
   const map = new Map<string, string>();
@@ -196,7 +196,7 @@ export function buildSummary(dir: string): string {
   out.push("", "## Invariant campaigns", "");
   const invFile = join(dir, "invariants", "summary.txt");
   const engines = existsSync(invFile) ? parseEngineLines(readFileSync(invFile, "utf8")) : ((results.find((r) => r.tool === "invariants")?.data?.engines as EngineLine[] | undefined) ?? []);
-  if (!engines.length) out.push("No campaign in this report (CI runs them after `make audit`, ci/invariant-steps.sh; locally `make audit` runs them unless AUDIT_SKIP lists invariants).");
+  if (!engines.length) out.push("No campaign in this report (CI runs them after `make audit`, .ci/invariant-steps.sh; locally `make audit` runs them unless AUDIT_SKIP lists invariants).");
   for (const l of engines) out.push(`- ${l.engine}: ${l.status} ${l.detail}`);
   const readme = join(ROOT, "invariants/README.md");
   const ids = existsSync(readme) ? invariantIds(readFileSync(readme, "utf8")) : [];
@@ -240,7 +240,7 @@ function writeBaseline(dir: string): void {
   writeJson(join(ROOT, BASELINE_PATH), {
     commit,
     date: today(),
-    note: "Findings of the last audited commit (keys and code hashes). SUMMARY.md marks every finding not listed here as new. Rewrite with `tsx ts/audit/summary.ts --write-baseline` after an audit, in the commit that records it.",
+    note: "Findings of the last audited commit (keys and code hashes). SUMMARY.md marks every finding not listed here as new. Rewrite with `tsx audit/summary.ts --write-baseline` after an audit, in the commit that records it.",
     findings: findings.sort((a, b) => findingId(a.tool, a).localeCompare(findingId(b.tool, b))),
   });
   process.stderr.write(`summary: wrote ${BASELINE_PATH} (${findings.length} findings, commit ${commit})\n`);
@@ -248,7 +248,7 @@ function writeBaseline(dir: string): void {
 
 if (process.argv[1]?.endsWith("summary.ts")) {
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    process.stdout.write("usage: tsx ts/audit/summary.ts [--write-baseline]\nWrites <report dir>/SUMMARY.md from the last audit run (AUDIT_REPORT_DIR, else reports/<date>/); runs no tool.\n");
+    process.stdout.write("usage: tsx audit/summary.ts [--write-baseline]\nWrites <report dir>/SUMMARY.md from the last audit run (AUDIT_REPORT_DIR, else reports/<date>/); runs no tool.\n");
   } else {
     try {
       const dir = reportDir();

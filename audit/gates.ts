@@ -1,17 +1,17 @@
 // The rules that turn a tool's or an engine's run into PASS, FAIL or SKIP (issue 19, items 1 and 2). Kept apart from
-// the tools so each rule is tested without running one (ts/audit/gates.test.ts):
+// the tools so each rule is tested without running one (audit/gates.test.ts):
 //  - under CI=true, a tool or engine that did not run (SKIP), ran out of time or found nothing to check is a FAIL,
 //    unless audit/gates.json lists it in allowSkip, and then the verdict says SKIP and why it was allowed;
 //  - halmos must report the committed number of proofs (audit/gates.json halmos.proofs);
 //  - medusa must check at least one property and make at least one call; a forge campaign cut short fails.
-// `tsx ts/audit/gates.ts forge|medusa|skip ...` prints the one verdict line invariants/engines.sh records and exits
+// `tsx audit/gates.ts forge|medusa|skip ...` prints the one verdict line invariants/engines.sh records and exits
 // 0 (PASS or allowed SKIP) or 1 (FAIL).
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ToolResult } from "./lib.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const GATES_PATH = "audit/gates.json";
 
@@ -140,7 +140,7 @@ function cli(): void {
   const [kind, ...args] = process.argv.slice(2);
   if (!kind || kind === "--help" || kind === "-h") {
     process.stdout.write(
-      "usage: tsx ts/audit/gates.ts forge <log> <exit> [<want runs>] [<bound s>] | medusa <log> <exit> | skip <engine> <why>\n" +
+      "usage: tsx audit/gates.ts forge <log> <exit> [<want runs>] [<bound s>] | medusa <log> <exit> | skip <engine> <why>\n" +
         "Prints 'PASS|FAIL|SKIP <detail>' for invariants/engines.sh and exits 1 on FAIL. Rules: audit/gates.json.\n",
     );
     return;

@@ -125,10 +125,10 @@ describe("invariant engines", () => {
     const dir = mkdtempSync(join(tmpdir(), "verdict-"));
     writeFileSync(join(dir, "medusa.txt"), "fuzz: elapsed: 10s, calls: 0 (0/sec)\nTest summary: 0 test(s) passed, 0 test(s) failed");
     const tsx = join(ROOT, "node_modules/.bin/tsx");
-    const r = spawnSync(tsx, ["ts/audit/gates.ts", "medusa", join(dir, "medusa.txt"), "0"], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(tsx, ["audit/gates.ts", "medusa", join(dir, "medusa.txt"), "0"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL nothing checked/);
-    expect(execFileSync(tsx, ["ts/audit/gates.ts", "--help"], { cwd: ROOT, encoding: "utf8" })).toContain("usage:");
+    expect(execFileSync(tsx, ["audit/gates.ts", "--help"], { cwd: ROOT, encoding: "utf8" })).toContain("usage:");
   });
 });
 

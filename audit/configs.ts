@@ -2,9 +2,9 @@
 // copy drifted: audit/config/slither.config.json and audit/config/mythril.config.json (remappings, optimizer, EVM version), invariants/medusa.json and
 // invariants/echidna.yaml (sequence length and call budget = the `invariants` profile's depth and runs x depth); and that the
 // `invariants` profile, which compiles another source set, builds into folders of its own.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { AuditError, ROOT, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from "./lib.ts";
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditError, ROOT, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from './lib.js';
 
 const norm = (xs: string[]) => [...xs].map((x) => x.trim()).sort();
 
@@ -14,7 +14,7 @@ export function compareConfigs(forge: any, invariants: any, files: { slither: an
   const same = (a: string[], b: string[]) => JSON.stringify(norm(a)) === JSON.stringify(b);
   if (!same(files.slither.solc_remaps ?? [], remaps)) out.push("audit/config/slither.config.json solc_remaps differ from forge's remappings");
   if (!same(files.mythril.remappings ?? [], remaps)) out.push("audit/config/mythril.config.json remappings differ from forge's remappings");
-  const args = String(files.slither.solc_args ?? "");
+  const args = String(files.slither.solc_args ?? '');
   if (forge.optimizer && !args.includes(`--optimize-runs ${forge.optimizer_runs}`)) out.push(`audit/config/slither.config.json solc_args lack --optimize-runs ${forge.optimizer_runs}`);
   if (!args.includes(`--evm-version ${forge.evm_version}`)) out.push(`audit/config/slither.config.json solc_args lack --evm-version ${forge.evm_version}`);
   const opt = files.mythril.optimizer ?? {};
@@ -26,9 +26,9 @@ export function compareConfigs(forge: any, invariants: any, files: { slither: an
   const fz = files.medusa.fuzzing ?? {};
   if (fz.callSequenceLength !== depth) out.push(`invariants/medusa.json callSequenceLength is not the invariants profile depth ${depth}`);
   if (fz.testLimit !== calls) out.push(`invariants/medusa.json testLimit is not runs x depth = ${calls}`);
-  const num = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, "m").exec(files.echidna)?.[1]);
-  if (num("seqLen") !== depth) out.push(`invariants/echidna.yaml seqLen is not ${depth}`);
-  if (num("testLimit") !== calls) out.push(`invariants/echidna.yaml testLimit is not ${calls}`);
+  const num = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(files.echidna)?.[1]);
+  if (num('seqLen') !== depth) out.push(`invariants/echidna.yaml seqLen is not ${depth}`);
+  if (num('testLimit') !== calls) out.push(`invariants/echidna.yaml testLimit is not ${calls}`);
   // A profile that compiles another source set (its own `test` folder) must build into its own folders: sharing the
   // default's out/ or cache makes every switch between the two a full rebuild (~3 min with solcjs), which once
   // pushed the deployment test after `make test`'s invariant step past its 300 s set-up in CI.
@@ -45,24 +45,24 @@ async function profileConfig(profile: string): Promise<any> {
   const env = toolEnv({ FOUNDRY_PROFILE: profile });
   delete env.FOUNDRY_OUT;
   delete env.FOUNDRY_CACHE_PATH;
-  const res = await sh(["forge", "config", "--json"], { env });
+  const res = await sh(['forge', 'config', '--json'], { env });
   if (res.exitCode !== 0) throw new AuditError(`configs: forge config (${profile} profile) failed: ${lastLines(res.stderr)}`);
   return JSON.parse(res.stdout);
 }
 
 export async function runConfigs(): Promise<ToolResult> {
-  const forge = await profileConfig("default");
-  const inv = await profileConfig("invariants");
+  const forge = await profileConfig('default');
+  const inv = await profileConfig('invariants');
   const problems = compareConfigs(forge, inv, {
-    slither: readJson(join(ROOT, "audit/config/slither.config.json")),
-    mythril: readJson(join(ROOT, "audit/config/mythril.config.json")),
-    medusa: readJson(join(ROOT, "invariants/medusa.json")),
-    echidna: readFileSync(join(ROOT, "invariants/echidna.yaml"), "utf8"),
+    slither: readJson(join(ROOT, 'audit/config/slither.config.json')),
+    mythril: readJson(join(ROOT, 'audit/config/mythril.config.json')),
+    medusa: readJson(join(ROOT, 'invariants/medusa.json')),
+    echidna: readFileSync(join(ROOT, 'invariants/echidna.yaml'), 'utf8'),
   });
   return {
-    tool: "configs",
-    status: problems.length ? "fail" : "pass",
-    headline: problems.length ? `${problems.length} config(s) drifted from foundry.toml: ${problems.join("; ")}` : "slither, mythril, medusa and echidna configs match foundry.toml; the invariants profile builds into its own folders",
+    tool: 'configs',
+    status: problems.length ? 'fail' : 'pass',
+    headline: problems.length ? `${problems.length} config(s) drifted from foundry.toml: ${problems.join('; ')}` : 'slither, mythril, medusa and echidna configs match foundry.toml; the invariants profile builds into its own folders',
   };
 }
 

@@ -4,15 +4,15 @@
 // campaign cut short, medusa with 0 properties or 0 calls fail (audit/gates.ts).
 // Knobs: INVARIANT_RUNS (forge, default the invariants profile's 1,000), MEDUSA_TIMEOUT (default 180 s here),
 // ECHIDNA_TIMEOUT (180 s); logs and summary lines in <report dir>/invariants/.
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { reportDir, runIfMain, sh, toolEnv, withProgress, type ToolResult } from "./lib.ts";
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { reportDir, runIfMain, sh, toolEnv, withProgress, type ToolResult } from './lib.js';
 
-export const ENGINES = ["forge", "medusa", "echidna"] as const;
+export const ENGINES = ['forge', 'medusa', 'echidna'] as const;
 
 export interface EngineLine {
   engine: string;
-  status: "PASS" | "FAIL" | "SKIP";
+  status: 'PASS' | 'FAIL' | 'SKIP';
   detail: string;
   calls?: number;
   runs?: number;
@@ -24,7 +24,7 @@ export function parseEngineLines(text: string): EngineLine[] {
   for (const m of text.matchAll(/^\[invariants\] (\w+): (PASS|FAIL|SKIP) (.*)$/gm)) {
     const calls = /(\d+) calls/.exec(m[3]);
     const runs = /(\d+) runs/.exec(m[3]);
-    out.push({ engine: m[1], status: m[2] as EngineLine["status"], detail: m[3], calls: calls ? Number(calls[1]) : undefined, runs: runs ? Number(runs[1]) : undefined });
+    out.push({ engine: m[1], status: m[2] as EngineLine['status'], detail: m[3], calls: calls ? Number(calls[1]) : undefined, runs: runs ? Number(runs[1]) : undefined });
   }
   return out;
 }
@@ -43,32 +43,32 @@ export function parseCounts(text: string): { passed: number; failed: number } {
 }
 
 export async function runInvariants(): Promise<ToolResult> {
-  const dir = join(reportDir(), "invariants");
-  const summaryFile = join(dir, "summary.txt");
+  const dir = join(reportDir(), 'invariants');
+  const summaryFile = join(dir, 'summary.txt');
   rmSync(summaryFile, { force: true });
   const env = toolEnv({
     INVARIANT_LOG_DIR: dir,
     INVARIANT_SUMMARY: summaryFile,
-    MEDUSA_TIMEOUT: process.env.MEDUSA_TIMEOUT ?? "180",
-    MEDUSA_TEST_LIMIT: process.env.MEDUSA_TEST_LIMIT ?? "0",
-    ECHIDNA_TIMEOUT: process.env.ECHIDNA_TIMEOUT ?? "180",
+    MEDUSA_TIMEOUT: process.env.MEDUSA_TIMEOUT ?? '180',
+    MEDUSA_TEST_LIMIT: process.env.MEDUSA_TEST_LIMIT ?? '0',
+    ECHIDNA_TIMEOUT: process.env.ECHIDNA_TIMEOUT ?? '180',
   });
   // engines.sh builds into the invariants profile's own folders: the audit build's FOUNDRY_OUT must not leak in.
   delete env.FOUNDRY_OUT;
   delete env.FOUNDRY_CACHE_PATH;
   for (const engine of ENGINES) {
-    await withProgress("invariants", `bash invariants/engines.sh ${engine}`, () => sh(["bash", "invariants/engines.sh", engine], { env }));
+    await withProgress('invariants', `bash invariants/engines.sh ${engine}`, () => sh(['bash', 'invariants/engines.sh', engine], { env }));
   }
-  const lines = parseEngineLines(existsSync(summaryFile) ? readFileSync(summaryFile, "utf8") : "");
+  const lines = parseEngineLines(existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '');
   const missing = ENGINES.filter((e) => !lines.some((l) => l.engine === e));
-  const failed = lines.filter((l) => l.status === "FAIL");
-  const status = failed.length || missing.length ? "fail" : lines.every((l) => l.status === "SKIP") ? "skip" : "pass";
+  const failed = lines.filter((l) => l.status === 'FAIL');
+  const status = failed.length || missing.length ? 'fail' : lines.every((l) => l.status === 'SKIP') ? 'skip' : 'pass';
   return {
-    tool: "invariants",
+    tool: 'invariants',
     status,
-    headline: [...lines.map((l) => `${l.engine} ${l.status} ${l.detail}`), ...missing.map((e) => `${e}: no verdict line (engines.sh crashed?)`)].join("; "),
+    headline: [...lines.map((l) => `${l.engine} ${l.status} ${l.detail}`), ...missing.map((e) => `${e}: no verdict line (engines.sh crashed?)`)].join('; '),
     details: lines.map((l) => `- ${l.engine}: ${l.status} ${l.detail}`),
-    files: ["invariants/summary.txt", ...ENGINES.map((e) => `invariants/${e}.txt`)],
+    files: ['invariants/summary.txt', ...ENGINES.map((e) => `invariants/${e}.txt`)],
     data: { engines: lines },
   };
 }

@@ -1,23 +1,23 @@
 // Shared plumbing for the audit scripts: paths, the report folder, running tools with progress lines, the
 // forge build every script reads (out-audit/), and the contract list taken from that build's ASTs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { $, type ProcessOutput } from "zx";
-import { applySkipRule, currentPolicy } from "./gates.ts";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { $, type ProcessOutput } from 'zx';
+import { applySkipRule, currentPolicy } from './gates.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const TOOLS = join(ROOT, ".venv/tools");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const TOOLS = join(ROOT, '.venv/tools');
 
 /// Audit builds go to their own folders so they never clobber (or get clobbered by) an engineer's `out/`:
 /// crytic-compile runs `forge clean` and `forge build --force` on whatever FOUNDRY_OUT says.
-export const AUDIT_OUT = "out-audit";
-export const AUDIT_CACHE = "cache-audit";
+export const AUDIT_OUT = 'out-audit';
+export const AUDIT_CACHE = 'cache-audit';
 
 /// A gate that did not pass. The message is the one line a person sees.
 export class AuditError extends Error {}
 
-export type Status = "pass" | "fail" | "skip";
+export type Status = 'pass' | 'fail' | 'skip';
 
 export interface ToolResult {
   tool: string;
@@ -38,9 +38,9 @@ export interface ToolResult {
 /// on PATH (crytic-compile and halmos call `forge` from PATH too).
 export function nativeForgeDir(): string | undefined {
   const os = process.platform;
-  const arch = process.arch === "x64" ? "amd64" : process.arch;
-  const dir = join(ROOT, "node_modules", "@foundry-rs", `forge-${os}-${arch}`, "bin");
-  return existsSync(join(dir, os === "win32" ? "forge.exe" : "forge")) ? dir : undefined;
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const dir = join(ROOT, 'node_modules', '@foundry-rs', `forge-${os}-${arch}`, 'bin');
+  return existsSync(join(dir, os === 'win32' ? 'forge.exe' : 'forge')) ? dir : undefined;
 }
 
 /// The environment every tool runs in: the native forge, our tool links, then node_modules/.bin; never
@@ -49,7 +49,7 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const forgeDir = nativeForgeDir();
   return {
     ...process.env,
-    PATH: [forgeDir, TOOLS, join(ROOT, "node_modules/.bin"), process.env.PATH ?? ""].filter(Boolean).join(":"),
+    PATH: [forgeDir, TOOLS, join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].filter(Boolean).join(':'),
     FOUNDRY_OUT: AUDIT_OUT,
     FOUNDRY_CACHE_PATH: AUDIT_CACHE,
     ...extra,
@@ -62,7 +62,7 @@ export function today(): string {
 
 /// reports/<YYYY-MM-DD>/ (AUDIT_REPORT_DIR overrides it), created on first use.
 export function reportDir(): string {
-  const dir = process.env.AUDIT_REPORT_DIR ? resolve(process.env.AUDIT_REPORT_DIR) : join(ROOT, "reports", today());
+  const dir = process.env.AUDIT_REPORT_DIR ? resolve(process.env.AUDIT_REPORT_DIR) : join(ROOT, 'reports', today());
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -70,17 +70,17 @@ export function reportDir(): string {
 export function writeReport(name: string, content: string | object): string {
   const file = join(reportDir(), name);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content, null, 2) + "\n");
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
   return name;
 }
 
 export function readJson<T = any>(file: string): T {
-  return JSON.parse(readFileSync(file, "utf8")) as T;
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 export function writeJson(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 export function log(tool: string, msg: string): void {
@@ -113,14 +113,14 @@ export async function sh(cmd: string[], opts: { env?: NodeJS.ProcessEnv; input?:
 }
 
 export function lastLines(text: string, n = 5): string {
-  return text.trim().split("\n").slice(-n).join(" | ");
+  return text.trim().split('\n').slice(-n).join(' | ');
 }
 
 let forgeConfigCache: any;
 /// `forge config --json`: the scripts read paths and compiler settings from forge, not from copies (STYLE §33).
 export async function forgeConfig(): Promise<any> {
   if (!forgeConfigCache) {
-    const out = await sh(["forge", "config", "--json"]);
+    const out = await sh(['forge', 'config', '--json']);
     if (out.exitCode !== 0) throw new AuditError(`forge config failed: ${lastLines(out.stderr)}`);
     forgeConfigCache = JSON.parse(out.stdout);
   }
@@ -136,7 +136,7 @@ export function compileFailure(output: string): string | undefined {
 
 let built = false;
 /// The proofs folder halmos builds with src/ (HALMOS_DIR overrides; audit/halmos.ts reads the same).
-export const HALMOS_DIR = process.env.HALMOS_DIR ?? "test/halmos";
+export const HALMOS_DIR = process.env.HALMOS_DIR ?? 'test/halmos';
 /// The env of the audit build: forge's test and script folders pointed at the Halmos proofs, so the build is
 /// `src/` + its imports + `test/halmos/` and nothing else.
 export function auditBuildEnv(): NodeJS.ProcessEnv {
@@ -146,20 +146,20 @@ export function auditBuildEnv(): NodeJS.ProcessEnv {
 /// metadata` over src/ + test/halmos/), so layout, sizes, mythril and halmos share one build. Building `src` alone
 /// here made halmos recompile all 65 files afterwards, and mythril recompile src/ after halmos (165 s and 70 s at
 /// load 14 with solcjs): forge treats a build of another file set as another build.
-export const AUDIT_BUILD_ARGS = ["build", "--ast", "--root", ROOT, "--extra-output", "storageLayout", "metadata"];
+export const AUDIT_BUILD_ARGS = ['build', '--ast', '--root', ROOT, '--extra-output', 'storageLayout', 'metadata'];
 
 /// Runs `fn` holding the audit build's lock, a directory created atomically: processes that build and read
 /// out-audit/ at the same time (forge runs its FFI tests in parallel, and two layout gates each build it) would
 /// otherwise read artifacts another one is rewriting. A lock older than 15 minutes was left by a killed process.
 export async function withAuditLock<T>(fn: () => Promise<T>): Promise<T> {
-  const lock = join(ROOT, ".audit-build.lock");
+  const lock = join(ROOT, '.audit-build.lock');
   const start = Date.now();
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let age = 0;
       try {
         age = Date.now() - statSync(lock).mtimeMs;
@@ -184,7 +184,7 @@ export async function withAuditLock<T>(fn: () => Promise<T>): Promise<T> {
 export async function auditBuild(tool: string): Promise<void> {
   if (built) return;
   const out = await withProgress(tool, `forge build src/ + ${HALMOS_DIR}/ into ${AUDIT_OUT}/`, () =>
-    sh(["forge", ...AUDIT_BUILD_ARGS], { env: auditBuildEnv() }),
+    sh(['forge', ...AUDIT_BUILD_ARGS], { env: auditBuildEnv() }),
   );
   const broken = compileFailure(out.stdout + out.stderr);
   if (out.exitCode !== 0 || broken) throw new AuditError(`${tool}: forge build of src/ and ${HALMOS_DIR}/ failed: ${broken ?? lastLines(out.stderr + out.stdout)}`);
@@ -212,18 +212,18 @@ export function loadContracts(): ContractInfo[] {
   const defs: any[] = [];
   const artifacts = new Map<string, string>();
   for (const dir of readdirSync(outDir)) {
-    if (!dir.endsWith(".sol")) continue;
+    if (!dir.endsWith('.sol')) continue;
     for (const file of readdirSync(join(outDir, dir))) {
-      if (!file.endsWith(".json")) continue;
+      if (!file.endsWith('.json')) continue;
       const path = join(outDir, dir, file);
       const art = readJson(path);
       const ast = art.ast;
       if (!ast) continue;
-      const contractName = file.replace(/(\.\d+\.\d+\.\d+)?\.json$/, "");
+      const contractName = file.replace(/(\.\d+\.\d+\.\d+)?\.json$/, '');
       artifacts.set(`${ast.absolutePath}:${contractName}`, path);
       if (seenSources.has(ast.absolutePath)) continue;
       seenSources.add(ast.absolutePath);
-      for (const n of ast.nodes ?? []) if (n.nodeType === "ContractDefinition") defs.push({ ...n, __source: ast.absolutePath });
+      for (const n of ast.nodes ?? []) if (n.nodeType === 'ContractDefinition') defs.push({ ...n, __source: ast.absolutePath });
     }
   }
   const byId = new Map<number, any>(defs.map((d) => [d.id, d]));
@@ -234,8 +234,8 @@ export function loadContracts(): ContractInfo[] {
     for (const b of d.baseContracts ?? []) {
       const name = b.baseName?.name ?? b.baseName?.namePath;
       const found = byId.get(b.baseName?.referencedDeclaration);
-      if (!found || (name && found.name !== name.split(".").pop())) {
-        throw new InconsistentAuditBuild(`${d.name}: base ${name ?? "?"} does not resolve in ${AUDIT_OUT}/ (an incremental build mixed compiler runs)`);
+      if (!found || (name && found.name !== name.split('.').pop())) {
+        throw new InconsistentAuditBuild(`${d.name}: base ${name ?? '?'} does not resolve in ${AUDIT_OUT}/ (an incremental build mixed compiler runs)`);
       }
     }
   }
@@ -270,7 +270,7 @@ export async function loadContractsConsistent(tool: string): Promise<ContractInf
 /// Concrete, deployable contracts under the configured src/ folder.
 export async function deployableSrcContracts(): Promise<ContractInfo[]> {
   const src = (await forgeConfig()).src as string;
-  return (await loadContractsConsistent("sizes")).filter((c) => c.source.startsWith(`${src}/`) && c.kind === "contract" && !c.abstract);
+  return (await loadContractsConsistent('sizes')).filter((c) => c.source.startsWith(`${src}/`) && c.kind === 'contract' && !c.abstract);
 }
 
 export function rel(path: string): string {
@@ -290,25 +290,25 @@ export function finish(r: ToolResult): ToolResult {
 export function runIfMain(metaUrl: string, main: () => Promise<ToolResult>): void {
   if (!process.argv[1] || metaUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
   const file = fileURLToPath(metaUrl);
-  if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    const head = readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("//")).slice(0, 12);
-    process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, "")).join("\n")}\n`);
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    const head = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 12);
+    process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
     return;
   }
-  const tool = file.split("/").pop()!.replace(/\.ts$/, "");
+  const tool = file.split('/').pop()!.replace(/\.ts$/, '');
   const started = Date.now();
   main()
     .catch((e): ToolResult => {
-      if (!(e instanceof AuditError)) return { tool, status: "fail", headline: `unexpected error: ${e?.message ?? e}` };
-      return { tool, status: "fail", headline: String(e.message).replace(new RegExp(`^${tool}: `), "") };
+      if (!(e instanceof AuditError)) return { tool, status: 'fail', headline: `unexpected error: ${e?.message ?? e}` };
+      return { tool, status: 'fail', headline: String(e.message).replace(new RegExp(`^${tool}: `), '') };
     })
     .then((raw) => {
       const r = finish({ ...raw, seconds: raw.seconds ?? (Date.now() - started) / 1000 });
       for (const line of r.details ?? []) process.stdout.write(`${line}\n`);
-      if (r.status === "fail") {
+      if (r.status === 'fail') {
         process.stderr.write(`${r.tool}: FAIL: ${r.headline}\n`);
         process.exit(1);
       }
-      process.stderr.write(`${r.tool}: ${r.status === "skip" ? "SKIP" : "OK"}: ${r.headline}\n`);
+      process.stderr.write(`${r.tool}: ${r.status === 'skip' ? 'SKIP' : 'OK'}: ${r.headline}\n`);
     });
 }

@@ -11,6 +11,9 @@ export default defineConfig({
       artifacts: 'out',
       // forge is run by our own scripts (bin/forge: the platform binary, whose exit status is real).
       forge: { build: false, rebuild: false },
+      // The include list below names every artifact generated. The plugin's default excludes would drop two of them:
+      // our MockERC20.sol (a forge-std file name) and the deploy script (*.s.sol).
+      exclude: ['build-info/**'],
       include: [
         'ILendingPool.sol/ILendingPool.json',
         'IValuationAdmin.sol/IValuationAdmin.json',
@@ -22,6 +25,15 @@ export default defineConfig({
         'ISafe.sol/ISafe.json',
         'LocalAssets.sol/*.json',
         'WETH.sol/WETH.json',
+        // What the test fixtures (ts/test/fixtures/) deploy, and the deploy script whose pure defaultRateConfig and
+        // defaultTerms they read the default parameters from.
+        'LendingPool.sol/LendingPool.json',
+        'LendingPoolExtension.sol/LendingPoolExtension.json',
+        'ERC1967Proxy.sol/ERC1967Proxy.json',
+        'MockERC20.sol/MockERC20.json',
+        'MockNFTs.sol/*.json',
+        'MockValuation.sol/MockValuation.json',
+        'DeploySystem.s.sol/DeploySystem.json',
       ],
     }),
   ],

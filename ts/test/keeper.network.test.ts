@@ -438,7 +438,7 @@ describe('Keeper on a USDC pool (6 decimals)', () => {
     const reward = settlementSplit(t.loan, price, terms).keeper;
     const before = 15_000n * USDC + reward - price; // value + own reward - price
     await send(c, keeperAcct, usdc.weth, usdc.abi.erc20, 'approve', [um.auction, 2n ** 255n]);
-    const gas = await c.pub.estimateContractGas({ address: um.auction, abi: um.abi, functionName: 'buy', args: [id, t.loan, t.auction, price], account: keeperAcct });
+    const gas = await c.pub.estimateContractGas({ address: um.auction, abi: um.abi, functionName: 'buy', args: [id, t.loan, t.auction!, price], account: keeperAcct });
     // The ether price (8 decimals, in USD = USDC) at which the purchase's gas eats the whole margin.
     const breakEven = (before * 10n ** 8n * 10n ** 18n) / (gas * GAS_PRICE * USDC);
     return { id, t, before, gas, breakEven };

@@ -81,7 +81,7 @@ beforeAll(async () => {
   // Two-day loans (grace stays two days), so a term passes in a few dozen blocks.
   await test.impersonateAccount({ address: r.timelock });
   await test.setBalance({ address: r.timelock, value: parseEther('10') });
-  const hash = await wallet.writeContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setTerms', args: [r.collection721, { ...defaultTerms(1), duration: 2 * DAY }, parseEther('1000')], account: r.timelock, chain: foundry } as never);
+  const hash = await wallet.writeContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setTerms', args: [r.collection721, { ...(await defaultTerms(pub, 1)), duration: 2 * DAY }, parseEther('1000')], account: r.timelock, chain: foundry } as never);
   expect((await pub.waitForTransactionReceipt({ hash })).status).toBe('success');
   await test.stopImpersonatingAccount({ address: r.timelock });
 }, 180_000);

@@ -1,7 +1,8 @@
-// The root audit configs copy settings that forge owns. This check reads `forge config --json` and fails when a
-// copy drifted: audit/config/slither.config.json and audit/config/mythril.config.json (remappings, optimizer, EVM version), invariants/medusa.json and
-// invariants/echidna.yaml (sequence length and call budget = the `invariants` profile's depth and runs x depth); and that the
-// `invariants` profile, which compiles another source set, builds into folders of its own.
+// The tools' configs copy settings that forge owns. This check reads `forge config --json` and fails when a copy
+// drifted: audit/config/slither.config.json and audit/config/mythril.config.json (remappings, optimizer, EVM
+// version), invariants/medusa.json and invariants/echidna.yaml (sequence length and call budget = the `invariants`
+// profile's depth and runs x depth); and that the `invariants` profile, which compiles another source set, builds
+// into folders of its own.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditError, ROOT, lastLines, readJson, runIfMain, sh, toolEnv, type ToolResult } from './lib.js';

@@ -9,9 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeDeployData, parseEther, zeroAddress, zeroHash, type Abi, type Address, type Hex } from 'viem';
-import { startAnvil } from '../../ts/lib/anvil.ts';
-import { connect, deploy, send, type Chain } from '../../ts/lib/chain.ts';
-import { loadArtifact } from '../../ts/lib/artifacts.ts';
+import { startAnvil } from '../../ts/lib/anvil.js';
+import { connect, deploy, send, type Chain } from '../../ts/lib/chain.js';
+import { loadArtifact } from '../../ts/lib/artifacts.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ART = join('node_modules/@opensea/seaport-js/src/artifacts/seaport/contracts');

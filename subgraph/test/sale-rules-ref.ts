@@ -2,7 +2,7 @@
 // the subgraph's AssemblyScript decision against on the same Seaport logs. It stands in for ts/indexer, which another
 // branch is writing: once both are on main the test should call ts/indexer's decision instead (see docs/subgraph.md).
 import { decodeEventLog, getAddress, type Abi, type Address, type Hex } from 'viem';
-import type { Sale, SkipReason } from '../../ts/indexer/sale.ts';
+import type { Sale, SkipReason } from '../../ts/indexer/sale.js';
 
 export const SEAPORT_EVENTS = [
   {

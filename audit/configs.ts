@@ -1,6 +1,6 @@
 // The tools' configs copy settings that forge owns. This check reads `forge config --json` and fails when a copy
-// drifted: audit/config/slither.config.json and audit/config/mythril.config.json (remappings, optimizer, EVM
-// version), invariants/medusa.json and invariants/echidna.yaml (sequence length and call budget = the `invariants`
+// drifted: slither.config.json and mythril.config.json (remappings, optimizer, EVM
+// version), medusa.json and echidna.yaml (sequence length and call budget = the `invariants`
 // profile's depth and runs x depth); and that the `invariants` profile, which compiles another source set, builds
 // into folders of its own.
 import { readFileSync } from 'node:fs';
@@ -13,23 +13,23 @@ export function compareConfigs(forge: any, invariants: any, files: { slither: an
   const out: string[] = [];
   const remaps = norm(forge.remappings ?? []);
   const same = (a: string[], b: string[]) => JSON.stringify(norm(a)) === JSON.stringify(b);
-  if (!same(files.slither.solc_remaps ?? [], remaps)) out.push("audit/config/slither.config.json solc_remaps differ from forge's remappings");
-  if (!same(files.mythril.remappings ?? [], remaps)) out.push("audit/config/mythril.config.json remappings differ from forge's remappings");
+  if (!same(files.slither.solc_remaps ?? [], remaps)) out.push("slither.config.json solc_remaps differ from forge's remappings");
+  if (!same(files.mythril.remappings ?? [], remaps)) out.push("mythril.config.json remappings differ from forge's remappings");
   const args = String(files.slither.solc_args ?? '');
-  if (forge.optimizer && !args.includes(`--optimize-runs ${forge.optimizer_runs}`)) out.push(`audit/config/slither.config.json solc_args lack --optimize-runs ${forge.optimizer_runs}`);
-  if (!args.includes(`--evm-version ${forge.evm_version}`)) out.push(`audit/config/slither.config.json solc_args lack --evm-version ${forge.evm_version}`);
+  if (forge.optimizer && !args.includes(`--optimize-runs ${forge.optimizer_runs}`)) out.push(`slither.config.json solc_args lack --optimize-runs ${forge.optimizer_runs}`);
+  if (!args.includes(`--evm-version ${forge.evm_version}`)) out.push(`slither.config.json solc_args lack --evm-version ${forge.evm_version}`);
   const opt = files.mythril.optimizer ?? {};
-  if (Boolean(opt.enabled) !== Boolean(forge.optimizer) || (forge.optimizer && opt.runs !== forge.optimizer_runs)) out.push(`audit/config/mythril.config.json optimizer is not {enabled: ${forge.optimizer}, runs: ${forge.optimizer_runs}}`);
-  if (files.mythril.evmVersion !== forge.evm_version) out.push(`audit/config/mythril.config.json evmVersion is not ${forge.evm_version}`);
-  if (Boolean(files.mythril.viaIR) !== Boolean(forge.via_ir)) out.push(`audit/config/mythril.config.json viaIR is not ${forge.via_ir}`);
+  if (Boolean(opt.enabled) !== Boolean(forge.optimizer) || (forge.optimizer && opt.runs !== forge.optimizer_runs)) out.push(`mythril.config.json optimizer is not {enabled: ${forge.optimizer}, runs: ${forge.optimizer_runs}}`);
+  if (files.mythril.evmVersion !== forge.evm_version) out.push(`mythril.config.json evmVersion is not ${forge.evm_version}`);
+  if (Boolean(files.mythril.viaIR) !== Boolean(forge.via_ir)) out.push(`mythril.config.json viaIR is not ${forge.via_ir}`);
   const depth = invariants.invariant?.depth;
   const calls = invariants.invariant?.runs * depth;
   const fz = files.medusa.fuzzing ?? {};
-  if (fz.callSequenceLength !== depth) out.push(`invariants/medusa.json callSequenceLength is not the invariants profile depth ${depth}`);
-  if (fz.testLimit !== calls) out.push(`invariants/medusa.json testLimit is not runs x depth = ${calls}`);
+  if (fz.callSequenceLength !== depth) out.push(`medusa.json callSequenceLength is not the invariants profile depth ${depth}`);
+  if (fz.testLimit !== calls) out.push(`medusa.json testLimit is not runs x depth = ${calls}`);
   const num = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(files.echidna)?.[1]);
-  if (num('seqLen') !== depth) out.push(`invariants/echidna.yaml seqLen is not ${depth}`);
-  if (num('testLimit') !== calls) out.push(`invariants/echidna.yaml testLimit is not ${calls}`);
+  if (num('seqLen') !== depth) out.push(`echidna.yaml seqLen is not ${depth}`);
+  if (num('testLimit') !== calls) out.push(`echidna.yaml testLimit is not ${calls}`);
   // A profile that compiles another source set (its own `test` folder) must build into its own folders: sharing the
   // default's out/ or cache makes every switch between the two a full rebuild (~3 min with solcjs), which once
   // pushed the deployment test after `make test`'s invariant step past its 300 s set-up in CI.
@@ -55,10 +55,10 @@ export async function runConfigs(): Promise<ToolResult> {
   const forge = await profileConfig('default');
   const inv = await profileConfig('invariants');
   const problems = compareConfigs(forge, inv, {
-    slither: readJson(join(ROOT, 'audit/config/slither.config.json')),
-    mythril: readJson(join(ROOT, 'audit/config/mythril.config.json')),
-    medusa: readJson(join(ROOT, 'invariants/medusa.json')),
-    echidna: readFileSync(join(ROOT, 'invariants/echidna.yaml'), 'utf8'),
+    slither: readJson(join(ROOT, 'slither.config.json')),
+    mythril: readJson(join(ROOT, 'mythril.config.json')),
+    medusa: readJson(join(ROOT, 'medusa.json')),
+    echidna: readFileSync(join(ROOT, 'echidna.yaml'), 'utf8'),
   });
   return {
     tool: 'configs',

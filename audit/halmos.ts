@@ -1,5 +1,5 @@
 // Halmos symbolic proofs: every `check_*` function (they live in test/halmos/), nothing else, with the committed
-// settings in audit/config/halmos.toml (function prefix, build folder, 60 s per solver query, the bitwuzla + cvc5 portfolio).
+// settings in halmos.toml (function prefix, build folder, 60 s per solver query, the bitwuzla + cvc5 portfolio).
 // The whole run is bounded by HALMOS_BOUND seconds (default 900 locally; CI sets 240). A proof that times out counts
 // as failed: it proved nothing. The run must report exactly the number of proofs audit/gates.json commits
 // (halmos.proofs): fewer means some did not run, none means nothing was checked.
@@ -37,7 +37,7 @@ export function parseHalmos(json: any): ProofResult[] {
 export const PORTFOLIO = join(ROOT, 'audit/solvers/portfolio.py');
 export const VENV_PYTHON = join(ROOT, '.venv/audit/bin/python');
 
-/// halmos flags for the chosen solver: none (audit/config/halmos.toml's portfolio) unless `name` names one of halmos' own solvers.
+/// halmos flags for the chosen solver: none (halmos.toml's portfolio) unless `name` names one of halmos' own solvers.
 export function solverArgs(name: string | undefined): string[] {
   if (name && name !== 'portfolio') return ['--solver', name];
   return [];
@@ -53,8 +53,8 @@ export async function runHalmos(): Promise<ToolResult> {
   const committed = loadGates().halmos.proofs;
   const jsonPath = join(reportDir(), 'halmos.json');
   rmSync(jsonPath, { force: true });
-  const res = await withProgress('halmos', `halmos (audit/config/halmos.toml; ${committed} proofs expected, whole run <= ${bound} s)`, () =>
-    sh([halmos, '--root', ROOT, '--config', join(ROOT, 'audit/config/halmos.toml'), ...(solverMs ? ['--solver-timeout-assertion', solverMs] : []), ...solver, '--json-output', jsonPath, '--no-status'], {
+  const res = await withProgress('halmos', `halmos (halmos.toml; ${committed} proofs expected, whole run <= ${bound} s)`, () =>
+    sh([halmos, '--root', ROOT, '--config', join(ROOT, 'halmos.toml'), ...(solverMs ? ['--solver-timeout-assertion', solverMs] : []), ...solver, '--json-output', jsonPath, '--no-status'], {
       timeoutSec: bound,
       // halmos runs `forge build --ast` over the whole project, which with solcjs costs minutes (97 files, 2 min CPU)
       // for proofs that need src/ and test/halmos/ only: point forge's test and script folders at the proofs.

@@ -3,7 +3,7 @@
 //  - bytecode (the default, here and in CI): the runtime bytecode from the audit build, `-f <hex> --bin-runtime`.
 //    No compile; findings name the function (mapped back through the artifact's selectors) but carry no line, and
 //    the constructor is not run. Each finding is keyed to the function's source (hash) for triage.
-//  - source (MYTHRIL_MODE=source): `myth analyze <file>:<Contract> --solc-json audit/config/mythril.config.json --solv 0.8.24`.
+//  - source (MYTHRIL_MODE=source): `myth analyze <file>:<Contract> --solc-json mythril.config.json --solv 0.8.24`.
 //    Not usable with solcjs: Mythril wants one AST per source and the solcjs shim (bin/solcjs-shim.cjs) returns
 //    them from one analysis call that Mythril rejects (issue 17); it works only where a native solc 0.8.24 is installed.
 // Bounded, not exhaustive: MYTHRIL_TIMEOUT seconds of symbolic execution per contract (default 300; MYTHRIL_BUDGET
@@ -176,7 +176,7 @@ export async function runMythril(): Promise<ToolResult> {
     const args = ['-v', '4', 'analyze', '-o', 'json', '--execution-timeout', String(perContract), '-t', txCount, '--solver-timeout', '20000'];
     let hex: string | undefined;
     if (mode === 'source') {
-      args.push(`${t.source}:${t.name}`, '--solc-json', 'audit/config/mythril.config.json', '--solv', '0.8.24');
+      args.push(`${t.source}:${t.name}`, '--solc-json', 'mythril.config.json', '--solv', '0.8.24');
     } else {
       hex = t.artifact ? String(readJson(t.artifact).deployedBytecode?.object ?? '').replace(/^0x/, '') : '';
       if (!hex) {

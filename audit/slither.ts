@@ -1,4 +1,4 @@
-// Slither on src/ (audit/config/slither.config.json filters test/, script/, invariants/, node_modules/), then the triage gate:
+// Slither on src/ (slither.config.json filters test/, script/, invariants/, node_modules/), then the triage gate:
 // any finding (every severity: the file's failOn) that no entry covers fails. An entry covers a finding when its key
 // (check:Contract.function) and the hash of the flagged code both match (triage.ts).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -105,7 +105,7 @@ export async function runSlither(): Promise<ToolResult> {
   const out = join(reportDir(), 'slither.json');
   rmSync(out, { force: true });
   const res = await withProgress('slither', 'slither . (forge build of src/ through crytic-compile, then 100 detectors)', () =>
-    sh([slither, '.', '--config-file', 'audit/config/slither.config.json', '--json', out], { env: toolEnv(SLITHER_ENV) }),
+    sh([slither, '.', '--config-file', 'slither.config.json', '--json', out], { env: toolEnv(SLITHER_ENV) }),
   );
   writeReport('slither.txt', res.stderr + res.stdout);
   let json: any;

@@ -19,7 +19,7 @@
 #   sizes       bound 300 s     (gate: EIP-170/3860 and snapshots/sizes.json)
 #   gas         bound 600 s     (gate: FORGE_SNAPSHOT_CHECK on test/gas/*)
 #   coverage    bound 600 s     (gate: >= 95 % lines, >= 90 % branches on src/; overrides refused under CI)
-#   halmos      HALMOS_BOUND (240 s under CI, 900 locally) for the whole run, 60 s per solver query (audit/config/halmos.toml)
+#   halmos      HALMOS_BOUND (240 s under CI, 900 locally) for the whole run, 60 s per solver query (halmos.toml)
 #   mythril     MYTHRIL_BUDGET=300 s for all contracts together, bytecode mode, 2 tx (audit/gates.json), +120 s margin
 #   invariants  local only (CI runs .ci/invariant-steps.sh): forge, medusa and Echidna through invariants/engines.sh
 # On top of the per-step bounds, the whole run has AUDIT_BUDGET seconds (AUDIT_CI_BUDGET, default 1200 = 20 min under

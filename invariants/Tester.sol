@@ -14,8 +14,8 @@ import {SimulatorHandler} from "./handlers/SimulatorHandler.sol";
 /// system (Setup); its external non-view functions are the handlers the engines call with random arguments; its
 /// `echidna_*` views are the properties.
 ///   - forge: invariants/ForgeInvariants.t.sol deploys it, targets it, and asserts each property (`make invariant`).
-///   - medusa: invariants/medusa.json targets `Tester` (property prefix `echidna_`) (`make medusa`).
-///   - Echidna: invariants/echidna.yaml, contract `Tester`, property mode (`make echidna`, Docker).
+///   - medusa: medusa.json targets `Tester` (property prefix `echidna_`) (`make medusa`).
+///   - Echidna: echidna.yaml, contract `Tester`, property mode (`make echidna`, Docker).
 /// Counterexamples from any engine replay as forge tests in invariants/CryticToFoundry.t.sol.
 contract Tester is
     Invariants,

@@ -8,9 +8,9 @@
 #            INVARIANT_SEED (default: foundry.toml's fixed seed locally; under CI=true a fresh random seed each run,
 #            printed with the line that replays it), FORGE_BOUND seconds before the run is killed (default 3600),
 #            FORGE_TIME_CAP seconds after which forge itself stops the campaign (a campaign cut short FAILS)
-#   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: invariants/medusa.json's 600), MEDUSA_WORKERS (invariants/medusa.json's 2),
-#            MEDUSA_TEST_LIMIT calls (default: invariants/medusa.json's 32,000; 0 = bounded by time only)
-#   echidna  ECHIDNA_TIMEOUT seconds (default: invariants/echidna.yaml's 600); needs a running Docker engine
+#   medusa   MEDUSA_TIMEOUT seconds of fuzzing (default: medusa.json's 600), MEDUSA_WORKERS (medusa.json's 2),
+#            MEDUSA_TEST_LIMIT calls (default: medusa.json's 32,000; 0 = bounded by time only)
+#   echidna  ECHIDNA_TIMEOUT seconds (default: echidna.yaml's 600); needs a running Docker engine
 # Exit status: 0 pass or allowed skip, 1 fail. The verdict comes from audit/gates.ts (rules in audit/gates.json):
 # an engine that cannot run is SKIP locally, but FAIL under CI=true unless allowSkip lists it (Echidna without
 # Docker); medusa with 0 properties or 0 calls, a killed run and a campaign cut short FAIL. The summary line is also
@@ -133,21 +133,21 @@ medusa)
     verdict "" skip medusa "Go is not installed, so medusa cannot be built (make medusa-install needs Go >= 1.25)"
   fi
   make --no-print-directory medusa-install .venv/audit/.install-stamp >/dev/null || { summary "FAIL medusa or crytic-compile install failed (make medusa-install venv)"; exit 1; }
-  # invariants/medusa.json reads a prebuilt out-medusa/ (crytic-compile --foundry-ignore-compile).
+  # medusa.json reads a prebuilt out-medusa/ (crytic-compile --foundry-ignore-compile).
   build_info out-medusa cache-medusa
   if [ "$rc" -ne 0 ]; then
     tail -n 20 "$log_dir/medusa-build.txt"
     summary "FAIL build failed (log: $log_dir/medusa-build.txt)"
     exit 1
   fi
-  timeout_s="${MEDUSA_TIMEOUT:-$(node -e 'console.log(require("./invariants/medusa.json").fuzzing.timeout)')}"
+  timeout_s="${MEDUSA_TIMEOUT:-$(node -e 'console.log(require("./medusa.json").fuzzing.timeout)')}"
   extra=()
   [ -n "${MEDUSA_WORKERS:-}" ] && extra+=(--workers "$MEDUSA_WORKERS")
   [ -n "${MEDUSA_TEST_LIMIT:-}" ] && extra+=(--test-limit "$MEDUSA_TEST_LIMIT")
   echo "[invariants] medusa: fuzzing for at most $timeout_s s (build ${took} s)"
   run_logged "$log_dir/medusa.txt" fuzz timeout --kill-after=30 $((timeout_s + 300)) \
     env PATH="$FORGE_DIR:$ROOT/.venv/tools:$PATH" FOUNDRY_PROFILE=invariants \
-    .venv/tools/medusa fuzz --config invariants/medusa.json --timeout "$timeout_s" --no-color "${extra[@]}"
+    .venv/tools/medusa fuzz --config medusa.json --timeout "$timeout_s" --no-color "${extra[@]}"
   grep -E 'FAILED|Test summary|\[FAILED\]' "$log_dir/medusa.txt" | head -n 40
   verdict "" medusa "$log_dir/medusa.txt" "$rc"
   ;;
@@ -161,7 +161,7 @@ echidna)
   if [ "$rc" -ne 0 ]; then summary "FAIL build failed (log: $log_dir/echidna-build.txt)"; exit 1; fi
   timeout_s="${ECHIDNA_TIMEOUT:-600}"
   run_logged "$log_dir/echidna.txt" fuzz docker run --rm -v "$ROOT":/src -w /src ghcr.io/crytic/echidna/echidna:latest \
-    echidna . --contract Tester --config invariants/echidna.yaml --timeout "$timeout_s"
+    echidna . --contract Tester --config echidna.yaml --timeout "$timeout_s"
   grep -E 'echidna_|passing|failed|Unique|Total calls' "$log_dir/echidna.txt" | tail -n 30
   calls=$(grep -Eo 'Total calls: [0-9]+' "$log_dir/echidna.txt" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)
   if [ "$rc" -eq 0 ] && ! grep -q 'failed' "$log_dir/echidna.txt"; then

@@ -22,10 +22,10 @@ $(MEDUSA_STAMP): invariants/medusa/go.mod invariants/medusa/go.sum
 
 medusa-install: $(MEDUSA_STAMP) ## Build the pinned medusa fuzzer into .venv/tools/medusa (Go module proxy)
 
-medusa: install ## Invariant campaign under medusa (invariants/medusa.json; MEDUSA_TIMEOUT seconds, default 600)
+medusa: install ## Invariant campaign under medusa (medusa.json; MEDUSA_TIMEOUT seconds, default 600)
 	@bash invariants/engines.sh medusa
 
-echidna: install ## Invariant campaign under Echidna in Docker (invariants/echidna.yaml); one clear line where Docker is missing
+echidna: install ## Invariant campaign under Echidna in Docker (echidna.yaml); one clear line where Docker is missing
 	@bash invariants/engines.sh echidna
 
 mutants: install ## Mutation check: each hand-made core mutant must make the forge campaign fail (MUTANT_RUNS, --only)

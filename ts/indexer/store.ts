@@ -4,7 +4,8 @@
 //   ix:blocks            hash: block number → block hash, for the blocks the indexer stored (range ends and blocks
 //                        with sales) within the reorg window; a mismatch with the chain is a reorg
 //   ix:skips             hash: skip reason → count (docs/sale-rules.md)
-//   ix:health            hash: head, safeHead, cursor, lag, updatedAt (unix ms), salesTotal
+//   ix:health            hash: head, cursor, lag, updatedAt (unix ms), salesTotal, malformed (logs that did not
+//                        decode), statusAtHead (fills whose order status was read at the head: no archive state)
 //   sale:<id>            the Sale's JSON (encodeSale); exists once per sale: the idempotency key
 //   sales:<collection>   zset, score = block timestamp, member = the Sale's JSON (collection lower-case)
 //   sales:seq            zset, score = blockNumber * 1e6 + logIndex, member = sale id: every sale in chain order

@@ -73,13 +73,21 @@ export function commitOps(p: {
   pruneBlocks: bigint[];
   cursor: bigint;
 }): KvOp[] {
-  const ops: KvOp[] = [];
+  // Grouped by key (every sale's id key, then each collection's zset, then the sequence), so the Redis store sends
+  // each group as one command (ts/lib/kv.ts); the keys are distinct, so the order changes nothing else.
+  const sets: KvOp[] = [];
+  const byCollection = new Map<string, KvOp[]>();
+  const seq: KvOp[] = [];
   for (const s of p.sales) {
     const json = encodeSale(s);
-    ops.push({ op: 'set', key: KEYS.sale(s.id), value: json });
-    ops.push({ op: 'zadd', key: KEYS.sales(s.collection), score: s.timestamp, member: json });
-    ops.push({ op: 'zadd', key: KEYS.seq, score: seqOf(s.blockNumber, s.logIndex), member: s.id });
+    sets.push({ op: 'set', key: KEYS.sale(s.id), value: json });
+    const key = KEYS.sales(s.collection);
+    let l = byCollection.get(key);
+    if (!l) byCollection.set(key, (l = []));
+    l.push({ op: 'zadd', key, score: s.timestamp, member: json });
+    seq.push({ op: 'zadd', key: KEYS.seq, score: seqOf(s.blockNumber, s.logIndex), member: s.id });
   }
+  const ops: KvOp[] = [...sets, ...[...byCollection.values()].flat(), ...seq];
   for (const r of new Set(p.touched)) ops.push({ op: 'hset', key: KEYS.skips, field: r, value: String(p.skips[r] ?? 0) });
   for (const [n, h] of p.blockHashes) ops.push({ op: 'hset', key: KEYS.blocks, field: n.toString(), value: h });
   for (const n of p.pruneBlocks) ops.push({ op: 'hdel', key: KEYS.blocks, field: n.toString() });

@@ -75,8 +75,9 @@ const RANGE_ERROR = /range|limit|too many|exceed|response size|query returned mo
  * How nodes say they no longer keep a block's state: geth "missing trie node <root> (path )" (hash scheme) and
  * "historical state <root> is not available" (path scheme), "header not found"; reth "state at block #N is pruned";
  * OpenEthereum "... running with state pruning"; anvil --prune-history "BlockOutOfRangeError: block height is H but
- * requested was N". viem wraps the node's message in a CallExecutionError / ContractFunctionExecutionError whose
- * `details` and `message` keep it, so the text is matched, not the class.
+ * requested was N". viem classes the error by its JSON-RPC code only (geth's -32000 becomes InvalidInputRpcError,
+ * "Missing or invalid parameters."; anvil's -32602 InvalidParamsRpcError), wrapped in a CallExecutionError and a
+ * ContractFunctionExecutionError; the node's own text survives in `details` and `message`, so the text is matched.
  */
 export const STATE_MISSING_ERROR = /missing trie node|historical state|header not found|is pruned|state pruning|BlockOutOfRange/i;
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommand } from '../../ts/lib/cli.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -41,15 +42,16 @@ export function render(name: string): string {
 
 function main(argv: string[]): number {
   if (argv.includes('--help')) {
-    process.stdout.write('usage: tsx subgraph/scripts/abis.ts [--check]\n  writes subgraph/abis/*.json from out/ and seaport-js artifacts; --check only compares\n');
+    process.stdout.write('usage: tsx subgraph/scripts/abis.ts [--check] [--help]\n  writes subgraph/abis/*.json from out/ and seaport-js artifacts; --check only compares\n');
     return 0;
   }
-  const bad = argv.filter((a) => a !== '--check');
-  if (bad.length) {
-    process.stderr.write(`abis: unknown argument ${bad[0]} (try --help)\n`);
+  let check: boolean;
+  try {
+    check = parseCommand(argv, { name: 'abis', usage: '', options: { check: { type: 'boolean' } } }).values.check === true;
+  } catch (e) {
+    process.stderr.write(`abis: ${(e as Error).message}\n`);
     return 2;
   }
-  const check = argv.includes('--check');
   let stale = 0;
   for (const name of Object.keys(ABI_SOURCES)) {
     const text = render(name);

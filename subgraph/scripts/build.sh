@@ -5,10 +5,15 @@
 # committed and build/ holds the network's manifest and WASM (what `graph deploy` uploads).
 #   bash subgraph/scripts/build.sh [NETWORK]
 set -euo pipefail
-if [ "${1:-}" = "--help" ]; then
-  echo "usage: bash subgraph/scripts/build.sh [NETWORK]   (graph codegen && graph build into subgraph/build; NETWORK from subgraph/networks.json, default local)"
-  exit 0
-fi
+for a in "$@"; do
+  if [ "$a" = "--help" ] || [ "$a" = "-h" ]; then
+    echo "usage: bash subgraph/scripts/build.sh [NETWORK] [--help]   (make subgraph; graph codegen && graph build into subgraph/build; NETWORK from subgraph/networks.json, default local)"
+    exit 0
+  fi
+done
+# Bad input is one line and status 2, before anything runs (a flag is never taken for a network name).
+case "${1:-}" in -*) echo "subgraph: unknown argument $1 (--help lists the options)" >&2; exit 2 ;; esac
+if [ $# -gt 1 ]; then echo "subgraph: unexpected argument $2 (--help lists the options)" >&2; exit 2; fi
 cd "$(dirname "$0")/.."
 root="$(cd .. && pwd)"
 network="${1:-local}"

@@ -12,6 +12,7 @@ import { encodeDeployData, parseEther, zeroAddress, zeroHash, type Abi, type Add
 import { startAnvil } from '../../ts/lib/anvil.js';
 import { connect, deploy, send, type Chain } from '../../ts/lib/chain.js';
 import { loadArtifact } from '../../ts/lib/artifacts.js';
+import { parseCommand } from '../../ts/lib/cli.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ART = join('node_modules/@opensea/seaport-js/src/artifacts/seaport/contracts');
@@ -298,16 +299,16 @@ export async function record(): Promise<Fixture> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    process.stdout.write('usage: tsx subgraph/scripts/fixtures.ts [--out FILE]\n  records real Seaport 1.6 fills on an embedded anvil (default subgraph/fixtures/seaport-fills.json)\n');
+    process.stdout.write('usage: tsx subgraph/scripts/fixtures.ts [--out FILE] [--help]\n  records real Seaport 1.6 fills on an embedded anvil (default subgraph/fixtures/seaport-fills.json)\n');
     return 0;
   }
   let out = join('subgraph/fixtures/seaport-fills.json');
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--out' && argv[i + 1]) out = resolve(argv[++i]);
-    else {
-      process.stderr.write(`fixtures: unknown argument ${argv[i]} (try --help)\n`);
-      return 2;
-    }
+  try {
+    const v = parseCommand(argv, { name: 'fixtures', usage: '', options: { out: { type: 'string' } } }).values;
+    if (v.out !== undefined) out = resolve(v.out);
+  } catch (e) {
+    process.stderr.write(`fixtures: ${(e as Error).message}\n`);
+    return 2;
   }
   const f = await record();
   writeFileSync(out, `${JSON.stringify(f, null, 1)}\n`);

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getAddress, isAddress } from 'viem';
+import { parseCommand, wantsHelp } from '../../ts/lib/cli.js';
 
 const dir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -30,24 +31,23 @@ export function renderConfig(network: string, c: SaleConfig): string {
   ].join('\n');
 }
 
-const USAGE = `usage: tsx subgraph/scripts/networks.ts --network NAME [--deployment FILE] [--collections A,B] [--weth-pool true|false]
+const USAGE = `usage: tsx subgraph/scripts/networks.ts --network NAME [--deployment FILE] [--collections A,B] [--weth-pool true|false] [--help]
   writes subgraph/src/config.ts for NAME; with --deployment, first records that deployment's addresses in
   subgraph/networks.json and its asset and collections in subgraph/sale-config.json
 `;
 
 function main(argv: string[]): number {
-  if (argv.includes('--help')) {
+  if (wantsHelp(argv)) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const opts: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!['--network', '--deployment', '--collections', '--weth-pool'].includes(k) || argv[i + 1] === undefined) {
-      process.stderr.write(`networks: bad argument ${k}${argv[i + 1] === undefined ? ' (missing value)' : ''} (try --help)\n`);
-      return 2;
-    }
-    opts[k.slice(2)] = argv[i + 1];
+  let opts: Record<string, string | undefined>;
+  try {
+    const str = { type: 'string' } as const;
+    opts = parseCommand(argv, { name: 'networks', usage: USAGE, options: { network: str, deployment: str, collections: str, 'weth-pool': str } }).values;
+  } catch (e) {
+    process.stderr.write(`networks: ${(e as Error).message}\n`);
+    return 2;
   }
   const network = opts.network;
   if (!network || !/^[a-z0-9-]+$/.test(network)) {

@@ -4,7 +4,7 @@
 # then the runtime set), mints the apes the tests take from holders, and runs test/fork/ with ETH_RPC_URL pointing at
 # it, so createSelectFork, the holder transfers and the mocked feed rounds run as they would against mainnet.
 set -euo pipefail
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] || [ "${2:-}" = "--help" ] || [ "${2:-}" = "-h" ]; then
   cat <<'USAGE'
 usage: test/fork/replica-anvil.sh [--help]
   Runs `forge test --match-path 'test/fork/*'` in fork mode against a local anvil (chain id 1) that holds the replica
@@ -14,7 +14,10 @@ usage: test/fork/replica-anvil.sh [--help]
 USAGE
   exit 0
 fi
-if [ $# -gt 0 ]; then echo "replica-anvil: unknown argument '$1' (try --help)" >&2; exit 2; fi
+[ $# -eq 0 ] || case "$1" in
+  -*) echo "replica-anvil: unknown argument $1 (--help lists the options)" >&2; exit 2 ;;
+  *) echo "replica-anvil: unexpected argument $1 (--help lists the options)" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/../.."
 FORGE="$PWD/bin/forge"; CAST="$PWD/bin/cast"; ANVIL="$PWD/bin/anvil"
 

@@ -17,19 +17,17 @@ import { startRedis } from '../lib/redis.js';
 import * as sp from '../lib/seaport.js';
 import { Indexer } from '../indexer/indexer.js';
 import { KEYS } from '../indexer/store.js';
+import { cli } from '../lib/cli.js';
 
-const argv = process.argv.slice(2);
-if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: tsx ts/bench/indexer.ts [--sales N]   (default 10000; starts its own anvil and redis-server)');
-  process.exit(0);
-}
-let count = 10_000;
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] === '--sales' && /^\d+$/.test(argv[i + 1] ?? '') && Number(argv[i + 1]) > 0) count = Number(argv[++i]);
-  else {
-    console.error(`indexer-bench: unknown or malformed argument ${argv[i]} (--help lists the options)`);
-    process.exit(2);
-  }
+const { values } = cli({
+  name: 'indexer-bench',
+  usage: 'usage: tsx ts/bench/indexer.ts [--sales N] [--help]   (make indexer-bench; default 10000 sales; starts its own anvil and redis-server)',
+  options: { sales: { type: 'string' } },
+});
+const count = values.sales === undefined ? 10_000 : Number(values.sales);
+if (!/^\d+$/.test(values.sales ?? '1') || count <= 0) {
+  console.error(`indexer-bench: --sales: ${values.sales} is not a positive integer`);
+  process.exit(2);
 }
 
 const rows: [string, string, string][] = [];

@@ -2,7 +2,9 @@
 // read in block ranges up to a confirmation depth, turned into Sales by docs/sale-rules.md (ts/indexer/rules.ts), and
 // stored with the cursor in one atomic batch (ts/indexer/store.ts). Reorgs are found by comparing stored block hashes
 // with the chain, and the sales above the fork point are rolled back and re-read. RPC failures are retried with
-// exponential back-off; a provider that refuses a range (or answers too much) gets a smaller one.
+// exponential back-off; a provider that refuses a range (or answers too much) gets a smaller one. A node that no
+// longer keeps the state of an old block (a full node prunes it after ~128 blocks) gets rule 7's order-status read at
+// the head instead, counted and logged (docs/indexer.md, "Archive RPC").
 import { createPublicClient, http, parseAbi, type Address, type Hex, type PublicClient } from 'viem';
 import type { Kv } from '../lib/kv.js';
 import { SEAPORT } from '../lib/seaport.js';
@@ -59,17 +61,29 @@ export interface Stats {
   rangeShrinks: number;
   reorgs: number;
   rolledBack: number;
+  /** Logs that did not decode (a provider's truncated or foreign log): skipped, counted here and in ix:health. */
   malformed: number;
+  /** Candidate fills whose order status was read at the head because the node had pruned the fill block's state. */
+  statusAtHead: number;
   /** Milliseconds spent reading logs and block headers, reading order status, in the rules, and writing the store. */
   ms: { fetch: number; status: number; rules: number; store: number };
 }
 
 const statusAbi = parseAbi(['function getOrderStatus(bytes32) view returns (bool, bool, uint256, uint256)']);
 const RANGE_ERROR = /range|limit|too many|exceed|response size|query returned more/i;
+/**
+ * How nodes say they no longer keep a block's state: geth "missing trie node <root> (path )" (hash scheme) and
+ * "historical state <root> is not available" (path scheme), "header not found"; reth "state at block #N is pruned";
+ * OpenEthereum "... running with state pruning"; anvil --prune-history "BlockOutOfRangeError: block height is H but
+ * requested was N". viem classes the error by its JSON-RPC code only (geth's -32000 becomes InvalidInputRpcError,
+ * "Missing or invalid parameters."; anvil's -32602 InvalidParamsRpcError), wrapped in a CallExecutionError and a
+ * ContractFunctionExecutionError; the node's own text survives in `details` and `message`, so the text is matched.
+ */
+export const STATE_MISSING_ERROR = /missing trie node|historical state|header not found|is pruned|state pruning|BlockOutOfRange/i;
 
 export class Indexer {
   readonly pub: PublicClient;
-  readonly stats: Stats = { sales: 0, skips: {}, ranges: 0, retries: 0, rangeShrinks: 0, reorgs: 0, rolledBack: 0, malformed: 0, ms: { fetch: 0, status: 0, rules: 0, store: 0 } };
+  readonly stats: Stats = { sales: 0, skips: {}, ranges: 0, retries: 0, rangeShrinks: 0, reorgs: 0, rolledBack: 0, malformed: 0, statusAtHead: 0, ms: { fetch: 0, status: 0, rules: 0, store: 0 } };
   cursor: bigint | null = null;
   head = 0n;
   private cfg!: RuleConfig;
@@ -80,6 +94,8 @@ export class Indexer {
   private lastProgress = { at: 0, block: 0n, sales: 0 };
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** The highest block whose state the node said it no longer has: blocks at or below go straight to the head. */
+  private prunedAt: bigint | null = null;
   private ahead: { from: bigint; to: bigint; p: Promise<{ logs: RawLog[]; toHash: string } | 'shrink'> } | null = null;
 
   constructor(readonly o: IndexerOptions) {
@@ -104,6 +120,9 @@ export class Indexer {
     Object.assign(this.stats.skips, await readSkips(this.o.kv));
     this.blocks = await readBlocks(this.o.kv);
     this.stats.sales = await this.o.kv.zcard(KEYS.seq);
+    const health = await this.o.kv.hgetall(KEYS.health);
+    this.stats.malformed = Number(health.malformed ?? 0);
+    this.stats.statusAtHead = Number(health.statusAtHead ?? 0);
     this.lastProgress = { at: Date.now(), block: this.cursor ?? this.o.fromBlock - 1n, sales: this.stats.sales };
   }
 
@@ -274,7 +293,7 @@ export class Indexer {
     });
   }
 
-  /** Retries `fn` with exponential back-off (a RangeRefused goes straight to the caller). */
+  /** Retries `fn` with exponential back-off (a RangeRefused or StateMissing goes straight to the caller). */
   async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const attempts = this.o.attempts ?? 8;
     const base = this.o.backoffMs ?? 250;
@@ -282,7 +301,7 @@ export class Indexer {
       try {
         return await fn();
       } catch (e) {
-        if (e instanceof RangeRefused || k >= attempts || this.stopped) throw e;
+        if (e instanceof RangeRefused || e instanceof StateMissing || k >= attempts || this.stopped) throw e;
         const wait = Math.min(base * 2 ** (k - 1), 10_000);
         this.stats.retries++;
         this.log(`indexer: ${what} failed (${errText(e).split('\n')[0].slice(0, 160)}); retry ${k}/${attempts - 1} in ${wait} ms`);
@@ -308,6 +327,7 @@ export class Indexer {
       skips[r] = (skips[r] ?? 0) + 1;
       touched.add(r);
     };
+    let malformed = 0;
     for (const l of logs) {
       try {
         const t0 = l.topics[0];
@@ -321,8 +341,9 @@ export class Indexer {
           const tr = decodeNftTransfer(l);
           if (tr) ctx(l.transactionHash).transfers.push(tr);
         }
-      } catch {
-        this.stats.malformed++;
+      } catch (e) {
+        malformed++;
+        this.log(`indexer: skipped a malformed log (tx ${String(l.transactionHash).slice(0, 66)}, log ${l.logIndex}, topic ${String(l.topics?.[0]).slice(0, 66)}): ${errText(e).split('\n')[0].slice(0, 80)}`);
       }
     }
     const empty: TxContext = { matched: new Set(), transfers: [], fills: [] };
@@ -346,12 +367,14 @@ export class Indexer {
     const tq = performance.now();
     const blocksWithFills = [...byBlock.entries()];
     const looked = await mapLimit(blocksWithFills, 8, async ([block, list]) => ({
-      sizes: await this.totalSizes(block, list.map((c) => ({ market: c.f.marketplace, hash: c.f.orderHash }))),
+      status: await this.totalSizes(block, list.map((c) => ({ market: c.f.marketplace, hash: c.f.orderHash }))),
       ts: list[0].f.timestamp ?? (await this.timestamp(block)),
     }));
     tWait += performance.now() - tq;
+    let statusAtHead = 0;
     blocksWithFills.forEach(([block, list], b) => {
-      const { sizes, ts } = looked[b];
+      const { status: { sizes, atHead }, ts } = looked[b];
+      if (atHead) statusAtHead += list.length;
       hashes.set(block, list[0].f.blockHash);
       list.forEach((c, i) => {
         const r = finish(c.f, c.pre, c.tx, sizes[i], ts, this.cfg);
@@ -365,7 +388,8 @@ export class Indexer {
     for (const n of prune) this.blocks.delete(n);
     const ops = commitOps({ sales, skips, touched, blockHashes: hashes, pruneBlocks: prune, cursor: to });
     const lag = this.head > to ? this.head - to : 0n;
-    for (const [field, value] of Object.entries({ head: this.head, cursor: to, lag, updatedAt: Date.now(), salesTotal: this.stats.sales + sales.length })) {
+    const totals = { malformed: this.stats.malformed + malformed, statusAtHead: this.stats.statusAtHead + statusAtHead };
+    for (const [field, value] of Object.entries({ head: this.head, cursor: to, lag, updatedAt: Date.now(), salesTotal: this.stats.sales + sales.length, ...totals })) {
       ops.push({ op: 'hset', key: KEYS.health, field, value: String(value) });
     }
     const ts0 = performance.now();
@@ -374,6 +398,7 @@ export class Indexer {
     await this.retryStore(() => this.o.kv.exec(ops));
     this.stats.ms.store += performance.now() - ts0;
     this.stats.skips = skips;
+    Object.assign(this.stats, totals);
     this.cursor = to;
     this.stats.sales += sales.length;
     this.stats.ranges++;
@@ -386,19 +411,52 @@ export class Indexer {
     return this.retry('store write', fn);
   }
 
-  private async totalSizes(block: bigint, orders: { market: string; hash: Hex }[]): Promise<bigint[]> {
+  /**
+   * Rule 7's input: each order's getOrderStatus totalSize at the fills' block. A node that has pruned that block's
+   * state (STATE_MISSING_ERROR) is asked at the head instead: Seaport 1.6 never lowers a totalSize above 1 (a further
+   * fill keeps or multiplies it, a cancellation leaves it), so the answer to rule 7 is the same, except for an order
+   * whose fractions overflowed 120 bits and were divided by their gcd (docs/indexer.md, "Archive RPC").
+   */
+  private async totalSizes(block: bigint, orders: { market: string; hash: Hex }[]): Promise<{ sizes: bigint[]; atHead: boolean }> {
+    if (this.prunedAt === null || block > this.prunedAt) {
+      try {
+        return { sizes: await this.readStatus(block, orders, true), atHead: false };
+      } catch (e) {
+        if (!(e instanceof StateMissing)) throw e;
+        if (this.prunedAt === null) {
+          this.log(
+            `indexer: the node has no state at block ${block} (${e.message.slice(0, 120)}): reading order status at the head instead ` +
+              `(block ${this.head}); a partial fill is still told apart unless its fractions were reduced by their gcd. An archive RPC is recommended for backfills (docs/indexer.md)`,
+          );
+        }
+        if (this.prunedAt === null || block > this.prunedAt) this.prunedAt = block;
+      }
+    }
+    // The head is at or above every block indexed (ranges end at head - confirmations), and recent enough to be kept.
+    return { sizes: await this.readStatus(this.head, orders, false), atHead: true };
+  }
+
+  /** getOrderStatus of each order at `at`, 500 per deployless multicall; `missingIsFinal`: a pruned state is not retried. */
+  private async readStatus(at: bigint, orders: { market: string; hash: Hex }[], missingIsFinal: boolean): Promise<bigint[]> {
     const out: bigint[] = [];
     for (let i = 0; i < orders.length; i += 500) {
       const chunk = orders.slice(i, i + 500);
-      const res = await this.retry('getOrderStatus', () =>
-        this.pub.multicall({
-          contracts: chunk.map((o) => ({ address: o.market as Address, abi: statusAbi, functionName: 'getOrderStatus', args: [o.hash] }) as const),
-          blockNumber: block,
-          deployless: true,
-          batchSize: 0,
-          allowFailure: false,
-        }),
-      );
+      const res = await this.retry('getOrderStatus', async () => {
+        try {
+          return await this.pub.multicall({
+            contracts: chunk.map((o) => ({ address: o.market as Address, abi: statusAbi, functionName: 'getOrderStatus', args: [o.hash] }) as const),
+            blockNumber: at,
+            deployless: true,
+            batchSize: 0,
+            allowFailure: false,
+          });
+        } catch (e) {
+          const msg = errText(e);
+          // The node's own words (viem's `details`), not viem's summary ("Missing or invalid parameters.").
+          if (missingIsFinal && STATE_MISSING_ERROR.test(msg)) throw new StateMissing(((e as { details?: string }).details || msg).split('\n')[0]);
+          throw e;
+        }
+      });
       for (const r of res as unknown as [boolean, boolean, bigint, bigint][]) out.push(r[3]);
     }
     return out;
@@ -421,7 +479,9 @@ export class Indexer {
     const lag = this.cursor === null ? 0n : this.head - this.cursor;
     if (every > 0 || final) {
       this.log(
-        `indexer: block ${this.cursor} of ${this.head} (lag ${lag}), ${blocks.toFixed(0)} blocks/s, ${sales.toFixed(0)} sales/s, ${this.stats.sales} sales, skips ${fmtSkips(this.stats.skips)}`,
+        `indexer: block ${this.cursor} of ${this.head} (lag ${lag}), ${blocks.toFixed(0)} blocks/s, ${sales.toFixed(0)} sales/s, ${this.stats.sales} sales, skips ${fmtSkips(this.stats.skips)}` +
+          (this.stats.malformed ? `, malformed logs ${this.stats.malformed}` : '') +
+          (this.stats.statusAtHead ? `, order status read at the head (no archive state) ${this.stats.statusAtHead}` : ''),
       );
     }
     this.lastProgress = { at: now, block: this.cursor ?? 0n, sales: this.stats.sales };
@@ -430,6 +490,7 @@ export class Indexer {
 
 class RangeRefused extends Error {}
 class ReorgInFlight extends Error {}
+class StateMissing extends Error {}
 
 /** fn over items with at most `limit` in flight; results in the items' order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {

@@ -19,7 +19,9 @@ Indexes Seaport 1.6 sales of the listed collections (docs/sale-rules.md) into Re
   --deployment     a deployment record (default when nothing else names the collections: deployments/<chainId>.json):
                    collection721, collection1155, asset, startBlock
   --from           first block when the store has no cursor (default: the record's startBlock, else 0); a stored
-                   cursor always wins, so a restart resumes where the last run stopped
+                   cursor always wins, so a restart resumes where the last run stopped. A backfill further back than
+                   the node keeps state (a full node: ~128 blocks) wants an archive RPC; without one each fill's order
+                   status is read at the head instead, counted and logged (docs/indexer.md, "Archive RPC")
   --confirmations  blocks behind the head to stay (default 2; 0 on the local chain ids 31337 and 1337)
   --once           index up to the confirmed head and exit; without it, follow the head
   --no-native      native ETH is not the pool asset (a non-WETH pool): ETH-paid fills are skipped as other-currency

@@ -4,7 +4,8 @@
 //   ix:blocks            hash: block number → block hash, for the blocks the indexer stored (range ends and blocks
 //                        with sales) within the reorg window; a mismatch with the chain is a reorg
 //   ix:skips             hash: skip reason → count (docs/sale-rules.md)
-//   ix:health            hash: head, safeHead, cursor, lag, updatedAt (unix ms), salesTotal
+//   ix:health            hash: head, cursor, lag, updatedAt (unix ms), salesTotal, malformed (logs that did not
+//                        decode), statusAtHead (fills whose order status was read at the head: no archive state)
 //   sale:<id>            the Sale's JSON (encodeSale); exists once per sale: the idempotency key
 //   sales:<collection>   zset, score = block timestamp, member = the Sale's JSON (collection lower-case)
 //   sales:seq            zset, score = blockNumber * 1e6 + logIndex, member = sale id: every sale in chain order
@@ -72,13 +73,21 @@ export function commitOps(p: {
   pruneBlocks: bigint[];
   cursor: bigint;
 }): KvOp[] {
-  const ops: KvOp[] = [];
+  // Grouped by key (every sale's id key, then each collection's zset, then the sequence), so the Redis store sends
+  // each group as one command (ts/lib/kv.ts); the keys are distinct, so the order changes nothing else.
+  const sets: KvOp[] = [];
+  const byCollection = new Map<string, KvOp[]>();
+  const seq: KvOp[] = [];
   for (const s of p.sales) {
     const json = encodeSale(s);
-    ops.push({ op: 'set', key: KEYS.sale(s.id), value: json });
-    ops.push({ op: 'zadd', key: KEYS.sales(s.collection), score: s.timestamp, member: json });
-    ops.push({ op: 'zadd', key: KEYS.seq, score: seqOf(s.blockNumber, s.logIndex), member: s.id });
+    sets.push({ op: 'set', key: KEYS.sale(s.id), value: json });
+    const key = KEYS.sales(s.collection);
+    let l = byCollection.get(key);
+    if (!l) byCollection.set(key, (l = []));
+    l.push({ op: 'zadd', key, score: s.timestamp, member: json });
+    seq.push({ op: 'zadd', key: KEYS.seq, score: seqOf(s.blockNumber, s.logIndex), member: s.id });
   }
+  const ops: KvOp[] = [...sets, ...[...byCollection.values()].flat(), ...seq];
   for (const r of new Set(p.touched)) ops.push({ op: 'hset', key: KEYS.skips, field: r, value: String(p.skips[r] ?? 0) });
   for (const [n, h] of p.blockHashes) ops.push({ op: 'hset', key: KEYS.blocks, field: n.toString(), value: h });
   for (const n of p.pruneBlocks) ops.push({ op: 'hdel', key: KEYS.blocks, field: n.toString() });

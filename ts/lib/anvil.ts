@@ -30,11 +30,12 @@ export function anvilBinary(): string {
 }
 
 /** Starts anvil with a fixed chain id and a large balance per account; resolves once it answers JSON-RPC. */
-export async function startAnvil(opts: { chainId?: number; blockTime?: number } = {}): Promise<Anvil> {
+export async function startAnvil(opts: { chainId?: number; blockTime?: number; args?: string[] } = {}): Promise<Anvil> {
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(opts.chainId ?? 31337),
     '--balance', '1000000', '--silent', '--code-size-limit', '24576', '--hardfork', 'cancun'];
   if (opts.blockTime) args.push('--block-time', String(opts.blockTime));
+  if (opts.args) args.push(...opts.args); // e.g. ['--prune-history', '4']: a node that keeps only recent state
   const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d.toString()));

@@ -16,6 +16,8 @@ interface Cmd {
   script: string;
   /** A command line whose last flag lacks its value, and the line that must say so. */
   missing: [string[], RegExp];
+  /** What runs the script (default tsx). */
+  runner?: 'bash';
 }
 
 const COMMANDS: Cmd[] = [
@@ -32,6 +34,14 @@ const COMMANDS: Cmd[] = [
   { name: 'oracle', script: 'ts/oracle/main.ts', missing: [['--deployment'], /^oracle: --deployment needs a value$/] },
   { name: 'monitor', script: 'ts/monitor/main.ts', missing: [['--once', '--config'], /^monitor: --config needs a value$/] },
   { name: 'status', script: 'ts/monitor/status.ts', missing: [['--port'], /^status: --port needs a value$/] },
+  { name: 'indexer', script: 'ts/indexer/main.ts', missing: [['--rpc'], /^indexer: --rpc needs a value$/] },
+  { name: 'indexer-bench', script: 'ts/bench/indexer.ts', missing: [['--sales'], /^indexer-bench: --sales needs a value$/] },
+  { name: 'networks', script: 'subgraph/scripts/networks.ts', missing: [['--network'], /^networks: --network needs a value$/] },
+  { name: 'abis', script: 'subgraph/scripts/abis.ts', missing: [['extra'], /^abis: unexpected argument extra/] },
+  { name: 'fixtures', script: 'subgraph/scripts/fixtures.ts', missing: [['--out'], /^fixtures: --out needs a value$/] },
+  // subgraph/scripts/build.sh (make subgraph): a flag is not a network name, and it builds one network.
+  { name: 'subgraph', script: 'subgraph/scripts/build.sh', runner: 'bash', missing: [['local', 'extra'], /^subgraph: unexpected argument extra/] },
+  { name: 'replica-anvil', script: 'test/fork/replica-anvil.sh', runner: 'bash', missing: [['extra'], /^replica-anvil: unexpected argument extra/] },
 ];
 
 let deadRpc = '';
@@ -49,9 +59,9 @@ async function env(): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-function run(script: string, args: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+function run(script: string, args: string[], e: NodeJS.ProcessEnv, runner?: 'bash'): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((ok) => {
-    const child = spawn('node_modules/.bin/tsx', [script, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(runner ?? 'node_modules/.bin/tsx', [script, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -64,11 +74,11 @@ function run(script: string, args: string[], e: NodeJS.ProcessEnv): Promise<{ co
   });
 }
 
-// Concurrent: each case is a process start (tsx + viem, ~1-2 s of CPU); there are 31 of them.
+// Concurrent: each case is a process start (tsx + viem, ~1-2 s of CPU); there are 52 of them.
 describe.concurrent('every command follows the command-line convention', () => {
-  it.each(COMMANDS)('$name: --help prints the usage on stdout, exits 0 and does nothing else', async ({ script }) => {
+  it.each(COMMANDS)('$name: --help prints the usage on stdout, exits 0 and does nothing else', async ({ script, runner }) => {
     const cwdBefore = readdirSync('.').sort();
-    const r = await run(script, ['--help'], await env());
+    const r = await run(script, ['--help'], await env(), runner);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: /);
@@ -76,15 +86,15 @@ describe.concurrent('every command follows the command-line convention', () => {
     expect(readdirSync('.').sort()).toEqual(cwdBefore);
   });
 
-  it.each(COMMANDS)('$name: an unknown flag is one line on stderr, exit 2', async ({ name, script }) => {
-    const r = await run(script, ['--bogus'], await env());
+  it.each(COMMANDS)('$name: an unknown flag is one line on stderr, exit 2', async ({ name, script, runner }) => {
+    const r = await run(script, ['--bogus'], await env(), runner);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toBe(`${name}: unknown argument --bogus (--help lists the options)\n`);
   });
 
-  it.each(COMMANDS)('$name: a flag without its value (or a missing argument) is one line on stderr, exit 2', async ({ script, missing: [args, line] }) => {
-    const r = await run(script, args, await env());
+  it.each(COMMANDS)('$name: a flag without its value (or a missing argument) is one line on stderr, exit 2', async ({ script, runner, missing: [args, line] }) => {
+    const r = await run(script, args, await env(), runner);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err.trimEnd().split('\n')).toHaveLength(1);

@@ -13,6 +13,7 @@ import { openKv, type Kv } from '../lib/kv.js';
 import { startRedis, type RedisServer } from '../lib/redis.js';
 import * as sp from '../lib/seaport.js';
 import { Indexer, type IndexerOptions } from '../indexer/indexer.js';
+import { ORDER_FULFILLED_TOPIC } from '../indexer/rules.js';
 import { KEYS, readCursor, salesAfter } from '../indexer/store.js';
 import { startProxy } from './rpc-proxy.js';
 
@@ -155,6 +156,7 @@ describe('indexer under failure', () => {
     await ix.runOnce();
     expect(ix.stats.reorgs).toBe(1);
     expect(ix.stats.rolledBack).toBe(3);
+    expect(ix.stats.statusAtHead).toBe(0); // anvil keeps every state: each order status was read at its fill's block
     expect(lines.some((l) => /reorg at block \d+: rolled back 3 sale/.test(l))).toBe(true);
     const now = await stored(kv);
     for (const tx of orphaned) expect(now).not.toContain(tx);
@@ -210,6 +212,107 @@ describe('indexer under failure', () => {
     }
   });
 
+  it('stores a sale only once it is --confirmations deep, and a reorg inside that depth never reaches the store', async () => {
+    const depth = 6;
+    const start = (await c.pub.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const kv = await openKv({ url: redis.url, prefix: 'deep:' });
+    try {
+      const ix = new Indexer(options(kv, { fromBlock: start, confirmations: depth }));
+      await ix.init();
+      await c.test.mine({ blocks: depth });
+      const [first] = await sell(1);
+      const at = (await c.pub.getTransactionReceipt({ hash: first as `0x${string}` })).blockNumber;
+      await ix.runOnce();
+      expect(await readCursor(kv)).toBe(at - BigInt(depth));
+      expect(await stored(kv)).toEqual([]);
+      await c.test.mine({ blocks: depth - 1 });
+      await ix.runOnce();
+      expect(await stored(kv), `${depth - 1} deep`).toEqual([]);
+      await c.test.mine({ blocks: 1 });
+      await ix.runOnce();
+      expect(await stored(kv), `${depth} deep`).toEqual([first]);
+
+      // A sale on a branch that is replaced before it is `depth` deep: seen by the indexer's runs, never stored.
+      const snap = await c.test.snapshot();
+      const base = await c.pub.getBlockNumber({ cacheTime: 0 });
+      const [orphan] = await sell(1);
+      const tip = await c.pub.getBlockNumber({ cacheTime: 0 });
+      expect(tip - base, 'the branch is shallower than the depth').toBeLessThan(BigInt(depth));
+      await ix.runOnce();
+      await c.test.revert({ id: snap });
+      nextId -= 1n;
+      await c.test.mine({ blocks: 1 }); // a different block at the orphan branch's first height
+      const [replacement] = await sell(1);
+      await c.test.mine({ blocks: depth });
+      await ix.runOnce();
+      const now = await stored(kv);
+      expect(now).not.toContain(orphan);
+      expect(now).toEqual([first, replacement]);
+      expect(ix.stats.reorgs).toBe(0);
+      expect(ix.stats.rolledBack).toBe(0);
+    } finally {
+      await kv.close();
+    }
+  });
+
+  it('skips a log that does not decode with a counted, logged reason and stores the rest', async () => {
+    const start = (await c.pub.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const txs = await sell(3);
+    // The provider serves the second sale's OrderFulfilled cut short, and one log of the fill topic with no data.
+    const proxy = await startProxy(anvil.rpcUrl, {
+      rewriteLogs: (logs) => {
+        const out = logs.map((l) =>
+          l.transactionHash === txs[1] && (l.topics as string[])[0] === ORDER_FULFILLED_TOPIC ? { ...l, data: (l.data as string).slice(0, 2 + 64 * 4) } : l,
+        );
+        const fill = logs.find((l) => (l.topics as string[])[0] === ORDER_FULFILLED_TOPIC);
+        if (fill) out.push({ ...fill, topics: [ORDER_FULFILLED_TOPIC], data: '0x', logIndex: '0x7f' });
+        return out;
+      },
+    });
+    const kv = await openKv({ url: '', prefix: 'bad:' });
+    try {
+      const lines: string[] = [];
+      const ix = new Indexer(options(kv, { fromBlock: start, rpcUrl: proxy.url, progressMs: 1, log: (l) => lines.push(l) }));
+      await ix.init();
+      await ix.runOnce();
+      expect((await salesAfter(kv, 0, 100)).sales.map((s) => s.txHash)).toEqual([txs[0], txs[2]]);
+      expect(ix.stats.malformed).toBe(2);
+      expect(await kv.hget(KEYS.health, 'malformed')).toBe('2');
+      expect(lines.filter((l) => /^indexer: skipped a malformed log \(tx 0x[0-9a-f]{64}, log 0x[0-9a-f]+, topic 0x[0-9a-f]{64}\): malformed OrderFulfilled$/.test(l)), lines.join('\n')).toHaveLength(2);
+      expect(lines.at(-1)).toMatch(/, malformed logs 2$/);
+      // The count survives a restart.
+      const again = new Indexer(options(kv, { fromBlock: start, rpcUrl: proxy.url }));
+      await again.init();
+      expect(again.stats.malformed).toBe(2);
+    } finally {
+      await kv.close();
+      await proxy.stop();
+    }
+  });
+
+  it('on a node without old state (geth beyond 128 blocks: "missing trie node") reads order status at the head, counted and logged', async () => {
+    const start = (await c.pub.getBlockNumber({ cacheTime: 0 })) + 1n;
+    const txs = await sell(2);
+    await c.test.mine({ blocks: 10 });
+    const proxy = await startProxy(anvil.rpcUrl, { stateDepth: 5 });
+    const kv = await openKv({ url: '', prefix: 'geth:' });
+    try {
+      const lines: string[] = [];
+      // Two tries per request: without the fallback the first pruned read ends the run.
+      const ix = new Indexer(options(kv, { fromBlock: start, rpcUrl: proxy.url, attempts: 2, backoffMs: 10, log: (l) => lines.push(l) }));
+      await ix.init();
+      await ix.runOnce();
+      expect(proxy.counts.pruned).toBeGreaterThan(0);
+      expect((await salesAfter(kv, 0, 100)).sales.map((s) => s.txHash)).toEqual(txs);
+      expect(ix.stats.statusAtHead).toBe(2);
+      expect(await kv.hget(KEYS.health, 'statusAtHead')).toBe('2');
+      expect(lines.filter((l) => /^indexer: the node has no state at block \d+ \(.*missing trie node.*\): reading order status at the head instead \(block \d+\).*An archive RPC is recommended/.test(l)), lines.join('\n')).toHaveLength(1);
+    } finally {
+      await kv.close();
+      await proxy.stop();
+    }
+  });
+
   it('prints progress with blocks/s and the lag to the head', async () => {
     const start = (await c.pub.getBlockNumber({ cacheTime: 0 })) + 1n;
     await sell(2);
@@ -219,6 +322,45 @@ describe('indexer under failure', () => {
     await ix.init();
     await ix.runOnce();
     expect(lines.some((l) => /^indexer: block \d+ of \d+ \(lag \d+\), \d+ blocks\/s, \d+ sales\/s, \d+ sales/.test(l))).toBe(true);
+  });
+
+  it('on anvil --prune-history: a backfill older than the kept state completes, and a partial fill filled further later is still skipped', async () => {
+    const pruned = await startAnvil({ args: ['--prune-history', '4'] });
+    try {
+      const pc = await connect(pruned.rpcUrl);
+      const pm = await sp.deployMarket(pc);
+      const [, s1, b1] = pc.accounts;
+      const nft = (id: bigint): sp.Nft => ({ token: pm.erc721, id, amount: 1n, standard: 'erc721' });
+      const want: string[] = [];
+      await sp.mintNft(pc, s1, nft(1n));
+      want.push((await sp.listAndFill(pc, { seller: s1, buyer: b1, nft: nft(1n), price: parseEther('1'), currency: sp.ZERO })).receipt.transactionHash);
+      // Half of a partially fillable ERC-1155 order, 10 blocks later the other half: totalSize is 2 at both fills'
+      // blocks and at the head.
+      const stack: sp.Nft = { token: pm.erc1155, id: 7n, amount: 10n, standard: 'erc1155' };
+      await sp.mintNft(pc, s1, stack);
+      const o = await sp.signOrder(pc, sp.orderParameters({ offerer: s1, orderType: sp.OrderType.PARTIAL_OPEN, offer: [sp.nftItem(stack)], consideration: [sp.to(sp.paymentItem(sp.ZERO, parseEther('10')), s1)] }));
+      await sp.fulfilFraction(pc, b1, o, 1n, 2n);
+      await pc.test.mine({ blocks: 10 });
+      await sp.fulfilFraction(pc, b1, o, 1n, 2n);
+      await sp.mintNft(pc, s1, nft(2n));
+      want.push((await sp.listAndFill(pc, { seller: s1, buyer: b1, nft: nft(2n), price: parseEther('2'), currency: sp.ZERO })).receipt.transactionHash);
+      await pc.test.mine({ blocks: 20 });
+      // The node really has dropped the old state (anvil's own error for it).
+      await expect(pc.pub.getBalance({ address: s1, blockNumber: 2n })).rejects.toThrow(/BlockOutOfRange/);
+
+      const kv = await openKv({ url: '', prefix: 'pruned:' });
+      const lines: string[] = [];
+      const ix = new Indexer({ ...options(kv), rpcUrl: pruned.rpcUrl, collections: [pm.erc721, pm.erc1155], asset: pm.weth, attempts: 2, backoffMs: 10, log: (l) => lines.push(l) });
+      await ix.init();
+      await ix.runOnce();
+      expect((await salesAfter(kv, 0, 100)).sales.map((s) => s.txHash)).toEqual(want);
+      expect(ix.stats.skips['partial-fill']).toBe(2);
+      expect(ix.stats.statusAtHead).toBe(4);
+      expect(lines.some((l) => /no state at block \d+ \(.*BlockOutOfRange.*An archive RPC is recommended/.test(l)), lines.join('\n')).toBe(true);
+      await kv.close();
+    } finally {
+      await pruned.stop();
+    }
   });
 
   it('answers --help, and bad input with one line and a non-zero status', async () => {

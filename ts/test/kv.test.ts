@@ -39,6 +39,30 @@ async function contract(kv: Kv) {
   expect(await kv.hgetall('h')).toEqual({ y: '20' });
   await kv.del('cursor');
   expect(await kv.get('cursor')).toBeNull();
+  // Runs of sets, and of zadds or hsets to one key (which the Redis store sends as one MSET / ZADD / HSET), end as
+  // the ops one by one would: the last write of a key, member or field wins, and a del between runs still counts.
+  await kv.exec([
+    { op: 'set', key: 'm1', value: 'a' },
+    { op: 'set', key: 'm2', value: 'b' },
+    { op: 'set', key: 'm1', value: 'c' },
+    { op: 'zadd', key: 'zz', score: 5, member: 'x' },
+    { op: 'zadd', key: 'zz', score: 1, member: 'y' },
+    { op: 'zadd', key: 'zz', score: 0, member: 'x' },
+    { op: 'zadd', key: 'other', score: 1, member: 'o' },
+    { op: 'hset', key: 'hh', field: 'f', value: '1' },
+    { op: 'hset', key: 'hh', field: 'f', value: '2' },
+    { op: 'hset', key: 'hh', field: 'g', value: '3' },
+    { op: 'del', key: 'm2' },
+    { op: 'set', key: 'm3', value: 'e' },
+    { op: 'hdel', key: 'hh', field: 'g' },
+    { op: 'hset', key: 'hh', field: 'g', value: '4' },
+  ]);
+  expect([await kv.get('m1'), await kv.get('m2'), await kv.get('m3')]).toEqual(['c', null, 'e']);
+  expect(await kv.zrangebyscore('zz', 0, 10)).toEqual(['x', 'y']);
+  expect(await kv.zrangebyscore('zz', 0.5, 10)).toEqual(['y']);
+  expect(await kv.zrangebyscore('other', 0, 10)).toEqual(['o']);
+  expect(await kv.hgetall('hh')).toEqual({ f: '2', g: '4' });
+  for (const k of ['m1', 'm3', 'zz', 'other', 'hh']) await kv.del(k);
 }
 
 describe('kv', () => {

@@ -273,6 +273,13 @@ describe('monitor rules on the deployed protocol', () => {
     const wo = alerts.find((a) => a.rule === 'write-off')!;
     expect(BigInt(wo.data.amount as bigint)).toBeGreaterThan(0n);
     expect(BigInt(wo.data.fromLenders as bigint)).toBeGreaterThan(0n);
+    // The status page's reserve and bad-debt cells hold the pool's numbers, the loss now among them.
+    const [bad, absorbed] = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
+    const reserve = await pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' });
+    expect(bad).toBeGreaterThan(0n);
+    const weth = (x: bigint) => `${Number(formatUnits(x, 18)).toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 })} WETH`;
+    const page = (await new StatusSource(pub, addrs, 0n).snapshot()).numbers;
+    expect({ reserve: page.reserve, bad: page['bad-debt'], absorbed: page['bad-debt-absorbed'] }).toEqual({ reserve: weth(reserve), bad: weth(bad), absorbed: weth(absorbed) });
     // The loss reached the share price at the auction's start (impairment), not again at the write-off.
   }, 240_000);
 

@@ -134,4 +134,24 @@ describe('status page in headless Chromium', () => {
     await p.waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent === w, [cell, want] as const, { timeout: 10_000 });
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it('shows the reserve and the bad debt the pool reports', async () => {
+    const r = d.record;
+    const p = await browser!.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(page!.url, { timeout: 10_000 });
+    // Sixty days of interest on the loan, booked by a deposit: the reserve's share of it is well above the page's
+    // last digit, so a cell showing another number (or none) cannot pass.
+    await test.increaseTime({ seconds: 60 * 86_400 });
+    await test.mine({ blocks: 1 });
+    await tx(lp, r.pool, iLendingPoolAbi, 'deposit', [parseEther('1'), lp.address]);
+    const reserve = await d.pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'reserve' });
+    const [bad, absorbed] = await d.pub.readContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'badDebt' });
+    expect(fmt(reserve)).not.toBe(fmt(0n));
+    const want = { reserve: fmt(reserve), 'bad-debt': fmt(bad), 'bad-debt-absorbed': fmt(absorbed) };
+    await p.waitForFunction((w) => document.getElementById('reserve')?.textContent === w, want.reserve, { timeout: 10_000 });
+    for (const [id, text] of Object.entries(want)) expect(await p.textContent(`#${id}`), id).toBe(text);
+    expect(errors).toEqual([]);
+  }, 30_000);
 });

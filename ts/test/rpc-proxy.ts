@@ -15,19 +15,26 @@ export interface Limits {
   refuse?: Set<string>;
   /** Refuse `eth_getLogs` once this many have been answered. */
   logsBudget?: number;
+  /**
+   * A pruned full node: `eth_call` at a block more than this many below the head fails with geth's answer for state
+   * it no longer keeps (error -32000 "missing trie node <root> (path )"), as geth does beyond 128 blocks.
+   */
+  stateDepth?: number;
+  /** Overwrites `eth_getLogs` results (a provider that serves damaged logs). */
+  rewriteLogs?: (logs: Record<string, unknown>[]) => Record<string, unknown>[];
 }
 
 export interface Proxy {
   url: string;
   limits: Limits;
-  counts: { calls: number; logs: number; injected: number; rangeRefused: number; resultRefused: number; lagged: number };
+  counts: { calls: number; logs: number; injected: number; rangeRefused: number; resultRefused: number; lagged: number; pruned: number };
   stop: () => Promise<void>;
 }
 
 type Req = { id: unknown; method: string; params?: unknown[] };
 
 export async function startProxy(upstream: string, limits: Limits = {}): Promise<Proxy> {
-  const counts = { calls: 0, logs: 0, injected: 0, rangeRefused: 0, resultRefused: 0, lagged: 0 };
+  const counts = { calls: 0, logs: 0, injected: 0, rangeRefused: 0, resultRefused: 0, lagged: 0, pruned: 0 };
   const forward = async (body: unknown) => {
     const res = await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return res.json() as Promise<any>;
@@ -37,6 +44,13 @@ export async function startProxy(upstream: string, limits: Limits = {}): Promise
 
   const handle = async (req: Req): Promise<unknown> => {
     if (limits.refuse?.has(req.method)) return error(req.id, -32601, `${req.method} is not available on this plan`);
+    if (req.method === 'eth_call' && limits.stateDepth !== undefined) {
+      const tag = req.params?.[1];
+      if (typeof tag === 'string' && tag.startsWith('0x') && BigInt(tag) + BigInt(limits.stateDepth) < (await head())) {
+        counts.pruned++;
+        return error(req.id, -32000, `missing trie node ${'5e'.repeat(32)} (path )`);
+      }
+    }
     if (req.method !== 'eth_getLogs') return forward(req);
     if (limits.logsBudget !== undefined && counts.logs >= limits.logsBudget) return error(req.id, -32603, 'eth_getLogs: daily request budget used up');
     counts.logs++;
@@ -59,6 +73,7 @@ export async function startProxy(upstream: string, limits: Limits = {}): Promise
       filter.toBlock = `0x${to.toString(16)}`;
     }
     const res = await forward({ ...req, params: [filter] });
+    if (limits.rewriteLogs && Array.isArray(res.result)) res.result = limits.rewriteLogs(res.result);
     if (limits.maxResults !== undefined && Array.isArray(res.result) && res.result.length > limits.maxResults) {
       counts.resultRefused++;
       return error(req.id, -32005, `query returned more than ${limits.maxResults} results`);

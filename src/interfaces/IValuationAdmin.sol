@@ -212,8 +212,24 @@ interface IValuationAdmin is IValuation {
     /// @notice `listCollection`/`setFeed` with an effective `maxAnswer` that, in pool-asset units (`normalised`), does
     /// not fit the 88-bit price fields.
     error FeedMaxAnswerTooHigh(address collection, uint256 maxAnswer, uint256 normalised);
-    /// @notice TWAP or risk parameters outside their bounds (`reason` names the field).
-    error InvalidTwapParams(address collection, bytes32 reason);
+    /// @notice `listCollection`/`setTwapParams` with a zero `maxPrice` (no sale could pass).
+    error TwapMaxPriceZero(address collection);
+    /// @notice `listCollection`/`setTwapParams` with `clampBps` zero or above `maxClampBps`.
+    error TwapClampOutOfRange(address collection, uint256 clampBps, uint256 maxClampBps);
+    /// @notice `listCollection`/`setTwapParams` with `minSales` outside [`lower`, `upper`] (the ring's capacity).
+    error TwapMinSalesOutOfRange(address collection, uint256 minSales, uint256 lower, uint256 upper);
+    /// @notice `listCollection`/`setTwapParams` with `minWindow` seconds outside [`lower`, `upper`].
+    error TwapWindowOutOfRange(address collection, uint256 minWindow, uint256 lower, uint256 upper);
+    /// @notice `listCollection`/`setTwapParams` with `halfLife` seconds outside [`lower`, `upper`].
+    error TwapHalfLifeOutOfRange(address collection, uint256 halfLife, uint256 lower, uint256 upper);
+    /// @notice `listCollection`/`setTwapParams` with `anchorPeriod` seconds outside [`lower`, `upper`]; `lower` is the
+    /// window (an anchor shorter than it would follow a burst that fills the window).
+    error TwapAnchorPeriodOutOfRange(address collection, uint256 anchorPeriod, uint256 lower, uint256 upper);
+    /// @notice `listCollection`/`setRiskParams` with `twapMaxAge` seconds outside [`lower`, `upper`]; `lower` is the
+    /// TWAP window.
+    error TwapMaxAgeOutOfRange(address collection, uint256 twapMaxAge, uint256 lower, uint256 upper);
+    /// @notice `listCollection`/`setRiskParams` with `deviationBps` outside [`lower`, `upper`].
+    error DeviationOutOfRange(address collection, uint256 deviationBps, uint256 lower, uint256 upper);
     /// @notice `traitPremium` was called while no trait pricer is configured.
     error TraitPricerNotSet();
     /// @notice Thrown by `unfreeze` when `collection` is not frozen.

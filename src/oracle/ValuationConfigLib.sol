@@ -72,43 +72,36 @@ library ValuationConfigLib {
         );
     }
 
-    /// @notice Reverts with `InvalidTwapParams(collection, field)` unless every TWAP parameter is within bounds.
+    /// @notice Reverts unless every TWAP parameter is within its bounds, with the error that names the field.
     function checkTwapParams(address collection, IValuationAdmin.TwapParams memory p) public pure {
-        if (p.maxPrice == 0) revert IValuationAdmin.InvalidTwapParams(collection, "maxPrice");
+        if (p.maxPrice == 0) revert IValuationAdmin.TwapMaxPriceZero(collection);
         if (p.clampBps == 0 || p.clampBps > MAX_CLAMP_BPS) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "clampBps");
+            revert IValuationAdmin.TwapClampOutOfRange(collection, p.clampBps, MAX_CLAMP_BPS);
         }
-        if (p.minSales < 2 || p.minSales > CAPACITY) revert IValuationAdmin.InvalidTwapParams(collection, "minSales");
+        if (p.minSales < 2 || p.minSales > CAPACITY) {
+            revert IValuationAdmin.TwapMinSalesOutOfRange(collection, p.minSales, 2, CAPACITY);
+        }
         if (p.minWindow < MIN_WINDOW_LOWER || p.minWindow > MAX_WINDOW) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "minWindow");
+            revert IValuationAdmin.TwapWindowOutOfRange(collection, p.minWindow, MIN_WINDOW_LOWER, MAX_WINDOW);
         }
         if (p.halfLife < MIN_HALF_LIFE || p.halfLife > MAX_HALF_LIFE) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "halfLife");
+            revert IValuationAdmin.TwapHalfLifeOutOfRange(collection, p.halfLife, MIN_HALF_LIFE, MAX_HALF_LIFE);
         }
         // An anchor period shorter than the window would let the anchor follow a burst that fills it.
         if (p.anchorPeriod < p.minWindow || p.anchorPeriod > MAX_ANCHOR_PERIOD) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "anchorPeriod");
+            revert IValuationAdmin.TwapAnchorPeriodOutOfRange(
+                collection, p.anchorPeriod, p.minWindow, MAX_ANCHOR_PERIOD
+            );
         }
     }
 
-    /// @notice Reverts with `InvalidTwapParams(collection, "auctionStartBps")` unless an auction starting at
-    /// `auctionStartBps` of the value opens above the value before any unflagged move of a source, i.e.
-    /// `auctionStartBps >= PoolMath.minAuctionStartBps(deviationBps)` (start >= 1 / (1 - deviation)). Valuation and the
-    /// pool do not call it (the pool checks `PoolMath.minAuctionStartBps` itself, in `setTerms` and at each auction
-    /// start): it is the same check for off-chain callers of the deployed library.
-    function checkAuctionStart(address collection, uint256 auctionStartBps, uint256 deviationBps) public pure {
-        if (deviationBps >= PoolMath.BPS || auctionStartBps < PoolMath.minAuctionStartBps(deviationBps)) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "auctionStartBps");
-        }
-    }
-
-    /// @notice Reverts with `InvalidTwapParams(collection, field)` unless the risk parameters are within bounds.
+    /// @notice Reverts unless the risk parameters are within their bounds, with the error that names the field.
     function checkRiskParams(address collection, uint24 twapMaxAge, uint16 deviationBps, uint24 minWindow) public pure {
         if (twapMaxAge < minWindow || twapMaxAge > MAX_TWAP_MAX_AGE) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "twapMaxAge");
+            revert IValuationAdmin.TwapMaxAgeOutOfRange(collection, twapMaxAge, minWindow, MAX_TWAP_MAX_AGE);
         }
         if (deviationBps < MIN_DEVIATION_BPS || deviationBps > MAX_DEVIATION_BPS) {
-            revert IValuationAdmin.InvalidTwapParams(collection, "deviationBps");
+            revert IValuationAdmin.DeviationOutOfRange(collection, deviationBps, MIN_DEVIATION_BPS, MAX_DEVIATION_BPS);
         }
     }
 }

@@ -11,27 +11,11 @@ library ValuationMath {
     /// @notice Mantissa bits of a packed feed bound (`packBoundUp` / `packBoundDown`).
     uint256 internal constant BOUND_MANTISSA_BITS = 32;
 
-    /// @notice `price` times a haircut in WAD (0.65e18 = 65 %), rounded down. Neither contract calls it: Valuation has
-    /// no haircut, and the pool applies its terms' `haircutBps` with `PoolMath.mulBpsDown` (also rounded down).
-    function applyHaircutDown(uint256 price, uint256 haircutWad) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(price, haircutWad, PoolMath.WAD);
-    }
-
-    /// @notice `x x bps / 10_000`, rounded down.
-    function mulBpsDown(uint256 x, uint256 bps) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(x, bps, PoolMath.BPS);
-    }
-
-    /// @notice `x x wad / 1e18`, rounded down.
-    function mulWadDown(uint256 x, uint256 wad) internal pure returns (uint256) {
-        return FixedPointMathLib.fullMulDiv(x, wad, PoolMath.WAD);
-    }
-
     /// @notice Clamps `price` into [centre x (1 - band), centre x (1 + band)], both bounds rounded down.
     function clampToBandDown(uint256 price, uint256 centre, uint256 bandBps) internal pure returns (uint256) {
-        uint256 lo = mulBpsDown(centre, PoolMath.BPS - bandBps);
+        uint256 lo = PoolMath.mulBpsDown(centre, PoolMath.BPS - bandBps);
         if (price < lo) return lo;
-        uint256 hi = mulBpsDown(centre, PoolMath.BPS + bandBps);
+        uint256 hi = PoolMath.mulBpsDown(centre, PoolMath.BPS + bandBps);
         return price > hi ? hi : price;
     }
 

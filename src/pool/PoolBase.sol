@@ -370,7 +370,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     /// @dev Interest to now, in memory only: the caller MUST store both `m` and `r` before it returns (borrow, repay,
     /// renew and startAuction change both anyway; one store each instead of two saves ~300 gas). `moved` is false
     /// when the market was already accrued in this block. No accrual event: it would cost ~1.6k gas on every entry
-    /// point, and `borrowIndex()` and `reserve()` give the same figures at any block (README, "Gas").
+    /// point, and `borrowIndex()` and `reserve()` give the same figures at any block (docs/pool.md, "Gas").
     function _accrueInMemory() internal view returns (Market memory m, Rates memory r, bool moved) {
         m = _loadMarket();
         r = _loadRates();

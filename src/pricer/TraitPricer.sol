@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {Governed} from "../admin/Governed.sol";
 import {ITraitPricer} from "../interfaces/ITraitPricer.sol";
+import {PoolMath} from "../libraries/PoolMath.sol";
 import {ValuationMath} from "../oracle/ValuationMath.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
@@ -108,7 +109,7 @@ contract TraitPricer is Governed, EIP712, ITraitPricer {
             revert InvalidProof(collection, tokenId, premium);
         }
         // Cap rounded down: in the pool's favour.
-        return ValuationMath.min(premium, ValuationMath.mulWadDown(unitPrice, rec.maxPremiumMultipleWad));
+        return ValuationMath.min(premium, PoolMath.mulWadDown(unitPrice, rec.maxPremiumMultipleWad));
     }
 
     /*//////////////////////////////////////////////////////////////

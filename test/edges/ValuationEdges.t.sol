@@ -94,23 +94,31 @@ contract ValuationEdgesTest is ValuationBase {
         bytes32 before = _stateHash(valuation, collection);
         vm.startPrank(timelock);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("minWindow"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapWindowOutOfRange.selector, collection, 10 minutes - 1, 10 minutes, 7 days
+            )
         );
         valuation.setTwapParams(collection, p);
         p.minWindow = 7 days + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("minWindow"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapWindowOutOfRange.selector, collection, 7 days + 1, 10 minutes, 7 days
+            )
         );
         valuation.setTwapParams(collection, p);
         p.minWindow = 30 minutes;
         p.halfLife = 10 minutes - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("halfLife"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapHalfLifeOutOfRange.selector, collection, 10 minutes - 1, 10 minutes, 30 days
+            )
         );
         valuation.setTwapParams(collection, p);
         p.halfLife = 30 days + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("halfLife"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapHalfLifeOutOfRange.selector, collection, 30 days + 1, 10 minutes, 30 days
+            )
         );
         valuation.setTwapParams(collection, p);
         vm.stopPrank();
@@ -121,11 +129,15 @@ contract ValuationEdgesTest is ValuationBase {
         bytes32 before = _stateHash(valuation, collection);
         vm.startPrank(timelock);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("twapMaxAge"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapMaxAgeOutOfRange.selector, collection, 30 minutes - 1, 30 minutes, 30 days
+            )
         );
         valuation.setRiskParams(collection, 30 minutes - 1, 2000);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("twapMaxAge"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapMaxAgeOutOfRange.selector, collection, 30 days + 1, 30 minutes, 30 days
+            )
         );
         valuation.setRiskParams(collection, 30 days + 1, 2000);
         assertEq(_stateHash(valuation, collection), before);

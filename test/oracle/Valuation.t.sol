@@ -120,7 +120,7 @@ contract ValuationTest is ValuationBase {
         valuation.listCollection(other, address(feed), 7 days + 1, 0, MAX_ANSWER, MAX_PRICE);
         vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedBoundsTooClose.selector, other, 5, 5));
         valuation.listCollection(other, address(feed), HEARTBEAT, 5, 5, MAX_PRICE);
-        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, other, bytes32("maxPrice")));
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.TwapMaxPriceZero.selector, other));
         valuation.listCollection(other, address(feed), HEARTBEAT, 0, MAX_ANSWER, 0);
         vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.FeedBoundsTooClose.selector, other, 5, 6));
         valuation.listCollection(other, address(feed), HEARTBEAT, 5, 6, MAX_PRICE); // no answer fits between
@@ -190,32 +190,30 @@ contract ValuationTest is ValuationBase {
         });
         bytes32 before = _stateHash(valuation, collection);
         vm.prank(timelock);
-        vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("minSales"))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.TwapMinSalesOutOfRange.selector, collection, 1, 2, 16));
         valuation.setTwapParams(collection, p);
         p.minSales = 5;
         p.clampBps = 5001;
         vm.prank(timelock);
-        vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("clampBps"))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.TwapClampOutOfRange.selector, collection, 5001, 5000));
         valuation.setTwapParams(collection, p);
         p.clampBps = 1000;
         p.anchorPeriod = 29 minutes; // shorter than the window
         vm.prank(timelock);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("anchorPeriod"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapAnchorPeriodOutOfRange.selector, collection, 29 minutes, 30 minutes, 7 days
+            )
         );
         valuation.setTwapParams(collection, p);
         vm.prank(timelock);
-        vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("deviationBps"))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IValuationAdmin.DeviationOutOfRange.selector, collection, 50, 100, 5000));
         valuation.setRiskParams(collection, 1 days, 50);
         vm.prank(timelock);
         vm.expectRevert(
-            abi.encodeWithSelector(IValuationAdmin.InvalidTwapParams.selector, collection, bytes32("twapMaxAge"))
+            abi.encodeWithSelector(
+                IValuationAdmin.TwapMaxAgeOutOfRange.selector, collection, 29 minutes, 30 minutes, 30 days
+            )
         );
         valuation.setRiskParams(collection, 29 minutes, 1000);
         assertEq(_stateHash(valuation, collection), before);
@@ -937,18 +935,5 @@ contract ValuationTest is ValuationBase {
         uint256 recorded = prices[prices.length - 1];
         assertGe(recorded, P * 9 / 10);
         assertLe(recorded, P * 11 / 10);
-    }
-
-    function testFuzz_applyHaircutDown_roundsDown(uint256 p, uint256 haircut) public pure {
-        p = bound(p, 0, type(uint128).max);
-        haircut = bound(haircut, 0, 1e18);
-        uint256 v = ValuationMath.applyHaircutDown(p, haircut);
-        assertLe(v * 1e18, p * haircut);
-        assertGt((v + 1) * 1e18, p * haircut);
-    }
-
-    function test_applyHaircutDown_defaultHaircut() public pure {
-        assertEq(ValuationMath.applyHaircutDown(10 ether, 0.65e18), 6.5 ether);
-        assertEq(ValuationMath.applyHaircutDown(3, 0.65e18), 1); // 1.95 rounded down
     }
 }

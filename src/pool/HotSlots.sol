@@ -3,9 +3,10 @@ pragma solidity ^0.8.24;
 
 // The pool's three hot slots (read by every entry point), as value types over the raw word, each field at the
 // position Solidity's storage layout gives the matching struct in `PoolBase` (`Market`, `Rates`, and
-// `ILendingPoolTypes.RateConfig`): fields fill a word from the low bits up, in declaration order. `PoolBase` loads
-// and stores the words through these accessors instead of the compiler's field-by-field read-modify-write;
-// test/halmos/PoolPacking.t.sol proves each layout equal to Solidity's own.
+// `ILendingPoolTypes.RateConfig`): fields fill a word from the low bits up, in declaration order. The offsets and
+// masks are file-level constants so that `PoolBase`'s struct codecs (`_pack*`/`_unpack*`, one assembly expression
+// per word: the cheapest code, see there) name the same positions; test/halmos/PoolPacking.t.sol proves the codecs
+// and these accessors equal to Solidity's own layout. Masks are hex literals: inline assembly takes no other constant.
 //
 // Getters truncate to the field's width; `with*` setters return the word with one field replaced (the value is
 // masked to the field's width, every other bit kept); `pack` builds a word from every field.
@@ -61,6 +62,8 @@ uint256 constant RATE_CONFIG_BORROW_PAUSED_MASK = 0xff; // 8 bits
 uint256 constant RATE_CONFIG_MIN_LOAN_OFFSET = 184;
 uint256 constant RATE_CONFIG_MIN_LOAN_MASK = 0xffffffffffffffff; // 64 bits
 
+/// @notice The pool's three hot slots (market, rates, rate configuration) as value types with named offsets, masks
+/// and accessors. This library: the market slot.
 library MarketSlotLibrary {
     // #### GETTERS ####
 
@@ -84,20 +87,30 @@ library MarketSlotLibrary {
     // #### SETTERS ####
 
     function withCash(MarketSlot w, uint256 v) internal pure returns (MarketSlot) {
-        return MarketSlot.wrap(_setBits(MarketSlot.unwrap(w), MARKET_CASH_OFFSET, MARKET_CASH_MASK, v));
+        return MarketSlot.wrap(
+            (MarketSlot.unwrap(w) & ~(MARKET_CASH_MASK << MARKET_CASH_OFFSET))
+                | ((v & MARKET_CASH_MASK) << MARKET_CASH_OFFSET)
+        );
     }
 
     function withReserve(MarketSlot w, uint256 v) internal pure returns (MarketSlot) {
-        return MarketSlot.wrap(_setBits(MarketSlot.unwrap(w), MARKET_RESERVE_OFFSET, MARKET_RESERVE_MASK, v));
+        return MarketSlot.wrap(
+            (MarketSlot.unwrap(w) & ~(MARKET_RESERVE_MASK << MARKET_RESERVE_OFFSET))
+                | ((v & MARKET_RESERVE_MASK) << MARKET_RESERVE_OFFSET)
+        );
     }
 
     function withNextLoanId(MarketSlot w, uint256 v) internal pure returns (MarketSlot) {
-        return MarketSlot.wrap(_setBits(MarketSlot.unwrap(w), MARKET_NEXT_LOAN_ID_OFFSET, MARKET_NEXT_LOAN_ID_MASK, v));
+        return MarketSlot.wrap(
+            (MarketSlot.unwrap(w) & ~(MARKET_NEXT_LOAN_ID_MASK << MARKET_NEXT_LOAN_ID_OFFSET))
+                | ((v & MARKET_NEXT_LOAN_ID_MASK) << MARKET_NEXT_LOAN_ID_OFFSET)
+        );
     }
 
     function withAuctionsOpen(MarketSlot w, bool v) internal pure returns (MarketSlot) {
         return MarketSlot.wrap(
-            _setBits(MarketSlot.unwrap(w), MARKET_AUCTIONS_OPEN_OFFSET, MARKET_AUCTIONS_OPEN_MASK, _bit(v))
+            (MarketSlot.unwrap(w) & ~(MARKET_AUCTIONS_OPEN_MASK << MARKET_AUCTIONS_OPEN_OFFSET))
+                | ((uint256(v ? 1 : 0) & MARKET_AUCTIONS_OPEN_MASK) << MARKET_AUCTIONS_OPEN_OFFSET)
         );
     }
 
@@ -107,7 +120,7 @@ library MarketSlotLibrary {
             ((cash_ & MARKET_CASH_MASK) << MARKET_CASH_OFFSET)
                 | ((reserve_ & MARKET_RESERVE_MASK) << MARKET_RESERVE_OFFSET)
                 | ((nextLoanId_ & MARKET_NEXT_LOAN_ID_MASK) << MARKET_NEXT_LOAN_ID_OFFSET)
-                | (_bit(open_) << MARKET_AUCTIONS_OPEN_OFFSET)
+                | (uint256(open_ ? 1 : 0) << MARKET_AUCTIONS_OPEN_OFFSET)
         );
     }
 }
@@ -130,18 +143,24 @@ library RatesSlotLibrary {
     // #### SETTERS ####
 
     function withTotalScaledDebt(RatesSlot w, uint256 v) internal pure returns (RatesSlot) {
-        return
-            RatesSlot.wrap(
-                _setBits(RatesSlot.unwrap(w), RATES_TOTAL_SCALED_DEBT_OFFSET, RATES_TOTAL_SCALED_DEBT_MASK, v)
-            );
+        return RatesSlot.wrap(
+            (RatesSlot.unwrap(w) & ~(RATES_TOTAL_SCALED_DEBT_MASK << RATES_TOTAL_SCALED_DEBT_OFFSET))
+                | ((v & RATES_TOTAL_SCALED_DEBT_MASK) << RATES_TOTAL_SCALED_DEBT_OFFSET)
+        );
     }
 
     function withBorrowIndex(RatesSlot w, uint256 v) internal pure returns (RatesSlot) {
-        return RatesSlot.wrap(_setBits(RatesSlot.unwrap(w), RATES_BORROW_INDEX_OFFSET, RATES_BORROW_INDEX_MASK, v));
+        return RatesSlot.wrap(
+            (RatesSlot.unwrap(w) & ~(RATES_BORROW_INDEX_MASK << RATES_BORROW_INDEX_OFFSET))
+                | ((v & RATES_BORROW_INDEX_MASK) << RATES_BORROW_INDEX_OFFSET)
+        );
     }
 
     function withLastUpdate(RatesSlot w, uint256 v) internal pure returns (RatesSlot) {
-        return RatesSlot.wrap(_setBits(RatesSlot.unwrap(w), RATES_LAST_UPDATE_OFFSET, RATES_LAST_UPDATE_MASK, v));
+        return RatesSlot.wrap(
+            (RatesSlot.unwrap(w) & ~(RATES_LAST_UPDATE_MASK << RATES_LAST_UPDATE_OFFSET))
+                | ((v & RATES_LAST_UPDATE_MASK) << RATES_LAST_UPDATE_OFFSET)
+        );
     }
 
     /// @dev The word holding every field (each masked to its width).
@@ -194,61 +213,50 @@ library RateConfigSlotLibrary {
 
     function withBaseRate(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
         return RateConfigSlot.wrap(
-            _setBits(RateConfigSlot.unwrap(w), RATE_CONFIG_BASE_RATE_OFFSET, RATE_CONFIG_BASE_RATE_MASK, v)
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_BASE_RATE_MASK << RATE_CONFIG_BASE_RATE_OFFSET))
+                | ((v & RATE_CONFIG_BASE_RATE_MASK) << RATE_CONFIG_BASE_RATE_OFFSET)
         );
     }
 
     function withSlope1(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
-        return
-            RateConfigSlot.wrap(
-                _setBits(RateConfigSlot.unwrap(w), RATE_CONFIG_SLOPE1_OFFSET, RATE_CONFIG_SLOPE1_MASK, v)
-            );
+        return RateConfigSlot.wrap(
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_SLOPE1_MASK << RATE_CONFIG_SLOPE1_OFFSET))
+                | ((v & RATE_CONFIG_SLOPE1_MASK) << RATE_CONFIG_SLOPE1_OFFSET)
+        );
     }
 
     function withSlope2(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
-        return
-            RateConfigSlot.wrap(
-                _setBits(RateConfigSlot.unwrap(w), RATE_CONFIG_SLOPE2_OFFSET, RATE_CONFIG_SLOPE2_MASK, v)
-            );
+        return RateConfigSlot.wrap(
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_SLOPE2_MASK << RATE_CONFIG_SLOPE2_OFFSET))
+                | ((v & RATE_CONFIG_SLOPE2_MASK) << RATE_CONFIG_SLOPE2_OFFSET)
+        );
     }
 
     function withKinkBps(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
         return RateConfigSlot.wrap(
-            _setBits(RateConfigSlot.unwrap(w), RATE_CONFIG_KINK_BPS_OFFSET, RATE_CONFIG_KINK_BPS_MASK, v)
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_KINK_BPS_MASK << RATE_CONFIG_KINK_BPS_OFFSET))
+                | ((v & RATE_CONFIG_KINK_BPS_MASK) << RATE_CONFIG_KINK_BPS_OFFSET)
         );
     }
 
     function withReserveFactorBps(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
         return RateConfigSlot.wrap(
-            _setBits(
-                RateConfigSlot.unwrap(w), RATE_CONFIG_RESERVE_FACTOR_BPS_OFFSET, RATE_CONFIG_RESERVE_FACTOR_BPS_MASK, v
-            )
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_RESERVE_FACTOR_BPS_MASK << RATE_CONFIG_RESERVE_FACTOR_BPS_OFFSET))
+                | ((v & RATE_CONFIG_RESERVE_FACTOR_BPS_MASK) << RATE_CONFIG_RESERVE_FACTOR_BPS_OFFSET)
         );
     }
 
     function withBorrowPaused(RateConfigSlot w, bool v) internal pure returns (RateConfigSlot) {
         return RateConfigSlot.wrap(
-            _setBits(
-                RateConfigSlot.unwrap(w), RATE_CONFIG_BORROW_PAUSED_OFFSET, RATE_CONFIG_BORROW_PAUSED_MASK, _bit(v)
-            )
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_BORROW_PAUSED_MASK << RATE_CONFIG_BORROW_PAUSED_OFFSET))
+                | ((uint256(v ? 1 : 0) & RATE_CONFIG_BORROW_PAUSED_MASK) << RATE_CONFIG_BORROW_PAUSED_OFFSET)
         );
     }
 
     function withMinLoan(RateConfigSlot w, uint256 v) internal pure returns (RateConfigSlot) {
         return RateConfigSlot.wrap(
-            _setBits(RateConfigSlot.unwrap(w), RATE_CONFIG_MIN_LOAN_OFFSET, RATE_CONFIG_MIN_LOAN_MASK, v)
+            (RateConfigSlot.unwrap(w) & ~(RATE_CONFIG_MIN_LOAN_MASK << RATE_CONFIG_MIN_LOAN_OFFSET))
+                | ((v & RATE_CONFIG_MIN_LOAN_MASK) << RATE_CONFIG_MIN_LOAN_OFFSET)
         );
-    }
-}
-
-/// @dev `word` with the field at `offset` (`mask` wide) replaced by `value` truncated to that width.
-function _setBits(uint256 word, uint256 offset, uint256 mask, uint256 value) pure returns (uint256) {
-    return (word & ~(mask << offset)) | ((value & mask) << offset);
-}
-
-/// @dev 1 for true, 0 for false, without a branch.
-function _bit(bool b) pure returns (uint256 u) {
-    assembly ("memory-safe") {
-        u := iszero(iszero(b))
     }
 }

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IValuationAdmin} from "../interfaces/IValuationAdmin.sol";
 import {FloorFeedLib} from "./FloorFeedLib.sol";
 import {ValuationMath} from "./ValuationMath.sol";
-import {ValuationStorage} from "./ValuationStorage.sol";
+import {FeedWord, HeadWord, ValuationStorage} from "./ValuationStorage.sol";
 
 /// @title OutageLib
 /// @notice The outage clock of a collection, derived from its last checkpoint and the sources' own history.
@@ -95,27 +95,27 @@ library OutageLib {
         }
         if (sequencerFeed != address(0)) seq = c.seq;
         Intervals memory iv = Intervals({packed: new uint256[](MAX_INTERVALS), n: 0});
-        uint256 fw = c.feedWord;
-        uint256 hw = c.headWord;
+        FeedWord fw = FeedWord.wrap(c.feedWord);
+        HeadWord hw = HeadWord.wrap(c.headWord);
         // The collection side is constant over [asOf, now].
         bool whole = ValuationStorage.alwaysOut(fw, hw);
         if (whole) {
             _add(iv, asOf, _open());
         } else {
-            uint256 staleAt = ValuationStorage.staleAtOf(hw);
+            uint256 staleAt = hw.staleAt();
             if (staleAt < block.timestamp) _add(iv, staleAt > asOf ? staleAt : asOf, _open());
         }
-        if (ValuationStorage.feedFlags(fw) & ValuationStorage.LISTED != 0) {
+        if (fw.flags() & ValuationStorage.LISTED != 0) {
             Judge memory j = Judge({
-                feed: ValuationStorage.feedOf(fw),
+                feed: fw.feed(),
                 sequencer: false,
                 asOf: asOf,
-                heartbeat: ValuationStorage.heartbeatOf(fw),
-                minAnswer: ValuationStorage.minAnswerOf(fw),
-                maxAnswer: ValuationStorage.maxAnswerOf(hw),
-                shift: ValuationStorage.shiftOf(fw),
-                ref: ValuationStorage.lastFloorOf(hw),
-                deviationBps: ValuationStorage.deviationOf(fw)
+                heartbeat: fw.heartbeat(),
+                minAnswer: fw.minAnswer(),
+                maxAnswer: hw.maxAnswer(),
+                shift: fw.shift(),
+                ref: hw.lastFloor(),
+                deviationBps: fw.deviationBps()
             });
             Round memory r = _feed(iv, j, _recorded(clk.floorRound, clk.floorTime, clk.floorBad), whole, fj);
             (clk.floorRound, clk.floorTime, clk.floorBad) = (uint80(r.id), uint32(r.time), r.bad);

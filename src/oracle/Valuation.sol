@@ -10,7 +10,7 @@ import {OutageLib} from "./OutageLib.sol";
 import {TwapLib} from "./TwapLib.sol";
 import {ValuationConfigLib} from "./ValuationConfigLib.sol";
 import {ValuationMath} from "./ValuationMath.sol";
-import {ValuationStorage as S} from "./ValuationStorage.sol";
+import {FeedWord, HeadWord, HeadWordLibrary, ValuationStorage as S} from "./ValuationStorage.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
 import {EIP712} from "solady/utils/EIP712.sol";
 
@@ -92,29 +92,29 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @inheritdoc IValuation
     function price(address collection) external returns (uint256 unitPrice) {
         S.Collection storage c = S.layout().collections[collection];
-        uint256 head = c.headWord;
-        (uint256 p, Status status, uint256 floor, uint256 roundId) = _quote(c.feedWord, head);
+        HeadWord head = HeadWord.wrap(c.headWord);
+        (uint256 p, Status status, uint256 floor, uint256 roundId) = _quote(FeedWord.wrap(c.feedWord), head);
         if (status != Status.Ok) revert ValuationUnavailable(collection, status);
         // Effects only when the valued flag or the first reference is set: the common read writes nothing. The
         // floor reference is set here only when there is none (listing, new feed); otherwise it moves only at a
         // re-anchor (`checkpoint`, after a flagged move and its cool-down), so repeated valuations cannot walk it: every
         // Ok valuation is within the deviation of the same reference.
-        uint256 next = S.withHeadFlags(head, S.headFlags(head) | S.VALUED);
-        if (S.lastFloorOf(head) == 0) {
+        HeadWord next = head.withFlags(head.flags() | S.VALUED);
+        if (head.lastFloor() == 0) {
             // The floor reference judges the rounds the outage clock replays, so it may only move when at most one
             // round was published since the clock's checkpoint; otherwise record the clock first.
             uint256 recorded = c.clock.floorRound;
             if (roundId != recorded && roundId != recorded + 1) _checkpoint(c, collection);
-            next = S.withLastFloor(next, floor);
+            next = next.withLastFloor(floor);
         }
-        if (next != head) c.headWord = next;
+        if (HeadWord.unwrap(next) != HeadWord.unwrap(head)) c.headWord = HeadWord.unwrap(next);
         return p;
     }
 
     /// @inheritdoc IValuation
     function priceView(address collection) external view returns (uint256 unitPrice, Status status) {
         S.Collection storage c = S.layout().collections[collection];
-        (unitPrice, status,,) = _quote(c.feedWord, c.headWord);
+        (unitPrice, status,,) = _quote(FeedWord.wrap(c.feedWord), HeadWord.wrap(c.headWord));
     }
 
     /// @inheritdoc IValuation
@@ -171,15 +171,15 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         (OutageClock memory clk, uint256 floorJumpAt) = _checkpoint(c, collection);
         // A jump is an outage: nothing to re-anchor without one.
         if (clk.since == 0) return;
-        uint256 head = c.headWord;
-        (, Status status, uint256 floor,) = _quote(c.feedWord, head);
+        HeadWord head = HeadWord.wrap(c.headWord);
+        (, Status status, uint256 floor,) = _quote(FeedWord.wrap(c.feedWord), head);
         // Jumped is only reported when both sources are otherwise fresh and valid; their new levels are accepted once
         // every jumped source has been jumped for the whole cool-down, counted from its own jump (an outage before
         // it, e.g. a stale feed whose first fresh answer is the jump, does not count).
         if (status != Status.Jumped || block.timestamp < _reanchorAt(c, head, clk.since, floorJumpAt)) return;
-        uint256 twap = S.twapOf(head);
+        uint256 twap = head.twap();
         c.twap.lastValuedTwap = uint88(twap);
-        c.headWord = S.withLastFloor(S.withHeadFlags(head, (S.headFlags(head) & ~S.TWAP_JUMPED) | S.VALUED), floor);
+        c.headWord = HeadWord.unwrap(head.withFlags((head.flags() & ~S.TWAP_JUMPED) | S.VALUED).withLastFloor(floor));
         // The latest round is now within the new reference: no source is jumped any more.
         c.clock.floorBad = false;
         delete c.jump;
@@ -201,7 +201,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     ) external onlyTimelock {
         if (collection == address(0)) revert ZeroAddress();
         S.Collection storage c = S.layout().collections[collection];
-        if (S.feedFlags(c.feedWord) & S.LISTED != 0) revert CollectionAlreadyListed(collection);
+        if (FeedWord.wrap(c.feedWord).flags() & S.LISTED != 0) revert CollectionAlreadyListed(collection);
         TwapParams memory p = TwapParams({
             maxPrice: maxPrice,
             clampBps: DEFAULT_CLAMP_BPS,
@@ -220,7 +220,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         if (c.clock.asOf == 0) c.clock.asOf = uint32(block.timestamp);
         else _checkpoint(c, collection);
         c.feedWord = feedWord;
-        c.headWord = S.encodeHead(0, 0, 0, 0, maxPacked);
+        c.headWord = HeadWord.unwrap(HeadWordLibrary.pack(0, 0, 0, 0, maxPacked));
         c.params = p;
         c.twap.twapMaxAge = DEFAULT_TWAP_MAX_AGE;
         // The TWAP is not ready yet: an outage from now on, and the feed's current round recorded.
@@ -253,21 +253,14 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint96 maxAnswer
     ) external onlyTimelock {
         S.Collection storage c = _listed(collection);
-        uint256 old = c.feedWord;
+        FeedWord old = FeedWord.wrap(c.feedWord);
         (uint256 feedWord, uint256 maxPacked, uint256 minEff, uint256 maxEff) = ValuationConfigLib.feedWord(
-            collection,
-            feed,
-            heartbeat,
-            minAnswer,
-            maxAnswer,
-            S.deviationOf(old),
-            S.feedFlags(old),
-            S.layout().assetDecimals
+            collection, feed, heartbeat, minAnswer, maxAnswer, old.deviationBps(), old.flags(), S.layout().assetDecimals
         );
         _checkpoint(c, collection);
         c.feedWord = feedWord;
         // A new feed has no jump reference yet.
-        c.headWord = S.withMaxPacked(S.withLastFloor(c.headWord, 0), maxPacked);
+        c.headWord = HeadWord.unwrap(HeadWord.wrap(c.headWord).withLastFloor(0).withMaxPacked(maxPacked));
         // Record the new feed's current round (judged under the new configuration).
         _checkpoint(c, collection);
         emit FeedSet(collection, feed, heartbeat, minEff, maxEff);
@@ -290,8 +283,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         _checkpoint(c, collection);
         c.twap.twapMaxAge = twapMaxAge;
         uint256 newest = c.twap.newestTime;
-        c.headWord = S.withStaleAt(c.headWord, newest == 0 ? 0 : newest + twapMaxAge);
-        c.feedWord = S.withDeviation(c.feedWord, deviationBps);
+        c.headWord = HeadWord.unwrap(HeadWord.wrap(c.headWord).withStaleAt(newest == 0 ? 0 : newest + twapMaxAge));
+        c.feedWord = FeedWord.unwrap(FeedWord.wrap(c.feedWord).withDeviationBps(deviationBps));
         // Re-judge the current round under the new deviation.
         _checkpoint(c, collection);
         emit RiskParamsSet(collection, twapMaxAge, deviationBps);
@@ -313,10 +306,10 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @inheritdoc IValuationAdmin
     function unfreeze(address collection) external onlyTimelock {
         S.Collection storage c = _listed(collection);
-        uint256 word = c.feedWord;
-        if (S.feedFlags(word) & S.FROZEN == 0) revert CollectionNotFrozen(collection);
+        FeedWord word = FeedWord.wrap(c.feedWord);
+        if (word.flags() & S.FROZEN == 0) revert CollectionNotFrozen(collection);
         _checkpoint(c, collection);
-        c.feedWord = S.withFeedFlags(word, S.LISTED);
+        c.feedWord = FeedWord.unwrap(word.withFlags(S.LISTED));
         emit CollectionUnfrozen(collection);
     }
 
@@ -327,10 +320,10 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @inheritdoc IValuationAdmin
     function freeze(address collection) external onlyGuardian {
         S.Collection storage c = _listed(collection);
-        uint256 word = c.feedWord;
-        if (S.feedFlags(word) & S.FROZEN != 0) return;
+        FeedWord word = FeedWord.wrap(c.feedWord);
+        if (word.flags() & S.FROZEN != 0) return;
         _checkpoint(c, collection);
-        c.feedWord = S.withFeedFlags(word, S.LISTED | S.FROZEN);
+        c.feedWord = FeedWord.unwrap(word.withFlags(S.LISTED | S.FROZEN));
         emit CollectionFrozen(collection, block.timestamp);
     }
 
@@ -351,8 +344,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @inheritdoc IValuation
     function deviationBps(address collection) external view returns (uint256) {
-        uint256 fw = S.layout().collections[collection].feedWord;
-        return S.feedFlags(fw) & S.LISTED == 0 ? 0 : S.deviationOf(fw);
+        FeedWord fw = FeedWord.wrap(S.layout().collections[collection].feedWord);
+        return fw.flags() & S.LISTED == 0 ? 0 : fw.deviationBps();
     }
 
     /// @inheritdoc IValuationAdmin
@@ -372,17 +365,17 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         returns (FeedConfig memory feed, TwapParams memory params, uint256 twapMaxAge)
     {
         S.Collection storage c = S.layout().collections[collection];
-        uint256 a = c.feedWord;
-        uint256 flags = S.feedFlags(a);
+        FeedWord a = FeedWord.wrap(c.feedWord);
+        uint256 flags = a.flags();
         feed = FeedConfig({
-            feed: S.feedOf(a),
-            heartbeat: uint24(S.heartbeatOf(a)),
-            decimalsShift: int8(S.shiftOf(a)),
-            deviationBps: uint16(S.deviationOf(a)),
+            feed: a.feed(),
+            heartbeat: uint24(a.heartbeat()),
+            decimalsShift: int8(a.shift()),
+            deviationBps: uint16(a.deviationBps()),
             listed: flags & S.LISTED != 0,
             frozen: flags & S.FROZEN != 0,
-            minAnswer: S.minAnswerOf(a),
-            maxAnswer: S.maxAnswerOf(c.headWord)
+            minAnswer: a.minAnswer(),
+            maxAnswer: HeadWord.wrap(c.headWord).maxAnswer()
         });
         return (feed, c.params, c.twap.twapMaxAge);
     }
@@ -394,12 +387,12 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         returns (Head memory head, TwapState memory state, ClampAnchor memory anchor, Accumulator memory acc)
     {
         S.Collection storage c = S.layout().collections[collection];
-        uint256 b = c.headWord;
-        uint256 flags = S.headFlags(b);
+        HeadWord b = HeadWord.wrap(c.headWord);
+        uint256 flags = b.flags();
         head = Head({
-            twap: S.twapOf(b),
-            lastFloor: S.lastFloorOf(b),
-            staleAt: S.staleAtOf(b),
+            twap: b.twap(),
+            lastFloor: b.lastFloor(),
+            staleAt: b.staleAt(),
             ready: flags & S.READY != 0,
             jumped: flags & S.TWAP_JUMPED != 0,
             valued: flags & S.VALUED != 0
@@ -419,8 +412,8 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         state = c.jump;
         (OutageClock memory clk,, OutageLib.FloorJump memory fj) = OutageLib.replay(c, SEQUENCER_FEED, SEQUENCER_GRACE);
         (state.floorAt, state.floorLevel) = (uint32(fj.at), uint88(fj.level));
-        uint256 head = c.headWord;
-        if (fj.at != 0 || S.headFlags(head) & S.TWAP_JUMPED != 0) reanchorAt = _reanchorAt(c, head, clk.since, fj.at);
+        HeadWord head = HeadWord.wrap(c.headWord);
+        if (fj.at != 0 || head.flags() & S.TWAP_JUMPED != 0) reanchorAt = _reanchorAt(c, head, clk.since, fj.at);
     }
 
     /// @inheritdoc IValuationAdmin
@@ -464,22 +457,22 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @dev Both sources, in order: listed, frozen, TWAP ready and fresh, sequencer, floor fresh and valid, jumps (a
     /// jump is only reported when everything else is fine). `floor` and `roundId` are set from the feed check on.
     function _quote(
-        uint256 feedWord,
-        uint256 head
+        FeedWord feedWord,
+        HeadWord head
     ) internal view returns (uint256 unitPrice, Status status, uint256 floor, uint256 roundId) {
         status = _collectionStatus(feedWord, head);
         if (status != Status.Ok) return (0, status, 0, 0);
         (status, floor, roundId) = _floorStatus(feedWord, head);
-        if (status == Status.Ok) unitPrice = ValuationMath.min(S.twapOf(head), floor);
+        if (status == Status.Ok) unitPrice = ValuationMath.min(head.twap(), floor);
     }
 
     /// @dev Listing, freeze, TWAP readiness and age, L2 sequencer.
-    function _collectionStatus(uint256 feedWord, uint256 head) internal view returns (Status) {
-        uint256 flags = S.feedFlags(feedWord);
+    function _collectionStatus(FeedWord feedWord, HeadWord head) internal view returns (Status) {
+        uint256 flags = feedWord.flags();
         if (flags & S.LISTED == 0) return Status.UnknownCollection;
         if (flags & S.FROZEN != 0) return Status.Frozen;
-        if (S.headFlags(head) & S.READY == 0) return Status.TwapNotReady;
-        if (block.timestamp > S.staleAtOf(head)) return Status.TwapStale;
+        if (head.flags() & S.READY == 0) return Status.TwapNotReady;
+        if (block.timestamp > head.staleAt()) return Status.TwapStale;
         if (SEQUENCER_FEED != address(0)) {
             (bool ok,, int256 down, uint256 startedAt,) = FloorFeedLib.latestRound(SEQUENCER_FEED);
             if (!ok || down != 0 || !FloorFeedLib.sane(startedAt) || block.timestamp - startedAt <= SEQUENCER_GRACE) {
@@ -491,16 +484,16 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @dev Floor freshness, bounds, and the jumps of both sources.
     function _floorStatus(
-        uint256 feedWord,
-        uint256 head
+        FeedWord feedWord,
+        HeadWord head
     ) internal view returns (Status, uint256 floor, uint256 roundId) {
-        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(S.feedOf(feedWord));
-        if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > S.heartbeatOf(feedWord)) {
+        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(feedWord.feed());
+        if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > feedWord.heartbeat()) {
             return (Status.FloorStale, 0, 0);
         }
         (bool invalid, bool jumped, uint256 f) = S.judge(answer, feedWord, head);
         if (invalid) return (Status.FloorInvalid, 0, id);
-        if (jumped || S.headFlags(head) & S.TWAP_JUMPED != 0) return (Status.Jumped, f, id);
+        if (jumped || head.flags() & S.TWAP_JUMPED != 0) return (Status.Jumped, f, id);
         return (Status.Ok, f, id);
     }
 
@@ -511,9 +504,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function _recordSale(address collection, uint256 salePrice, uint256 timestamp, address reporter) internal {
         S.Collection storage c = S.layout().collections[collection];
         (TwapParams memory p, TwapState memory st) = _checkSale(c, collection, salePrice, timestamp);
-        uint256 head = c.headWord;
+        HeadWord head = HeadWord.wrap(c.headWord);
         uint256 recorded = salePrice;
-        if (st.count >= p.minSales) recorded = _clamp(c, collection, salePrice, S.twapOf(head), p);
+        if (st.count >= p.minSales) recorded = _clamp(c, collection, salePrice, head.twap(), p);
         uint256 avg = _append(c, collection, head, st, p, recorded, timestamp);
         emit SaleObserved(collection, reporter, salePrice, recorded, timestamp, avg);
     }
@@ -525,7 +518,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
         uint256 salePrice,
         uint256 timestamp
     ) internal view returns (TwapParams memory p, TwapState memory st) {
-        if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
+        if (FeedWord.wrap(c.feedWord).flags() & S.LISTED == 0) revert CollectionNotListed(collection);
         if (salePrice == 0) revert ZeroPrice(collection);
         p = c.params;
         if (salePrice > p.maxPrice) revert SalePriceAboveMax(collection, salePrice, p.maxPrice);
@@ -543,7 +536,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function _append(
         S.Collection storage c,
         address collection,
-        uint256 head,
+        HeadWord head,
         TwapState memory st,
         TwapParams memory p,
         uint256 recorded,
@@ -551,27 +544,27 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     ) internal returns (uint256 avg) {
         // The TWAP jump reference: the TWAP in force at the first valuation; afterwards it moves only at a re-anchor
         // (`checkpoint`), so sales cannot walk it down in unflagged steps.
-        if (st.lastValuedTwap == 0 && S.headFlags(head) & S.VALUED != 0) st.lastValuedTwap = uint88(S.twapOf(head));
+        if (st.lastValuedTwap == 0 && head.flags() & S.VALUED != 0) st.lastValuedTwap = uint88(head.twap());
         bool ready;
         // Ready: enough sales, over the window, still carrying enough weight (see `TwapLib.append`).
         (avg, ready, st) = TwapLib.append(c, st, recorded, timestamp, p);
-        uint256 feedWord = c.feedWord;
+        FeedWord feedWord = FeedWord.wrap(c.feedWord);
         uint256 flags;
         if (ready) {
             flags = S.READY;
             if (
-                st.lastValuedTwap != 0 && ValuationMath.deviatesAtLeast(avg, st.lastValuedTwap, S.deviationOf(feedWord))
+                st.lastValuedTwap != 0 && ValuationMath.deviatesAtLeast(avg, st.lastValuedTwap, feedWord.deviationBps())
             ) {
                 flags |= S.TWAP_JUMPED;
             }
         }
-        if (flags & S.TWAP_JUMPED != 0) _trackTwapJump(c, head, avg, S.deviationOf(feedWord));
+        if (flags & S.TWAP_JUMPED != 0) _trackTwapJump(c, head, avg, feedWord.deviationBps());
         // Safe casts: avg <= the largest recorded price <= maxPrice < 2^88; times < 2^32 until 2106.
-        uint256 next = S.encodeHead(avg, S.lastFloorOf(head), timestamp + st.twapMaxAge, flags, S.maxPackedOf(head));
+        HeadWord next = HeadWordLibrary.pack(avg, head.lastFloor(), timestamp + st.twapMaxAge, flags, head.maxPacked());
         if (_twapSideChanges(feedWord, head, next) || block.timestamp >= uint256(c.clock.asOf) + CLOCK_REFRESH) {
             _checkpoint(c, collection);
         }
-        c.headWord = next;
+        c.headWord = HeadWord.unwrap(next);
         st.lastWriteBlock = uint48(block.number);
         st.newestTime = uint32(timestamp);
         c.twap = st;
@@ -580,9 +573,9 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// @dev The TWAP's jump cool-down at a write that leaves it jumped: it starts now when the TWAP was not jumped
     /// before this write (whatever outage came before, e.g. a stale TWAP), and restarts when the TWAP is beyond the
     /// deviation from the level it started at.
-    function _trackTwapJump(S.Collection storage c, uint256 head, uint256 avg, uint256 deviationBps) internal {
+    function _trackTwapJump(S.Collection storage c, HeadWord head, uint256 avg, uint256 deviationBps) internal {
         JumpState storage js = c.jump;
-        if (S.headFlags(head) & S.TWAP_JUMPED != 0 && !ValuationMath.deviatesAtLeast(avg, js.twapLevel, deviationBps)) {
+        if (head.flags() & S.TWAP_JUMPED != 0 && !ValuationMath.deviatesAtLeast(avg, js.twapLevel, deviationBps)) {
             return;
         }
         // Safe casts: times < 2^32 until 2106; avg <= maxPrice < 2^88.
@@ -594,12 +587,12 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     /// lasted that long (`since`; this also covers a TWAP jump recorded before cool-downs were tracked).
     function _reanchorAt(
         S.Collection storage c,
-        uint256 head,
+        HeadWord head,
         uint256 since,
         uint256 floorJumpAt
     ) internal view returns (uint256) {
         uint256 from = ValuationMath.max(since, floorJumpAt);
-        if (S.headFlags(head) & S.TWAP_JUMPED != 0) from = ValuationMath.max(from, c.jump.twapAt);
+        if (head.flags() & S.TWAP_JUMPED != 0) from = ValuationMath.max(from, c.jump.twapAt);
         return from + JUMP_COOLDOWN;
     }
 
@@ -626,12 +619,12 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     /// @dev Whether replacing `head` by `next` changes the collection side of the outage over [asOf, now]: it does
     /// not when both are unusable throughout, or both usable throughout (ready, not jumped, fresh until now).
-    function _twapSideChanges(uint256 feedWord, uint256 head, uint256 next) internal view returns (bool) {
+    function _twapSideChanges(FeedWord feedWord, HeadWord head, HeadWord next) internal view returns (bool) {
         bool outBefore = S.alwaysOut(feedWord, head);
         bool outAfter = S.alwaysOut(feedWord, next);
         if (outBefore && outAfter) return false;
         if (outBefore || outAfter) return true;
-        return S.staleAtOf(head) < block.timestamp || S.staleAtOf(next) < block.timestamp;
+        return head.staleAt() < block.timestamp || next.staleAt() < block.timestamp;
     }
 
     /// @dev The common case of `outage`, without the replay: on L1, no outage open at the last record, the collection
@@ -640,11 +633,11 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
     function _quietClock(S.Collection storage c) internal view returns (bool quiet, uint64 cumulative) {
         OutageClock memory clk = c.clock;
         if (clk.since != 0 || clk.asOf == 0 || SEQUENCER_FEED != address(0)) return (false, 0);
-        uint256 feedWord = c.feedWord;
-        uint256 head = c.headWord;
-        if (S.alwaysOut(feedWord, head) || S.staleAtOf(head) < block.timestamp) return (false, 0);
-        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(S.feedOf(feedWord));
-        uint256 heartbeat = S.heartbeatOf(feedWord);
+        FeedWord feedWord = FeedWord.wrap(c.feedWord);
+        HeadWord head = HeadWord.wrap(c.headWord);
+        if (S.alwaysOut(feedWord, head) || head.staleAt() < block.timestamp) return (false, 0);
+        (bool ok, uint256 id, int256 answer,, uint256 updatedAt) = FloorFeedLib.latestRound(feedWord.feed());
+        uint256 heartbeat = feedWord.heartbeat();
         if (!ok || !FloorFeedLib.sane(updatedAt) || block.timestamp - updatedAt > heartbeat) return (false, 0);
         (bool invalid, bool jumped,) = S.judge(answer, feedWord, head);
         if (invalid || jumped) return (false, 0);
@@ -681,7 +674,7 @@ contract Valuation is Governed, EIP712, IValuationAdmin {
 
     function _listed(address collection) internal view returns (S.Collection storage c) {
         c = S.layout().collections[collection];
-        if (S.feedFlags(c.feedWord) & S.LISTED == 0) revert CollectionNotListed(collection);
+        if (FeedWord.wrap(c.feedWord).flags() & S.LISTED == 0) revert CollectionNotListed(collection);
     }
 
     function _hashSaleReport(SaleReport calldata r) internal view returns (bytes32) {

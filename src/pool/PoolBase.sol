@@ -6,6 +6,36 @@ import {ILendingPoolTypes} from "../interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
+import {
+    MARKET_AUCTIONS_OPEN_MASK,
+    MARKET_AUCTIONS_OPEN_OFFSET,
+    MARKET_CASH_MASK,
+    MARKET_NEXT_LOAN_ID_MASK,
+    MARKET_NEXT_LOAN_ID_OFFSET,
+    MARKET_RESERVE_MASK,
+    MARKET_RESERVE_OFFSET,
+    MarketSlot,
+    RATES_BORROW_INDEX_MASK,
+    RATES_BORROW_INDEX_OFFSET,
+    RATES_LAST_UPDATE_MASK,
+    RATES_LAST_UPDATE_OFFSET,
+    RATES_TOTAL_SCALED_DEBT_MASK,
+    RATE_CONFIG_BASE_RATE_MASK,
+    RATE_CONFIG_BORROW_PAUSED_MASK,
+    RATE_CONFIG_BORROW_PAUSED_OFFSET,
+    RATE_CONFIG_KINK_BPS_MASK,
+    RATE_CONFIG_KINK_BPS_OFFSET,
+    RATE_CONFIG_MIN_LOAN_MASK,
+    RATE_CONFIG_MIN_LOAN_OFFSET,
+    RATE_CONFIG_RESERVE_FACTOR_BPS_MASK,
+    RATE_CONFIG_RESERVE_FACTOR_BPS_OFFSET,
+    RATE_CONFIG_SLOPE1_MASK,
+    RATE_CONFIG_SLOPE1_OFFSET,
+    RATE_CONFIG_SLOPE2_MASK,
+    RATE_CONFIG_SLOPE2_OFFSET,
+    RateConfigSlot,
+    RatesSlot
+} from "./HotSlots.sol";
 import {ERC20} from "solady/tokens/ERC20.sol";
 import {ReentrancyGuardTransient} from "solady/utils/ReentrancyGuardTransient.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
@@ -211,72 +241,78 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     //////////////////////////////////////////////////////////////*/
 
     // One load and one store function per packed struct: the packing code exists once in the bytecode. The three hot
-    // slots (market, rates, rate configuration: read by every entry point) are packed and unpacked by hand, word for
-    // word the layout Solidity gives the structs above (test/halmos/PoolPacking.t.sol proves both directions against
-    // Solidity's own storage encoding); the compiler's field-by-field read-modify-write costs ~300 gas more per slot.
+    // slots (market, rates, rate configuration: read by every entry point) are value types (HotSlots.sol: the bit
+    // layout, named offsets and masks, getters and setters), at the layout Solidity gives the structs above
+    // (test/halmos/PoolPacking.t.sol proves both directions against Solidity's own storage encoding and the
+    // accessors against both). The compiler's field-by-field read-modify-write costs ~300 gas more per slot; building
+    // the memory structs through the accessors cost 100-340 gas more per operation (unpacking field by field in
+    // Solidity, and the shifts by zero the optimizer leaves in), so the struct codecs below write each word in one
+    // assembly expression over the same named constants. The lowest field of each word sits at offset 0: no shift.
 
-    uint256 private constant _MASK8 = 0xff;
-    uint256 private constant _MASK16 = 0xffff;
-    uint256 private constant _MASK32 = 0xffffffff;
-    uint256 private constant _MASK40 = 0xffffffffff;
-    uint256 private constant _MASK48 = 0xffffffffffff;
-    uint256 private constant _MASK64 = 0xffffffffffffffff;
-    uint256 private constant _MASK104 = 0xffffffffffffffffffffffffff;
-    uint256 private constant _MASK112 = 0xffffffffffffffffffffffffffff;
-
-    /// @dev cash [0, 112) | reserve [112, 216) | nextLoanId [216, 248) | auctionsOpen [248, 256).
-    function _packMarket(Market memory m) internal pure returns (uint256 w) {
+    function _packMarket(Market memory m) internal pure returns (MarketSlot w) {
         assembly ("memory-safe") {
             w := or(
-                or(and(mload(m), _MASK112), shl(112, and(mload(add(m, 0x20)), _MASK104))),
-                or(shl(216, and(mload(add(m, 0x40)), _MASK32)), shl(248, iszero(iszero(mload(add(m, 0x60))))))
+                or(
+                    and(mload(m), MARKET_CASH_MASK),
+                    shl(MARKET_RESERVE_OFFSET, and(mload(add(m, 0x20)), MARKET_RESERVE_MASK))
+                ),
+                or(
+                    shl(MARKET_NEXT_LOAN_ID_OFFSET, and(mload(add(m, 0x40)), MARKET_NEXT_LOAN_ID_MASK)),
+                    shl(MARKET_AUCTIONS_OPEN_OFFSET, iszero(iszero(mload(add(m, 0x60)))))
+                )
             )
         }
     }
 
-    function _unpackMarket(uint256 w) internal pure returns (Market memory m) {
+    function _unpackMarket(MarketSlot w) internal pure returns (Market memory m) {
         assembly ("memory-safe") {
-            mstore(m, and(w, _MASK112))
-            mstore(add(m, 0x20), and(shr(112, w), _MASK104))
-            mstore(add(m, 0x40), and(shr(216, w), _MASK32))
-            mstore(add(m, 0x60), iszero(iszero(shr(248, w))))
+            mstore(m, and(w, MARKET_CASH_MASK))
+            mstore(add(m, 0x20), and(shr(MARKET_RESERVE_OFFSET, w), MARKET_RESERVE_MASK))
+            mstore(add(m, 0x40), and(shr(MARKET_NEXT_LOAN_ID_OFFSET, w), MARKET_NEXT_LOAN_ID_MASK))
+            mstore(add(m, 0x60), iszero(iszero(and(shr(MARKET_AUCTIONS_OPEN_OFFSET, w), MARKET_AUCTIONS_OPEN_MASK))))
         }
     }
 
-    /// @dev totalScaledDebt [0, 112) | borrowIndex [112, 216) | lastUpdate [216, 256).
-    function _packRates(Rates memory r) internal pure returns (uint256 w) {
+    function _packRates(Rates memory r) internal pure returns (RatesSlot w) {
         assembly ("memory-safe") {
             w := or(
-                or(and(mload(r), _MASK112), shl(112, and(mload(add(r, 0x20)), _MASK104))),
-                shl(216, and(mload(add(r, 0x40)), _MASK40))
+                or(
+                    and(mload(r), RATES_TOTAL_SCALED_DEBT_MASK),
+                    shl(RATES_BORROW_INDEX_OFFSET, and(mload(add(r, 0x20)), RATES_BORROW_INDEX_MASK))
+                ),
+                shl(RATES_LAST_UPDATE_OFFSET, and(mload(add(r, 0x40)), RATES_LAST_UPDATE_MASK))
             )
         }
     }
 
-    function _unpackRates(uint256 w) internal pure returns (Rates memory r) {
+    function _unpackRates(RatesSlot w) internal pure returns (Rates memory r) {
         assembly ("memory-safe") {
-            mstore(r, and(w, _MASK112))
-            mstore(add(r, 0x20), and(shr(112, w), _MASK104))
-            mstore(add(r, 0x40), shr(216, w))
+            mstore(r, and(w, RATES_TOTAL_SCALED_DEBT_MASK))
+            mstore(add(r, 0x20), and(shr(RATES_BORROW_INDEX_OFFSET, w), RATES_BORROW_INDEX_MASK))
+            mstore(add(r, 0x40), and(shr(RATES_LAST_UPDATE_OFFSET, w), RATES_LAST_UPDATE_MASK))
         }
     }
 
-    /// @dev baseRate [0, 48) | slope1 [48, 96) | slope2 [96, 144) | kinkBps [144, 160) | reserveFactorBps [160, 176) |
-    /// borrowPaused [176, 184) | minLoan [184, 248). Written by Solidity (`_setRateConfig`), only read by hand.
-    function _unpackRateConfig(uint256 w) internal pure returns (RateConfig memory rc) {
+    function _unpackRateConfig(RateConfigSlot w) internal pure returns (RateConfig memory rc) {
         assembly ("memory-safe") {
-            mstore(rc, and(w, _MASK48))
-            mstore(add(rc, 0x20), and(shr(48, w), _MASK48))
-            mstore(add(rc, 0x40), and(shr(96, w), _MASK48))
-            mstore(add(rc, 0x60), and(shr(144, w), _MASK16))
-            mstore(add(rc, 0x80), and(shr(160, w), _MASK16))
-            mstore(add(rc, 0xa0), iszero(iszero(and(shr(176, w), _MASK8))))
-            mstore(add(rc, 0xc0), and(shr(184, w), _MASK64))
+            mstore(rc, and(w, RATE_CONFIG_BASE_RATE_MASK))
+            mstore(add(rc, 0x20), and(shr(RATE_CONFIG_SLOPE1_OFFSET, w), RATE_CONFIG_SLOPE1_MASK))
+            mstore(add(rc, 0x40), and(shr(RATE_CONFIG_SLOPE2_OFFSET, w), RATE_CONFIG_SLOPE2_MASK))
+            mstore(add(rc, 0x60), and(shr(RATE_CONFIG_KINK_BPS_OFFSET, w), RATE_CONFIG_KINK_BPS_MASK))
+            mstore(
+                add(rc, 0x80),
+                and(shr(RATE_CONFIG_RESERVE_FACTOR_BPS_OFFSET, w), RATE_CONFIG_RESERVE_FACTOR_BPS_MASK)
+            )
+            mstore(
+                add(rc, 0xa0),
+                iszero(iszero(and(shr(RATE_CONFIG_BORROW_PAUSED_OFFSET, w), RATE_CONFIG_BORROW_PAUSED_MASK)))
+            )
+            mstore(add(rc, 0xc0), and(shr(RATE_CONFIG_MIN_LOAN_OFFSET, w), RATE_CONFIG_MIN_LOAN_MASK))
         }
     }
 
     function _loadMarket() internal view returns (Market memory) {
-        uint256 w;
+        MarketSlot w;
         assembly ("memory-safe") {
             w := sload(POOL_SLOT)
         }
@@ -284,14 +320,14 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     }
 
     function _storeMarket(Market memory m) internal {
-        uint256 w = _packMarket(m);
+        MarketSlot w = _packMarket(m);
         assembly ("memory-safe") {
             sstore(POOL_SLOT, w)
         }
     }
 
     function _loadRates() internal view returns (Rates memory) {
-        uint256 w;
+        RatesSlot w;
         assembly ("memory-safe") {
             w := sload(add(POOL_SLOT, 1))
         }
@@ -299,7 +335,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     }
 
     function _storeRates(Rates memory r) internal {
-        uint256 w = _packRates(r);
+        RatesSlot w = _packRates(r);
         assembly ("memory-safe") {
             sstore(add(POOL_SLOT, 1), w)
         }
@@ -320,7 +356,7 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
     }
 
     function _loadRateConfig() internal view returns (RateConfig memory) {
-        uint256 w;
+        RateConfigSlot w;
         assembly ("memory-safe") {
             w := sload(add(POOL_SLOT, 2))
         }

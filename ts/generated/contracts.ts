@@ -5341,6 +5341,16 @@ export const iValuationAdminAbi = [
     type: 'error',
     inputs: [
       { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'deviationBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'DeviationOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
       { name: 'minAnswer', internalType: 'uint256', type: 'uint256' },
       { name: 'maxAnswer', internalType: 'uint256', type: 'uint256' },
     ],
@@ -5385,14 +5395,6 @@ export const iValuationAdminAbi = [
     type: 'error',
     inputs: [{ name: 'recovered', internalType: 'address', type: 'address' }],
     name: 'InvalidReportSignature',
-  },
-  {
-    type: 'error',
-    inputs: [
-      { name: 'collection', internalType: 'address', type: 'address' },
-      { name: 'reason', internalType: 'bytes32', type: 'bytes32' },
-    ],
-    name: 'InvalidTwapParams',
   },
   {
     type: 'error',
@@ -5453,6 +5455,70 @@ export const iValuationAdminAbi = [
     name: 'SalePriceAboveMax',
   },
   { type: 'error', inputs: [], name: 'TraitPricerNotSet' },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'anchorPeriod', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapAnchorPeriodOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'clampBps', internalType: 'uint256', type: 'uint256' },
+      { name: 'maxClampBps', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapClampOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'halfLife', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapHalfLifeOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'twapMaxAge', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapMaxAgeOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [{ name: 'collection', internalType: 'address', type: 'address' }],
+    name: 'TwapMaxPriceZero',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'minSales', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapMinSalesOutOfRange',
+  },
+  {
+    type: 'error',
+    inputs: [
+      { name: 'collection', internalType: 'address', type: 'address' },
+      { name: 'minWindow', internalType: 'uint256', type: 'uint256' },
+      { name: 'lower', internalType: 'uint256', type: 'uint256' },
+      { name: 'upper', internalType: 'uint256', type: 'uint256' },
+    ],
+    name: 'TwapWindowOutOfRange',
+  },
   {
     type: 'error',
     inputs: [

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {LendingPool} from "../src/LendingPool.sol";
 import {IGoverned} from "../src/interfaces/IGoverned.sol";
 import {ILendingPool} from "../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../src/interfaces/ILendingPoolAdmin.sol";
 import {ILendingPoolTypes} from "../src/interfaces/ILendingPoolTypes.sol";
 import {IValuationAdmin} from "../src/interfaces/IValuationAdmin.sol";
 import {DutchAuction} from "../src/liquidation/DutchAuction.sol";
@@ -282,11 +283,11 @@ contract DeploySystem is Script, SafeOps {
         (targets[n], payloads[n++]) = (d.valuation, abi.encodeCall(IValuationAdmin.setTraitPricer, (d.traitPricer)));
         (targets[n], payloads[n++]) = (d.traitPricer, abi.encodeCall(TraitPricer.enableCollection, (d.apes)));
         // Pool: the auction as liquidation module, both collections listed.
-        (targets[n], payloads[n++]) = (d.pool, abi.encodeCall(ILendingPool.setLiquidator, (d.auction)));
+        (targets[n], payloads[n++]) = (d.pool, abi.encodeCall(ILendingPoolAdmin.setLiquidator, (d.auction)));
         (targets[n], payloads[n++]) =
-        (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.apes, defaultTerms(1), cfg.debtCeiling)));
+        (d.pool, abi.encodeCall(ILendingPoolAdmin.setTerms, (d.apes, defaultTerms(1), cfg.debtCeiling)));
         (targets[n], payloads[n++]) =
-        (d.pool, abi.encodeCall(ILendingPool.setTerms, (d.items, defaultTerms(2), cfg.debtCeiling)));
+        (d.pool, abi.encodeCall(ILendingPoolAdmin.setTerms, (d.items, defaultTerms(2), cfg.debtCeiling)));
         // Hand-over.
         (targets[n], payloads[n++]) = (d.timelock, abi.encodeCall(TimelockController.updateDelay, (cfg.timelockDelay)));
         (targets[n], payloads[n++]) =

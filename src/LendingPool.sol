@@ -2,23 +2,26 @@
 pragma solidity 0.8.24;
 
 import {Governed} from "./admin/Governed.sol";
-import {ILendingPool} from "./interfaces/ILendingPool.sol";
+import {ILendingPoolCore} from "./interfaces/ILendingPoolCore.sol";
+import {ILendingPoolExtension} from "./interfaces/ILendingPoolExtension.sol";
 import {IValuation} from "./interfaces/IValuation.sol";
 import {KinkRate} from "./libraries/KinkRate.sol";
 import {PoolMath} from "./libraries/PoolMath.sol";
 import {INft, PoolBase} from "./pool/PoolBase.sol";
+import {ERC20} from "solady/tokens/ERC20.sol";
 import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title LendingPool
 /// @notice One pool per borrow asset: ERC-4626 lender shares, loans against ERC-721 and ERC-1155 collateral at the
 /// kink rate, and honest loss accounting (impairment at auction start, write-off at settlement). The full external
-/// interface is ILendingPool: this core serves the hot paths and forwards every other selector to the immutable
-/// `EXTENSION` by `delegatecall`, which forwards administration one step further to its `LendingPoolAdmin` (same
-/// storage, same implementation version: an upgrade replaces all three).
+/// interface is ILendingPool: this core serves its hot paths (`ILendingPoolCore`) and forwards every other selector to
+/// the immutable `EXTENSION` by `delegatecall` (`ILendingPoolExtension`), which forwards administration one step
+/// further to its `LendingPoolAdmin` (`ILendingPoolAdmin`; same storage, same implementation version: an upgrade
+/// replaces all three).
 /// @dev Storage: one ERC-7201 struct (PoolBase). Hot state is packed into three slots (market, rates, rate config) so
 /// a borrow or a repay touches each once. Loans are hash commitments (see ILendingPool).
-contract LendingPool is PoolBase, Governed {
+contract LendingPool is PoolBase, Governed, ILendingPoolCore {
     using PoolMath for uint256;
     using SafeCastLib for uint256;
     using SafeTransferLib for address;
@@ -31,13 +34,17 @@ contract LendingPool is PoolBase, Governed {
     /// @param extension_ A `LendingPoolExtension` built for the same asset and valuation.
     constructor(address asset_, address valuation_, address extension_) PoolBase(asset_, valuation_) {
         if (extension_ == address(0)) revert ZeroAddress();
-        if (ILendingPool(extension_).asset() != asset_ || ILendingPool(extension_).valuation() != valuation_) {
+        if (
+            ILendingPoolExtension(extension_).asset() != asset_
+                || ILendingPoolExtension(extension_).valuation() != valuation_
+        ) {
             revert ExtensionMismatch(extension_);
         }
         EXTENSION = extension_;
     }
 
-    /// @notice Initialises a proxy. `config` must satisfy the rate bounds.
+    /// @inheritdoc ILendingPoolCore
+    /// @dev `config` must satisfy the rate bounds.
     function initialize(
         string calldata name_,
         string calldata symbol_,
@@ -70,44 +77,107 @@ contract LendingPool is PoolBase, Governed {
     }
 
     /*//////////////////////////////////////////////////////////////
+                         SHARE TOKEN (ERC-20)
+    //////////////////////////////////////////////////////////////*/
+
+    // The share token is PoolBase's (solady's ERC20, which every part inherits). Solidity requires a contract that
+    // inherits one function from two bases (here the token and `ILendingPoolCore`) to override it: these overrides only
+    // say that the token's functions are the ones `ILendingPoolCore` declares. Each of the six solady ones costs a
+    // jump (63 bytes; name, symbol and decimals repeat PoolBase's one-line bodies and cost none), so the ERC-4626
+    // entries and exits read the supply as `ERC20.totalSupply()`, straight from the token (through the override it
+    // would cost them 49 gas more).
+
+    /// @inheritdoc ILendingPoolCore
+    function name() public view override(PoolBase, ILendingPoolCore) returns (string memory) {
+        return _s().name;
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function symbol() public view override(PoolBase, ILendingPoolCore) returns (string memory) {
+        return _s().symbol;
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function decimals() public view override(PoolBase, ILendingPoolCore) returns (uint8) {
+        return SHARE_DECIMALS;
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function totalSupply() public view override(ERC20, ILendingPoolCore) returns (uint256 result) {
+        return super.totalSupply();
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function balanceOf(address owner) public view override(ERC20, ILendingPoolCore) returns (uint256 result) {
+        return super.balanceOf(owner);
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function allowance(
+        address owner,
+        address spender
+    ) public view override(ERC20, ILendingPoolCore) returns (uint256 result) {
+        return super.allowance(owner, spender);
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function approve(address spender, uint256 amount) public override(ERC20, ILendingPoolCore) returns (bool) {
+        return super.approve(spender, amount);
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function transfer(address to, uint256 amount) public override(ERC20, ILendingPoolCore) returns (bool) {
+        return super.transfer(to, amount);
+    }
+
+    /// @inheritdoc ILendingPoolCore
+    function transferFrom(
+        address from,
+        address to,
+        uint256 amount
+    ) public override(ERC20, ILendingPoolCore) returns (bool) {
+        return super.transferFrom(from, to, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
                               ERC-4626 LP SIDE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         (Market memory m, Rates memory r) = _accrue();
         // At the entry price (the running auctions' recovery and the locked recovery added back), shares minted round
         // down: the depositor never gets more than it paid for, nor a share of a recovery it did not pay for.
-        shares = assets.toSharesDown(_entryAssets(m, r), totalSupply());
+        shares = assets.toSharesDown(_entryAssets(m, r), ERC20.totalSupply());
         if (shares == 0) revert ZeroShares();
         _deposit(m, assets, shares, receiver);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function mint(uint256 shares, address receiver) external nonReentrant returns (uint256 assets) {
         if (shares == 0) revert ZeroShares();
         (Market memory m, Rates memory r) = _accrue();
         // At the entry price, assets charged round up.
-        assets = shares.toAssetsUp(_entryAssets(m, r), totalSupply());
+        assets = shares.toAssetsUp(_entryAssets(m, r), ERC20.totalSupply());
         _deposit(m, assets, shares, receiver);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function withdraw(uint256 assets, address receiver, address owner) external nonReentrant returns (uint256 shares) {
         if (assets == 0) revert ZeroAmount();
         (Market memory m, Rates memory r) = _accrue();
         // Shares burned round up.
-        shares = assets.toSharesUp(_totalAssets(m, r), totalSupply());
+        shares = assets.toSharesUp(_totalAssets(m, r), ERC20.totalSupply());
         _withdraw(m, assets, shares, receiver, owner);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function redeem(uint256 shares, address receiver, address owner) external nonReentrant returns (uint256 assets) {
         if (shares == 0) revert ZeroShares();
         (Market memory m, Rates memory r) = _accrue();
         // Assets paid round down.
-        assets = shares.toAssetsDown(_totalAssets(m, r), totalSupply());
+        assets = shares.toAssetsDown(_totalAssets(m, r), ERC20.totalSupply());
         if (assets == 0) revert ZeroAmount();
         _withdraw(m, assets, shares, receiver, owner);
     }
@@ -116,7 +186,7 @@ contract LendingPool is PoolBase, Governed {
                                  LOANS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function borrow(
         address collection,
         uint256 tokenId,
@@ -172,7 +242,8 @@ contract LendingPool is PoolBase, Governed {
         ASSET.safeTransfer(msg.sender, loan.principal);
     }
 
-    /// @dev See {ILendingPool}. A loan in auction is repaid by the extension's `repayInAuction` (a cold path, on the
+    /// @inheritdoc ILendingPoolCore
+    /// @dev A loan in auction is repaid by the extension's `repayInAuction` (a cold path, on the
     /// same storage, guarded there): its calldata has the same layout, so only the selector changes. The commitment
     /// is checked there; the `auctionStart` read here only routes.
     function repay(
@@ -180,7 +251,7 @@ contract LendingPool is PoolBase, Governed {
         Loan calldata loanIn,
         uint256 amount
     ) external returns (uint256 paid, Loan memory updated) {
-        if (loanIn.auctionStart != 0) _forwardToExtension(ILendingPool.repayInAuction.selector);
+        if (loanIn.auctionStart != 0) _forwardToExtension(ILendingPoolExtension.repayInAuction.selector);
         return _repay(loanId, loanIn, amount);
     }
 
@@ -251,7 +322,8 @@ contract LendingPool is PoolBase, Governed {
         if (closed) _returnCollateral($, loan);
     }
 
-    /// @dev See {ILendingPool}. Served by the core (one slot read): the extension has the less room.
+    /// @inheritdoc ILendingPoolCore
+    /// @dev Served by the core (one slot read), which answers first.
     function collectionExposure(address collection_)
         external
         view
@@ -261,7 +333,7 @@ contract LendingPool is PoolBase, Governed {
         return (rk.auctionDebt, rk.borrowerCap, rk.maxUnits);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function loanHash(uint256 loanId) external view returns (bytes32) {
         return _s().loans[loanId];
     }
@@ -270,7 +342,7 @@ contract LendingPool is PoolBase, Governed {
                            LIQUIDATION MODULE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function startAuction(
         uint256 loanId,
         Loan calldata loanIn,
@@ -307,7 +379,7 @@ contract LendingPool is PoolBase, Governed {
         emit AuctionStarted(loanId, keeper, impairment_, updated);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolCore
     function settleAuction(
         uint256 loanId,
         Loan calldata loanIn,

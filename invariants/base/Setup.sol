@@ -4,6 +4,8 @@ pragma solidity 0.8.24;
 import {DefaultParams} from "../../script/lib/DefaultParams.sol";
 import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
@@ -162,13 +164,13 @@ abstract contract Setup {
         targets[4] = address(pricer);
         calls[4] = abi.encodeCall(TraitPricer.enableCollection, (address(apes)));
         targets[5] = address(pool);
-        calls[5] = abi.encodeCall(ILendingPool.setTerms, (address(apes), _terms(1), DEBT_CEILING));
+        calls[5] = abi.encodeCall(ILendingPoolAdmin.setTerms, (address(apes), _terms(1), DEBT_CEILING));
         targets[6] = address(pool);
-        calls[6] = abi.encodeCall(ILendingPool.setTerms, (address(items), _terms(2), DEBT_CEILING));
+        calls[6] = abi.encodeCall(ILendingPoolAdmin.setTerms, (address(items), _terms(2), DEBT_CEILING));
         targets[7] = address(pool);
-        calls[7] = abi.encodeCall(ILendingPool.setLiquidator, (address(auction)));
+        calls[7] = abi.encodeCall(ILendingPoolAdmin.setLiquidator, (address(auction)));
         targets[8] = address(pool);
-        calls[8] = abi.encodeCall(ILendingPool.setCustody, (CUSTODY));
+        calls[8] = abi.encodeCall(ILendingPoolAdmin.setCustody, (CUSTODY));
         targets[9] = address(timelock);
         calls[9] = abi.encodeCall(TimelockController.updateDelay, (TIMELOCK_DELAY));
         uint256[] memory values = new uint256[](10);
@@ -202,7 +204,7 @@ abstract contract Setup {
             a.exec(address(items), abi.encodeWithSignature("setApprovalForAll(address,bool)", address(pool), true));
         }
         usdc.mint(address(actors[0]), SEED_LIQUIDITY);
-        actors[0].exec(address(pool), abi.encodeCall(ILendingPool.deposit, (SEED_LIQUIDITY, address(actors[0]))));
+        actors[0].exec(address(pool), abi.encodeCall(ILendingPoolCore.deposit, (SEED_LIQUIDITY, address(actors[0]))));
     }
 
     function _rateConfig() internal pure returns (ILendingPoolTypes.RateConfig memory) {

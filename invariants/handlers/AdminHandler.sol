@@ -3,6 +3,7 @@ pragma solidity 0.8.24;
 
 import {LendingPool} from "../../src/LendingPool.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
@@ -126,12 +127,12 @@ abstract contract AdminHandler is HandlerBase {
         bytes memory data;
         address target = address(pool);
         if (kind == 0) {
-            data = abi.encodeCall(ILendingPool.pauseBorrows, ());
+            data = abi.encodeCall(ILendingPoolAdmin.pauseBorrows, ());
         } else if (kind == 1) {
-            data = abi.encodeCall(ILendingPool.setCollectionFrozen, (c, true));
+            data = abi.encodeCall(ILendingPoolAdmin.setCollectionFrozen, (c, true));
         } else if (kind == 2) {
             (, uint256 ceiling,,) = pool.collectionState(c);
-            data = abi.encodeCall(ILendingPool.setDebtCeiling, (c, _bound(value, 0, ceiling)));
+            data = abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (c, _bound(value, 0, ceiling)));
         } else if (kind == 3) {
             target = address(valuation);
             data = abi.encodeCall(Valuation.freeze, (c));
@@ -145,7 +146,7 @@ abstract contract AdminHandler is HandlerBase {
             // value left is "none" (0); a first cap of 1 would sit above the ceiling, which the pool refuses as a
             // loosening (a campaign found the harness asking for it: seed 0x22868a67).
             uint256 newCap = cap == 0 && ceiling == 0 ? 0 : _bound(value, 1, cap == 0 ? ceiling : cap);
-            data = abi.encodeCall(ILendingPool.setBorrowerCap, (c, newCap, newUnits));
+            data = abi.encodeCall(ILendingPoolAdmin.setBorrowerCap, (c, newCap, newUnits));
         } else {
             target = address(pricer);
             data = abi.encodeCall(TraitPricer.revokeRoot, (address(apes)));
@@ -168,13 +169,13 @@ abstract contract AdminHandler is HandlerBase {
 
     function _attackCall(uint256 kind, uint256 value, address who) internal view returns (address, bytes memory) {
         if (kind == 0) {
-            return (address(pool), abi.encodeCall(ILendingPool.setTerms, (address(apes), _terms(1), value)));
+            return (address(pool), abi.encodeCall(ILendingPoolAdmin.setTerms, (address(apes), _terms(1), value)));
         }
-        if (kind == 1) return (address(pool), abi.encodeCall(ILendingPool.setRateConfig, (_rateConfig())));
+        if (kind == 1) return (address(pool), abi.encodeCall(ILendingPoolAdmin.setRateConfig, (_rateConfig())));
         if (kind == 2) {
-            return (address(pool), abi.encodeCall(ILendingPool.withdrawReserve, (_bound(value, 1, 1e12), who)));
+            return (address(pool), abi.encodeCall(ILendingPoolAdmin.withdrawReserve, (_bound(value, 1, 1e12), who)));
         }
-        if (kind == 3) return (address(pool), abi.encodeCall(ILendingPool.setLiquidator, (who)));
+        if (kind == 3) return (address(pool), abi.encodeCall(ILendingPoolAdmin.setLiquidator, (who)));
         if (kind == 4) return (address(pool), abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (spareImpl, "")));
         if (kind == 5) return (address(valuation), abi.encodeCall(Valuation.setReporter, (who, true)));
         if (kind == 6) return (address(pricer), abi.encodeCall(TraitPricer.setSigner, (who)));
@@ -184,10 +185,10 @@ abstract contract AdminHandler is HandlerBase {
         }
         // The guardian may only tighten.
         if (kind == 9) {
-            return (address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (address(apes), false)));
+            return (address(pool), abi.encodeCall(ILendingPoolAdmin.setCollectionFrozen, (address(apes), false)));
         }
         if (kind == 10) {
-            return (address(pool), abi.encodeCall(ILendingPool.setDebtCeiling, (address(apes), type(uint96).max)));
+            return (address(pool), abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (address(apes), type(uint96).max)));
         }
         return (address(auction), abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (spareImpl, "")));
     }
@@ -202,17 +203,17 @@ abstract contract AdminHandler is HandlerBase {
         op.target = address(pool);
         if (kind == OP_TERMS) {
             op.data = abi.encodeCall(
-                ILendingPool.setTerms, (c, _randomTerms(c == address(apes) ? 1 : 2, a, b), DEBT_CEILING)
+                ILendingPoolAdmin.setTerms, (c, _randomTerms(c == address(apes) ? 1 : 2, a, b), DEBT_CEILING)
             );
         } else if (kind == OP_RATES) {
-            op.data = abi.encodeCall(ILendingPool.setRateConfig, (_randomRates(a, b)));
+            op.data = abi.encodeCall(ILendingPoolAdmin.setRateConfig, (_randomRates(a, b)));
         } else if (kind == OP_CEILING) {
-            op.data = abi.encodeCall(ILendingPool.setDebtCeiling, (c, _bound(b, 0, 2 * DEBT_CEILING)));
+            op.data = abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (c, _bound(b, 0, 2 * DEBT_CEILING)));
         } else if (kind == OP_UNFREEZE) {
-            op.data = abi.encodeCall(ILendingPool.setCollectionFrozen, (c, false));
+            op.data = abi.encodeCall(ILendingPoolAdmin.setCollectionFrozen, (c, false));
         } else if (kind == OP_RESERVE) {
             op.amount = _bound(b, 1, 50_000 * USDC);
-            op.data = abi.encodeCall(ILendingPool.withdrawReserve, (op.amount, TREASURY));
+            op.data = abi.encodeCall(ILendingPoolAdmin.withdrawReserve, (op.amount, TREASURY));
         } else if (kind == OP_VAL_UNFREEZE) {
             op.target = address(valuation);
             op.data = abi.encodeCall(Valuation.unfreeze, (c));
@@ -235,7 +236,7 @@ abstract contract AdminHandler is HandlerBase {
             // Any cap, raise or lower, 0 (no cap of its own) one time in four.
             uint256 cap = b % 4 == 0 ? 0 : _bound(b >> 2, MIN_LOAN, DEBT_CEILING);
             uint256 units = b % 3 == 0 ? 0 : _bound(b >> 128, 1, 20);
-            op.data = abi.encodeCall(ILendingPool.setBorrowerCap, (c, cap, units));
+            op.data = abi.encodeCall(ILendingPoolAdmin.setBorrowerCap, (c, cap, units));
         } else {
             op.data = abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (b % 2 == 0 ? spareImpl : poolImpl, ""));
         }

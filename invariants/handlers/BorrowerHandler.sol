@@ -2,6 +2,9 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
+import {ILendingPoolExtension} from "../../src/interfaces/ILendingPoolExtension.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
@@ -63,7 +66,7 @@ abstract contract BorrowerHandler is HandlerBase {
         (, uint256 cap, uint256 current) = pool.collectionExposure(address(items));
         if (current != 0 && current <= units) return;
         (bool ok,) =
-            guardian.exec(address(pool), abi.encodeCall(ILendingPool.setBorrowerCap, (address(items), cap, units)));
+            guardian.exec(address(pool), abi.encodeCall(ILendingPoolAdmin.setBorrowerCap, (address(items), cap, units)));
         _check(ok, G1_ONLY_TIMELOCK);
     }
 
@@ -138,7 +141,7 @@ abstract contract BorrowerHandler is HandlerBase {
     function _execBorrow(Actor a, BorrowCtx memory x, bytes32[] memory proof) internal returns (bool, bytes memory) {
         return a.exec(
             address(pool),
-            abi.encodeCall(ILendingPool.borrow, (x.c, x.id, x.amount, x.principal, address(a), x.premium, proof))
+            abi.encodeCall(ILendingPoolCore.borrow, (x.c, x.id, x.amount, x.principal, address(a), x.premium, proof))
         );
     }
 
@@ -242,7 +245,7 @@ abstract contract BorrowerHandler is HandlerBase {
         principal = _bound(principal, MIN_LOAN, 10_000 * USDC);
         (bool ok,) = thief.exec(
             address(pool),
-            abi.encodeCall(ILendingPool.borrow, (address(apes), id, 1, principal, owner, 0, new bytes32[](0)))
+            abi.encodeCall(ILendingPoolCore.borrow, (address(apes), id, 1, principal, owner, 0, new bytes32[](0)))
         );
         _check(!ok, L9_NO_THEFT);
         _checkEq(apes.ownerOf(id) == owner ? 1 : 0, 1, L9_NO_THEFT);
@@ -264,7 +267,7 @@ abstract contract BorrowerHandler is HandlerBase {
         Actor payer = _actor(payerSeed);
         _fund(payer, amount);
         (bool ok, bytes memory ret) =
-            payer.exec(address(pool), abi.encodeCall(ILendingPool.repay, (live[i].id, loan, amount)));
+            payer.exec(address(pool), abi.encodeCall(ILendingPoolCore.repay, (live[i].id, loan, amount)));
         if (!ok) {
             // Only a payer the token refuses may fail a valid partial repayment.
             _check(_blocked(address(payer)), L6_REPAY_LIVENESS);
@@ -305,7 +308,7 @@ abstract contract BorrowerHandler is HandlerBase {
         uint256 claimBefore = pool.nftClaimable(address(borrower), r.loan.collection, r.loan.tokenId);
 
         (bool ok, bytes memory ret) =
-            payer.exec(address(pool), abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max)));
+            payer.exec(address(pool), abi.encodeCall(ILendingPoolCore.repay, (r.id, r.loan, type(uint256).max)));
         if (!ok) {
             borrower.disarm();
             _fail(L6_REPAY_LIVENESS, r.id, expected);
@@ -372,7 +375,8 @@ abstract contract BorrowerHandler is HandlerBase {
         if (owed == 0) _skip();
         a.setMode(Actor.Mode.Normal);
         uint256 before = items.balanceOf(address(a), id);
-        (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claimNft, (address(items), id, address(a))));
+        (bool ok,) =
+            a.exec(address(pool), abi.encodeCall(ILendingPoolExtension.claimNft, (address(items), id, address(a))));
         _check(ok, L5_RETURN);
         if (!ok) {
             refusedCount["claimNft"] += 1;
@@ -396,7 +400,7 @@ abstract contract BorrowerHandler is HandlerBase {
         // E3 probe, one call in four: the guardian first freezes the loan's collection; the renewal must be refused.
         if (shock % 4 == 3) {
             (bool f,) = guardian.exec(
-                address(pool), abi.encodeCall(ILendingPool.setCollectionFrozen, (r.loan.collection, true))
+                address(pool), abi.encodeCall(ILendingPoolAdmin.setCollectionFrozen, (r.loan.collection, true))
             );
             _check(f, G1_ONLY_TIMELOCK);
         } else if (shock % 16 == 2) {
@@ -423,7 +427,8 @@ abstract contract BorrowerHandler is HandlerBase {
         }
         uint256 due = _dueWithOutages(r.loan);
         bool overLimit = _renewalOverLimit(r.loan);
-        (bool ok, bytes memory ret) = payer.exec(address(pool), abi.encodeCall(ILendingPool.renew, (r.id, r.loan)));
+        (bool ok, bytes memory ret) =
+            payer.exec(address(pool), abi.encodeCall(ILendingPoolExtension.renew, (r.id, r.loan)));
         if (!ok) {
             // Refused only with no usable price, below health 1, past maturity, a payer the token refuses, a caller
             // other than the borrower, a freeze or a pause.
@@ -479,7 +484,7 @@ abstract contract BorrowerHandler is HandlerBase {
         // A first principal cap above the ceiling would loosen (the ceiling bounds it already): the guardian may not.
         if (cap == 0 && nextCap != 0 && nextCap > ceiling) return;
         (bool ok,) = guardian.exec(
-            address(pool), abi.encodeCall(ILendingPool.setBorrowerCap, (loan.collection, nextCap, nextUnits))
+            address(pool), abi.encodeCall(ILendingPoolAdmin.setBorrowerCap, (loan.collection, nextCap, nextUnits))
         );
         _check(ok, G1_ONLY_TIMELOCK);
     }
@@ -496,14 +501,14 @@ abstract contract BorrowerHandler is HandlerBase {
         for (uint256 k; k < 6; ++k) {
             targets[k] = address(pool);
         }
-        calls[0] = abi.encodeCall(ILendingPool.deposit, (1 * USDC, address(who)));
-        calls[1] = abi.encodeCall(ILendingPool.withdraw, (1, address(who), address(who)));
-        calls[2] = abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max));
+        calls[0] = abi.encodeCall(ILendingPoolCore.deposit, (1 * USDC, address(who)));
+        calls[1] = abi.encodeCall(ILendingPoolCore.withdraw, (1, address(who), address(who)));
+        calls[2] = abi.encodeCall(ILendingPoolCore.repay, (r.id, r.loan, type(uint256).max));
         calls[3] = abi.encodeCall(
-            ILendingPool.borrow, (address(items), r.loan.tokenId, 1, MIN_LOAN, address(who), 0, new bytes32[](0))
+            ILendingPoolCore.borrow, (address(items), r.loan.tokenId, 1, MIN_LOAN, address(who), 0, new bytes32[](0))
         );
-        calls[4] = abi.encodeCall(ILendingPool.claim, (address(who)));
-        calls[5] = abi.encodeCall(ILendingPool.claimNft, (address(items), r.loan.tokenId, address(who)));
+        calls[4] = abi.encodeCall(ILendingPoolExtension.claim, (address(who)));
+        calls[5] = abi.encodeCall(ILendingPoolExtension.claimNft, (address(items), r.loan.tokenId, address(who)));
         who.arm(targets, calls, address(pool));
         return true;
     }

@@ -2,6 +2,8 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
+import {ILendingPoolExtension} from "../../src/interfaces/ILendingPoolExtension.sol";
 import {Actor} from "../base/Actor.sol";
 import {HandlerBase} from "../base/HandlerBase.sol";
 
@@ -14,7 +16,8 @@ abstract contract LenderHandler is HandlerBase {
         _fund(a, assets);
         uint256 preview = pool.previewDeposit(assets);
         uint256 before = pool.balanceOf(receiver);
-        (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (assets, receiver)));
+        (bool ok, bytes memory ret) =
+            a.exec(address(pool), abi.encodeCall(ILendingPoolCore.deposit, (assets, receiver)));
         if (!ok) {
             // Only a depositor the token refuses, or a deposit worth no share, may be refused.
             _refuse("deposit", _blocked(address(a)) || preview == 0);
@@ -34,7 +37,7 @@ abstract contract LenderHandler is HandlerBase {
         uint256 preview = pool.previewMint(shares);
         _fund(a, preview);
         uint256 before = usdc.balanceOf(address(a));
-        (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.mint, (shares, receiver)));
+        (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPoolCore.mint, (shares, receiver)));
         if (!ok) {
             _refuse("mint", _blocked(address(a)));
             return;
@@ -56,7 +59,7 @@ abstract contract LenderHandler is HandlerBase {
         uint256 preview = pool.previewWithdraw(assets);
         uint256 before = usdc.balanceOf(receiver);
         (bool ok, bytes memory ret) =
-            owner.exec(address(pool), abi.encodeCall(ILendingPool.withdraw, (assets, receiver, address(owner))));
+            owner.exec(address(pool), abi.encodeCall(ILendingPoolCore.withdraw, (assets, receiver, address(owner))));
         if (!ok) {
             // Liveness: only a receiver the token refuses may make it fail (never a pause, never the oracle).
             _check(_blocked(receiver), A6_LIQUIDITY);
@@ -78,7 +81,7 @@ abstract contract LenderHandler is HandlerBase {
         uint256 preview = pool.previewRedeem(shares);
         uint256 before = usdc.balanceOf(receiver);
         (bool ok, bytes memory ret) =
-            owner.exec(address(pool), abi.encodeCall(ILendingPool.redeem, (shares, receiver, address(owner))));
+            owner.exec(address(pool), abi.encodeCall(ILendingPoolCore.redeem, (shares, receiver, address(owner))));
         if (!ok) {
             // A redemption worth 0 assets is refused (ZeroAmount); otherwise only a refused receiver may fail it.
             _check(_blocked(receiver) || preview == 0, A6_LIQUIDITY);
@@ -98,7 +101,7 @@ abstract contract LenderHandler is HandlerBase {
         uint256 bal = pool.balanceOf(address(from));
         if (bal == 0) _skip();
         shares = _bound(shares, 1, bal);
-        (bool ok,) = from.exec(address(pool), abi.encodeCall(ILendingPool.transfer, (to, shares)));
+        (bool ok,) = from.exec(address(pool), abi.encodeCall(ILendingPoolCore.transfer, (to, shares)));
         _check(ok, A3_SHARES);
         _count("transferShares");
     }
@@ -111,14 +114,15 @@ abstract contract LenderHandler is HandlerBase {
         _fund(a, assets);
         uint256 before = usdc.balanceOf(address(a));
         uint256 preview = pool.previewDeposit(assets);
-        (bool ok, bytes memory ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (assets, address(a))));
+        (bool ok, bytes memory ret) =
+            a.exec(address(pool), abi.encodeCall(ILendingPoolCore.deposit, (assets, address(a))));
         if (!ok) {
             _refuse("roundTrip", preview == 0);
             return;
         }
         uint256 shares = abi.decode(ret, (uint256));
         gDeposits += assets;
-        (ok, ret) = a.exec(address(pool), abi.encodeCall(ILendingPool.redeem, (shares, address(a), address(a))));
+        (ok, ret) = a.exec(address(pool), abi.encodeCall(ILendingPoolCore.redeem, (shares, address(a), address(a))));
         if (!ok) {
             // Idle cash may not cover it (or it is worth 0): then the shares stay, which is fine, but it is no trip.
             refusedCount["roundTrip"] += 1;
@@ -139,12 +143,12 @@ abstract contract LenderHandler is HandlerBase {
         if (max == 0) _skip();
         assets = _bound(assets, 1, max);
         (bool ok,) = thief.exec(
-            address(pool), abi.encodeCall(ILendingPool.withdraw, (assets, address(thief), address(victim)))
+            address(pool), abi.encodeCall(ILendingPoolCore.withdraw, (assets, address(thief), address(victim)))
         );
         _check(!ok, L9_NO_THEFT);
         uint256 shares = pool.balanceOf(address(victim));
         (ok,) = thief.exec(
-            address(pool), abi.encodeCall(ILendingPool.redeem, (shares, address(thief), address(victim)))
+            address(pool), abi.encodeCall(ILendingPoolCore.redeem, (shares, address(thief), address(victim)))
         );
         _check(!ok, L9_NO_THEFT);
     }
@@ -155,7 +159,7 @@ abstract contract LenderHandler is HandlerBase {
         address to = address(_actor(toSeed));
         uint256 owed = pool.claimable(address(a));
         uint256 before = usdc.balanceOf(to);
-        (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPool.claim, (to)));
+        (bool ok,) = a.exec(address(pool), abi.encodeCall(ILendingPoolExtension.claim, (to)));
         if (!ok) {
             _check(owed == 0 || _blocked(to), B2_WATERFALL);
             refusedCount["claim"] += 1;

@@ -3,6 +3,9 @@ pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
+import {ILendingPoolExtension} from "../../src/interfaces/ILendingPoolExtension.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Actor} from "../base/Actor.sol";
@@ -33,7 +36,7 @@ abstract contract LiquidationHandler is HandlerBase {
         if (_startAuctionAt(i, _actor(keeperSeed), fresh) && shock % 3 != 2) {
             (uint256 e, uint256 ceiling) = _exposure(c);
             if (e < ceiling) {
-                (bool ok,) = guardian.exec(address(pool), abi.encodeCall(ILendingPool.setDebtCeiling, (c, e)));
+                (bool ok,) = guardian.exec(address(pool), abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (c, e)));
                 _check(ok, G1_ONLY_TIMELOCK);
             }
             _borrowAtCeiling(c, _actor(shock >> 8));
@@ -77,7 +80,8 @@ abstract contract LiquidationHandler is HandlerBase {
         uint256 principal = pool.rateConfig().minLoan;
         if (principal < MIN_LOAN) principal = MIN_LOAN;
         (bool ok,) = a.exec(
-            address(pool), abi.encodeCall(ILendingPool.borrow, (c, id, 1, principal, address(a), 0, new bytes32[](0)))
+            address(pool),
+            abi.encodeCall(ILendingPoolCore.borrow, (c, id, 1, principal, address(a), 0, new bytes32[](0)))
         );
         if (ok) _fail(E1_EXPOSURE, e, ceiling);
     }
@@ -262,11 +266,11 @@ abstract contract LiquidationHandler is HandlerBase {
         targets[2] = address(auction);
         calls[2] = abi.encodeCall(DutchAuction.start, (r.id, r.loan));
         targets[3] = address(pool);
-        calls[3] = abi.encodeCall(ILendingPool.repay, (r.id, r.loan, type(uint256).max));
+        calls[3] = abi.encodeCall(ILendingPoolCore.repay, (r.id, r.loan, type(uint256).max));
         targets[4] = address(pool);
-        calls[4] = abi.encodeCall(ILendingPool.deposit, (1 * USDC, address(buyer)));
+        calls[4] = abi.encodeCall(ILendingPoolCore.deposit, (1 * USDC, address(buyer)));
         targets[5] = address(pool);
-        calls[5] = abi.encodeCall(ILendingPool.claim, (address(buyer)));
+        calls[5] = abi.encodeCall(ILendingPoolExtension.claim, (address(buyer)));
         buyer.arm(targets, calls, address(pool));
         return true;
     }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
 import {PoolMath} from "../../src/libraries/PoolMath.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Actor} from "../base/Actor.sol";
@@ -25,7 +26,8 @@ abstract contract RoundTripHandler is LiquidationHandler {
         if (_blocked(address(lp)) || _blocked(address(buyer)) || buyer.mode() == Actor.Mode.Reject) _skip();
         stake = _bound(stake, 1e6, 10 * pool.totalAssets() + 1e6);
         _fund(lp, stake);
-        (bool ok, bytes memory ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (stake, address(lp))));
+        (bool ok, bytes memory ret) =
+            lp.exec(address(pool), abi.encodeCall(ILendingPoolCore.deposit, (stake, address(lp))));
         if (!ok) _skip();
         uint256 shares = abi.decode(ret, (uint256));
         gDeposits += stake;
@@ -44,7 +46,7 @@ abstract contract RoundTripHandler is LiquidationHandler {
             _closeLoan(i);
         }
 
-        (ok, ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.redeem, (shares, address(lp), address(lp))));
+        (ok, ret) = lp.exec(address(pool), abi.encodeCall(ILendingPoolCore.redeem, (shares, address(lp), address(lp))));
         if (!ok) return; // idle cash short of the stake: no round trip to judge
         uint256 out = abi.decode(ret, (uint256));
         gWithdrawals += out;
@@ -64,7 +66,8 @@ abstract contract RoundTripHandler is LiquidationHandler {
         if (address(lp) == address(0) || _blocked(address(lp))) _skip();
         stake = _bound(stake, 1e6, 10 * pool.totalAssets() + 1e6);
         _fund(lp, stake);
-        (bool ok, bytes memory ret) = lp.exec(address(pool), abi.encodeCall(ILendingPool.deposit, (stake, address(lp))));
+        (bool ok, bytes memory ret) =
+            lp.exec(address(pool), abi.encodeCall(ILendingPoolCore.deposit, (stake, address(lp))));
         if (!ok) _skip();
         uint256 shares = abi.decode(ret, (uint256));
         gDeposits += stake;

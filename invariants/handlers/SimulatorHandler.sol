@@ -2,6 +2,7 @@
 pragma solidity 0.8.24;
 
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
 import {ITraitPricer} from "../../src/interfaces/ITraitPricer.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
@@ -209,12 +210,14 @@ abstract contract SimulatorHandler is HandlerBase {
         _checkEq(pool.totalAssets(), assetsBefore, A2_BACKING);
         (ok,) = a.exec(
             address(pool),
-            abi.encodeCall(ILendingPool.borrow, (address(apes), id, 1, MIN_LOAN, address(pool), 0, new bytes32[](0)))
+            abi.encodeCall(
+                ILendingPoolCore.borrow, (address(apes), id, 1, MIN_LOAN, address(pool), 0, new bytes32[](0))
+            )
         );
         _check(!ok, L2_CUSTODY_721);
         (ok,) = a.exec(
             address(pool),
-            abi.encodeCall(ILendingPool.borrow, (address(apes), id, 1, MIN_LOAN, address(a), 0, new bytes32[](0)))
+            abi.encodeCall(ILendingPoolCore.borrow, (address(apes), id, 1, MIN_LOAN, address(a), 0, new bytes32[](0)))
         );
         _check(!ok, L2_CUSTODY_721);
         _count("donateApe");

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title ILendingPoolTypes
-/// @notice Types, errors and events of the lending pool, shared by its core and its extension (see ILendingPool).
+/// @notice Types, errors and events of the lending pool, shared by the three parts of its interface (see ILendingPool).
 interface ILendingPoolTypes {
     /*//////////////////////////////////////////////////////////////
                                  TYPES

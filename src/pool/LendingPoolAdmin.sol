@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {ILendingPoolAdmin} from "../interfaces/ILendingPoolAdmin.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
 import {PoolBase} from "./PoolBase.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title LendingPoolAdmin
-/// @notice The pool's administration: listing terms, exposure limits (ceilings, per-borrower and unit caps), the
-/// guardian's switches (freeze, borrow pause), the rate curve, the liquidation module, the unlock period, the custody
-/// address and the reserve. Every entry point is the timelock's or the guardian's. It runs only by `delegatecall`
-/// from `LendingPoolExtension`'s fallback (itself reached from `LendingPool`'s), on the proxy's storage; the extension
-/// deploys it in its own constructor, so a pool implementation is still the core and its extension.
-contract LendingPoolAdmin is PoolBase {
+/// @notice The pool's administration (`ILendingPoolAdmin`): listing terms, exposure limits (ceilings, per-borrower and
+/// unit caps), the guardian's switches (freeze, borrow pause), the rate curve, the liquidation module, the unlock
+/// period, the custody address and the reserve. Every entry point is the timelock's or the guardian's. It runs only
+/// by `delegatecall` from `LendingPoolExtension`'s fallback (itself reached from `LendingPool`'s), on the proxy's
+/// storage; the extension deploys it in its own constructor, so a pool implementation is still deployed as the core
+/// and its extension.
+contract LendingPoolAdmin is PoolBase, ILendingPoolAdmin {
     using SafeTransferLib for address;
 
     constructor(address asset_, address valuation_) PoolBase(asset_, valuation_) {}
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setTerms(
         address collection_,
         Terms calldata t,
@@ -62,7 +64,7 @@ contract LendingPoolAdmin is PoolBase {
         }
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setDebtCeiling(address collection_, uint256 ceiling) external onlyGuardian {
         CollectionState storage cs = _s().collections[collection_];
         if (cs.termsId == 0) revert TermsNotSet(collection_);
@@ -72,7 +74,8 @@ contract LendingPoolAdmin is PoolBase {
         emit DebtCeilingSet(collection_, ceiling);
     }
 
-    /// @dev See {ILendingPool}. A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
+    /// @inheritdoc ILendingPoolAdmin
+    /// @dev A cap of 0 means "no cap of its own" (for the principal: the ceiling, which the
     /// timelock may later raise), so the guardian may not set 0 over a cap, nor a first principal cap above the ceiling.
     function setBorrowerCap(address collection_, uint256 cap, uint256 maxUnits) external onlyGuardian {
         PoolStorage storage $ = _s();
@@ -96,7 +99,7 @@ contract LendingPoolAdmin is PoolBase {
         return next == 0 ? current != 0 : next > (current == 0 ? unlimited : current);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setCollectionFrozen(address collection_, bool frozen) external onlyGuardian {
         CollectionState storage cs = _s().collections[collection_];
         if (cs.termsId == 0) revert TermsNotSet(collection_);
@@ -105,20 +108,21 @@ contract LendingPoolAdmin is PoolBase {
         emit CollectionFrozenSet(collection_, frozen);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setRateConfig(RateConfig calldata config) external onlyTimelock {
         _accrueAndStore();
         _setRateConfig(config);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function pauseBorrows() external onlyGuardian {
         RateConfig storage rc = _s().rateConfig;
         rc.borrowPaused = true;
         emit RateConfigSet(rc);
     }
 
-    /// @dev See {ILendingPool}. The module replaced keeps the right to settle the auctions it started before now.
+    /// @inheritdoc ILendingPoolAdmin
+    /// @dev The module replaced keeps the right to settle the auctions it started before now.
     function setLiquidator(address liquidator_) external onlyTimelock {
         if (liquidator_ == address(0)) revert ZeroAddress();
         PoolStorage storage $ = _s();
@@ -129,21 +133,21 @@ contract LendingPoolAdmin is PoolBase {
         emit LiquidatorSet(liquidator_);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setUnlockPeriod(uint256 period) external onlyTimelock {
         if (period < MIN_UNLOCK_PERIOD || period > MAX_UNLOCK_PERIOD) revert InvalidUnlockPeriod(period);
         _s().lock.period = uint32(period);
         emit UnlockPeriodSet(period);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function setCustody(address custody_) external onlyTimelock {
         if (custody_ == address(0)) revert ZeroAddress();
         _s().custody = custody_;
         emit CustodySet(custody_);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolAdmin
     function withdrawReserve(uint256 amount, address to) external onlyTimelock nonReentrant {
         PoolStorage storage $ = _s();
         (Market memory m,) = _accrue();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.24;
 
+import {ILendingPoolExtension} from "../interfaces/ILendingPoolExtension.sol";
 import {IValuation} from "../interfaces/IValuation.sol";
 import {KinkRate} from "../libraries/KinkRate.sol";
 import {PoolMath} from "../libraries/PoolMath.sol";
@@ -10,11 +11,12 @@ import {SafeCastLib} from "solady/utils/SafeCastLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 
 /// @title LendingPoolExtension
-/// @notice The second half of the pool's implementation: ERC-4626 conversions and limits, read-only views, claims,
-/// renewal and repayment in auction; administration runs one step further, in `ADMIN`. It only ever runs by
+/// @notice The second part of the pool's implementation, serving `ILendingPoolExtension`: ERC-4626 conversions and
+/// limits, read-only views, claims, renewal, repayment in auction and settlement without a bid; administration runs
+/// one step further, in `ADMIN`. It only ever runs by
 /// `delegatecall` from `LendingPool`'s fallback, on the proxy's storage; called directly it sees empty storage (no
 /// timelock, nothing to claim) and can do nothing.
-contract LendingPoolExtension is PoolBase {
+contract LendingPoolExtension is PoolBase, ILendingPoolExtension {
     using PoolMath for uint256;
     using SafeCastLib for uint256;
     using SafeTransferLib for address;
@@ -48,25 +50,26 @@ contract LendingPoolExtension is PoolBase {
                           ERC-4626 CONVERSIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev See {ILendingPool}. Served here too so the extension can be checked against its core.
+    /// @inheritdoc ILendingPoolExtension
+    /// @dev Served here too so the extension can be checked against its core.
     function asset() external view returns (address) {
         return ASSET;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function totalAssets() external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         return _totalAssets(m, r);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function debtOf(Loan calldata loan) external view returns (uint256) {
         if (loan.auctionStart != 0) return loan.frozenDebt;
         (,, uint256 index) = _accruedView();
         return loan.scaledDebt.toDebtUp(index);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function healthFactor(Loan calldata loan) external view returns (uint256) {
         (uint256 unitPrice, IValuation.Status status) = VALUATION.priceView(loan.collection);
         if (status != IValuation.Status.Ok) revert IValuation.ValuationUnavailable(loan.collection, status);
@@ -75,17 +78,18 @@ contract LendingPoolExtension is PoolBase {
         return _healthFactor(_toMemory(loan), _loadTerms(loan.collection, loan.termsId), debt, unitPrice);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function convertToShares(uint256 assets) external view returns (uint256) {
         return assets.toSharesDown(_currentTotalAssets(), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function convertToAssets(uint256 shares) public view returns (uint256) {
         return shares.toAssetsDown(_currentTotalAssets(), totalSupply());
     }
 
-    /// @dev See {ILendingPool}. What idle cash (112 bits) can still take; `deposit` of it mints at least one share
+    /// @inheritdoc ILendingPoolExtension
+    /// @dev What idle cash (112 bits) can still take; `deposit` of it mints at least one share
     /// unless the pool's assets are gone, when the limit is 0.
     function maxDeposit(address) public view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
@@ -93,21 +97,22 @@ contract LendingPoolExtension is PoolBase {
         return room.toSharesDown(_entryAssets(m, r), totalSupply()) == 0 ? 0 : room;
     }
 
-    /// @dev See {ILendingPool}. The shares `maxDeposit` buys, rounded down, so their price (rounded up) fits in it.
+    /// @inheritdoc ILendingPoolExtension
+    /// @dev The shares `maxDeposit` buys, rounded down, so their price (rounded up) fits in it.
     function maxMint(address) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 room = type(uint112).max - m.cash;
         return room.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function maxWithdraw(address owner) public view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 owned = balanceOf(owner).toAssetsDown(_totalAssets(m, r), totalSupply());
         return owned < m.cash ? owned : m.cash;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function maxRedeem(address owner) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         uint256 assetsTotal = _totalAssets(m, r);
@@ -120,24 +125,24 @@ contract LendingPoolExtension is PoolBase {
         return redeemable.toAssetsDown(assetsTotal, supply) == 0 ? 0 : redeemable;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function previewDeposit(uint256 assets) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         return assets.toSharesDown(_entryAssets(m, r), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function previewMint(uint256 shares) external view returns (uint256) {
         (Market memory m, Rates memory r,) = _accruedView();
         return shares.toAssetsUp(_entryAssets(m, r), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function previewWithdraw(uint256 assets) external view returns (uint256) {
         return assets.toSharesUp(_currentTotalAssets(), totalSupply());
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function previewRedeem(uint256 shares) external view returns (uint256) {
         return shares.toAssetsDown(_currentTotalAssets(), totalSupply());
     }
@@ -146,7 +151,7 @@ contract LendingPoolExtension is PoolBase {
                                  CLAIMS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function claim(address to) external nonReentrant returns (uint256 amount) {
         PoolStorage storage $ = _s();
         amount = $.claimable[msg.sender];
@@ -163,7 +168,7 @@ contract LendingPoolExtension is PoolBase {
         ASSET.safeTransfer(to, amount);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function claimNft(address collection, uint256 tokenId, address to) external nonReentrant returns (uint256 amount) {
         PoolStorage storage $ = _s();
         bytes32 key = keccak256(abi.encode(msg.sender, collection, tokenId));
@@ -173,77 +178,77 @@ contract LendingPoolExtension is PoolBase {
         INft(collection).safeTransferFrom(address(this), to, tokenId, amount, "");
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function valuation() external view returns (address) {
         return address(VALUATION);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function liquidator() external view returns (address) {
         return _s().liquidator;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function custody() external view returns (address) {
         return _s().custody;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function cash() external view returns (uint256) {
         return _s().market.cash;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function reserve() external view returns (uint256) {
         (Market memory m,,) = _accruedView();
         return m.reserve;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function totalDebt() external view returns (uint256) {
         (, Rates memory r,) = _accruedView();
         return uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function auctionDebt() external view returns (uint256) {
         return _s().book.auctionDebt;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function impairment() external view returns (uint256) {
         return _s().book.impairment;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function badDebt() external view returns (uint256 total, uint256 absorbedByReserve) {
         return (_s().totalBadDebt, _s().badDebtAbsorbed);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function borrowIndex() external view returns (uint256) {
         (,, uint256 index) = _accruedView();
         return index;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function borrowRate() external view returns (uint256 ratePerSecond, uint256 utilization) {
         (Market memory m, Rates memory r,) = _accruedView();
         utilization = KinkRate.utilization(m.cash, uint256(r.totalScaledDebt).toDebtUp(r.borrowIndex));
         ratePerSecond = KinkRate.rate(_kink(_loadRateConfig()), utilization);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function rateConfig() external view returns (RateConfig memory) {
         return _loadRateConfig();
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function terms(address collection_, uint32 termsId) external view returns (Terms memory) {
         return _loadTerms(collection_, termsId);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function collectionState(address collection_)
         external
         view
@@ -254,27 +259,28 @@ contract LendingPoolExtension is PoolBase {
         return (cs.termsId, cs.debtCeiling, uint256(cs.scaledDebt).toDebtUp(index), cs.frozen);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function borrowerPrincipal(address collection_, address borrower) external view returns (uint256) {
         return _s().borrowerPrincipal[collection_][borrower];
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function claimable(address account) external view returns (uint256) {
         return _s().claimable[account];
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function rewardsOwed() external view returns (uint256) {
         return _s().rewardsOwed;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function nftClaimable(address owner, address collection_, uint256 tokenId) external view returns (uint256) {
         return _s().nftClaims[keccak256(abi.encode(owner, collection_, tokenId))];
     }
 
-    /// @dev See {ILendingPool}. Served here, not by the core: a renewal is once a term, and the core has no room.
+    /// @inheritdoc ILendingPoolExtension
+    /// @dev Served here, not by the core: a renewal is once a term, and the core has no room.
     function renew(
         uint256 loanId,
         Loan calldata loanIn
@@ -334,19 +340,19 @@ contract LendingPoolExtension is PoolBase {
         if (interestPaid != 0) _pullAsset(msg.sender, interestPaid);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function unlockPeriod() external view returns (uint256) {
         uint256 period = _s().lock.period;
         return period == 0 ? DEFAULT_UNLOCK_PERIOD : period;
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function lockedRecovery() external view returns (uint256 locked, uint256 until) {
         RecoveryLock memory l = _s().lock;
         return (_lockedNow(l), l.until > block.timestamp ? l.until : 0);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function bookRecovery(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         (Market memory m,) = _accrue();
@@ -357,7 +363,8 @@ contract LendingPoolExtension is PoolBase {
         _pullAsset(msg.sender, amount);
     }
 
-    /// @dev See {ILendingPool}. Reached through `repay` (which forwards a loan in auction here) or directly.
+    /// @inheritdoc ILendingPoolExtension
+    /// @dev Reached through `repay` (which forwards a loan in auction here) or directly.
     function repayInAuction(
         uint256 loanId,
         Loan calldata loanIn,
@@ -393,7 +400,7 @@ contract LendingPoolExtension is PoolBase {
         return (paid, updated);
     }
 
-    /// @dev See {ILendingPool}.
+    /// @inheritdoc ILendingPoolExtension
     function settleUnsold(
         uint256 loanId,
         Loan calldata loanIn,

@@ -214,15 +214,15 @@ abstract contract PoolBase is ILendingPoolTypes, GovernedBase, ERC20, Reentrancy
         if (valuationDecimals != assetDecimals) revert ValuationDecimalsMismatch(assetDecimals, valuationDecimals);
     }
 
-    function name() public view override returns (string memory) {
+    function name() public view virtual override returns (string memory) {
         return _s().name;
     }
 
-    function symbol() public view override returns (string memory) {
+    function symbol() public view virtual override returns (string memory) {
         return _s().symbol;
     }
 
-    function decimals() public view override returns (uint8) {
+    function decimals() public view virtual override returns (uint8) {
         return SHARE_DECIMALS;
     }
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.24;
 import {DemoApes} from "../../script/local/LocalAssets.sol";
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {ForkBase} from "./ForkBase.sol";
@@ -236,7 +237,7 @@ contract MainnetFlowsTest is ForkBase {
     /// the timelock; executing it early fails; after 48 h the Safe executes it and the pool has the new ceiling.
     function test_parameterChangeSafeThroughTimelock() public {
         uint256 newCeiling = 123 ether;
-        bytes memory call = abi.encodeCall(ILendingPool.setDebtCeiling, (BAYC, newCeiling));
+        bytes memory call = abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (BAYC, newCeiling));
         bytes32 salt = keccak256("fork-ceiling");
         bytes32 opId = _propose(address(pool), call, salt);
         assertTrue(timelock.isOperationPending(opId));

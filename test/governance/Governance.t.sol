@@ -7,6 +7,7 @@ import {ISafe} from "../../script/lib/ISafe.sol";
 import {LendingPool} from "../../src/LendingPool.sol";
 import {IGoverned} from "../../src/interfaces/IGoverned.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Valuation} from "../../src/oracle/Valuation.sol";
@@ -153,7 +154,7 @@ contract TimelockPathTest is GovernanceFixture {
     bytes32 internal constant SALT = keccak256("test");
 
     function _raiseCeiling() internal view returns (bytes memory) {
-        return abi.encodeCall(ILendingPool.setDebtCeiling, (d.apes, 2000 ether));
+        return abi.encodeCall(ILendingPoolAdmin.setDebtCeiling, (d.apes, 2000 ether));
     }
 
     function test_directParameterChanges_revertForEveryoneButTheTimelock() public {

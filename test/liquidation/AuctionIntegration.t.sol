@@ -3,6 +3,8 @@ pragma solidity 0.8.24;
 
 import {IDutchAuction} from "../../src/interfaces/IDutchAuction.sol";
 import {ILendingPool} from "../../src/interfaces/ILendingPool.sol";
+import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
+import {ILendingPoolExtension} from "../../src/interfaces/ILendingPoolExtension.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
@@ -37,8 +39,8 @@ contract ReentrantBuyer {
         _try(abi.encodeCall(DutchAuction.buy, (loanId, loan, auction, type(uint256).max)), address(AUCTION));
         _try(abi.encodeCall(DutchAuction.settle, (loanId, loan, auction)), address(AUCTION));
         _try(abi.encodeCall(DutchAuction.start, (loanId, loan)), address(AUCTION));
-        _try(abi.encodeCall(ILendingPool.repay, (loanId, loan, type(uint256).max)), address(POOL));
-        _try(abi.encodeCall(ILendingPool.claim, (address(this))), address(POOL));
+        _try(abi.encodeCall(ILendingPoolCore.repay, (loanId, loan, type(uint256).max)), address(POOL));
+        _try(abi.encodeCall(ILendingPoolExtension.claim, (address(this))), address(POOL));
         return this.onERC1155Received.selector;
     }
 

@@ -9,6 +9,7 @@ import { demoApesAbi, dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, loca
 import { defaultTerms } from './fixtures/protocol.js';
 import { effectiveDueTime, Keeper, reasonOf, type KeeperConfig, type Loan } from '../keeper/keeper.js';
 import { localDeployment } from './fixtures/local-deployment.js';
+import type { Send } from './fixtures/send.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -16,19 +17,13 @@ const PRICE = parseEther('30');
 let d: DeployResult;
 let pub: PublicClient;
 let wallet: WalletClient;
+let tx: Send;
 let test: ReturnType<typeof createTestClient>;
 let snapshot: Hex;
 let lines: string[];
 const reporter = localAccount(LOCAL_ROLES.reporter);
 const [lp, borrower, keeperAcct, anyone] = [10, 12, 15, 16].map(localAccount);
 
-async function tx(from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = [], value?: bigint) {
-  const gas = await pub.estimateContractGas({ address, abi, functionName, args, account: from, value } as never);
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: from, chain: foundry, gas: (gas * 5n) / 4n, value } as never);
-  const receipt = await pub.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`${functionName} reverted`);
-  return receipt;
-}
 const latestTime = async () => (await pub.getBlock({ blockTag: 'latest' })).timestamp;
 /** Mines one block at `timestamp`. */
 async function mineAt(timestamp: bigint) {
@@ -65,7 +60,7 @@ async function borrow(tokenId: bigint): Promise<{ id: bigint; loan: Loan }> {
 }
 
 beforeAll(async () => {
-  ({ d, pub, wallet, test } = await localDeployment());
+  ({ d, pub, wallet, test, send: tx } = await localDeployment());
   const r = d.record;
   for (const a of [lp, borrower, keeperAcct, anyone]) await test.setBalance({ address: a.address, value: parseEther('1000') });
   // Enough sales for a ready TWAP (5 sales over 30 min at least), each with a fresh floor round.

@@ -20,6 +20,7 @@ import { Monitor, type Addresses } from '../monitor/monitor.js';
 import { FileStore } from '../monitor/store.js';
 import { StatusSource } from '../monitor/status.js';
 import { localDeployment } from './fixtures/local-deployment.js';
+import type { Send } from './fixtures/send.js';
 
 const HOUR = 3600;
 /** Sales 12 h apart leave the TWAP short of its minimum now and then (TwapNotReady): valuation-not-ok is right to
@@ -28,6 +29,7 @@ const SPARSE = ['valuation-not-ok'];
 let d: DeployResult;
 let pub: PublicClient;
 let wallet: WalletClient;
+let tx: Send;
 let test: ReturnType<typeof createTestClient>;
 let monitor: Monitor;
 const got: Alert[] = [];
@@ -37,24 +39,17 @@ const reporter = localAccount(LOCAL_ROLES.reporter);
 const [lp1, lp2, borrower, keeper] = [10, 11, 12, 15].map(localAccount);
 let floors = { apes: parseEther('30'), items: parseEther('1.5') };
 
-async function tx(from: LocalAccount | Address, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []) {
-  const account = from;
-  const gas = await pub.estimateContractGas({ address, abi, functionName, args, account } as never);
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry, gas: (gas * 5n) / 4n } as never);
-  const receipt = await pub.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`${functionName} reverted`);
-  return receipt;
-}
 /** A call from an address the node impersonates (the timelock, the Safe as guardian). */
-async function as(who: Address, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []) {
-  await test.impersonateAccount({ address: who });
-  await test.setBalance({ address: who, value: parseEther('10') });
+const as: Send = async (who, address, abi, functionName, args, value) => {
+  const at = typeof who === 'string' ? who : who.address;
+  await test.impersonateAccount({ address: at });
+  await test.setBalance({ address: at, value: parseEther('10') });
   try {
-    return await tx(who, address, abi, functionName, args);
+    return await tx(who, address, abi, functionName, args, value);
   } finally {
-    await test.stopImpersonatingAccount({ address: who });
+    await test.stopImpersonatingAccount({ address: at });
   }
-}
+};
 async function now() {
   return Number((await pub.getBlock()).timestamp);
 }
@@ -101,7 +96,7 @@ const hf = async (loan: Loan) => pub.readContract({ address: d.record.pool, abi:
 const debtOf = async (loan: Loan) => pub.readContract({ address: d.record.pool, abi: iLendingPoolAbi, functionName: 'debtOf', args: [loan] });
 
 beforeAll(async () => {
-  ({ d, pub, wallet, test } = await localDeployment());
+  ({ d, pub, wallet, test, send: tx } = await localDeployment());
   for (const a of [lp1, lp2, borrower, keeper]) await test.setBalance({ address: a.address, value: parseEther('10000') });
   const r = d.record;
   addrs = { pool: r.pool, auction: r.auction, valuation: r.valuation, traitPricer: r.traitPricer, timelock: r.timelock, collections: [r.collection721, r.collection1155] };
@@ -254,7 +249,7 @@ describe('monitor rules on the deployed protocol', () => {
     expect(od.data.loanId).toBe(String(z.id));
     for (let round = 1; round <= 3; round++) {
       const e = (await book()).get(String(z.id))!;
-      await tx(keeper, r.auction, dutchAuctionAbi, 'settle', [z.id, e.loan, e.auction]);
+      await tx(keeper, r.auction, dutchAuctionAbi, 'settle', [z.id, e.loan, e.auction!]);
       // The first relist pays the settler from the reserve, which empties it: below the 1-wei floor, not below 0.
       const relisted = await expectPass(round === 1 ? { 'auction-no-bid': 1, 'reserve-below-floor': 1 } : { 'auction-no-bid': 1 }, `relist ${round}`, SPARSE);
       const nb = relisted.find((a) => a.rule === 'auction-no-bid')!;
@@ -268,7 +263,7 @@ describe('monitor rules on the deployed protocol', () => {
       }
     }
     const e = (await book()).get(String(z.id))!;
-    await tx(keeper, r.auction, dutchAuctionAbi, 'settle', [z.id, e.loan, e.auction]);
+    await tx(keeper, r.auction, dutchAuctionAbi, 'settle', [z.id, e.loan, e.auction!]);
     const alerts = await expectPass({ 'write-off': 1 }, 'closed unsold', SPARSE);
     const wo = alerts.find((a) => a.rule === 'write-off')!;
     expect(BigInt(wo.data.amount as bigint)).toBeGreaterThan(0n);

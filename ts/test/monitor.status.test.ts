@@ -18,25 +18,22 @@ import { Monitor } from '../monitor/monitor.js';
 import { startStatusServer, StatusSource } from '../monitor/status.js';
 import { FileStore } from '../monitor/store.js';
 import { localDeployment } from './fixtures/local-deployment.js';
+import type { Send } from './fixtures/send.js';
 
 let d: DeployResult;
 let browser: Browser | undefined;
 let page: { url: string; close: () => Promise<void> } | undefined;
 let wallet: ReturnType<typeof createWalletClient>;
+let tx: Send;
 let test: ReturnType<typeof createTestClient>;
 const lp = localAccount(10);
 const borrower = localAccount(12);
 const reporter = localAccount(LOCAL_ROLES.reporter);
 
-async function tx(from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = [], value?: bigint) {
-  const gas = await d.pub.estimateContractGas({ address, abi, functionName, args, account: from, value } as never);
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: from, chain: foundry, gas: (gas * 5n) / 4n, value } as never);
-  await d.pub.waitForTransactionReceipt({ hash });
-}
 const fmt = (x: bigint, digits = 4) => `${Number(formatUnits(x, 18)).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} WETH`;
 
 beforeAll(async () => {
-  ({ d, wallet, test } = await localDeployment());
+  ({ d, wallet, test, send: tx } = await localDeployment());
   const r = d.record;
   for (const a of [lp, borrower]) await test.setBalance({ address: a.address, value: parseEther('1000') });
   for (let i = 0; i < 6; i++) {

@@ -17,24 +17,19 @@ import { parseConfig } from '../monitor/config.js';
 import { Monitor } from '../monitor/monitor.js';
 import { FileStore } from '../monitor/store.js';
 import { localDeployment } from './fixtures/local-deployment.js';
+import type { Send } from './fixtures/send.js';
 
 const HOUR = 3600;
 const IMPLEMENTATION_SLOT = '0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc';
 let d: DeployResult;
 let pub: PublicClient;
 let wallet: WalletClient;
+let send: Send;
 let test: Awaited<ReturnType<typeof localDeployment>>['test'];
 let monitor: Monitor;
 const reporter = localAccount(LOCAL_ROLES.reporter);
 const deployer = localAccount(20);
 
-async function send(from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []) {
-  const gas = await pub.estimateContractGas({ address, abi, functionName, args, account: from } as never);
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: from, chain: foundry, gas: (gas * 5n) / 4n } as never);
-  const receipt = await pub.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`${functionName} reverted`);
-  return receipt;
-}
 async function now() {
   return Number((await pub.getBlock()).timestamp);
 }
@@ -93,7 +88,7 @@ async function linkedLibraries(contract: string, impl: Address): Promise<Record<
 }
 
 beforeAll(async () => {
-  ({ d, pub, wallet, test } = await localDeployment());
+  ({ d, pub, wallet, test, send } = await localDeployment());
   const r = d.record;
   await test.setBalance({ address: deployer.address, value: parseEther('100') });
   // The TWAP needs its minimum of sales: six rounds ten minutes apart.

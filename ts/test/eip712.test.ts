@@ -28,11 +28,12 @@ describe("eip712", () => {
       ["root", "--chain-id", "1", "--contract", pricer, "--collection", collection, "--epoch", "3", "--root", `0x${"11".repeat(32)}`, "--expiry", "1800000000"],
       env,
     );
+    if (!("root" in out.message)) throw new Error("sign root printed a sale report");
     const signer = await recoverTypedDataAddress({
       domain: domain(TRAIT_PRICER_DOMAIN_NAME, 1n, pricer),
       types: traitRootTypes,
       primaryType: "TraitRoot",
-      message: out.message as never,
+      message: out.message,
       signature: out.signature,
     });
     expect(signer).toBe(requireAccount(env, "SIGNER").address);
@@ -73,11 +74,12 @@ describe("eip712", () => {
       ],
       env,
     );
+    if (!("price" in out.message)) throw new Error("sign sale printed a trait root");
     const signer = await recoverTypedDataAddress({
       domain: domain(VALUATION_DOMAIN_NAME, 10n, valuation),
       types: saleReportTypes,
       primaryType: "SaleReport",
-      message: out.message as never,
+      message: out.message,
       signature: out.signature,
     });
     expect(signer).toBe(requireAccount(env, "SIGNER").address);

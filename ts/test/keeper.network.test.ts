@@ -497,7 +497,8 @@ function returnsConstant(value: bigint): Hex {
 
 /** The account's transactions waiting in anvil's mempool. */
 async function mempool(who: Address): Promise<{ nonce: number; hash: Hex; maxFeePerGas: bigint }[]> {
-  const content = (await c.pub.request({ method: 'txpool_content' } as never)) as { pending: Record<string, Record<string, any>> };
+  const content = await c.test.getTxpoolContent();
   const mine = Object.entries(content.pending).find(([a]) => isAddressEqual(a as Address, who))?.[1] ?? {};
-  return Object.values(mine).map((tx) => ({ nonce: Number(tx.nonce), hash: tx.hash, maxFeePerGas: BigInt(tx.maxFeePerGas) }));
+  // The keeper sends EIP-1559 transactions: each has a maxFeePerGas.
+  return Object.values(mine).map((tx) => ({ nonce: Number(tx.nonce), hash: tx.hash, maxFeePerGas: BigInt(tx.maxFeePerGas!) }));
 }

@@ -76,7 +76,7 @@ beforeAll(async () => {
   // Two-day loans (grace stays two days), so a term passes in a few dozen blocks.
   await test.impersonateAccount({ address: r.timelock });
   await test.setBalance({ address: r.timelock, value: parseEther('10') });
-  const hash = await wallet.writeContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setTerms', args: [r.collection721, { ...(await defaultTerms(pub, 1)), duration: 2 * DAY }, parseEther('1000')], account: r.timelock, chain: foundry } as never);
+  const hash = await wallet.writeContract({ address: r.pool, abi: iLendingPoolAbi, functionName: 'setTerms', args: [r.collection721, { ...(await defaultTerms(pub, 1)), duration: 2 * DAY }, parseEther('1000')], account: r.timelock, chain: foundry });
   expect((await pub.waitForTransactionReceipt({ hash })).status).toBe('success');
   await test.stopImpersonatingAccount({ address: r.timelock });
 }, 180_000);
@@ -194,7 +194,7 @@ describe('keeper and due dates extended by an outage', () => {
     const reason = res.skipped.find((s) => s.loanId === id)?.reason ?? '';
     expect(reason).toMatch(new RegExp(`^healthy \\(health factor [0-9.]+\\); due date extended by ${extension} s of oracle outage, late after ${due + grace}$`));
     // The pool's own answer (differential): the same extended date plus grace.
-    const err = await pub.simulateContract({ address: r.auction, abi: [...dutchAuctionAbi, ...iLendingPoolAbi.filter((x) => x.type === 'error')], functionName: 'start', args: [id, loan], account: keeperAcct } as never).catch((e: unknown) => e);
+    const err = await pub.simulateContract({ address: r.auction, abi: [...dutchAuctionAbi, ...iLendingPoolAbi.filter((x) => x.type === 'error')], functionName: 'start', args: [id, loan], account: keeperAcct }).catch((e: unknown) => e);
     expect(reasonOf(err)).toMatch(new RegExp(`^LoanNotLiquidatable\\(${id}, \\d+, ${due + grace}\\)$`));
 
     // The latest block at the extended due date plus grace: the pool refuses a start there (the node simulates at the

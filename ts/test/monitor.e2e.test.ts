@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, encodeFunctionData, formatUnits, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { createTestClient, encodeFunctionData, formatUnits, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
@@ -75,13 +75,12 @@ async function passTime(seconds: number) {
 }
 async function book(): Promise<Book> {
   const b: Book = new Map();
-  const logs = await pub.request({ method: 'eth_getLogs', params: [{ address: [d.record.pool, d.record.auction], fromBlock: '0x0', toBlock: 'latest' }] } as never) as Array<Record<string, string | string[]>>;
-  for (const l of logs) applyLog(b, d.record.pool, d.record.auction, { address: l.address as Address, topics: l.topics as Hex[], data: l.data as Hex, blockNumber: BigInt(l.blockNumber as string), blockHash: l.blockHash as Hex, logIndex: Number(l.logIndex), transactionHash: l.transactionHash as Hex });
+  for (const l of await pub.getLogs({ address: [d.record.pool, d.record.auction], fromBlock: 0n, toBlock: 'latest' })) applyLog(b, d.record.pool, d.record.auction, l);
   return b;
 }
-function loanOf(receipt: { logs: unknown[] }, eventName: 'Borrow' | 'Repay'): { id: bigint; loan: Loan } {
-  const [ev] = parseEventLogs({ abi: iLendingPoolAbi, logs: receipt.logs as never, eventName });
-  return { id: (ev.args as { loanId: bigint }).loanId, loan: (ev.args as { loan: Loan }).loan };
+function loanOf(receipt: TransactionReceipt, eventName: 'Borrow' | 'Repay'): { id: bigint; loan: Loan } {
+  const [ev] = parseEventLogs({ abi: iLendingPoolAbi, logs: receipt.logs, eventName });
+  return { id: ev.args.loanId, loan: ev.args.loan };
 }
 /** One monitor pass; asserts exactly `want` (rule id -> count) fired and nothing else. */
 async function expectPass(want: Record<string, number>, label: string, ignore: string[] = []): Promise<Alert[]> {

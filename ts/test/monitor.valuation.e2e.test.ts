@@ -70,7 +70,7 @@ async function deployLinked(contract: string, libraries: Record<string, Address>
     }
   }
   const data = `0x${code}${encodeAbiParameters(abiTypes, args).slice(2)}` as Hex;
-  const hash = await wallet.sendTransaction({ account: deployer, chain: foundry, data, gas: 15_000_000n } as never);
+  const hash = await wallet.sendTransaction({ account: deployer, chain: foundry, data, gas: 15_000_000n });
   const receipt = await pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${contract} failed`);
   return receipt.contractAddress;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { createTestClient, createWalletClient, encodeFunctionData, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import { defineChain } from 'viem';
 import { deploy, localAccount, localKey, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { iTraitPricerAbi, iValuationAdminAbi, localFloorFeedAbi } from '../generated/contracts.js';
@@ -361,11 +361,11 @@ describe('oracle service on anvil with a real Redis', () => {
     await test.impersonateAccount({ address: timelock });
     await test.setBalance({ address: timelock, value: parseEther('10') });
     try {
-      for (const [functionName, args] of [
-        ['delistCollection', [apes]],
-        ['listCollection', [apes, feedCfg.feed, feedCfg.heartbeat, feedCfg.minAnswer, feedCfg.maxAnswer, params.maxPrice]],
-      ] as const) {
-        const h = await wallet.writeContract({ address: valuation, abi: iValuationAdminAbi, functionName, args: args as never, account: timelock, chain });
+      for (const data of [
+        encodeFunctionData({ abi: iValuationAdminAbi, functionName: 'delistCollection', args: [apes] }),
+        encodeFunctionData({ abi: iValuationAdminAbi, functionName: 'listCollection', args: [apes, feedCfg.feed, feedCfg.heartbeat, feedCfg.minAnswer, feedCfg.maxAnswer, params.maxPrice] }),
+      ]) {
+        const h = await wallet.sendTransaction({ to: valuation, data, account: timelock, chain });
         expect((await pub.waitForTransactionReceipt({ hash: h })).status).toBe('success');
       }
     } finally {

@@ -9,7 +9,7 @@
 //   executed after 48 h of chain time.
 // RPC_URL points it at another anvil (it needs evm_increaseTime and the default dev mnemonic's accounts).
 // Every scenario expectation is checked: the demo exits 1 when one fails (CI runs it: .ci/test-steps.sh, step demo).
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createTestClient, createWalletClient, formatEther, http, parseEther, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createTestClient, createWalletClient, formatEther, http, parseEther, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { deploy, DeployError, describe, localAccount, LOCAL_ROLES } from '../deploy/deploy.js';
@@ -76,12 +76,12 @@ interface Ctx {
 }
 
 /** Simulates (so a revert shows its decoded error), sends from `from`, waits; returns the simulated result. */
-async function tx<T = unknown>(c: Ctx, from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []): Promise<{ result: T; gasUsed: bigint }> {
-  const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from } as never);
+async function tx<T = unknown>(c: Ctx, from: LocalAccount, address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []): Promise<{ result: T; gasUsed: bigint }> {
+  const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from });
   // A 25 % gas margin, as ts/lib/chain.ts send(): the estimate is taken against the latest block, and the transaction
   // is mined in the next, where interest may accrue along another path (seen on a plain anvil: bob's borrow ran out).
-  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from } as never);
-  const hash = await c.wallet.writeContract({ ...(request as object), gas: (gas * 5n) / 4n, account: from, chain: foundry } as never);
+  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from });
+  const hash = await c.wallet.writeContract({ ...request, gas: (gas * 5n) / 4n, account: from, chain: foundry });
   const receipt = await c.pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
   return { result: result as T, gasUsed: receipt.gasUsed };

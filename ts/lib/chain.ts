@@ -49,18 +49,18 @@ export async function send(
   functionName: string,
   args: unknown[] = [],
 ): Promise<{ hash: Hex; gasUsed: bigint; result: unknown }> {
-  const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from } as never);
+  const { request, result } = await c.pub.simulateContract({ address, abi, functionName, args, account: from });
   // A 25 % gas margin: the estimate is taken against the latest block, and a transaction mined a second later can
   // take another path (interest accrues once per timestamp), which ran out of gas now and then with the bare estimate.
-  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from } as never);
-  const hash = await c.wallet.writeContract({ ...(request as object), gas: (gas * 5n) / 4n } as never);
+  const gas = await c.pub.estimateContractGas({ address, abi, functionName, args, account: from });
+  const hash = await c.wallet.writeContract({ ...request, gas: (gas * 5n) / 4n });
   const receipt = await c.pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`${functionName} reverted on chain (${hash})`);
   return { hash, gasUsed: receipt.gasUsed, result };
 }
 
 export async function read<T>(c: Chain, address: Address, abi: Abi, functionName: string, args: unknown[] = []): Promise<T> {
-  return (await c.pub.readContract({ address, abi, functionName, args } as never)) as T;
+  return (await c.pub.readContract({ address, abi, functionName, args })) as T;
 }
 
 export async function warp(c: Chain, seconds: number): Promise<void> {

@@ -262,8 +262,8 @@ export function nativeDue(params: OrderParameters): bigint {
 }
 
 async function sendTx(c: Chain, from: Address, to: Address, abi: Abi, functionName: string, args: unknown[], value = 0n): Promise<TransactionReceipt> {
-  const { request } = await c.pub.simulateContract({ address: to, abi, functionName, args, account: from, value } as never);
-  const hash = await c.wallet.writeContract(request as never);
+  const { request } = await c.pub.simulateContract({ address: to, abi, functionName, args, account: from, value });
+  const hash = await c.wallet.writeContract(request);
   const r = await c.pub.waitForTransactionReceipt({ hash, pollingInterval: 25 });
   if (r.status !== 'success') throw new Error(`${functionName} reverted (${hash})`);
   return r;

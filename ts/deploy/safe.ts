@@ -46,7 +46,7 @@ export async function safeExec(
     args: [to, 0n, data, 0, 0n, 0n, 0n, zeroAddress, zeroAddress, signatures],
     account: relayer,
   });
-  const hash = await wallet.writeContract({ ...request, account: relayer, chain: wallet.chain } as never);
+  const hash = await wallet.writeContract({ ...request, account: relayer, chain: wallet.chain });
   const receipt = await pub.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`Safe transaction to ${to} reverted (${hash})`);
   return hash;
@@ -62,7 +62,7 @@ export interface TimelockCall {
 }
 
 function encoded(call: TimelockCall): Hex {
-  return encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
+  return encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
 }
 
 /** The timelock operation id of `call` (no predecessor). */

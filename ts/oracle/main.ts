@@ -162,11 +162,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
           ...(f['median-band-bps'] ? { medianBandBps: Number(f['median-band-bps']) } : {}),
           ...(f['twap-band-bps'] ? { twapBandBps: Number(f['twap-band-bps']) } : {}),
           ...(f['floor-band-bps'] ? { floorBandBps: Number(f['floor-band-bps']) } : {}),
-        } as never,
+        },
         push: {
           ...(f['deviation-bps'] ? { deviationBps: Number(f['deviation-bps']) } : {}),
           ...(f.heartbeat ? { heartbeatSec: Number(f.heartbeat) } : {}),
-        } as never,
+        },
         ...(f.deadline ? { deadlineSec: Number(f.deadline) } : {}),
         ...(f['floor-refresh'] ? { floorRefreshSec: Number(f['floor-refresh']) } : {}),
       },

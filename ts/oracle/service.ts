@@ -91,7 +91,8 @@ export interface OracleCtx {
   traitPricer?: Address;
   traitSigner?: LocalAccount;
   traitTables?: TraitTable[];
-  config?: Partial<OracleConfig>;
+  /** Any setting left out (a filter or push one included) takes its default. */
+  config?: Partial<Omit<OracleConfig, 'filter' | 'push'>> & { filter?: Partial<FilterConfig>; push?: Partial<PushConfig> };
   log?: (line: string) => void;
   /** Test hook: runs after a relay was simulated and before it is sent. */
   beforeSend?: (report: SaleReport, sale: Sale) => Promise<void>;
@@ -521,8 +522,9 @@ async function outcomeOf(ctx: OracleCtx, c: Claim, receipt: TransactionReceipt):
   let reason = 'reverted';
   try {
     const tx = await ctx.pub.getTransaction({ hash: receipt.transactionHash });
-    const { args } = decodeFunctionData({ abi: iValuationAdminAbi, data: tx.input });
-    await ctx.pub.simulateContract({ address: ctx.valuation, abi: iValuationAdminAbi, functionName: 'relaySale', args: args as never, account: tx.from, blockNumber: receipt.blockNumber });
+    const call = decodeFunctionData({ abi: iValuationAdminAbi, data: tx.input });
+    if (call.functionName !== 'relaySale') throw new Error(`${call.functionName}, not relaySale`);
+    await ctx.pub.simulateContract({ address: ctx.valuation, abi: iValuationAdminAbi, functionName: 'relaySale', args: call.args, account: tx.from, blockNumber: receipt.blockNumber });
   } catch (e) {
     reason = reasonOf(e);
   }
@@ -659,7 +661,7 @@ async function refreshFloor(
   const s = floor.decimalsShift;
   const answer = s >= 0 ? estimate / 10n ** BigInt(s) : estimate * 10n ** BigInt(-s);
   if (answer <= 0n) return;
-  const hash = await ctx.wallet.writeContract({ address: feed, abi: localFloorFeedAbi, functionName: 'update', args: [answer], account: ctx.feedUpdater!, chain: ctx.wallet.chain } as never);
+  const hash = await ctx.wallet.writeContract({ address: feed, abi: localFloorFeedAbi, functionName: 'update', args: [answer], account: ctx.feedUpdater!, chain: ctx.wallet.chain });
   const receipt = await ctx.pub.waitForTransactionReceipt({ hash, timeout: cfg.receiptTimeoutMs });
   if (receipt.status !== 'success') throw new Error(`floor feed update reverted (${hash})`);
   cr.floor = { from: floor.value, to: estimate, tx: hash };

@@ -118,7 +118,7 @@ export async function publishTraitRoots(ctx: TraitCtx): Promise<TraitResult[]> {
       const signature = await signTraitRoot(ctx.traitSigner, BigInt(ctx.chainId), ctx.traitPricer, update);
       const call = { address: ctx.traitPricer, abi: iTraitPricerAbi, functionName: 'publishRoot', args: [update, signature], account: ctx.relayer } as const;
       const { request } = await ctx.pub.simulateContract(call);
-      const hash = await ctx.wallet.writeContract({ ...request, chain: ctx.wallet.chain } as never);
+      const hash = await ctx.wallet.writeContract({ ...request, chain: ctx.wallet.chain });
       const receipt = await ctx.pub.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') throw new Error(`publishRoot reverted (${hash})`);
       const json = `${JSON.stringify(tree, null, 2)}\n`;

@@ -311,7 +311,7 @@ export class Monitor {
       }
     };
     const read = <T>(address: Address, abi: Abi, functionName: string, args: unknown[] = [], bn = blockNumber) =>
-      this.pub.readContract({ address, abi, functionName, args, blockNumber: bn } as never) as Promise<T>;
+      this.pub.readContract({ address, abi, functionName, args, blockNumber: bn }) as Promise<T>;
 
     for (const r of byKind('utilisation-above-kink')) {
       const [[, util], rc] = await Promise.all([read<[bigint, bigint]>(a.pool, iLendingPoolAbi, 'borrowRate'), read<{ kinkBps: number }>(a.pool, iLendingPoolAbi, 'rateConfig')]);

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createPublicClient, formatUnits, http, type Address, type PublicClient } from 'viem';
+import { createPublicClient, formatUnits, http, type Abi, type Address, type PublicClient } from 'viem';
 import { recordPath } from '../deploy/record.js';
 import { dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi } from '../generated/contracts.js';
 import { effectiveDueTime } from '../keeper/keeper.js';
@@ -71,8 +71,8 @@ export class StatusSource {
       for (const log of await this.reader.read({ address: [a.pool, a.auction], topics: [] }, this.cursor, blockNumber)) applyLog(this.book, a.pool, a.auction, log);
       this.cursor = blockNumber + 1n;
     }
-    const r = <T>(address: Address, abi: readonly unknown[], functionName: string, args: unknown[] = []) =>
-      this.pub.readContract({ address, abi, functionName, args, blockNumber } as never) as Promise<T>;
+    const r = <T>(address: Address, abi: Abi, functionName: string, args: unknown[] = []) =>
+      this.pub.readContract({ address, abi, functionName, args, blockNumber }) as Promise<T>;
     const [totalAssets, cash, totalDebt, reserve, [bad, absorbed], [ratePerSec, util], rc, share] = await Promise.all([
       r<bigint>(a.pool, iLendingPoolAbi, 'totalAssets'),
       r<bigint>(a.pool, iLendingPoolAbi, 'cash'),

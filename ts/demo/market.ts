@@ -3,7 +3,7 @@
 // and ERC-1155, a marketplace fee included in what the buyer pays), the sales indexer reading the new blocks and the
 // oracle service filtering, signing and relaying the sales and keeping the local floor feeds fresh. Both run in this
 // process against one kv store (Redis when REDIS_URL is set, memory otherwise).
-import { createWalletClient, custom, http, type Address, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
+import { createWalletClient, custom, http, type Abi, type Address, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
 import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import type { DeploymentRecord } from '../deploy/record.js';
@@ -199,9 +199,9 @@ export class DemoMarket {
     return n;
   };
 
-  private async send(from: LocalAccount, address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[], value = 0n, gas = 300_000n): Promise<Hex> {
+  private async send(from: LocalAccount, address: Address, abi: Abi, functionName: string, args: readonly unknown[], value = 0n, gas = 300_000n): Promise<Hex> {
     const nonce = await this.nonceOf(from.address);
-    return this.o.wallet.writeContract({ address, abi, functionName, args, value, gas, nonce, account: from, chain: foundry } as never);
+    return this.o.wallet.writeContract({ address, abi, functionName, args, value, gas, nonce, account: from, chain: foundry });
   }
 
   private async receipts(hashes: Hex[], what: string): Promise<void> {

@@ -195,7 +195,7 @@ class Sender {
     return n;
   }
   async send(from: Address, to: Address, abi: Abi, functionName: string, args: readonly unknown[] = [], value?: bigint): Promise<Hex> {
-    const data = encodeFunctionData({ abi, functionName, args } as never);
+    const data = encodeFunctionData({ abi, functionName, args });
     const nonce = this.nonce(from);
     this.count++;
     this.pending++;
@@ -231,7 +231,7 @@ class Sender {
       // Re-run it as a call to get the revert reason for the message.
       let why = 'reverted';
       try {
-        await this.pub.simulateContract({ address: to, abi, functionName, args, account: from, value } as never);
+        await this.pub.simulateContract({ address: to, abi, functionName, args, account: from, value });
       } catch (e) {
         why = ((e as { shortMessage?: string }).shortMessage ?? String(e)).split('\n')[0];
       }

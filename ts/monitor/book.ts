@@ -19,7 +19,7 @@ export function applyLog(book: Book, pool: Address, auction: Address, log: RawLo
   if (!fromPool && !isAddressEqual(log.address, auction)) return undefined;
   let ev: { eventName: string; args: Record<string, unknown> };
   try {
-    ev = decodeEventLog({ abi: fromPool ? iLendingPoolAbi : dutchAuctionAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] }) as never;
+    ev = decodeEventLog({ abi: fromPool ? iLendingPoolAbi : dutchAuctionAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
   } catch {
     return undefined;
   }
@@ -58,8 +58,11 @@ export function applyLog(book: Book, pool: Address, auction: Address, log: RawLo
 
 const big = (x: unknown) => (typeof x === 'bigint' ? x.toString() : x);
 
-export function bookToJson(book: Book): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** The book as the checkpoint stores it: each loan and auction with its big numbers as decimal strings. */
+export type BookJson = Record<string, { loan: Record<string, unknown>; auction?: Record<string, unknown> }>;
+
+export function bookToJson(book: Book): BookJson {
+  const out: BookJson = {};
   for (const [id, e] of book) {
     out[id] = {
       loan: Object.fromEntries(Object.entries(e.loan).map(([k, v]) => [k, big(v)])),
@@ -72,7 +75,7 @@ export function bookToJson(book: Book): Record<string, unknown> {
 const LOAN_BIG = ['tokenId', 'amount', 'principal', 'scaledDebt', 'premium', 'premiumMultipleWad', 'frozenDebt', 'impairment', 'outageBase'];
 const AUCTION_BIG = ['startPrice', 'reservePrice', 'outageBase'];
 
-export function bookFromJson(raw: Record<string, { loan: Record<string, unknown>; auction?: Record<string, unknown> }>): Book {
+export function bookFromJson(raw: BookJson): Book {
   const book: Book = new Map();
   for (const [id, e] of Object.entries(raw)) {
     const loan = Object.fromEntries(Object.entries(e.loan).map(([k, v]) => [k, LOAN_BIG.includes(k) ? BigInt(v as string) : v])) as unknown as Loan;

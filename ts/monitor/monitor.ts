@@ -18,7 +18,7 @@ import {
 } from 'viem';
 import { dutchAuctionAbi, iLendingPoolAbi, iTraitPricerAbi, iValuationAdminAbi, timelockControllerAbi } from '../generated/contracts.js';
 import { LogReader, type RawLog } from '../keeper/logs.js';
-import { applyLog, bookFromJson, bookToJson, type Book } from './book.js';
+import { applyLog, bookFromJson, bookToJson, type Book, type BookJson } from './book.js';
 import { toJson, type Alert, type Channel } from './channels.js';
 import { RULE_KINDS, type MonitorConfig, type RuleConfig } from './config.js';
 import type { Store } from './store.js';
@@ -65,7 +65,7 @@ interface Checkpoint {
   /** Last block evaluated, and its hash (a change means a reorg below the confirmations). */
   cursor: number;
   cursorHash: Hex | null;
-  book: Record<string, unknown>;
+  book: BookJson;
   collections: Address[];
   rules: Record<string, RuleState>;
   /** First time each collection was seen with a status other than Ok. */
@@ -155,7 +155,7 @@ export class Monitor {
     }
     const from = s.cursor + 1;
     if (to < from) return { from, to, alerts: [], muted: 0, repeated: 0 };
-    const book = bookFromJson(s.book as never);
+    const book = bookFromJson(s.book);
     const a = this.o.addrs;
     const logs = await this.reader.read({ address: [a.pool, a.auction, a.valuation, a.traitPricer, a.timelock], topics: [] }, BigInt(from), BigInt(to));
     const blocks = new Map<number, number>();
@@ -461,6 +461,7 @@ export class Monitor {
           : [upgradedEvent];
     for (const abi of abis) {
       try {
+        // The ABI is picked at run time from several (a wide `Abi`), so viem types the arguments as unknown; the return type names the shape.
         return decodeEventLog({ abi, data: log.data, topics: log.topics as [Hex, ...Hex[]] }) as never;
       } catch {
         /* the next ABI */

@@ -438,7 +438,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
       const fromPool = isAddressEqual(l.address, r.pool);
       let ev: { eventName: string; args: Record<string, unknown> };
       try {
-        ev = decodeEventLog({ abi: fromPool ? iLendingPoolAbi : dutchAuctionAbi, data: l.data, topics: l.topics }) as never;
+        ev = decodeEventLog({ abi: fromPool ? iLendingPoolAbi : dutchAuctionAbi, data: l.data, topics: l.topics });
       } catch {
         continue;
       }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatEther } from 'viem';
+import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from './engine.js';
 
 const require = createRequire(import.meta.url);
@@ -188,7 +189,7 @@ export function markdown(r: RunResult, fig: Figures): string {
 }
 
 /** The vega-lite spec of the run's plot: price, loans below health 1, cumulative bad debt, share price. */
-export function plotSpec(r: RunResult): Record<string, unknown> {
+export function plotSpec(r: RunResult): TopLevelSpec {
   const sp0 = r.hours[0]?.sharePrice || 1;
   const rows = r.hours.map((h) => ({ t: h.t * 1000, floor: h.floor, valuation: h.valuation, below1: h.below1, badDebt: h.badDebt, sharePrice: h.sharePrice / sp0 }));
   const prices = rows.flatMap((x) => [
@@ -200,7 +201,7 @@ export function plotSpec(r: RunResult): Record<string, unknown> {
     ...r.loans.filter((l) => l.auctionHour !== undefined).map((l) => ({ t: tOf(l.auctionHour!), v: r.hours[l.auctionHour!]?.floor ?? r.lastFloor, what: 'auction start (at the floor)' })),
     ...r.loans.filter((l) => l.end === 'sold').map((l) => ({ t: tOf(l.endHour!), v: eth(l.price!), what: 'clearing price' })),
   ];
-  const x = { field: 't', type: 'temporal', title: null, axis: { format: '%b %d' } };
+  const x = { field: 't', type: 'temporal', title: null, axis: { format: '%b %d' } } as const;
   const width = 860;
   const h = 150;
   return {
@@ -224,13 +225,13 @@ export function plotSpec(r: RunResult): Record<string, unknown> {
 }
 
 /** SVG through vega (no browser), PNG through resvg with the DejaVu font given explicitly. */
-export async function render(spec: Record<string, unknown>): Promise<{ svg: string; png: Buffer }> {
+export async function render(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
   if (!existsSync(FONT_FILE)) {
     throw new Error(`font ${FONT_FILE} is missing: run 'make replay-setup' (installs Debian's fonts-dejavu-core) or set REPLAY_FONT to a TTF file`);
   }
   const vega = await import('vega');
   const vl = await import('vega-lite');
-  const compiled = vl.compile(spec as never).spec;
+  const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { TopLevelSpec } from 'vega-lite';
 import { describe } from '../deploy/deploy.js';
 import { DEFAULT_SCENARIO, openChain, runOn, type ReplayChain, type Scenario } from './engine.js';
 import { DATA_DIR, peakOpen, writeOutputs } from './main.js';
@@ -72,7 +73,7 @@ function figuresTable(rows: Row[]): string {
   return out.join('\n');
 }
 
-async function writePlot(dir: string, name: string, spec: Record<string, unknown>): Promise<void> {
+async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<void> {
   const { svg, png } = await render(spec);
   writeFileSync(join(dir, `${name}.svg`), svg);
   writeFileSync(join(dir, `${name}.png`), png);

@@ -206,6 +206,7 @@ class Sender {
   }
   /** Mines one block at `timestamp` (default: the previous block's plus one second), pending or not. */
   async mineAt(timestamp?: number): Promise<void> {
+    // Anvil's evm_mine takes a timestamp; viem's schema knows only the { blocks } form, hence the cast.
     await this.pub.request({ method: 'evm_mine', params: timestamp === undefined ? [] : [timestamp] } as never);
     this.pending = 0;
     this.head++;
@@ -310,6 +311,7 @@ async function drive(rpcUrl: string, r: Rec, series: Series, params: ParamSet, s
   // Chain clock: fixed, one second per block, so a run is reproducible to the wei.
   const latest = await pub.getBlock({ blockTag: 'latest' });
   if (Number(latest.timestamp) >= CHAIN_BASE - WARMUP) throw new Error('the chain clock is already past the replay base time (2030-01-01)');
+  // Not in viem's RPC schemas (nor a test action), hence the cast.
   await pub.request({ method: 'anvil_autoImpersonateAccount', params: [true] } as never);
   await test.setBlockTimestampInterval({ interval: 1 });
   await test.setBlockGasLimit({ gasLimit: 10n ** 10n });

@@ -2,7 +2,6 @@
 // the auction module): the checkpoint policy (issue 15, review 3 finding 3) and due dates extended by a real outage.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClient, parseEther, parseEventLogs, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, dutchAuctionAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';

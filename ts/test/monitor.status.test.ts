@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, createWalletClient, formatUnits, parseEther, type Address } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
-import { foundry } from 'viem/chains';
+import { createTestClient, formatUnits, parseEther } from 'viem';
 import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { demoApesAbi, iLendingPoolAbi, iValuationAdminAbi, localFloorFeedAbi, wethAbi } from '../generated/contracts.js';
 import type { Loan } from '../keeper/keeper.js';
@@ -23,7 +21,6 @@ import type { Send } from './fixtures/send.js';
 let d: DeployResult;
 let browser: Browser | undefined;
 let page: { url: string; close: () => Promise<void> } | undefined;
-let wallet: ReturnType<typeof createWalletClient>;
 let tx: Send;
 let test: ReturnType<typeof createTestClient>;
 const lp = localAccount(10);
@@ -33,7 +30,7 @@ const reporter = localAccount(LOCAL_ROLES.reporter);
 const fmt = (x: bigint, digits = 4) => `${Number(formatUnits(x, 18)).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} WETH`;
 
 beforeAll(async () => {
-  ({ d, wallet, test, send: tx } = await localDeployment());
+  ({ d, test, send: tx } = await localDeployment());
   const r = d.record;
   for (const a of [lp, borrower]) await test.setBalance({ address: a.address, value: parseEther('1000') });
   for (let i = 0; i < 6; i++) {

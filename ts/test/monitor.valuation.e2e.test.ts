@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAbiParameters, parseEther, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
-import type { LocalAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { localAccount, LOCAL_ROLES, type DeployResult } from '../deploy/deploy.js';
 import { iValuationAdminAbi, localFloorFeedAbi } from '../generated/contracts.js';

@@ -402,6 +402,43 @@ contract PoolEdgesTest is BaseTest {
         assertEq(pool.custody(), vault);
     }
 
+    /// @dev Only the timelock sets the unlock period, and only within [1 h, 7 d].
+    function test_setUnlockPeriod_timelockOnly_bounded() public {
+        uint256 before = pool.unlockPeriod();
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(IGoverned.NotTimelock.selector, guardian));
+        pool.setUnlockPeriod(2 hours);
+        vm.startPrank(timelock);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InvalidUnlockPeriod.selector, 1 hours - 1));
+        pool.setUnlockPeriod(1 hours - 1);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.InvalidUnlockPeriod.selector, 7 days + 1));
+        pool.setUnlockPeriod(7 days + 1);
+        assertEq(pool.unlockPeriod(), before);
+        vm.expectEmit(address(pool));
+        emit ILendingPoolTypes.UnlockPeriodSet(2 hours);
+        pool.setUnlockPeriod(2 hours);
+        vm.stopPrank();
+        assertEq(pool.unlockPeriod(), 2 hours);
+    }
+
+    /// @dev Shares move by `transferFrom` only within the allowance, which it spends.
+    function test_shareTransferFrom_spendsTheAllowance() public {
+        address owner_ = makeAddr("shareOwner");
+        address spender = makeAddr("spender");
+        address to = makeAddr("to");
+        uint256 shares = _deposit(owner_, 10 ether);
+        vm.prank(owner_);
+        pool.approve(spender, shares / 2);
+        vm.prank(spender);
+        assertTrue(pool.transferFrom(owner_, to, shares / 2));
+        assertEq(pool.balanceOf(to), shares / 2);
+        assertEq(pool.balanceOf(owner_), shares - shares / 2);
+        assertEq(pool.allowance(owner_, spender), 0);
+        vm.prank(spender);
+        vm.expectRevert(bytes4(0x13be252b)); // solady ERC20 InsufficientAllowance()
+        pool.transferFrom(owner_, to, 1);
+    }
+
     function test_RevertWhen_claimNft_nothingClaimable() public {
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.NothingToClaim.selector, stranger));

@@ -149,6 +149,10 @@ medusa)
     env PATH="$FORGE_DIR:$ROOT/.venv/tools:$PATH" FOUNDRY_PROFILE=invariants \
     .venv/tools/medusa fuzz --config medusa.json --timeout "$timeout_s" --no-color "${extra[@]}"
   grep -E 'FAILED|Test summary|\[FAILED\]' "$log_dir/medusa.txt" | head -n 40
+  # A failure is replayable from the CI log alone: the shrunk call sequence and the postcondition that failed (paste
+  # the calls into invariants/CryticToFoundry.t.sol as a test_replay_*).
+  awk '/\[Call Sequence\]/{on=1} /\[Execution Trace\]/{on=0} on' "$log_dir/medusa.txt" | head -n 80
+  grep -o 'PropertyFailed(.*' "$log_dir/medusa.txt" | head -n 5
   verdict "" medusa "$log_dir/medusa.txt" "$rc"
   ;;
 

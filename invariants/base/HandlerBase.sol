@@ -65,7 +65,22 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         ILendingPoolTypes.Loan loan;
         IDutchAuction.Auction auc;
         uint256 lastPrice; // last auction price seen (B1)
+        uint256 lastElapsed; // the auction's effective elapsed seconds then
+        uint256 lastProbeAt; // block time then
+        uint256 lastProbeCall; // `callCount` then
     }
+
+    /// @dev A feed change the valuation cannot date (B1): a feed that starts reverting, or a round whose `updatedAt`
+    /// is rewritten into the past. The valuation counts the outage it causes from its last clock record (`record`, its
+    /// `asOf` then) on, which can precede an auction's last probe. `call` is the `callCount` it happened in.
+    struct Backdating {
+        uint256 call;
+        uint256 record;
+    }
+
+    mapping(address collection => Backdating[]) internal backdatings;
+    /// @dev Handler calls made so far (incremented before each).
+    uint256 internal callCount;
 
     LoanRec[] internal live;
     uint256[] internal closedIds;
@@ -162,6 +177,7 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
     }
 
     function _before() internal {
+        ++callCount;
         Snap memory s = _snap();
         // Only time can have changed the pool since the last call (the engines may advance the clock between calls).
         _timePassed(lastAfter, s);
@@ -378,13 +394,30 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         usdc.mint(address(a), amount);
     }
 
-    /// @dev Whether `collection`'s floor feed answers at all now (the simulator can make it revert).
-    function _feedAnswers(address collection) internal view returns (bool) {
-        try _feed(collection).latestRoundData() returns (uint80, int256, uint256, uint256, uint80) {
-            return true;
-        } catch {
-            return false;
+    /// @dev Records that `collection`'s feed was just changed in a way the valuation cannot date (see Backdating).
+    function _noteBackdating(address collection) internal {
+        (IValuationAdmin.OutageClock memory clock,) = valuation.outageClock(collection);
+        backdatings[collection].push(Backdating(callCount, clock.asOf));
+    }
+
+    /// @dev The earliest clock record among the backdatings of `collection` since call `sinceCall` (exclusive), or
+    /// `found` false when there was none.
+    function _backdatedSince(address collection, uint256 sinceCall) internal view returns (bool found, uint256 record) {
+        Backdating[] storage b = backdatings[collection];
+        record = type(uint256).max;
+        for (uint256 k = b.length; k > 0 && b[k - 1].call > sinceCall; --k) {
+            found = true;
+            if (b[k - 1].record < record) record = b[k - 1].record;
         }
+    }
+
+    /// @dev Auction `i` (re)started in this call: its price is the start price, its clock at zero.
+    function _resetProbe(uint256 i) internal {
+        LoanRec storage r = live[i];
+        r.lastPrice = r.auc.startPrice;
+        r.lastElapsed = 0;
+        r.lastProbeAt = r.auc.start;
+        r.lastProbeCall = callCount;
     }
 
     function _feed(address collection) internal view returns (MockAggregator) {
@@ -519,7 +552,7 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         _checkStartAboveDrop(updated, a.startPrice);
         live[i].loan = updated;
         live[i].auc = a;
-        live[i].lastPrice = a.startPrice;
+        _resetProbe(i);
         lossAllowance += updated.impairment + 1;
         _roundingStep();
         _count("startAuction");

@@ -7,6 +7,8 @@ import {ILendingPoolAdmin} from "../../src/interfaces/ILendingPoolAdmin.sol";
 import {ILendingPoolCore} from "../../src/interfaces/ILendingPoolCore.sol";
 import {ILendingPoolExtension} from "../../src/interfaces/ILendingPoolExtension.sol";
 import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
+import {IValuation} from "../../src/interfaces/IValuation.sol";
+import {AuctionLib} from "../../src/liquidation/AuctionLib.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
 import {Actor} from "../base/Actor.sol";
 import {HandlerBase} from "../base/HandlerBase.sol";
@@ -156,7 +158,7 @@ abstract contract LiquidationHandler is HandlerBase {
         if (r.auc.round < auction.MAX_RELISTS()) {
             // Issue 14: an unsold round is relisted; the NFT stays, the next round is what buy and settle take.
             (, live[i].auc, live[i].loan) = abi.decode(ret, (uint256, IDutchAuction.Auction, ILendingPoolTypes.Loan));
-            live[i].lastPrice = live[i].auc.startPrice;
+            _resetProbe(i);
             _count("relist");
             return;
         }
@@ -242,16 +244,34 @@ abstract contract LiquidationHandler is HandlerBase {
         }
     }
 
+    /// @dev B1 at auction `i` now. The price is the curve at the auction's effective elapsed time (the valuation's
+    /// outage clock read as the module reads it), within [reserve, start], and never above the last price seen,
+    /// except after a feed change the valuation cannot date (`Backdating`: a feed that starts reverting, a round
+    /// backdated): that outage counts from the valuation's last clock record on, which can precede the last probe, so
+    /// the clock may move back, but never to before that record: the elapsed time may shrink by at most
+    /// `lastProbeAt - max(record, start)` (docs/valuation.md, "Outage clock"; seeds 0x5dd0826c and medusa's
+    /// `test_replay_backdatedStaleRoundMovesTheClockBackToTheRecord`).
     function _probePrice(uint256 i) internal returns (uint256 price) {
         LoanRec storage r = live[i];
-        price = auction.currentPrice(r.id, r.loan, r.auc);
-        // A floor feed that reverts is an outage from the valuation's last clock record on (OutageLib: the replay
-        // cannot tell when it began), which can be before the last probe: the auction clock then moves back, and the
-        // price up, when a feed starts reverting (seed 0x5dd0826c: probe, feed reverts, buy at a higher price). A known
-        // limit (docs/valuation.md, "Outage clock"); while the feed reverts only the bounds are checked.
-        if (_feedAnswers(r.loan.collection)) _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
-        _check(price >= r.auc.reservePrice && price <= r.auc.startPrice, B1_PRICE_CURVE);
+        IDutchAuction.Auction memory a = r.auc;
+        price = auction.currentPrice(r.id, r.loan, a);
+        (uint64 since, uint64 cumulative) = IValuation(a.valuation).outage(r.loan.collection);
+        uint256 elapsed = AuctionLib.effectiveElapsed(a.start, block.timestamp, since, cumulative, a.outageBase);
+        _checkEq(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, elapsed), B1_PRICE_CURVE);
+        (bool backdated, uint256 record) = _backdatedSince(r.loan.collection, r.lastProbeCall);
+        if (!backdated) {
+            _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
+        } else {
+            uint256 from = record > a.start ? record : a.start;
+            uint256 back = r.lastProbeAt > from ? r.lastProbeAt - from : 0;
+            uint256 least = r.lastElapsed > back ? r.lastElapsed - back : 0;
+            _checkLe(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, least), B1_PRICE_CURVE);
+        }
+        _check(price >= a.reservePrice && price <= a.startPrice, B1_PRICE_CURVE);
         r.lastPrice = price;
+        r.lastElapsed = elapsed;
+        r.lastProbeAt = block.timestamp;
+        r.lastProbeCall = callCount;
     }
 
     /// @dev A re-entering buyer replays every pool and auction entry point from its ERC-1155 hook.

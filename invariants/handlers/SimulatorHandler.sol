@@ -84,6 +84,8 @@ abstract contract SimulatorHandler is HandlerBase {
         if (kind == 0) feed.setUpdatedAt(block.timestamp - _bound(age, HEARTBEAT + 1, 10 days));
         else if (kind == 1) feed.setReverts(true);
         else feed.setAnswer(0);
+        // A round's time rewritten into the past, or a feed that reverts: the valuation cannot date the outage (B1).
+        if (kind != 2) _noteBackdating(c);
         _checkPrice(c);
         _count("oracleOutage");
     }

@@ -181,6 +181,27 @@ contract ValuationOutageTest is ValuationBase {
         _assertCheckpointAgrees();
     }
 
+    /// @dev A round published already stale (its `updatedAt` more than a heartbeat back, as an adapter feed relaying an
+    /// old observation can publish) is an outage, but only from the last checkpoint on: the record said the feed was
+    /// fresh then and is never rewritten. Found by medusa through the invariant harness, which rewrites a round's time
+    /// (`test_replay_backdatedStaleRoundMovesTheClockBackToTheRecord`): the auction clock moves back to the record, no
+    /// further.
+    function test_outage_backdatedRoundCountsFromLastCheckpoint() public {
+        valuation.checkpoint(collection);
+        uint256 asOf = block.timestamp;
+        _step(30 minutes);
+        feed.setAnswer(int256(P));
+        feed.setUpdatedAt(block.timestamp - 3 * HEARTBEAT);
+        _assertStatus(IValuation.Status.FloorStale);
+        (uint256 since, uint256 cumulative0) = _clock();
+        assertEq(since, asOf, "from the record, not from updatedAt + heartbeat");
+        _step(30 minutes);
+        (uint256 since2, uint256 cumulative) = _clock();
+        assertEq(since2, asOf, "the running outage keeps its start");
+        assertEq(cumulative, cumulative0);
+        _assertCheckpointAgrees();
+    }
+
     /*//////////////////////////////////////////////////////////////
                          COLLECTION SIDE AND WRITES
     //////////////////////////////////////////////////////////////*/

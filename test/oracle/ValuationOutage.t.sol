@@ -202,6 +202,39 @@ contract ValuationOutageTest is ValuationBase {
         _assertCheckpointAgrees();
     }
 
+    /// @dev The other side of counting a reverting feed from the last record: the view's outage is provisional. Once the
+    /// feed answers again its rounds are replayed from the record, and the part of the revert no record saw is gone
+    /// (an auction's clock jumps forward by it, at most the one-day cap). A checkpoint during the revert keeps the
+    /// outage up to that checkpoint; the keeper sends one while a watched feed reverts (`revertCheckpointSec`).
+    function test_outage_revertingFeedKeptOnlyUpToTheLastRecord() public {
+        valuation.checkpoint(collection);
+        uint256 asOf = block.timestamp;
+        (, uint256 cumulative0) = _clock();
+        _step(30 minutes);
+        feed.setReverts(true);
+        _step(30 minutes);
+        (uint256 since, uint256 cumulative) = _clock();
+        assertEq(since, asOf);
+        assertEq(cumulative, cumulative0);
+        uint256 snap = vm.snapshotState();
+
+        // No record during the revert: the hour of outage the view reported is gone once the feed answers.
+        feed.setReverts(false);
+        (since, cumulative) = _clock();
+        assertEq(since, 0, "no outage running");
+        assertEq(cumulative, cumulative0, "the unrecorded revert left no trace");
+
+        // A checkpoint during the revert: the outage up to it is kept.
+        vm.revertToState(snap);
+        valuation.checkpoint(collection);
+        uint256 recorded = block.timestamp;
+        _step(10 minutes);
+        feed.setReverts(false);
+        (since, cumulative) = _clock();
+        assertEq(since, 0);
+        assertEq(cumulative - cumulative0, recorded - asOf, "kept up to the checkpoint, not after it");
+    }
+
     /*//////////////////////////////////////////////////////////////
                          COLLECTION SIDE AND WRITES
     //////////////////////////////////////////////////////////////*/

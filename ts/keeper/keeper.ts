@@ -89,6 +89,11 @@ export interface KeeperConfig {
   /** Rounds since the last record above which the keeper checkpoints (default 8, half the look-back, so a keeper that
    * ticks late still records within 16; 1 to 15). */
   checkpointRounds?: number;
+  /** While the floor feed of a watched collection does not answer, checkpoint whenever the valuation's last record is
+   * this many seconds old (default 600). The view counts a reverting feed as an outage from the last record on, but
+   * only a record keeps it: once the feed answers again, its rounds are replayed and the unrecorded part is gone,
+   * so running auctions' clocks jump forward by it. This bounds what can be lost. */
+  revertCheckpointSec?: number;
 
   // Optional additions to the agreed interface.
   /** The sending account; default the wallet client's account, else the node's first unlocked account. */
@@ -181,6 +186,8 @@ const WAD = 10n ** 18n;
 const BPS = 10_000n;
 /** `OutageLib.MAX_ROUND_LOOKBACK`: floor-feed rounds the valuation's replay reads back since its last clock record. */
 export const MAX_ROUND_LOOKBACK = 16;
+/** Default of `KeeperConfig.revertCheckpointSec`. */
+export const DEFAULT_REVERT_CHECKPOINT_SEC = 600;
 /** Default of `KeeperConfig.checkpointRounds`: half the look-back. */
 export const DEFAULT_CHECKPOINT_ROUNDS = 8;
 /** A collection whose clock record could not be read is asked again after this long. */
@@ -316,6 +323,10 @@ export class Keeper {
     const rounds = cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS;
     if (!Number.isInteger(rounds) || rounds < 1 || rounds >= MAX_ROUND_LOOKBACK) {
       throw new Error(`Keeper: checkpointRounds must be an integer from 1 to ${MAX_ROUND_LOOKBACK - 1} (the replay reads ${MAX_ROUND_LOOKBACK} rounds back), not ${rounds}`);
+    }
+    const revertEvery = cfg.revertCheckpointSec ?? DEFAULT_REVERT_CHECKPOINT_SEC;
+    if (!Number.isInteger(revertEvery) || revertEvery < 0) {
+      throw new Error(`Keeper: revertCheckpointSec must be a whole number of seconds, not ${revertEvery}`);
     }
     const hf = this.poolAbi.find((x) => x.type === 'function' && x.name === 'healthFactor') as AbiFunction;
     this.loanType = hf.inputs[0];
@@ -590,7 +601,7 @@ export class Keeper {
       { address: this.valuation!, abi: this.valuationAbi, functionName: 'outageClock', args: [collection] },
       { address: this.valuation!, abi: this.valuationAbi, functionName: 'collectionConfig', args: [collection] },
     ]));
-    const candidates: { collection: Address; recorded: bigint; feed: Address }[] = [];
+    const candidates: { collection: Address; recorded: bigint; asOf: number; feed: Address }[] = [];
     collections.forEach((collection, i) => {
       const [clockRead, configRead] = [clocks[2 * i], clocks[2 * i + 1]];
       const key = collection.toLowerCase();
@@ -604,24 +615,33 @@ export class Keeper {
       const [clk] = clockRead.value as [{ asOf: number; floorRound: bigint }];
       const [feedConfig] = configRead.value as [{ feed: Address; listed: boolean }];
       if (clk.asOf === 0 || !feedConfig.listed) return; // never listed, or delisted: nothing to record
-      candidates.push({ collection, recorded: BigInt(clk.floorRound), feed: feedConfig.feed });
+      candidates.push({ collection, recorded: BigInt(clk.floorRound), asOf: Number(clk.asOf), feed: feedConfig.feed });
     });
     if (candidates.length === 0) return;
     const latest = await this.batch(candidates.map((x) => ({ address: x.feed, abi: feedAbi, functionName: 'latestRoundData' })));
     const cooldown = this.cfg.cooldownSec ?? 60;
-    for (const [i, { collection, recorded, feed }] of candidates.entries()) {
+    const revertEvery = this.cfg.revertCheckpointSec ?? DEFAULT_REVERT_CHECKPOINT_SEC;
+    for (const [i, { collection, recorded, asOf, feed }] of candidates.entries()) {
       const key = collection.toLowerCase();
       const label = `checkpoint:${collection}`;
       const r = latest[i];
+      let published: string;
       if (!r.ok) {
-        // A reverting feed is an outage from the last record on whatever is recorded now: nothing to gain.
-        this.say(`collection ${collection}: floor feed ${feed} does not answer (${reasonOf(r.error)}); no checkpoint`);
-        continue;
+        // The view counts a reverting feed as an outage from the last record on, but only a record keeps it: when the
+        // feed answers again, the unrecorded part is gone and running auctions' clocks jump forward by it.
+        const age = this.passClock - asOf;
+        const why = `floor feed ${feed} does not answer (${reasonOf(r.error)})`;
+        if (age < revertEvery) {
+          this.say(`collection ${collection}: ${why}; the outage clock was recorded ${age} s ago, next checkpoint after ${revertEvery} s`);
+          continue;
+        }
+        published = `${why}; last record ${age} s ago`;
+      } else {
+        const round = (r.value as [bigint])[0];
+        const since = round >= recorded ? round - recorded : undefined;
+        if (since !== undefined && since <= threshold) continue;
+        published = since === undefined ? `round ${round} below the recorded ${recorded}` : `${since} floor rounds since the last record, more than ${threshold}`;
       }
-      const round = (r.value as [bigint])[0];
-      const since = round >= recorded ? round - recorded : undefined;
-      if (since !== undefined && since <= threshold) continue;
-      const published = since === undefined ? `round ${round} below the recorded ${recorded}` : `${since} floor rounds since the last record`;
       if (this.sender!.pendingLabel(label)) continue;
       const last = this.lastCheckpoint.get(key);
       if (last !== undefined && this.clock() - last < cooldown) continue;
@@ -638,7 +658,7 @@ export class Keeper {
       try {
         // The replay's cost grows with the rounds published meanwhile: the same 25 % margin as the module's calls.
         await this.sender!.send(label, { to: this.valuation!, data, gas: (gas * 5n) / 4n }, undefined,
-          `collection ${collection}: checkpointed the valuation's outage clock (${published}, more than ${threshold})`);
+          `collection ${collection}: checkpointed the valuation's outage clock (${published})`);
       } catch (e) {
         this.lastCheckpoint.delete(key);
         this.say(`collection ${collection}: checkpoint not sent: ${reasonOf(e)}`);

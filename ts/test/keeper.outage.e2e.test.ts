@@ -150,6 +150,62 @@ describe('keeper checkpoints the outage clock', () => {
   }, 60_000);
 });
 
+describe('keeper and a floor feed that reverts', () => {
+  const REVERT: Hex = '0x60006000fd'; // PUSH1 0 PUSH1 0 REVERT: every call to the feed reverts, as a broken proxy would
+  const outage = async () => {
+    const [since, cumulative] = await pub.readContract({ address: d.record.valuation, abi: iValuationAdminAbi, functionName: 'outage', args: [d.record.collection721] });
+    return { since: BigInt(since), cumulative: BigInt(cumulative) };
+  };
+
+  it('without a record the outage is gone once the feed answers again; the keeper keeps it by checkpointing', async () => {
+    const r = d.record;
+    await borrow(3n);
+    await tx(anyone, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
+    const recordedAt = await latestTime();
+    const c0 = (await outage()).cumulative;
+    const code = await pub.getCode({ address: r.feed721 });
+    if (!code) throw new Error('the local floor feed has no code');
+    await test.setCode({ address: r.feed721, bytecode: REVERT });
+
+    // The view: an outage from the record on.
+    await mineAt(recordedAt + 700n);
+    expect(await outage()).toEqual({ since: recordedAt, cumulative: c0 });
+
+    // With nobody recording it, the feed answering again erases it: an auction's clock would jump 700 s forward.
+    const erased = await test.snapshot();
+    await test.setCode({ address: r.feed721, bytecode: code });
+    expect(await outage()).toEqual({ since: 0n, cumulative: c0 });
+    await test.revert({ id: erased });
+
+    // The keeper: the record is 700 s old (more than 600), so it checkpoints, and the outage survives the recovery.
+    const res = await keeper().tick();
+    expect(res.checkpointed.map((a) => a.toLowerCase())).toEqual([r.collection721.toLowerCase()]);
+    expect(lines.some((l) => l.includes(`collection ${r.collection721}: checkpointed the valuation's outage clock (floor feed ${r.feed721} does not answer (`) && l.includes('last record 700 s ago)'))).toBe(true);
+    const [clk] = await pub.readContract({ address: r.valuation, abi: iValuationAdminAbi, functionName: 'outageClock', args: [r.collection721] });
+    expect(clk.since).toBe(Number(recordedAt));
+    await test.setCode({ address: r.feed721, bytecode: code });
+    expect(await outage()).toEqual({ since: 0n, cumulative: c0 + BigInt(clk.asOf) - recordedAt });
+    expect(BigInt(clk.asOf) - recordedAt).toBeGreaterThanOrEqual(700n);
+  }, 60_000);
+
+  it('waits until the last record is revertCheckpointSec old, and sends nothing with --no-checkpoint', async () => {
+    const r = d.record;
+    await borrow(4n);
+    await tx(anyone, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
+    const recordedAt = await latestTime();
+    await test.setCode({ address: r.feed721, bytecode: REVERT });
+    await mineAt(recordedAt + 300n);
+    const sent = await nonce(keeperAcct.address);
+    expect((await keeper().tick()).checkpointed).toEqual([]);
+    expect(lines.some((l) => l.includes('does not answer') && l.includes('the outage clock was recorded 300 s ago, next checkpoint after 600 s'))).toBe(true);
+    expect((await keeper({ checkpoint: false }).tick()).checkpointed).toEqual([]);
+    expect(await nonce(keeperAcct.address)).toBe(sent);
+    // A shorter interval: it records now.
+    expect((await keeper({ revertCheckpointSec: 120 }).tick()).checkpointed).toHaveLength(1);
+    expect(() => keeper({ revertCheckpointSec: 1.5 })).toThrow('Keeper: revertCheckpointSec must be a whole number of seconds, not 1.5');
+  }, 60_000);
+});
+
 describe('keeper and due dates extended by an outage', () => {
   it('does not start a loan whose due date a real outage extended, and starts it when the pool allows', async () => {
     const r = d.record;

@@ -6,6 +6,7 @@ import {ILendingPoolTypes} from "../../src/interfaces/ILendingPoolTypes.sol";
 import {IValuation} from "../../src/interfaces/IValuation.sol";
 import {IValuationAdmin} from "../../src/interfaces/IValuationAdmin.sol";
 import {DutchAuction} from "../../src/liquidation/DutchAuction.sol";
+import {OutageLib} from "../../src/oracle/OutageLib.sol";
 import {MockAggregator} from "../../test/mocks/MockAggregator.sol";
 import {InvariantsSpec} from "../InvariantsSpec.sol";
 import {Actor} from "./Actor.sol";
@@ -409,6 +410,18 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
             found = true;
             if (b[k - 1].record < record) record = b[k - 1].record;
         }
+    }
+
+    /// @dev Whether more floor rounds than the valuation reads back (OutageLib.MAX_ROUND_LOOKBACK, 16) were published
+    /// since its last record, and that record's time. The rounds out of reach are taken as absent, so the replay may
+    /// count an outage from the record on that the rounds would have dated (docs/valuation.md, "Outage clock",
+    /// Limits): undatable too, for B1.
+    function _beyondLookBack(address collection) internal view returns (bool beyond, uint256 record) {
+        (IValuationAdmin.OutageClock memory clock,) = valuation.outageClock(collection);
+        try _feed(collection).latestRoundData() returns (uint80 id, int256, uint256, uint256, uint80) {
+            beyond = id > uint256(clock.floorRound) + OutageLib.MAX_ROUND_LOOKBACK;
+        } catch {}
+        record = clock.asOf;
     }
 
     /// @dev Auction `i` (re)started in this call: its price is the start price, its clock at zero.

@@ -249,7 +249,9 @@ abstract contract LiquidationHandler is HandlerBase {
     /// except after a feed change the valuation cannot date (`Backdating`: a feed that starts reverting, a round
     /// backdated): that outage counts from the valuation's last clock record on, which can precede the last probe, so
     /// the clock may move back, but never to before that record: the elapsed time may shrink by at most
-    /// `lastProbeAt - max(record, start)` (docs/valuation.md, "Outage clock"; seeds 0x5dd0826c and medusa's
+    /// `lastProbeAt - max(record, start)`, and by no more than the extension cap left then. The same holds when more
+    /// rounds than the valuation reads back were published since its record (docs/valuation.md, "Outage clock";
+    /// seeds 0x5dd0826c and medusa's
     /// `test_replay_backdatedStaleRoundMovesTheClockBackToTheRecord`).
     function _probePrice(uint256 i) internal returns (uint256 price) {
         LoanRec storage r = live[i];
@@ -258,20 +260,32 @@ abstract contract LiquidationHandler is HandlerBase {
         (uint64 since, uint64 cumulative) = IValuation(a.valuation).outage(r.loan.collection);
         uint256 elapsed = AuctionLib.effectiveElapsed(a.start, block.timestamp, since, cumulative, a.outageBase);
         _checkEq(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, elapsed), B1_PRICE_CURVE);
-        (bool backdated, uint256 record) = _backdatedSince(r.loan.collection, r.lastProbeCall);
-        if (!backdated) {
-            _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
-        } else {
-            uint256 from = record > a.start ? record : a.start;
-            uint256 back = r.lastProbeAt > from ? r.lastProbeAt - from : 0;
-            uint256 least = r.lastElapsed > back ? r.lastElapsed - back : 0;
-            _checkLe(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, least), B1_PRICE_CURVE);
-        }
+        (bool undatable, uint256 least) = _leastElapsed(r);
+        if (!undatable) _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
+        else _checkLe(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, least), B1_PRICE_CURVE);
         _check(price >= a.reservePrice && price <= a.startPrice, B1_PRICE_CURVE);
         r.lastPrice = price;
         r.lastElapsed = elapsed;
         r.lastProbeAt = block.timestamp;
         r.lastProbeCall = callCount;
+    }
+
+    /// @dev Whether an outage the valuation cannot date may have moved auction `r`'s clock back since its last probe
+    /// (a backdating, or rounds beyond the look-back), and if so the least effective elapsed time it can have now.
+    function _leastElapsed(LoanRec storage r) internal view returns (bool undatable, uint256 least) {
+        uint256 record;
+        (undatable, record) = _backdatedSince(r.loan.collection, r.lastProbeCall);
+        (bool beyond, uint256 asOf) = _beyondLookBack(r.loan.collection);
+        if (beyond && (!undatable || asOf < record)) (undatable, record) = (true, asOf);
+        if (!undatable) return (false, 0);
+        uint256 start = r.auc.start;
+        uint256 from = record > start ? record : start;
+        uint256 back = r.lastProbeAt > from ? r.lastProbeAt - from : 0;
+        // Nor by more than the extension cap left at the last probe (outage seconds already counted then).
+        uint256 counted = r.lastProbeAt - start - r.lastElapsed;
+        uint256 capLeft = AuctionLib.MAX_OUTAGE_EXTENSION > counted ? AuctionLib.MAX_OUTAGE_EXTENSION - counted : 0;
+        if (back > capLeft) back = capLeft;
+        least = r.lastElapsed > back ? r.lastElapsed - back : 0;
     }
 
     /// @dev A re-entering buyer replays every pool and auction entry point from its ERC-1155 hook.

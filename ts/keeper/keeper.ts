@@ -89,10 +89,12 @@ export interface KeeperConfig {
   /** Rounds since the last record above which the keeper checkpoints (default 8, half the look-back, so a keeper that
    * ticks late still records within 16; 1 to 15). */
   checkpointRounds?: number;
-  /** While the floor feed of a watched collection does not answer, checkpoint whenever the valuation's last record is
-   * this many seconds old (default 600). The view counts a reverting feed as an outage from the last record on, but
-   * only a record keeps it: once the feed answers again, its rounds are replayed and the unrecorded part is gone,
-   * so running auctions' clocks jump forward by it. This bounds what can be lost. */
+  /** While the floor feed of a watched collection does not answer (or answers with `updatedAt` 0 or in the future)
+   * and the valuation reports an outage, checkpoint whenever the valuation's last record is this many seconds old
+   * (default 600, at least 60). The view counts such a feed as an outage from the last record on, but only a record
+   * keeps it: once the feed answers properly again, its rounds are replayed and the unrecorded part is gone, so
+   * running auctions' clocks jump forward by it. What can be lost is then at most this interval plus the tick
+   * interval and the time to inclusion. */
   revertCheckpointSec?: number;
 
   // Optional additions to the agreed interface.
@@ -325,8 +327,8 @@ export class Keeper {
       throw new Error(`Keeper: checkpointRounds must be an integer from 1 to ${MAX_ROUND_LOOKBACK - 1} (the replay reads ${MAX_ROUND_LOOKBACK} rounds back), not ${rounds}`);
     }
     const revertEvery = cfg.revertCheckpointSec ?? DEFAULT_REVERT_CHECKPOINT_SEC;
-    if (!Number.isInteger(revertEvery) || revertEvery < 0) {
-      throw new Error(`Keeper: revertCheckpointSec must be a whole number of seconds, not ${revertEvery}`);
+    if (!Number.isInteger(revertEvery) || revertEvery < 60) {
+      throw new Error(`Keeper: revertCheckpointSec must be a whole number of seconds, at least 60, not ${revertEvery}`);
     }
     const hf = this.poolAbi.find((x) => x.type === 'function' && x.name === 'healthFactor') as AbiFunction;
     this.loanType = hf.inputs[0];
@@ -589,7 +591,10 @@ export class Keeper {
    * feed's latest round id; a Chainlink proxy's new phase gives ids far above the record's, and an id below it, a
    * replaced feed, is taken as beyond the look-back too). The replay reads at most 16 rounds back; past them it counts
    * a phantom outage that extends due dates and slows auctions, and a checkpoint ends it. A quiet feed costs three
-   * batched reads per collection and tick. */
+   * batched reads per collection and tick.
+   * Also while the feed gives no time the valuation can use (it reverts, or answers with `updatedAt` 0 or in the
+   * future) and the valuation's view agrees an outage is running: once the last record is `revertCheckpointSec` old.
+   * Such an outage is counted from the last record on, but only a record keeps it (see `revertCheckpointSec`). */
   private async considerCheckpoints(): Promise<void> {
     const threshold = BigInt(this.cfg.checkpointRounds ?? DEFAULT_CHECKPOINT_ROUNDS);
     const watched = new Map<string, Address>();
@@ -626,13 +631,22 @@ export class Keeper {
       const label = `checkpoint:${collection}`;
       const r = latest[i];
       let published: string;
-      if (!r.ok) {
-        // The view counts a reverting feed as an outage from the last record on, but only a record keeps it: when the
-        // feed answers again, the unrecorded part is gone and running auctions' clocks jump forward by it.
+      const updatedAt = r.ok ? (r.value as [bigint, bigint, bigint, bigint])[3] : 0n;
+      if (!r.ok || updatedAt === 0n || updatedAt > BigInt(this.passClock)) {
+        // The view counts such a feed as an outage from the last record on, but only a record keeps it: when the
+        // feed answers properly again, the unrecorded part is gone and running auctions' clocks jump forward by it.
+        const why = r.ok ? `floor feed ${feed} answers with updatedAt ${updatedAt}` : `floor feed ${feed} does not answer (${reasonOf(r.error)})`;
         const age = this.passClock - asOf;
-        const why = `floor feed ${feed} does not answer (${reasonOf(r.error)})`;
         if (age < revertEvery) {
           this.say(`collection ${collection}: ${why}; the outage clock was recorded ${age} s ago, next checkpoint after ${revertEvery} s`);
+          continue;
+        }
+        // Only when the valuation sees it too: a read that failed for the keeper alone (an RPC error, a feed that
+        // refuses other callers) is no outage.
+        const view = await this.pub.readContract({ address: this.valuation!, abi: this.valuationAbi, functionName: 'outage', args: [collection] })
+          .then((v) => v as readonly [number | bigint, number | bigint], (e: unknown) => e);
+        if (!Array.isArray(view) || BigInt(view[0]) === 0n) {
+          this.say(`collection ${collection}: ${why}, but the valuation reports no outage running${Array.isArray(view) ? '' : ` (outage() unreadable: ${reasonOf(view)})`}; no checkpoint`);
           continue;
         }
         published = `${why}; last record ${age} s ago`;

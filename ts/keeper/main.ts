@@ -30,6 +30,7 @@ const USAGE = `usage: tsx ts/keeper/main.ts --pool <address> [--auction <address
          [--state-file <path>] [--deployment <record.json>] [--reorg-window <blocks>] [--log-chunk <blocks>]
          [--multicall <address>] [--asset-per-native-wad <n> | --native-price-feed <address>]
          [--l1-fee-oracle <address>] [--metrics-file <path>] [--checkpoint-rounds <n> | --no-checkpoint]
+         [--revert-checkpoint <s>]
 start block: --from-block, else the cursor in --state-file, else the startBlock of the deployment record
              (default deployments/<chainId>.json) when it names this pool; never block 0 by default.
 confirmations: default 2 (0 on the local chain ids 31337 and 1337); reorg window 64 blocks.
@@ -37,7 +38,10 @@ gas in the asset: --asset-per-native-wad (asset units per 1e18 wei) or --native-
              the gas token in the asset); without either only a WETH pool buys. --l1-fee-oracle adds an OP-stack L1 fee.
 checkpoints: the keeper records the valuation's outage clock (checkpoint) of each collection with open loans or
              auctions once its floor feed published more than --checkpoint-rounds rounds (default 8, 1 to 15) since
-             the last record (the replay reads 16 back); --no-checkpoint leaves that to someone else.
+             the last record (the replay reads 16 back), and while the feed does not answer (or gives no usable
+             time) and the valuation reports an outage, whenever the last record is --revert-checkpoint seconds old
+             (default 600, at least 60): only a record keeps such an outage once the feed recovers.
+             --no-checkpoint leaves all of that to someone else.
 --metrics-file: Prometheus text written after every tick (keeper_sync_failures > 0 or a growing keeper_lag_blocks
              needs a look).
 environment: RPC_URL (required); the key in ${KEY_SOURCES};
@@ -56,6 +60,7 @@ export interface Options {
   /** Checkpoint the valuation's outage clock (default true), past this many floor rounds (unset: the keeper's 8). */
   checkpoint: boolean;
   checkpointRounds?: number;
+  revertCheckpointSec?: number;
   once: boolean;
   stateFile?: string;
   deployment?: string;
@@ -105,6 +110,12 @@ export function parseArgs(argv: string[]): Options {
         o.checkpointRounds = Number(n);
         break;
       }
+      case '--revert-checkpoint': {
+        const n = integer(flag, value());
+        if (n < 60n) throw new UsageError(`${flag}: ${n} is below 60 seconds`);
+        o.revertCheckpointSec = Number(n);
+        break;
+      }
       case '--state-file': o.stateFile = value(); break;
       case '--deployment': o.deployment = value(); break;
       case '--reorg-window': o.reorgWindow = Number(integer(flag, value())); break;
@@ -121,6 +132,7 @@ export function parseArgs(argv: string[]): Options {
   }
   if (!o.pool) throw new UsageError('--pool <address> is required');
   if (o.checkpoint === false && o.checkpointRounds !== undefined) throw new UsageError('--checkpoint-rounds and --no-checkpoint are alternatives: give one');
+  if (o.checkpoint === false && o.revertCheckpointSec !== undefined) throw new UsageError('--revert-checkpoint and --no-checkpoint are alternatives: give one');
   if (o.assetPerNativeWad !== undefined && o.nativePriceFeed) throw new UsageError('--asset-per-native-wad and --native-price-feed are alternatives: give one');
   return o as Options;
 }
@@ -238,6 +250,7 @@ export async function main(
       buy: opts.buy,
       checkpoint: opts.checkpoint,
       checkpointRounds: opts.checkpointRounds,
+      revertCheckpointSec: opts.revertCheckpointSec,
       confirmations: opts.confirmations ?? (LOCAL_CHAINS.has(chainId) ? 0 : 2),
       stateFile: opts.stateFile,
       reorgWindow: opts.reorgWindow,

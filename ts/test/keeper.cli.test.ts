@@ -29,8 +29,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv) {
 
 describe('keeper arguments', () => {
   it('parses every option strictly', () => {
-    const o = parseArgs(['--pool', POOL, '--from-block=12', '--interval', '5', '--cooldown', '0', '--min-profit-wei', '1000', '--confirmations', '2', '--no-buy', '--once', '--checkpoint-rounds', '4']);
-    expect(o).toMatchObject({ fromBlock: 12n, intervalSec: 5, cooldownSec: 0, minProfitWei: 1000n, confirmations: 2, buy: false, checkpoint: true, checkpointRounds: 4, once: true });
+    const o = parseArgs(['--pool', POOL, '--from-block=12', '--interval', '5', '--cooldown', '0', '--min-profit-wei', '1000', '--confirmations', '2', '--no-buy', '--once', '--checkpoint-rounds', '4', '--revert-checkpoint', '900']);
+    expect(o).toMatchObject({ fromBlock: 12n, intervalSec: 5, cooldownSec: 0, minProfitWei: 1000n, confirmations: 2, buy: false, checkpoint: true, checkpointRounds: 4, revertCheckpointSec: 900, once: true });
     const off = parseArgs(['--pool', POOL, '--no-checkpoint']);
     expect([off.checkpoint, off.checkpointRounds]).toEqual([false, undefined]);
     expect(o.pool.toLowerCase()).toBe(POOL);
@@ -50,6 +50,9 @@ describe('keeper arguments', () => {
     [['--pool', POOL, '--checkpoint-rounds', '16'], '--checkpoint-rounds: 16 is not from 1 to 15 (the valuation reads 16 rounds back)'],
     [['--pool', POOL, '--checkpoint-rounds', '0'], '--checkpoint-rounds: 0 is not from 1 to 15 (the valuation reads 16 rounds back)'],
     [['--pool', POOL, '--checkpoint-rounds', '4', '--no-checkpoint'], '--checkpoint-rounds and --no-checkpoint are alternatives: give one'],
+    [['--pool', POOL, '--revert-checkpoint', '59'], '--revert-checkpoint: 59 is below 60 seconds'],
+    [['--pool', POOL, '--revert-checkpoint', '1.5'], '--revert-checkpoint: 1.5 is not a non-negative integer'],
+    [['--pool', POOL, '--revert-checkpoint', '600', '--no-checkpoint'], '--revert-checkpoint and --no-checkpoint are alternatives: give one'],
     [['--pool', POOL, '--native-price-feed', '0x12'], '--native-price-feed: 0x12 is not an address'],
     [['--pool', POOL, '--asset-per-native-wad', '1', '--native-price-feed', POOL], '--asset-per-native-wad and --native-price-feed are alternatives: give one'],
   ])('rejects %j with one clear line', (argv, message) => {

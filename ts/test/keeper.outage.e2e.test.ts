@@ -188,6 +188,25 @@ describe('keeper and a floor feed that reverts', () => {
     expect(BigInt(clk.asOf) - recordedAt).toBeGreaterThanOrEqual(700n);
   }, 60_000);
 
+  it('sends one checkpoint per interval, not one per tick', async () => {
+    const r = d.record;
+    await borrow(5n);
+    await tx(anyone, r.valuation, iValuationAdminAbi, 'checkpoint', [r.collection721]);
+    await test.setCode({ address: r.feed721, bytecode: REVERT });
+    await mineAt((await latestTime()) + 700n);
+    const k = keeper();
+    expect((await k.tick()).checkpointed).toHaveLength(1);
+    // The record is fresh again: the next ticks, 100 s apart, send nothing until it is 600 s old.
+    const sent = await nonce(keeperAcct.address);
+    for (let i = 0; i < 5; i++) {
+      await mineAt((await latestTime()) + 100n);
+      expect((await k.tick()).checkpointed).toEqual([]);
+    }
+    expect(await nonce(keeperAcct.address)).toBe(sent);
+    await mineAt((await latestTime()) + 150n);
+    expect((await k.tick()).checkpointed).toHaveLength(1);
+  }, 60_000);
+
   it('waits until the last record is revertCheckpointSec old, and sends nothing with --no-checkpoint', async () => {
     const r = d.record;
     await borrow(4n);
@@ -202,7 +221,8 @@ describe('keeper and a floor feed that reverts', () => {
     expect(await nonce(keeperAcct.address)).toBe(sent);
     // A shorter interval: it records now.
     expect((await keeper({ revertCheckpointSec: 120 }).tick()).checkpointed).toHaveLength(1);
-    expect(() => keeper({ revertCheckpointSec: 1.5 })).toThrow('Keeper: revertCheckpointSec must be a whole number of seconds, not 1.5');
+    expect(() => keeper({ revertCheckpointSec: 1.5 })).toThrow('Keeper: revertCheckpointSec must be a whole number of seconds, at least 60, not 1.5');
+    expect(() => keeper({ revertCheckpointSec: 0 })).toThrow('Keeper: revertCheckpointSec must be a whole number of seconds, at least 60, not 0');
   }, 60_000);
 });
 

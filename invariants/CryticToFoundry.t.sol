@@ -436,4 +436,25 @@ contract CryticToFoundry is Test {
         assertEq(_ok("lateEntry"), 1, "the late entrant did not buy");
         _assertAll();
     }
+
+    /// @notice forge campaign, seed 0x4980977f (E1_EXPOSURE, shrunk to 6 calls): an earlier start's E1 probe lowered
+    /// the items' ceiling to 100.0006 USDC, the exposure then; once that auction closed, the lateness probe of the last
+    /// start opens a minimum loan (admitted under the ceiling) and runs two days toward its due date in the same step,
+    /// so interest takes the exposure past the ceiling. E1 read the exposure back to the index before the step only;
+    /// it now reads it back to the index at which the step's loan was admitted.
+    function test_replay_seed4980977f_E1() public {
+        vm.prank(address(uint160(1441182896161576751660826667084512338399089106155)));
+        try t.borrow(176, 3446, 2772685133151269092674301320647677995789281325150124494411366011604710291161, 138, 23930085210834710989000716299745673216230599080879725137041) {} catch {}
+        vm.prank(address(uint160(558714396193106808531337366873065814789368292922)));
+        try t.settle(12483428677343961, 41285488765478872610969151073030787897047039343568366624848021389166, true, true) {} catch {}
+        vm.prank(address(uint160(1913)));
+        try t.startAuction(88481143193390689, 810049975207670071641426268093, false, 2289207344792483904068287516490688300389010284202565557303) {} catch {}
+        vm.prank(address(uint160(1267626626678360097774586422948246650661292144445)));
+        try t.roundTrip(2114944311238300902885581650258564788762397722254929660942, 2874303957783831574155092052382212765274065066723555044124192757, 308022901553532910784411388638786377672026595, 16025474883409052) {} catch {}
+        vm.prank(address(uint160(7742)));
+        try t.oracleOutage(455623569916473605737148763246925898991399267010967, 90874538, 4635135972170750) {} catch {}
+        vm.prank(address(uint160(9759)));
+        try t.startAuction(4345, 21281, false, 89111) {} catch {}
+        _assertAll();
+    }
 }

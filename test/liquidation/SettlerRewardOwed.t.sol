@@ -27,6 +27,7 @@ contract SettlerRewardOwedTest is BaseTest {
         auction.settle(loanId, loan, a);
         uint256 reward = pool.claimable(settler);
         assertGt(reward, 0, "settler not credited");
+        assertEq(pool.rewardsOwed(), reward, "the unpaid reward is not on the books as owed");
         // Booked at the start: the settlement leaves the share price where it was, and locks nothing.
         assertEq(pool.totalAssets(), assetsBefore, "settlement moved the share price");
         (uint256 locked,) = pool.lockedRecovery();
@@ -38,6 +39,16 @@ contract SettlerRewardOwedTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ClaimNotFunded.selector, reward, balanceBefore));
         pool.claim(settler);
 
+        // Less cash than the reward returns: the claim still waits (it is paid whole or not at all), nothing is paid
+        // in, and the liability stays as it was.
+        _deposit(lender, reward / 2);
+        // What the claim may take: the balance beyond idle cash, once the half it could pay in is counted.
+        uint256 available = weth.balanceOf(address(pool)) - pool.cash() + reward / 2;
+        vm.prank(settler);
+        vm.expectRevert(abi.encodeWithSelector(ILendingPoolTypes.ClaimNotFunded.selector, reward, available));
+        pool.claim(settler);
+        assertEq(pool.rewardsOwed(), reward, "a refused claim changed what is owed");
+
         // Cash returns (a deposit); the claim pays the reward in from it, and the share price does not move.
         _deposit(lender, 10 ether);
         uint256 priceBefore = pool.convertToAssets(1e18);
@@ -45,6 +56,7 @@ contract SettlerRewardOwedTest is BaseTest {
         vm.prank(settler);
         uint256 paid = pool.claim(settler);
         assertEq(paid, reward, "reward not paid in full");
+        assertEq(pool.rewardsOwed(), 0, "the paid reward is still owed");
         assertEq(weth.balanceOf(settler), reward);
         assertEq(pool.cash(), cashBefore - reward, "the reward did not come from idle cash");
         assertEq(pool.convertToAssets(1e18), priceBefore, "paying an owed reward moved the share price");

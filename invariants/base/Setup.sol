@@ -109,7 +109,7 @@ abstract contract Setup {
             address(
                 new ERC1967Proxy(
                     address(new TraitPricer()),
-                    abi.encodeCall(TraitPricer.initialize, (tl, address(guardian), hevm.addr(_signerKey(1))))
+                    abi.encodeCall(TraitPricer.initialize, (tl, address(guardian), hevm.addr(signerKey)))
                 )
             )
         );
@@ -216,6 +216,12 @@ abstract contract Setup {
     }
 
     /// @dev The trait-root signer key of signer generation `generation` (rotations go through the timelock).
+    /// @dev The trait pricer's signer key in force (a timelock rotation replaces it), the first from seed 1.
+    uint256 internal signerKey = _signerKey(1);
+    /// @dev Seeds of the keys: rotations take SIGNER_KEY_BASE + their proposal number; forged roots FORGED_KEY.
+    uint256 internal constant SIGNER_KEY_BASE = 1000;
+    uint256 internal constant FORGED_KEY = 7;
+
     function _signerKey(uint256 generation) internal pure returns (uint256) {
         return uint256(keccak256(abi.encode("trait signer", generation))) % (2 ** 255);
     }

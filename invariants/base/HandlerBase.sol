@@ -65,8 +65,7 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         uint256 id;
         ILendingPoolTypes.Loan loan;
         IDutchAuction.Auction auc;
-        uint256 lastPrice; // last auction price seen (B1)
-        uint256 lastElapsed; // the auction's effective elapsed seconds then
+        uint256 lastElapsed; // effective elapsed seconds at the last probe (B1: the price was the curve there)
         uint256 lastProbeAt; // block time then
         uint256 lastProbeCall; // `callCount` then
     }
@@ -223,8 +222,8 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         uint256 index = pool.borrowIndex();
         uint256 atPre = index > pre.index ? e * pre.index / index : e;
         if (atPre <= before + 2) return;
-        uint256 ref = borrowIndexAtLoan > pre.index ? borrowIndexAtLoan : pre.index;
-        if (borrowIndexAtLoan != 0 && (index > ref ? e * ref / index : e) <= ceiling + 2) return;
+        // The index only grows, so a loan's index within the step is at least pre.index and at most the index now.
+        if (borrowIndexAtLoan != 0 && e * borrowIndexAtLoan / index <= ceiling + 2) return;
         _fail(E1_EXPOSURE, e, ceiling);
     }
 
@@ -435,10 +434,9 @@ abstract contract HandlerBase is Setup, InvariantsSpec {
         record = clock.asOf;
     }
 
-    /// @dev Auction `i` (re)started in this call: its price is the start price, its clock at zero.
+    /// @dev Auction `i` (re)started in this call: its clock at zero, its price the start price.
     function _resetProbe(uint256 i) internal {
         LoanRec storage r = live[i];
-        r.lastPrice = r.auc.startPrice;
         r.lastElapsed = 0;
         r.lastProbeAt = r.auc.start;
         r.lastProbeCall = callCount;

@@ -260,24 +260,22 @@ abstract contract LiquidationHandler is HandlerBase {
         (uint64 since, uint64 cumulative) = IValuation(a.valuation).outage(r.loan.collection);
         uint256 elapsed = AuctionLib.effectiveElapsed(a.start, block.timestamp, since, cumulative, a.outageBase);
         _checkEq(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, elapsed), B1_PRICE_CURVE);
-        (bool undatable, uint256 least) = _leastElapsed(r);
-        if (!undatable) _checkLe(price, r.lastPrice, B1_PRICE_CURVE);
-        else _checkLe(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, least), B1_PRICE_CURVE);
+        // Never above the curve at the least elapsed time the clock can have now (the last probe's, without an
+        // undatable outage since), i.e. never above the last price seen unless the clock may have moved back.
+        _checkLe(price, AuctionLib.price(a.startPrice, a.reservePrice, a.duration, _leastElapsed(r)), B1_PRICE_CURVE);
         _check(price >= a.reservePrice && price <= a.startPrice, B1_PRICE_CURVE);
-        r.lastPrice = price;
         r.lastElapsed = elapsed;
         r.lastProbeAt = block.timestamp;
         r.lastProbeCall = callCount;
     }
 
-    /// @dev Whether an outage the valuation cannot date may have moved auction `r`'s clock back since its last probe
-    /// (a backdating, or rounds beyond the look-back), and if so the least effective elapsed time it can have now.
-    function _leastElapsed(LoanRec storage r) internal view returns (bool undatable, uint256 least) {
-        uint256 record;
-        (undatable, record) = _backdatedSince(r.loan.collection, r.lastProbeCall);
+    /// @dev The least effective elapsed time auction `r`'s clock can have now: the last probe's, or less when an outage
+    /// the valuation cannot date (a backdating, or rounds beyond the look-back) may have moved it back since.
+    function _leastElapsed(LoanRec storage r) internal view returns (uint256) {
+        (bool undatable, uint256 record) = _backdatedSince(r.loan.collection, r.lastProbeCall);
         (bool beyond, uint256 asOf) = _beyondLookBack(r.loan.collection);
         if (beyond && (!undatable || asOf < record)) (undatable, record) = (true, asOf);
-        if (!undatable) return (false, 0);
+        if (!undatable) return r.lastElapsed;
         uint256 start = r.auc.start;
         uint256 from = record > start ? record : start;
         uint256 back = r.lastProbeAt > from ? r.lastProbeAt - from : 0;
@@ -285,7 +283,7 @@ abstract contract LiquidationHandler is HandlerBase {
         uint256 counted = r.lastProbeAt - start - r.lastElapsed;
         uint256 capLeft = AuctionLib.MAX_OUTAGE_EXTENSION > counted ? AuctionLib.MAX_OUTAGE_EXTENSION - counted : 0;
         if (back > capLeft) back = capLeft;
-        least = r.lastElapsed > back ? r.lastElapsed - back : 0;
+        return r.lastElapsed > back ? r.lastElapsed - back : 0;
     }
 
     /// @dev A re-entering buyer replays every pool and auction entry point from its ERC-1155 hook.
